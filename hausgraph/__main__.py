@@ -1,0 +1,28 @@
+"""Entry point of the ``hausgraph`` command: logging is configured here and only here."""
+
+from __future__ import annotations
+
+import logging
+import os
+
+__all__ = ["main"]
+
+
+def configure_logging() -> None:
+    from rich.logging import RichHandler
+
+    level = os.environ.get("HAUSGRAPH_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(level=level, format="%(name)s %(message)s", handlers=[RichHandler(show_path=False)])
+    for noisy in ("kafka", "neo4j"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+
+
+def main() -> None:
+    configure_logging()
+    from hausgraph.cli import app
+
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,21 @@
+"""The ``hausgraph`` command: one Typer app, one sub-app or command per concern."""
+
+from __future__ import annotations
+
+import typer
+
+from hausgraph.cli import db, demo, generate, ingest, servers
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    help="hausgraph: households, social links and content affinities from view logs (Kafka → Neo4j).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(servers.app, name="servers")
+app.add_typer(db.app, name="db")
+app.add_typer(ingest.app, name="ingest")
+app.command("generate")(generate.generate)
+app.command("evaluate")(generate.evaluate)
+app.command("demo")(demo.demo)

@@ -1,0 +1,153 @@
+"""``hausgraph ingest``: Kafka (until stopped) or a file / stdin into Neo4j."""
+
+from __future__ import annotations
+
+import json
+import signal
+import threading
+import time
+from pathlib import Path
+
+import typer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from graph.admin import migrate
+from hausgraph.cli.common import console, get_settings, handle_errors
+from hausgraph.runtime import graph_client, pseudonymizer
+from hausgraph.servers import resolve_connections
+from ingest.batch import prepare
+from ingest.deadletters import FileDeadLetters, KafkaDeadLetters
+from ingest.file_source import chunks, file_records, open_lines
+from ingest.kafka_source import IngestLoop, make_consumer
+from ingest.sink import write_batch
+
+__all__ = ["app"]
+
+app = typer.Typer(help="Stream view events and the catalog into Neo4j.", invoke_without_command=True)
+
+
+def _stop_on_signals() -> threading.Event:
+    stop = threading.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: stop.set())
+    return stop
+
+
+@app.callback()
+@handle_errors
+def ingest(
+    ctx: typer.Context,
+    from_file: str | None = typer.Option(None, "--from-file", help="JSON Lines file (.gz ok) or - for stdin."),
+    content_file: str | None = typer.Option(None, "--content-file", help="Catalog JSON Lines file."),
+    dead_letters: Path = typer.Option(Path("out/dead-letters.jsonl"), help="Dead letters of a file ingest."),
+    batch_size: int | None = typer.Option(None, help="Records per transaction."),
+) -> None:
+    """Consume Kafka until stopped (SIGTERM commits what was written), or ingest a file."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = get_settings()
+    size = batch_size or settings.ingest_batch_size
+    client = graph_client(settings)
+    pseudo = pseudonymizer(settings)
+    migrate(client)
+    try:
+        if from_file or content_file:
+            _ingest_files(client, pseudo, from_file, content_file, dead_letters, size)
+        else:
+            _ingest_kafka(client, pseudo, settings, size)
+    finally:
+        client.driver.close()
+
+
+def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size: int) -> None:
+    sink = FileDeadLetters(dead_path)
+    totals = {"valid": 0, "invalid": 0, "fresh": 0}
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
+                  TimeElapsedColumn(), console=console) as progress:
+        for path, kind in ((content_file, "content"), (from_file, "view")):
+            if not path:
+                continue
+            task = progress.add_task(f"{kind} {Path(path).name}", total=None)
+            with open_lines(path) as stream:
+                for chunk in chunks(file_records(stream, str(path), kind), size):
+                    now_ms = int(time.time() * 1000)
+                    prep = prepare(chunk, pseudo, now_ms)
+                    sink.send(prep.dead)
+                    result = write_batch(client, prep, group=f"file:{kind}", now_ms=now_ms)
+                    totals["valid"] += prep.valid
+                    totals["invalid"] += len(prep.dead)
+                    totals["fresh"] += result.fresh
+                    progress.advance(task, len(chunk))
+    sink.close()
+    console.print(
+        f"valid {totals['valid']:,}  new to the graph {totals['fresh']:,}  "
+        f"dead letters {totals['invalid']:,} → {dead_path}"
+    )
+
+
+def _ingest_kafka(client, pseudo, settings, size: int) -> None:
+    conn = resolve_connections(settings)
+    consumer = make_consumer(conn.kafka_bootstrap, settings.consumer_group, size)
+    producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all", linger_ms=20)
+    loop = IngestLoop(
+        consumer, client, KafkaDeadLetters(producer, settings.topic_dlq), pseudo, settings.consumer_group,
+        settings.topic_views, settings.topic_content, settings.ingest_poll_timeout_ms, size,
+    )
+    stop = _stop_on_signals()
+    console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")
+    with console.status("waiting for events") as status:
+        stats = loop.run(stop, on_batch=lambda s: status.update(
+            f"{s.valid + s.invalid:,} records, {s.fresh:,} new, {s.invalid:,} dead letters, {s.rate:,.0f}/s"))
+    producer.close()
+    console.print(f"stopped after {stats.batches} batches: {stats.fresh:,} new events, {stats.invalid:,} dead letters")
+
+
+@app.command("status")
+@handle_errors
+def status(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Rate, lag per partition, dead letters by reason and the last commit."""
+    settings = get_settings()
+    client = graph_client(settings)
+    try:
+        row = client.read("ingest/read_stats")[0]
+    finally:
+        client.driver.close()
+    lag = _lag(resolve_connections(settings).kafka_bootstrap, settings)
+    out = {"stats": row["stats"], "dead_letters": row["dead_letters"], "lag": lag}
+    if as_json:
+        typer.echo(json.dumps(out, indent=2, default=str))
+        return
+    for s in row["stats"]:
+        secs = max((s.get("last_commit", 0) - s.get("started", 0)) / 1000, 1e-9)
+        console.print(
+            f"[bold]{s['id']}[/]: {s['valid']:,} valid, {s['fresh']:,} new, {s['duplicates']:,} duplicates, "
+            f"{s['invalid']:,} dead letters, {s['late']:,} late; ~{s['valid'] / secs:,.0f}/s; "
+            f"last commit {time.strftime('%Y-%m-%d %H:%M:%S', time.localtime(s['last_commit'] / 1000))}"
+        )
+    table = Table("topic", "partition", "committed", "end", "lag")
+    for r in lag:
+        table.add_row(r["topic"], str(r["partition"]), str(r["committed"]), str(r["end"]), str(r["lag"]))
+    console.print(table)
+    dl = Table("dead-letter reason", "count")
+    for d in sorted(row["dead_letters"], key=lambda d: -d["count"]):
+        dl.add_row(d["reason"], f"{d['count']:,}")
+    console.print(dl)
+
+
+def _lag(bootstrap: str, settings) -> list[dict]:
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=settings.consumer_group,
+                             enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(t, p) for t in (settings.topic_views, settings.topic_content)
+                 for p in sorted(consumer.partitions_for_topic(t) or [])]
+        ends = consumer.end_offsets(parts) if parts else {}
+        rows = []
+        for tp in parts:
+            committed = consumer.committed(tp) or 0
+            rows.append({"topic": tp.topic, "partition": tp.partition, "committed": committed,
+                         "end": ends[tp], "lag": ends[tp] - committed})
+        return rows
+    finally:
+        consumer.close()

@@ -1,0 +1,46 @@
+"""Builds the long-lived objects of a process (driver, client, pseudonymizer) from settings."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from pathlib import Path
+
+from graph.client import GraphClient, connect
+from hausgraph.servers import Connections, resolve_connections
+from hausgraph.settings import Settings
+from ingest.errors import MissingSecret
+from ingest.pseudonym import Pseudonymizer
+
+__all__ = ["graph_client", "pseudonymizer", "demo_secret_path"]
+
+log = logging.getLogger(__name__)
+
+
+def graph_client(settings: Settings, conn: Connections | None = None) -> GraphClient:
+    """A client over a verified driver to the configured (or managed) Neo4j."""
+    conn = conn or resolve_connections(settings)
+    driver = connect(conn.neo4j_uri, conn.neo4j_user, conn.neo4j_password, max_connection_pool_size=16)
+    return GraphClient(driver, conn.neo4j_database, settings.query_timeout_s)
+
+
+def demo_secret_path(settings: Settings) -> Path:
+    return settings.state_dir / "pseudonym.secret"
+
+
+def pseudonymizer(settings: Settings) -> Pseudonymizer:
+    """The configured secret; in demo mode a per-checkout generated one, announced loudly."""
+    if settings.pseudonym_secret is not None:
+        return Pseudonymizer(settings.pseudonym_secret.get_secret_value())
+    if not settings.demo_mode:
+        raise MissingSecret(
+            "no pseudonym secret: set HAUSGRAPH_PSEUDONYM_SECRET (or HAUSGRAPH_DEMO_MODE=1 for a "
+            "generated demo secret that other systems cannot share)"
+        )
+    path = demo_secret_path(settings)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_hex(32))
+    log.warning("DEMO MODE: pseudonym keys use a generated secret in %s, not a configured one", path)
+    return Pseudonymizer(path.read_text().strip())

@@ -1,0 +1,178 @@
+"""Thin shell: the Kafka consumer loop (poll → prepare → one Neo4j transaction → commit)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata
+from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
+
+from graph.client import GraphClient
+from ingest.batch import Prepared, SourceRecord, prepare
+from ingest.deadletters import DeadLetterSink
+from ingest.pseudonym import Pseudonymizer
+from ingest.sink import BatchResult, read_offsets, write_batch
+
+__all__ = ["IngestLoop", "LoopStats", "make_consumer"]
+
+log = logging.getLogger(__name__)
+_RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, ConnectionError, OSError)
+
+
+def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) -> KafkaConsumer:
+    """A consumer that never auto-commits; offsets are committed after Neo4j commits."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        max_poll_records=max_poll_records,
+        max_poll_interval_ms=600_000,  # Neo4j back-off may hold one batch for minutes
+        fetch_max_bytes=64 * 1024 * 1024,
+        max_partition_fetch_bytes=8 * 1024 * 1024,
+        client_id=f"{group}-ingest",
+        **extra,
+    )
+
+
+@dataclass
+class LoopStats:
+    batches: int = 0
+    valid: int = 0
+    invalid: int = 0
+    fresh: int = 0
+    duplicates: int = 0
+    retries: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def rate(self) -> float:
+        return (self.valid + self.invalid) / max(time.monotonic() - self.started, 1e-9)
+
+
+class _SeekToStored(ConsumerRebalanceListener):
+    """On assignment, resume from the offsets stored in Neo4j with the data."""
+
+    def __init__(self, loop: IngestLoop) -> None:
+        self._loop = loop
+
+    def on_partitions_revoked(self, revoked) -> None:
+        log.info("partitions revoked count=%d", len(revoked))
+
+    def on_partitions_assigned(self, assigned) -> None:
+        stored = self._loop.refresh_floor()
+        for tp in assigned:
+            nxt = stored.get((tp.topic, tp.partition))
+            if nxt is not None:
+                self._loop.consumer.seek(tp, nxt)
+        log.info("partitions assigned count=%d resumed=%d", len(assigned),
+                 sum((tp.topic, tp.partition) in stored for tp in assigned))
+
+
+class IngestLoop:
+    """Consumes ``views`` and ``content`` until ``stop`` is set.
+
+    Every poll becomes one Neo4j transaction that also stores the next offsets; Kafka's
+    own offsets are committed only after it. Invalid records go to the dead letters
+    before the commit. When Neo4j is down the same batch is retried with back-off.
+    """
+
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        client: GraphClient,
+        dead_letters: DeadLetterSink,
+        pseudo: Pseudonymizer,
+        group: str,
+        views_topic: str,
+        content_topic: str,
+        poll_timeout_ms: int = 500,
+        max_records: int = 5000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.consumer = consumer
+        self.client = client
+        self.dead_letters = dead_letters
+        self.pseudo = pseudo
+        self.group = group
+        self.kinds = {views_topic: "view", content_topic: "content"}
+        self.poll_timeout_ms = poll_timeout_ms
+        self.max_records = max_records
+        self.clock = clock
+        self.stats = LoopStats()
+        self._floor: dict[tuple[str, int], int] = {}
+
+    def refresh_floor(self) -> dict[tuple[str, int], int]:
+        self._floor = self._with_retry(lambda: read_offsets(self.client, self.group), threading.Event())
+        return self._floor
+
+    def run(self, stop: threading.Event, on_batch: Callable[[LoopStats], None] | None = None) -> LoopStats:
+        self.consumer.subscribe(list(self.kinds), listener=_SeekToStored(self))
+        try:
+            while not stop.is_set():
+                polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
+                records = self._records(polled)
+                if not records:
+                    continue
+                if self._process(records, stop) is None:
+                    break  # stopped while Neo4j was unavailable: nothing committed, replay is safe
+                if on_batch:
+                    on_batch(self.stats)
+        finally:
+            self.consumer.close(autocommit=False)
+        return self.stats
+
+    def _records(self, polled) -> list[SourceRecord]:
+        out = []
+        for tp, msgs in polled.items():
+            floor = self._floor.get((tp.topic, tp.partition), 0)
+            kind = self.kinds[tp.topic]
+            out.extend(
+                SourceRecord(kind, m.value if m.value is not None else b"", tp.topic, tp.partition, m.offset)
+                for m in msgs
+                if m.offset >= floor
+            )
+        return out
+
+    def _process(self, records: list[SourceRecord], stop: threading.Event) -> BatchResult | None:
+        now_ms = int(self.clock() * 1000)
+        prep: Prepared = prepare(records, self.pseudo, now_ms)
+        if prep.dead:
+            self.dead_letters.send(prep.dead)
+        result = self._with_retry(lambda: write_batch(self.client, prep, self.group, now_ms), stop)
+        if result is None:
+            return None
+        try:
+            self.consumer.commit({
+                TopicPartition(t, p): OffsetAndMetadata(n, "", -1) for (t, p), n in prep.next_offsets.items()
+            })
+        except (CommitFailedError, KafkaError) as err:
+            # Harmless: Neo4j holds the authoritative offsets, the next owner resumes from them.
+            log.warning("kafka commit failed error=%s", type(err).__name__)
+        self._floor.update(prep.next_offsets)
+        s = self.stats
+        s.batches += 1
+        s.valid += prep.valid
+        s.invalid += len(prep.dead)
+        s.fresh += result.fresh
+        s.duplicates += result.duplicates
+        log.info("batch committed records=%d fresh=%d dead=%d", len(records), result.fresh, len(prep.dead))
+        return result
+
+    def _with_retry(self, work, stop: threading.Event):
+        delay = 0.5
+        while True:
+            try:
+                return work()
+            except _RETRYABLE as err:
+                self.stats.retries += 1
+                log.warning("neo4j unavailable, retrying in %.1fs error=%s", delay, type(err).__name__)
+                if stop.wait(delay):
+                    return None
+                delay = min(delay * 2, 15.0)

@@ -1,0 +1,59 @@
+"""Thin shell: write one prepared batch to Neo4j in one transaction, offsets included."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from neo4j import ManagedTransaction
+
+from graph.client import GraphClient, batched
+from ingest.batch import Prepared
+
+__all__ = ["BatchResult", "write_batch", "read_offsets"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    fresh: int  # events that were new to the graph
+    duplicates: int  # valid events the graph already had
+
+
+def read_offsets(client: GraphClient, group: str) -> dict[tuple[str, int], int]:
+    """Next offset per (topic, partition) as stored with the data."""
+    return {(r["topic"], r["partition"]): r["next"] for r in client.read("ingest/read_offsets", group=group)}
+
+
+def write_batch(
+    client: GraphClient, prep: Prepared, group: str, now_ms: int, rows_per_query: int = 2000
+) -> BatchResult:
+    """Write presence, catalog, offsets, dead-letter counts and stats atomically.
+
+    The driver retries the whole transaction on transient errors (deadlocks, leader
+    switches), which is safe because every statement is idempotent.
+    """
+    offsets = [
+        {"id": f"{group}|{t}|{p}", "group": group, "topic": t, "partition": p, "next": n}
+        for (t, p), n in sorted(prep.next_offsets.items())
+    ]
+
+    def work(tx: ManagedTransaction) -> int:
+        if prep.content:
+            client.tx_run(tx, "ingest/merge_content", rows=prep.content)
+        fresh = 0
+        for chunk in batched(prep.presence, rows_per_query):
+            fresh += client.tx_run(tx, "ingest/merge_presence", rows=list(chunk))[0]["fresh"] or 0
+        if offsets:
+            client.tx_run(tx, "ingest/write_offsets", rows=offsets, now=now_ms)
+        if prep.dead:
+            client.tx_run(tx, "ingest/add_dead_letters", rows=prep.dead_letter_rows(now_ms))
+        client.tx_run(
+            tx, "ingest/add_stats", id=group, now=now_ms, valid=prep.valid, invalid=len(prep.dead),
+            fresh=fresh, late=prep.late, duplicates=prep.valid_views - fresh,
+        )
+        return fresh
+
+    fresh = client.transaction(work)
+    return BatchResult(fresh=fresh, duplicates=prep.valid_views - fresh)
