@@ -1,0 +1,5 @@
+"""Graph jobs as thin shells: read from Neo4j → pure core → write, each with a run record and a lock."""
+
+from graph.jobs.runs import JobContext, run_job_with_record
+
+__all__ = ["JobContext", "run_job_with_record"]
