@@ -1,0 +1,160 @@
+"""Networks as confounders: dynamic and static ISPs, CGNAT, IPv6 prefixes, offices, cafés, carriers.
+
+A :class:`NetworkPlan` is fixed for a world; a :class:`NetworkState` advances day by day
+(leases renew at 03:00 UTC) and resolves each event's location to the public address seen.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from dataclasses import dataclass, field
+
+import numpy as np
+
+__all__ = ["NetworkPlan", "NetworkState", "plan_networks", "HOME_KINDS", "LOC_KINDS", "LEASE_MS"]
+
+HOME_KINDS = ("dynamic_daily", "dynamic_weekly", "static", "cgnat", "ipv6")
+_HOME_P = (0.30, 0.20, 0.10, 0.20, 0.20)
+LOC_KINDS = ("home", "office", "mobile", "cafe", "visit")
+LEASE_MS = 3 * 3_600_000
+_V4 = {  # public /16s per network family
+    "dynamic_daily": ("91.64", "91.65"), "dynamic_weekly": ("84.128", "84.129"), "static": ("188.192",),
+    "cgnat": ("37.24",), "dslite": ("95.90",), "office": ("62.153", "212.114"), "cafe": ("85.214",),
+    "mobile0": ("80.187",), "mobile1": ("176.0",), "mobile2": ("109.40",),
+}
+_V6_HIGH = 0x2A028070  # 2a02:8070::/32
+
+
+def _v4_pool(rng: np.random.Generator, family: str, n: int) -> list[str]:
+    nets = _V4[family]
+    picks = rng.choice(len(nets) * 64_516, size=n, replace=False)  # x.y.1-254.1-254
+    return [f"{nets[p // 64_516]}.{p % 64_516 // 254 + 1}.{p % 254 + 1}" for p in picks]
+
+
+@dataclass
+class NetworkPlan:
+    """Fixed network facts of a world."""
+
+    seed: int
+    home_kind: np.ndarray  # index into HOME_KINDS
+    home_phase: np.ndarray  # weekly lease phase / IPv6 rotation period (days, 0 = static)
+    pools: dict[str, list[str]]
+    static_ip: dict[int, str]
+    office_ips: list[list[str]]
+    cafe_ips: list[str]
+    dev_iid: np.ndarray  # uint64 interface id for IPv6
+    dev_v4only: np.ndarray  # in an IPv6 (DS-Lite) home, this device only speaks IPv4
+
+
+def plan_networks(seed: int, households: int, devices: int, offices: int) -> NetworkPlan:
+    """Draw the network plan of a world (deterministic for ``seed``)."""
+    rng = np.random.default_rng([seed, 3])
+    kind = rng.choice(len(HOME_KINDS), size=households, p=_HOME_P)
+    count = np.bincount(kind, minlength=len(HOME_KINDS))
+    pools = {
+        "dynamic_daily": _v4_pool(rng, "dynamic_daily", int(count[0] * 1.2) + 2),
+        "dynamic_weekly": _v4_pool(rng, "dynamic_weekly", int(count[1] * 1.3) + 2),
+        "cgnat": _v4_pool(rng, "cgnat", max(2, int(count[3]) // 25)),
+        "dslite": _v4_pool(rng, "dslite", max(2, int(count[4]) // 30)),
+    }
+    for c in range(3):
+        pools[f"mobile{c}"] = _v4_pool(rng, f"mobile{c}", max(6, households // 60))
+    statics = _v4_pool(rng, "static", int(count[2]) + 1)
+    static_ip = {int(h): statics[i] for i, h in enumerate(np.flatnonzero(kind == 2))}
+    office_pool = _v4_pool(rng, "office", offices * 3)
+    office_ips = [office_pool[3 * o : 3 * o + int(rng.choice([1, 1, 2, 3]))] for o in range(offices)]
+    cafe_ips = _v4_pool(rng, "cafe", max(2, households // 50))
+    phase = np.where(kind == 4, rng.choice([1, 1, 7, 7, 0], size=households), rng.integers(0, 7, size=households))
+    iid = rng.integers(1, 2**63, size=devices, dtype=np.int64).astype(np.uint64)
+    return NetworkPlan(seed, kind, phase, pools, static_ip, office_ips, cafe_ips, iid, rng.random(devices) < 0.15)
+
+
+@dataclass
+class NetworkState:
+    """Per-day leases; call :meth:`advance` with consecutive days starting at 0."""
+
+    plan: NetworkPlan
+    day: int = -1
+    v4_prev: list[str] = field(default_factory=list)
+    v4_cur: list[str] = field(default_factory=list)
+    v6_prev: np.ndarray | None = None
+    v6_cur: np.ndarray | None = None
+    shared_homes: dict[str, set[int]] = field(default_factory=dict)  # CGNAT/DS-Lite addr -> homes
+    _free_weekly: list[str] = field(default_factory=list)
+    _cg: dict[int, str] = field(default_factory=dict)
+
+    def advance(self, day: int) -> None:
+        """Renew leases for ``day`` (must be the previous day + 1)."""
+        assert day == self.day + 1, "days must be advanced in order"
+        plan = self.plan
+        rng = np.random.default_rng([plan.seed, 7, day])
+        kind, n = plan.home_kind, len(plan.home_kind)
+        cur = list(self.v4_cur) if self.v4_cur else [""] * n
+        daily = np.flatnonzero(kind == 0)
+        pool = plan.pools["dynamic_daily"]
+        for h, a in zip(daily, rng.permutation(len(pool))[: len(daily)]):
+            cur[h] = pool[a]
+        if day == 0:
+            self._free_weekly = list(plan.pools["dynamic_weekly"])
+        for h in np.flatnonzero(kind == 1):
+            if day == 0 or (day + plan.home_phase[h]) % 7 == 0:
+                if cur[h]:
+                    self._free_weekly.append(cur[h])
+                i = int(rng.integers(len(self._free_weekly)))
+                self._free_weekly[i], self._free_weekly[-1] = self._free_weekly[-1], self._free_weekly[i]
+                cur[h] = self._free_weekly.pop()
+        for h, ip in plan.static_ip.items():
+            cur[h] = ip
+        for h in np.flatnonzero((kind == 3) | (kind == 4)):
+            cg = plan.pools["cgnat" if kind[h] == 3 else "dslite"]
+            if day == 0 or rng.random() < 0.35:  # CGNAT remaps homes over time
+                cur[h] = cg[int(rng.integers(len(cg)))]
+            self.shared_homes.setdefault(cur[h], set()).add(int(h))
+        v6 = np.zeros(n, dtype=np.uint64) if self.v6_cur is None else self.v6_cur.copy()
+        for h in np.flatnonzero(kind == 4):
+            period = plan.home_phase[h]
+            if day == 0 or (period and day % period == 0):
+                v6[h] = np.uint64((_V6_HIGH << 32) | int(rng.integers(1, 2**32)))
+        self.v4_prev = self.v4_cur if day else cur
+        self.v6_prev = self.v6_cur if day else v6
+        self.v4_cur, self.v6_cur, self.day = cur, v6, day
+
+    def resolve(self, kind: np.ndarray, loc: np.ndarray, dev: np.ndarray, tod_ms: np.ndarray,
+                carrier: np.ndarray) -> tuple[list[str], np.ndarray]:
+        """Public address of each event: a string table and an index into it per event.
+
+        ``kind``/``loc`` are the location (LOC_KINDS index, and home/office/café id), ``dev`` the
+        device, ``tod_ms`` the UTC time of day (before 03:00 the previous lease still holds).
+        """
+        plan, n_h = self.plan, len(self.v4_cur)
+        table = self.v4_prev + self.v4_cur
+        aid = np.zeros(len(kind), dtype=np.int64)
+        at_home = (kind == 0) | (kind == 4)
+        late = tod_ms >= LEASE_MS
+        aid[at_home] = loc[at_home] + n_h * late[at_home]
+        off_base = len(table)
+        office_flat = [ip for ips in plan.office_ips for ip in ips]
+        office_start = np.cumsum([0] + [len(x) for x in plan.office_ips])[:-1]
+        office_len = np.array([len(x) for x in plan.office_ips])
+        table += office_flat
+        m = kind == 1
+        aid[m] = off_base + office_start[loc[m]] + dev[m] % office_len[loc[m]]
+        m = kind == 3
+        aid[m] = len(table) + loc[m]
+        table += plan.cafe_ips
+        m = kind == 2
+        for c in range(3):  # carrier-grade NAT on mobile: a small shared pool, remapped every 15 min
+            pool = plan.pools[f"mobile{c}"]
+            mc = m & (carrier[dev] == c)
+            slot = dev[mc] * 7919 + self.day * 96 + tod_ms[mc] // 900_000
+            aid[mc] = len(table) + slot % len(pool)
+            table += pool
+        v6 = at_home & (plan.home_kind[loc] == 4) & ~plan.dev_v4only[dev]
+        if v6.any():
+            prefix = np.where(late[v6], self.v6_cur[loc[v6]], self.v6_prev[loc[v6]])
+            combo = np.stack([prefix, plan.dev_iid[dev[v6]]], axis=1)
+            uniq, inv = np.unique(combo, axis=0, return_inverse=True)
+            base = len(table)
+            table += [ipaddress.IPv6Address((int(p) << 64) | int(i)).compressed for p, i in uniq]
+            aid[v6] = base + inv.reshape(-1)
+        return table, aid

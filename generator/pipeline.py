@@ -1,0 +1,127 @@
+"""The batch pipeline: world -> day by day events -> dirty, duplicated, late-delivered JSON lines."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Iterator
+
+import numpy as np
+import orjson
+
+from generator.behaviour import DayEvents, Sampler, simulate_day
+from generator.dirty import MALFORMED, delivery_delays, duplicate_delays, malformed_line, pick_kinds
+from generator.networks import NetworkState
+from generator.params import DAY_MS, WorldParams
+from generator.render import Renderer
+from generator.schedule import plan_day
+from generator.stats import WorldStats
+from generator.world import World, build_world
+
+__all__ = ["Generation", "Chunk", "FAR_FUTURE_MS"]
+
+FAR_FUTURE_MS = 1_924_992_000_000  # 2031-01-01: "in the future" for any sane processing clock
+
+
+@dataclass
+class Chunk:
+    """Lines in delivery order with their Kafka keys (the device's pseudonymous key)."""
+
+    lines: list[bytes]
+    keys: list[bytes]
+
+
+class Generation:
+    """One run over a world; iterate :meth:`chunks` once, then read ``stats`` and ``counts``.
+
+    >>> g = Generation(WorldParams(households=5, days=1, seed=3))
+    >>> sum(len(c.lines) for c in g.chunks()) == g.counts["lines"]
+    True
+    """
+
+    def __init__(self, params: WorldParams, world: World | None = None) -> None:
+        self.params = params
+        self.world = world or build_world(params)
+        self.sampler = Sampler(self.world)
+        self.net = NetworkState(self.world.net)
+        self.renderer = Renderer(self.world, params.event_id_rate)
+        self.stats = WorldStats(devices_per_home=[len(x) for x in self.world.hh_devices])
+        self.dev_events = np.zeros(self.world.n_devices, dtype=np.int64)
+        self.visits: Counter = Counter()
+        self.counts: Counter = Counter()
+        self.malformed: Counter = Counter()
+        self._keys = [k.encode() for k in self.world.dev_key]
+
+    def simulate(self, day: int) -> tuple[DayEvents, list[str], np.ndarray, np.random.Generator]:
+        """Events of world day ``day`` with resolved addresses (days must come in order)."""
+        p, w = self.params, self.world
+        rng = np.random.default_rng([p.seed, 20, day])
+        date = p.start + timedelta(days=day)
+        self.net.advance(day)
+        sched = plan_day(w, day, date.weekday(), np.random.default_rng([p.seed, 21, day]))
+        for guest, host in sched.visits:
+            self.visits[(min(guest, host), max(guest, host))] += 1
+        day_ms = p.day_start_ms(day)
+        ev = simulate_day(self.sampler, sched, day_ms, date.weekday(), date, rng)
+        tod = np.clip(ev.ts - w.dev_skew_ms[ev.dev] - day_ms, 0, DAY_MS - 1)
+        table, aid = self.net.resolve(ev.loc_kind, ev.loc, ev.dev, tod, w.dev_carrier)
+        self.stats.add_day(w, ev, table, aid)
+        self.stats.shared_homes = self.net.shared_homes
+        self.dev_events += np.bincount(ev.dev, minlength=w.n_devices)
+        return ev, table, aid, rng
+
+    def dirty_lines(self, objs: list[dict], ev: DayEvents, arrival: np.ndarray, rng: np.random.Generator,
+                    far_future_ms: int) -> tuple[list[bytes], list[bytes], np.ndarray]:
+        """Valid lines plus duplicates and malformed lines, with keys and arrival times."""
+        p, n = self.params, len(objs)
+        lines = [orjson.dumps(o) for o in objs]
+        keys = [self._keys[d] for d in ev.dev.tolist()]
+        dup = rng.choice(n, size=rng.binomial(n, p.duplicate_rate), replace=False) if n else np.zeros(0, int)
+        bad = rng.integers(0, max(n, 1), size=rng.binomial(n, p.malformed_rate) if n else 0)
+        kinds = pick_kinds(rng, len(bad))
+        extra_lines = [lines[i] for i in dup.tolist()]
+        extra_lines += [malformed_line(objs[i], k, rng, far_future_ms) for i, k in zip(bad.tolist(), kinds)]
+        keys += [keys[i] for i in dup.tolist()] + [keys[i] for i in bad.tolist()]
+        arrival = np.concatenate([arrival, arrival[dup] + duplicate_delays(rng, len(dup)), arrival[bad]])
+        self.counts["valid"] += n
+        self.counts["duplicates"] += len(dup)
+        self.stats.duplicates += len(dup)
+        self.malformed.update(kinds)
+        self.stats.malformed_by_kind.update(kinds)
+        self.counts["malformed"] += len(bad)
+        return lines + extra_lines, keys, arrival
+
+    def chunks(self) -> Iterator[Chunk]:
+        """All lines of the world, one chunk per day, in delivery (not event) order."""
+        p = self.params
+        far = max(FAR_FUTURE_MS, p.day_start_ms(p.days + 400))
+        carry_lines: list[bytes] = []
+        carry_keys: list[bytes] = []
+        carry_arr = np.zeros(0, dtype=np.int64)
+        for day in range(p.days):
+            ev, table, aid, rng = self.simulate(day)
+            objs = self.renderer.objects(ev, table, aid, rng, tag=f"{p.seed:x}-{day:04d}")
+            arrival = ev.ts + delivery_delays(rng, len(ev.ts), p.late_rate)
+            lines, keys, arrival = self.dirty_lines(objs, ev, arrival, rng, far)
+            lines, keys = carry_lines + lines, carry_keys + keys
+            arrival = np.concatenate([carry_arr, arrival])
+            order = np.argsort(arrival, kind="stable")
+            cut = int(np.searchsorted(arrival[order], p.day_start_ms(day + 1)))
+            if day == p.days - 1:
+                cut = len(order)
+            now = order[:cut].tolist()
+            later = order[cut:].tolist()
+            carry_lines = [lines[i] for i in later]
+            carry_keys = [keys[i] for i in later]
+            carry_arr = arrival[order[cut:]]
+            self.counts["lines"] += len(now)
+            yield Chunk([lines[i] for i in now], [keys[i] for i in now])
+
+    def content_lines(self) -> list[bytes]:
+        """The catalog as JSON lines (contract section 2)."""
+        return [orjson.dumps(r) for r in self.world.catalog.records]
+
+    def malformed_counts(self) -> dict[str, int]:
+        """Malformed lines emitted by kind, every kind listed (zeros included)."""
+        return {k: int(self.malformed.get(k, 0)) for k in MALFORMED}
