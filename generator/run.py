@@ -1,0 +1,55 @@
+"""Thin shells around :class:`~generator.pipeline.Generation`: world to files or to Kafka."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import orjson
+
+from generator.params import WorldParams
+from generator.pipeline import Generation
+from generator.sinks import FileSink, KafkaSink
+from generator.truth import build_truth
+
+__all__ = ["generate_to_dir", "generate_to_sinks", "generate_to_kafka"]
+
+Progress = Callable[[int, int], None]  # (days done, lines so far)
+
+
+def generate_to_sinks(params: WorldParams, events, content, progress: Progress | None = None) -> Generation:
+    """Stream the world's catalog into ``content`` and its event lines into ``events``."""
+    gen = Generation(params)
+    content.write(gen.content_lines(), [r["content_id"].encode() for r in gen.world.catalog.records])
+    lines = 0
+    for day, chunk in enumerate(gen.chunks()):
+        events.write(chunk.lines, chunk.keys)
+        lines += len(chunk.lines)
+        if progress:
+            progress(day + 1, lines)
+    return gen
+
+
+def generate_to_dir(params: WorldParams, out: Path, gzip: bool = False,
+                    progress: Progress | None = None) -> tuple[dict, dict]:
+    """Write ``events.jsonl[.gz]``, ``content.jsonl`` and ``truth.json`` to ``out``; return (truth, stats)."""
+    out.mkdir(parents=True, exist_ok=True)
+    with FileSink(out / ("events.jsonl.gz" if gzip else "events.jsonl")) as ev, FileSink(out / "content.jsonl") as ct:
+        gen = generate_to_sinks(params, ev, ct, progress)
+    truth = build_truth(gen)
+    (out / "truth.json").write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
+    return truth, gen.stats.summary()
+
+
+def generate_to_kafka(params: WorldParams, bootstrap: str, views_topic: str = "views",
+                      content_topic: str = "content", truth_path: Path | None = None,
+                      progress: Progress | None = None, compression: str | None = "gzip") -> tuple[dict, dict]:
+    """Send the whole world to Kafka as fast as possible; optionally write the truth file."""
+    with KafkaSink(bootstrap, views_topic, compression) as ev:
+        ct = KafkaSink(bootstrap, content_topic, compression, producer=ev._p)
+        gen = generate_to_sinks(params, ev, ct, progress)
+    truth = build_truth(gen)
+    if truth_path is not None:
+        truth_path.parent.mkdir(parents=True, exist_ok=True)
+        truth_path.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
+    return truth, gen.stats.summary()

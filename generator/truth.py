@@ -1,0 +1,51 @@
+"""The ground truth of a generated world, as the plain dict written to ``truth.json``."""
+
+from __future__ import annotations
+
+from generator.dirty import MALFORMED
+from generator.networks import HOME_KINDS
+from generator.world import FORM_TYPE, FORMS, ROLES
+
+__all__ = ["build_truth"]
+
+
+def build_truth(gen) -> dict:
+    """Truth of a finished :class:`~generator.pipeline.Generation` (after its chunks were consumed)."""
+    w, p = gen.world, gen.params
+    devices = []
+    for d in range(w.n_devices):
+        owner = int(w.dev_owner[d])
+        devices.append({
+            "mac": w.dev_mac[d], "key": w.dev_key[d], "household": w.hh_ids[w.dev_home[d]],
+            "device_type": FORM_TYPE[w.dev_form[d]], "form": FORMS[w.dev_form[d]],
+            "reported_type": w.dev_reported[d], "owner": f"P{owner + 1:06d}" if owner >= 0 else None,
+            "events": int(gen.dev_events[d]), "clock_skew_ms": int(w.dev_skew_ms[d]),
+        })
+    households = []
+    for h, hid in enumerate(w.hh_ids):
+        households.append({
+            "id": hid, "network": HOME_KINDS[w.net.home_kind[h]],
+            "persons": [{"id": f"P{q + 1:06d}", "role": ROLES[w.person_role[q]], "persona": w.person_persona[q],
+                         "office": int(w.person_office[q]) if w.person_office[q] >= 0 else None}
+                        for q in w.hh_persons[h]],
+            "devices": [w.dev_mac[d] for d in w.hh_devices[h]],
+        })
+    social = [{"a": w.hh_ids[a], "b": w.hh_ids[b], "visits": int(gen.visits.get((a, b), 0))}
+              for a, b in w.friends]
+    malformed = gen.malformed_counts()
+    by_reason: dict[str, int] = {}
+    for kind, n in malformed.items():
+        by_reason[MALFORMED[kind]] = by_reason.get(MALFORMED[kind], 0) + n
+    return {
+        "params": {"households": p.households, "days": p.days, "seed": p.seed, "start": p.start.isoformat(),
+                   "malformed_rate": p.malformed_rate, "duplicate_rate": p.duplicate_rate},
+        "key_derivation": "HMAC-SHA256(secret, 'mac:' + normalized mac), hex, first 32",
+        "households": households,
+        "devices": devices,
+        "device_household_by_mac": {x["mac"]: x["household"] for x in devices},
+        "device_household_by_key": {x["key"]: x["household"] for x in devices},
+        "social_pairs": social,
+        "counts": {"lines": int(gen.counts["lines"]), "valid": int(gen.counts["valid"]),
+                   "duplicates": int(gen.counts["duplicates"]), "malformed": int(gen.counts["malformed"]),
+                   "malformed_by_kind": malformed, "malformed_by_reason": by_reason},
+    }
