@@ -43,8 +43,8 @@ class Settings(BaseSettings):
     # --- managed local servers ---
     state_dir: Path = Field(default_factory=default_state_dir)
     cache_dir: Path = Field(default_factory=default_cache_dir)
-    neo4j_version: str = "5.26.12"
-    kafka_version: str = "3.9.1"
+    neo4j_version: str = "5.26.30"
+    kafka_version: str = "3.9.2"
     neo4j_bolt_port: int = 7687
     neo4j_http_port: int = 7474
     neo4j_heap: str = "768m"
