@@ -1,0 +1,105 @@
+"""Settings of the graph jobs' pure cores: every weight, threshold and resolution lives here.
+
+The jobs never hide a number in their logic; tuning means building another of these
+frozen dataclasses (``dataclasses.replace(p, resolution=2.0)``) and passing it down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = [
+    "HOUR_MS", "DAY_MS", "NETWORK_CLASSES", "DEVICE_TYPES",
+    "NetworkParams", "HouseholdParams", "SocialParams", "AffinityParams", "GraphParams",
+]
+
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+#: Classes a network can take, in the order of their integer codes.
+NETWORK_CLASSES = ("home", "cgnat", "mobile", "workplace", "public", "unknown")
+#: Device types of the event contract, in the order of their integer codes (-1 = not reported).
+DEVICE_TYPES = ("tv", "phone", "tablet", "desktop", "console", "other")
+
+
+@dataclass(frozen=True)
+class NetworkParams:
+    """How a network (IPv4 address or IPv6 /64) is classified from its presence profile.
+
+    >>> NetworkParams().local_offset_hours
+    1
+    """
+
+    local_offset_hours: int = 1  # UTC -> local time (CET); the logs' hours are UTC
+    office_start: int = 9  # local hour, weekdays only
+    office_end: int = 17
+    evening_start: int = 18  # evenings, nights and weekends are home time
+    night_end: int = 7
+    min_device_hours: int = 3  # below this a network is "unknown"
+    shared_min_concurrent: int = 10  # devices seen within one hour: more than one home lives here
+    cgnat_min_concurrent_tvs: int = 3  # TVs at once: several living rooms share the address
+    office_min_fraction: float = 0.6  # share of device-hours in weekday office hours
+    home_min_fraction: float = 0.4  # share of device-hours in evenings / nights / weekends
+    home_min_mean_days: float = 1.5  # mean distinct days a device stays on a home network
+    public_max_mean_days: float = 1.3  # cafés, hotels: devices come once
+    public_min_devices: int = 6
+    mobile_min_handheld: float = 0.8  # share of typed devices that are phones / tablets
+
+
+@dataclass(frozen=True)
+class HouseholdParams:
+    """Co-presence weighting, clustering and id stability of the household job."""
+
+    network: NetworkParams = field(default_factory=NetworkParams)
+    # weight of one co-present window by network class; shared networks are not evidence
+    home_weight: float = 1.0
+    unknown_weight: float = 0.0
+    block_hours: int = 3  # co-presence is counted per (network, local 3-hour block) ...
+    night_start: int = 18  # ... and aggregated per day window; nights are [18:00, 09:00) local
+    night_end: int = 9
+    night_weight: float = 1.0  # a night together says more than an afternoon
+    day_weight: float = 0.6
+    full_weight_devices: int = 6  # devices at once on a network before a window is discounted
+    max_group_devices: int = 40  # larger simultaneous crowds are never a household
+    min_home_windows: int = 3  # device needs this many home-like windows to be assigned at all
+    min_together: int = 2  # distinct windows two devices must share for an edge
+    min_fraction: float = 0.34  # ... relative to the less active one's home windows
+    singleton_min_windows: int = 5  # a lone device with this much home evidence is a household of one
+    max_household_size: int = 10  # components larger than this are split
+    min_density: float = 0.5  # components sparser than this are split
+    resolution: float = 1.0  # Louvain resolution for components that need splitting
+    resolution_step: float = 2.0  # multiply when a community is still too large
+    max_split_depth: int = 3
+    confident_windows: int = 7  # windows together for full support
+    singleton_confidence: float = 0.6  # cap for households of one
+    inherit_share: float = 0.5  # overlap must exceed this share of the cluster or the old household
+    merge_share: float = 0.3  # a second old household contributing this share makes a merge
+    max_evidence_networks: int = 3
+
+
+@dataclass(frozen=True)
+class SocialParams:
+    """When a device seen on another household's home network is a visit."""
+
+    min_visits: int = 2  # distinct windows (evenings / days) of visits
+    max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
+
+
+@dataclass(frozen=True)
+class AffinityParams:
+    """Genre lift, top lists and similar-household search."""
+
+    smoothing_seconds: float = 600.0  # prior seconds spread by catalogue shares (shrinks small homes)
+    top_n: int = 5
+    kids_max_age: int = 6
+    kids_genres: tuple[str, ...] = ("kids",)
+    similar_k: int = 5
+    similar_min_cosine: float = 0.5
+
+
+@dataclass(frozen=True)
+class GraphParams:
+    """All graph-job settings of one process."""
+
+    households: HouseholdParams = field(default_factory=HouseholdParams)
+    social: SocialParams = field(default_factory=SocialParams)
+    affinity: AffinityParams = field(default_factory=AffinityParams)
