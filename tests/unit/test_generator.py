@@ -1,0 +1,204 @@
+"""Unit tests of the synthetic world generator (no services)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import orjson
+import pytest
+from jsonschema import Draft202012Validator
+
+from generator.baselines import baseline_households_csv
+from generator.dirty import MALFORMED
+from generator.evaluate import evaluate_files, score_households
+from generator.params import WorldParams
+from generator.pipeline import Generation
+from generator.run import generate_to_dir
+from ingest.contract import parse_view
+from ingest.errors import InvalidRecord
+
+NOW_MS = 1_795_392_000_000  # 2026-11-23, the processing clock of the ingester
+
+
+def contracts_dir() -> Path:
+    return Path(__file__).resolve().parents[2].parent / "shared" / "contracts"
+
+
+def _validator(name: str) -> Draft202012Validator:
+    schema = json.loads((contracts_dir() / name).read_text())
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> tuple[Path, dict, dict]:
+    out = tmp_path_factory.mktemp("world")
+    truth, stats = generate_to_dir(WorldParams(households=120, days=7, seed=5, malformed_rate=0.02), out)
+    return out, truth, stats
+
+
+def _lines(path: Path) -> list[bytes]:
+    return path.read_bytes().split(b"\n")[:-1]
+
+
+def test_same_seed_is_byte_identical_and_other_seed_differs(tmp_path):
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for out, seed in ((a, 3), (b, 3), (c, 4)):
+        generate_to_dir(WorldParams(households=15, days=2, seed=seed), out, gzip=True)
+    for name in ("events.jsonl.gz", "content.jsonl", "truth.json"):
+        assert (a / name).read_bytes() == (b / name).read_bytes()
+    assert (a / "events.jsonl.gz").read_bytes() != (c / "events.jsonl.gz").read_bytes()
+
+
+def test_every_malformed_kind_is_counted_and_rejected_with_its_reason(world):
+    out, truth, _ = world
+    counts = truth["counts"]
+    assert set(counts["malformed_by_kind"]) == set(MALFORMED)
+    assert all(n > 0 for n in counts["malformed_by_kind"].values())
+    reasons: dict[str, int] = {}
+    valid = 0
+    for line in _lines(out / "events.jsonl"):
+        try:
+            parse_view(line, NOW_MS)
+            valid += 1
+        except InvalidRecord as err:
+            reasons[err.reason] = reasons.get(err.reason, 0) + 1
+    assert reasons == {k: v for k, v in counts["malformed_by_reason"].items() if v}
+    assert valid == counts["valid"] + counts["duplicates"]
+    assert valid + sum(reasons.values()) == counts["lines"]
+
+
+def test_malformed_kind_gives_expected_reason_each():
+    import numpy as np
+
+    from generator.dirty import malformed_line
+
+    rng = np.random.default_rng(0)
+    tpl = {"ts": "2026-10-02T19:04:11Z", "ip": "91.64.1.2", "mac": "a4:5e:60:0f:12:9c", "event": "view",
+           "content_id": "mov-00001", "duration_s": 12.0}
+    for kind, reason in MALFORMED.items():
+        for _ in range(5):
+            with pytest.raises(InvalidRecord) as err:
+                parse_view(malformed_line(tpl, kind, rng, 1_924_992_000_000), NOW_MS)
+            assert err.value.reason == reason, kind
+
+
+def test_valid_lines_match_schema_and_parse(world):
+    out, _, _ = world
+    v = _validator("view-event.schema.json")
+    n = 0
+    for line in _lines(out / "events.jsonl"):
+        try:
+            ev = parse_view(line, NOW_MS)
+        except InvalidRecord:
+            continue
+        obj = orjson.loads(line)
+        errors = list(v.iter_errors(obj))
+        assert not errors, (line, errors[0].message)
+        assert ev.mac
+        n += 1
+        if n >= 20_000:
+            break
+    assert n == 20_000
+
+
+def test_mixed_notations_are_emitted(world):
+    out, _, _ = world
+    sample = [orjson.loads(x) for x in _lines(out / "events.jsonl")[:5000] if x.startswith(b"{")]
+    sample = [o for o in sample if isinstance(o, dict) and isinstance(o.get("mac"), str)]
+    ts_kinds = {("int" if isinstance(o["ts"], int) else o["ts"][-6:] if "+" in str(o["ts"]) else "Z")
+                for o in sample if o.get("ts") is not None}
+    assert {"int", "Z", "+01:00", "+02:00"} <= ts_kinds
+    def notation(mac: str) -> str:
+        return "colon" if ":" in mac else "dash" if "-" in mac else "dot" if "." in mac else "bare"
+
+    assert {notation(o["mac"]) for o in sample} == {"colon", "dash", "dot", "bare"}
+    assert any("event_id" in o for o in sample) and any("event_id" not in o for o in sample)
+
+
+def test_catalog_matches_content_schema(world):
+    out, _, _ = world
+    v = _validator("content.schema.json")
+    lines = _lines(out / "content.jsonl")
+    assert len(lines) > 3000
+    for line in lines:
+        assert not list(v.iter_errors(orjson.loads(line)))
+
+
+def test_world_stats_are_plausible(world):
+    _, truth, stats = world
+    loc = stats["events_by_location"]
+    assert sum(loc["tv"].values()) == loc["tv"]["home"] > 0
+    assert loc["phone"]["office"] > 0 and loc["phone"]["mobile"] > 0 and loc["phone"]["visit"] > 0
+    assert stats["homes_per_cgnat_address"]["max"] >= 5
+    assert stats["devices_per_office_ip"]["max"] >= 5
+    assert stats["homes_per_home_ipv4"]["max"] >= 2  # dynamic addresses get reused by other homes
+    sizes = [len(h["persons"]) for h in truth["households"]]
+    assert min(sizes) == 1 and max(sizes) >= 5
+    assert any(p["visits"] >= 2 for p in truth["social_pairs"])
+    assert set(stats["events_by_kind"]) == {"view", "impression", "click", "search", "conversion", "bookmark"}
+
+
+def test_truth_keys_match_pseudonymizer(world):
+    from ingest.pseudonym import DEMO_SECRET, Pseudonymizer
+
+    _, truth, _ = world
+    p = Pseudonymizer(DEMO_SECRET)
+    for d in truth["devices"][:50]:
+        assert p.mac(d["mac"]) == d["key"]
+        assert truth["device_household_by_key"][d["key"]] == d["household"]
+
+
+def test_baseline_scores_badly_and_perfect_export_scores_one(world, tmp_path):
+    out, truth, _ = world
+    csv_path = tmp_path / "baseline.csv"
+    baseline_households_csv(out / "events.jsonl", csv_path, WorldParams().secret)
+    base = evaluate_files(truth, csv_path)
+    assert base.pair_f1 < 0.3 and base.ari < 0.3
+    perfect = tmp_path / "perfect.csv"
+    perfect.write_text("device_key,household_id,confidence\n" + "".join(
+        f"{d['key']},{d['household']},1.0\n" for d in truth["devices"]))
+    links = tmp_path / "links.csv"
+    links.write_text("household_a,household_b,weight,evidence\n" + "".join(
+        f"{p['a']},{p['b']},1,visits\n" for p in truth["social_pairs"] if p["visits"] >= 2))
+    s = evaluate_files(truth, perfect, links)
+    assert (s.pair_f1, s.ari, s.exact_households, s.link_precision, s.link_recall) == (1.0, 1.0, 1.0, 1.0, 1.0)
+
+
+def test_score_households_small_cases():
+    t = {"a": "H1", "b": "H1", "c": "H2", "d": "H2"}
+    s = score_households(t, {"a": "x", "b": "x"})  # c, d missing: singletons
+    assert (s.pair_precision, s.pair_recall, s.exact_households) == (1.0, 0.5, 0.5)
+    s = score_households(t, {k: "all" for k in t})
+    assert s.pair_recall == 1.0 and s.pair_precision == pytest.approx(2 / 6) and s.ari == 0.0
+
+
+def test_generation_chunks_count_lines():
+    g = Generation(WorldParams(households=10, days=2, seed=9))
+    assert sum(len(c.lines) for c in g.chunks()) == g.counts["lines"]
+    assert g.counts["lines"] == g.counts["valid"] + g.counts["duplicates"] + g.counts["malformed"]
+
+
+def test_cli_generate_and_evaluate(tmp_path):
+    import typer
+    from typer.testing import CliRunner
+
+    try:
+        from hausgraph.cli.generate import evaluate, generate
+    except ImportError as err:  # hausgraph.cli's package __init__ is being written by others
+        pytest.skip(f"hausgraph.cli not importable yet: {err}")
+
+    app = typer.Typer()
+    app.command("generate")(generate)
+    app.command("evaluate")(evaluate)
+    r = CliRunner().invoke(app, ["generate", "--households", "8", "--days", "1", "--out", str(tmp_path),
+                                 "--secret", "s3cret"])
+    assert r.exit_code == 0, r.output
+    truth = json.loads((tmp_path / "truth.json").read_text())
+    csv_path = tmp_path / "h.csv"
+    csv_path.write_text("device_key,household_id,confidence\n" + "".join(
+        f"{d['key']},{d['household']},1\n" for d in truth["devices"]))
+    r = CliRunner().invoke(app, ["evaluate", "--truth", str(tmp_path / "truth.json"), "--households",
+                                 str(csv_path), "--json"])
+    assert r.exit_code == 0, r.output
+    assert json.loads(r.output)["ari"] == 1.0
