@@ -53,8 +53,15 @@ class MavenFailed(ServerError):
             why = "Maven Central is not reachable (the first start needs network access)"
         else:
             why = "Maven failed"
-        last = output_tail.strip().splitlines()[-1] if output_tail.strip() else "no output"
-        super().__init__(f"Cannot download {name} {version} jars: {why}. Last mvn line: {last}")
+        super().__init__(f"Cannot download {name} {version} jars: {why}. mvn said: {_first_error(output_tail)}")
+
+
+def _first_error(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line.removeprefix("[ERROR]").strip() for line in lines if line.startswith("[ERROR]")]
+    first = next((line for line in errors if line), lines[-1] if lines else "no output")
+    return first if len(first) <= 300 else first[:297] + "..."
+
 
 
 class PortInUse(ServerError):

@@ -70,7 +70,7 @@ def find_java() -> str:
     java_home = os.environ.get("JAVA_HOME")
     candidate = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
     if not candidate or not os.access(candidate, os.X_OK):
-        raise JavaMissing(None)
+        raise JavaMissing(f"JAVA_HOME={java_home} without bin/java" if java_home else None)
     try:
         proc = subprocess.run([candidate, "-version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -130,7 +130,7 @@ def _run_maven(mvn: str, pom: Path, paths: ServerPaths, out_dir: Path) -> None:
         raise MavenFailed(paths.name, paths.version, "mvn timed out after 30 min", network=True) from exc
     if proc.returncode != 0:
         output = (proc.stdout + proc.stderr).strip()
-        tail = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()[-30:])
+        tail = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()[:40])
         raise MavenFailed(paths.name, paths.version, tail, network=_looks_like_network(output))
 
 
