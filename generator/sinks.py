@@ -42,7 +42,7 @@ def producer_config(bootstrap: str, compression: str | None = "gzip") -> dict:
     """KafkaProducer settings tuned for throughput on a small machine."""
     return {"bootstrap_servers": bootstrap.split(","), "acks": 1, "linger_ms": 50, "batch_size": 512 * 1024,
             "compression_type": compression, "max_request_size": 4 * 1024 * 1024,
-            "buffer_memory": 128 * 1024 * 1024, "retries": 5, "max_in_flight_requests_per_connection": 1}
+            "retries": 5, "max_in_flight_requests_per_connection": 1}
 
 
 class KafkaSink:
