@@ -32,15 +32,16 @@ def batched(rows: Sequence[dict[str, Any]], size: int) -> Iterator[Sequence[dict
 class Client(Protocol):
     """What jobs and the app need from Neo4j; :class:`GraphClient` is the real one."""
 
-    def read(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
+    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
 
-    def write(self, name: str, rows: Sequence[dict[str, Any]], batch_size: int = ..., **params: Any) -> int: ...
+    def write(self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = ..., **params: Any) -> int: ...
 
-    def run_write(self, name: str, **params: Any) -> list[dict[str, Any]]: ...
+    def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
 
 
 def connect(uri: str, user: str, password: str, **config: Any) -> Driver:
     """A verified driver; raises the driver's own error when the server is unreachable."""
+    config.setdefault("notifications_min_severity", "OFF")  # planner hints are for the console
     driver = neo4j.GraphDatabase.driver(uri, auth=(user, password), **config)
     try:
         driver.verify_connectivity()
@@ -71,7 +72,7 @@ class GraphClient:
     def _query(self, name: str) -> neo4j.Query:
         return cypher.query(name, timeout=self.timeout)
 
-    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Rows of a read query as plain dicts (routed to a reader)."""
         try:
             records, _, _ = self.driver.execute_query(
@@ -81,7 +82,7 @@ class GraphClient:
             raise QueryFailed(name, err.code, err.message or str(err)) from err
         return [r.data() for r in records]
 
-    def run_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Rows of one write query run once with ``params``."""
         try:
             records, _, _ = self.driver.execute_query(
@@ -91,7 +92,7 @@ class GraphClient:
             raise QueryFailed(name, err.code, err.message or str(err)) from err
         return [r.data() for r in records]
 
-    def write(self, name: str, rows: Sequence[dict[str, Any]], batch_size: int = 5000, **params: Any) -> int:
+    def write(self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = 5000, **params: Any) -> int:
         """``UNWIND $rows`` write in batches, one transaction each; returns the rows written."""
         done = 0
         for batch in batched(rows, batch_size):
@@ -104,7 +105,7 @@ class GraphClient:
         with self.driver.session(database=self.database) as session:
             return session.execute_write(work)
 
-    def tx_run(self, tx: ManagedTransaction, name: str, **params: Any) -> list[dict[str, Any]]:
+    def tx_run(self, tx: ManagedTransaction, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Run a named query inside ``tx`` (see :meth:`transaction`)."""
         q = cypher.load(name)
         return [r.data() for r in tx.run(q.text, params)]
@@ -117,17 +118,17 @@ class RecordingClient:
     answers: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
-    def read(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         cypher.load(name)  # an unknown name fails here as it would against the server
         self.calls.append((name, params))
         return list(self.answers.get(name, []))
 
-    def run_write(self, name: str, **params: Any) -> list[dict[str, Any]]:
+    def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         cypher.load(name)
         self.calls.append((name, params))
         return list(self.answers.get(name, []))
 
-    def write(self, name: str, rows: Iterable[dict[str, Any]], batch_size: int = 5000, **params: Any) -> int:
+    def write(self, name: str, rows: Iterable[dict[str, Any]], /, batch_size: int = 5000, **params: Any) -> int:
         rows = list(rows)
         self.run_write(name, rows=rows, **params)
         return len(rows)

@@ -27,7 +27,7 @@ from hausgraph.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-_DELETE_ALL = "MATCH (n) CALL { WITH n DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+_DELETE_ALL = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -85,7 +85,9 @@ def services() -> Iterator[Connections]:
 @pytest.fixture(scope="session")
 def neo4j_driver(services: Connections) -> Iterator[neo4j.Driver]:
     """A driver for the session's Neo4j."""
-    driver = neo4j.GraphDatabase.driver(services.neo4j_uri, auth=(services.neo4j_user, services.neo4j_password))
+    driver = neo4j.GraphDatabase.driver(
+        services.neo4j_uri, auth=(services.neo4j_user, services.neo4j_password), notifications_min_severity="OFF"
+    )
     try:
         yield driver
     finally:
