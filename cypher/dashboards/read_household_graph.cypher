@@ -1,0 +1,33 @@
+// mode: read
+// params: $household (str), $limit (int). One household's neighbourhood: members (with evidence), home networks, top content, socially linked households; at most $limit of each.
+MATCH (h:Household {id: $household})
+CALL (h) {
+  OPTIONAL MATCH (d:Device)-[m:MEMBER_OF]->(h)
+  WITH d, m ORDER BY m.confidence DESC LIMIT $limit
+  RETURN collect(CASE WHEN d IS NULL THEN NULL ELSE
+    {key: d.key, type: d.type, events: d.events, first_seen: d.first_seen, last_seen: d.last_seen,
+     confidence: m.confidence, evidence: m.evidence, run: m.run} END) AS devices
+}
+CALL (h) {
+  OPTIONAL MATCH (h)-[r:HOME_NETWORK]->(n:Network)
+  WITH n, r ORDER BY r.hours DESC LIMIT $limit
+  RETURN collect(CASE WHEN n IS NULL THEN NULL ELSE
+    {key: n.key, family: n.family, class: n.class, hours: r.hours} END) AS networks
+}
+CALL (h) {
+  OPTIONAL MATCH (d:Device)-[:MEMBER_OF]->(h)
+  OPTIONAL MATCH (d)-[w:WATCHED]->(c:Content)
+  WITH c, sum(w.seconds) AS seconds, sum(w.views) AS views, collect(DISTINCT d.key) AS viewers
+  WHERE c IS NOT NULL
+  WITH c, seconds, views, viewers ORDER BY seconds DESC LIMIT $limit
+  RETURN collect({id: c.id, title: c.title, kind: c.kind, genres: c.genres,
+                  seconds: seconds, views: views, viewers: viewers}) AS contents
+}
+CALL (h) {
+  OPTIONAL MATCH (h)-[s:SOCIAL_LINK]-(o:Household)
+  WITH o, s ORDER BY s.weight DESC LIMIT $limit
+  RETURN collect(CASE WHEN o IS NULL THEN NULL ELSE
+    {id: o.id, size: o.size, weight: s.weight, visits: s.visits, first: s.first, last: s.last,
+     evidence: s.evidence} END) AS neighbours
+}
+RETURN h {.*} AS household, devices, networks, contents, neighbours

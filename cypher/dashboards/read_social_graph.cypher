@@ -1,0 +1,21 @@
+// mode: read
+// params: $genre (str or null), $min_size (int), $max_size (int), $min_weight (float), $limit (int). The best connected households passing the filters (at most $limit), the links among them, and how many passed.
+MATCH (h:Household)
+WHERE $min_size <= h.size <= $max_size
+  AND ($genre IS NULL OR EXISTS { (h)-[:LIKES]->(:Genre {name: $genre}) })
+WITH h, COUNT { (h)-[s:SOCIAL_LINK]-() WHERE s.weight >= $min_weight } AS degree
+WHERE degree > 0
+WITH collect({h: h, degree: degree}) AS all
+WITH size(all) AS total, all
+UNWIND all AS x
+WITH total, x.h AS h, x.degree AS degree ORDER BY degree DESC, h.id LIMIT $limit
+WITH total, collect(h) AS shown, collect({id: h.id, size: h.size, kids: h.kids, degree: degree,
+  top_genre: COLLECT { MATCH (h)-[l:LIKES]->(g:Genre) RETURN g.name ORDER BY l.score DESC LIMIT 1 }[0],
+  top_series: h.top_series}) AS nodes
+CALL (shown) {
+  UNWIND shown AS a
+  MATCH (a)-[s:SOCIAL_LINK]->(b:Household)
+  WHERE s.weight >= $min_weight AND b IN shown
+  RETURN collect({source: a.id, target: b.id, weight: s.weight, visits: s.visits}) AS edges
+}
+RETURN total, nodes, edges
