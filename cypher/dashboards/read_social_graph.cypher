@@ -5,9 +5,9 @@ WHERE $min_size <= h.size <= $max_size
   AND ($genre IS NULL OR EXISTS { (h)-[:LIKES]->(:Genre {name: $genre}) })
 WITH h, COUNT { (h)-[s:SOCIAL_LINK]-() WHERE s.weight >= $min_weight } AS degree
 WHERE degree > 0
-WITH collect({h: h, degree: degree}) AS all
-WITH size(all) AS total, all
-UNWIND all AS x
+WITH collect({h: h, degree: degree}) AS passed
+WITH size(passed) AS total, passed
+UNWIND passed AS x
 WITH total, x.h AS h, x.degree AS degree ORDER BY degree DESC, h.id LIMIT $limit
 WITH total, collect(h) AS shown, collect({id: h.id, size: h.size, kids: h.kids, degree: degree,
   top_genre: COLLECT { MATCH (h)-[l:LIKES]->(g:Genre) RETURN g.name ORDER BY l.score DESC LIMIT 1 }[0],
