@@ -179,13 +179,15 @@ def classify_table(t: PresenceTable, p: NetworkParams) -> tuple[np.ndarray, dict
     officey = s["office_share"] >= p.office_min_fraction
     fleeting = s["mean_days_per_device"] <= p.public_max_mean_days
     handheld = s["handheld_share"] >= p.mobile_min_handheld
-    homey = (s["home_share"] >= p.home_min_fraction) & (s["mean_days_per_device"] >= p.home_min_mean_days)
+    few_a_day = s["max_devices_per_day"] <= p.home_max_devices_per_day
+    homey = (s["home_share"] >= p.home_min_fraction) & ((s["mean_days_per_device"] >= p.home_min_mean_days)
+                                                        | few_a_day)
     shared = s["max_concurrent"] >= p.shared_min_concurrent
     # later assignments win: from the weakest reading to the strongest
     cls[enough & homey] = HOME
-    cls[enough & has_tv & ~fleeting] = HOME  # TVs do not go to offices or ride mobile carriers
+    cls[enough & has_tv] = HOME  # TVs do not go to offices or ride mobile carriers
     cls[enough & ~has_tv & officey] = WORKPLACE
-    transient = enough & ~has_tv & fleeting & (s["devices"] >= p.public_min_devices)
+    transient = enough & ~has_tv & fleeting & ~few_a_day & (s["devices"] >= p.public_min_devices)
     cls[transient & handheld] = MOBILE
     cls[transient & ~handheld] = PUBLIC
     cls[shared & ~has_tv & officey] = WORKPLACE

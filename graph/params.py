@@ -39,7 +39,8 @@ class NetworkParams:
     cgnat_min_concurrent_tvs: int = 3  # TVs at once: several living rooms share the address
     office_min_fraction: float = 0.6  # share of device-hours in weekday office hours
     home_min_fraction: float = 0.4  # share of device-hours in evenings / nights / weekends
-    home_min_mean_days: float = 1.5  # mean distinct days a device stays on a home network
+    home_min_mean_days: float = 1.5  # mean distinct days a device stays on a home network ...
+    home_max_devices_per_day: int = 8  # ... or few devices a day (a daily-reassigned home address)
     public_max_mean_days: float = 1.3  # cafés, hotels: devices come once
     public_min_devices: int = 6
     mobile_min_handheld: float = 0.8  # share of typed devices that are phones / tablets

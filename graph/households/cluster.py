@@ -1,0 +1,76 @@
+"""Devices into households: components first, Louvain only where a component needs splitting.
+
+Modularity on a whole graph of many small homes merges them (resolution limit), and is slow;
+connected components of the thresholded co-presence graph are mostly households already.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+
+from graph.clustering import Partitioner, louvain_partition, split_graph
+from graph.households.copresence import CoPresence
+from graph.params import HouseholdParams
+
+__all__ = ["UNASSIGNED_REASONS", "edge_mask", "cluster_devices"]
+
+#: Codes of ``reason`` for unassigned devices (index = -code - 1 in the label array).
+UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_little_evidence")
+
+
+def edge_mask(cp: CoPresence, p: HouseholdParams) -> np.ndarray:
+    """Pairs strong enough to be a household tie (both devices eligible, often enough together)."""
+    eligible = cp.home_windows >= p.min_home_windows
+    return ((cp.together >= p.min_together) & (cp.fraction >= p.min_fraction)
+            & eligible[cp.a] & eligible[cp.b])
+
+
+def cluster_devices(cp: CoPresence, p: HouseholdParams, *, seed: int = 0,
+                    partition: Partitioner = louvain_partition) -> tuple[np.ndarray, int]:
+    """Household label per device code (0..k-1), or a negative reason code; and k.
+
+    Negative labels ``-1, -2, -3`` index ``UNASSIGNED_REASONS``.
+    """
+    n = len(cp.home_windows)
+    m = edge_mask(cp, p)
+    a, b, w = cp.a[m].astype(np.int64), cp.b[m].astype(np.int64), cp.weight[m]
+    g = coo_matrix((np.ones(len(a), np.int8), (a, b)), shape=(n, n)).tocsr()
+    _, comp = connected_components(g, directed=False)
+    size = np.bincount(comp, minlength=n)
+    edges = np.bincount(comp[a], minlength=n)
+    dens = 2.0 * edges / np.maximum(size * (size - 1), 1)
+    labels = comp.astype(np.int64)
+    alone = size[comp] == 1
+    split = (size > p.max_household_size) | ((size > 2) & (dens < p.min_density))
+    next_label = n
+    todo = np.flatnonzero(split)
+    if len(todo):
+        esel = split[comp[a]]
+        ea, eb, ew = a[esel], b[esel], w[esel]
+        order = np.argsort(comp[ea], kind="stable")
+        ea, eb, ew = ea[order], eb[order], ew[order]
+        ec = comp[ea]
+        bounds = np.searchsorted(ec, todo), np.searchsorted(ec, todo, side="right")
+        for c, lo, hi in zip(todo, *bounds):
+            G = nx.Graph()
+            G.add_weighted_edges_from(zip(ea[lo:hi].tolist(), eb[lo:hi].tolist(), ew[lo:hi].tolist()))
+            parts = split_graph(G, max_size=p.max_household_size, resolution=p.resolution,
+                                step=p.resolution_step, depth=p.max_split_depth, seed=seed,
+                                partition=partition)
+            for members in parts:
+                idx = np.asarray(members, dtype=np.int64)
+                labels[idx] = next_label
+                next_label += 1
+                if len(idx) == 1:
+                    alone[idx] = True
+    hw = cp.home_windows
+    labels[alone & (hw < p.singleton_min_windows)] = -3
+    labels[hw < p.min_home_windows] = -2
+    labels[hw == 0] = -1
+    pos = labels >= 0
+    uniq, inv = np.unique(labels[pos], return_inverse=True)
+    labels[pos] = inv
+    return labels, len(uniq)

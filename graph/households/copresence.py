@@ -1,0 +1,131 @@
+"""Device-device co-presence on home-like networks, counted per time window.
+
+An address is evidence only inside its time window (ISPs hand a home's address to
+another home later), so two devices are together when they share a network within one
+local ``block_hours`` block; blocks are then counted as distinct day windows: a night
+``[night_start, night_end)`` local, or a day. Each window is discounted by how many
+devices crowd the network in that block. Pure numpy: no graph is built here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph.networks import HOME, UNKNOWN, PresenceTable
+from graph.params import DAY_MS, HOUR_MS, HouseholdParams
+
+__all__ = ["CoPresence", "network_weights", "row_windows", "copresence"]
+
+
+@dataclass(frozen=True)
+class CoPresence:
+    """Pair statistics; pairs are ``a < b`` device codes, sorted by (a, b)."""
+
+    rows: np.ndarray  # bool per table row: on a network that counts as household evidence
+    window: np.ndarray  # int64 per table row: 2 * local date + is_night (valid where ``rows``)
+    home_windows: np.ndarray  # per device: distinct home windows
+    home_nights: np.ndarray  # per device: distinct home nights
+    a: np.ndarray
+    b: np.ndarray
+    together: np.ndarray  # distinct windows shared
+    nights: np.ndarray  # ... of which nights
+    weight: np.ndarray  # discounted, night/day weighted sum over shared windows
+    fraction: np.ndarray  # together / min(home windows of a, of b)
+    pw_pair: np.ndarray  # per (pair, window) entry: index into the pair arrays
+    pw_window: np.ndarray  # ... and the window
+
+
+def network_weights(net_class: np.ndarray, p: HouseholdParams) -> np.ndarray:
+    """Evidence weight per network: homes count, unknown a little, shared networks not at all.
+
+    >>> network_weights(np.array([0, 1, 5]), HouseholdParams(unknown_weight=0.25)).tolist()
+    [1.0, 0.0, 0.25]
+    """
+    return np.where(net_class == HOME, p.home_weight,
+                    np.where(net_class == UNKNOWN, p.unknown_weight, 0.0)).astype(np.float64)
+
+
+def row_windows(hour_ms: np.ndarray, p: HouseholdParams) -> tuple[np.ndarray, np.ndarray]:
+    """(day window, local block) of UTC hour buckets; nights belong to the date they start on.
+
+    >>> w, b = row_windows(np.array([12, 19, 23 + 24]) * HOUR_MS, HouseholdParams())
+    >>> w.tolist(), b.tolist()   # 13:00 day 0, 20:00 night 0, 00:00 (day 2) still night 1
+    ([0, 1, 3], [4, 6, 16])
+    """
+    local = np.asarray(hour_ms, dtype=np.int64) + p.network.local_offset_hours * HOUR_MS
+    lh = (local // HOUR_MS) % 24
+    early = lh < p.night_end
+    night = early | (lh >= p.night_start)
+    return 2 * (local // DAY_MS - early) + night, local // (p.block_hours * HOUR_MS)
+
+
+def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> CoPresence:
+    """Co-presence statistics of every device pair that shared a home-like network block."""
+    nd = max(t.n_devices, 1)
+    cw = network_weights(net_class, p)
+    rows = cw[t.net] > 0
+    window_all = np.full(len(t.dev), -1, dtype=np.int64)
+    w_rows, blk = row_windows(t.hour[rows], p)
+    window_all[rows] = w_rows
+    dev = t.dev[rows].astype(np.int64)
+    net = t.net[rows].astype(np.int64)
+    w0 = int(w_rows.min()) if len(w_rows) else 0
+    wspan = int(w_rows.max()) - w0 + 1 if len(w_rows) else 1
+    dw = np.unique(dev * wspan + (w_rows - w0))
+    home_windows = np.bincount(dw // wspan, minlength=t.n_devices)
+    home_nights = np.bincount(dw // wspan, weights=(dw % wspan + w0) & 1, minlength=t.n_devices)
+
+    # one entry per (network, block, device), sorted so that a group's devices are adjacent
+    order = np.lexsort((dev, blk, net))
+    dev, net, blk, win = dev[order], net[order], blk[order], w_rows[order]
+    if len(dev):
+        keep = np.r_[True, (dev[1:] != dev[:-1]) | (blk[1:] != blk[:-1]) | (net[1:] != net[:-1])]
+        dev, net, blk, win = dev[keep], net[keep], blk[keep], win[keep]
+    grp_new = np.r_[True, (blk[1:] != blk[:-1]) | (net[1:] != net[:-1])] if len(dev) else np.zeros(0, bool)
+    gid = np.cumsum(grp_new) - 1
+    gsize = np.bincount(gid)
+    k = gsize[gid] if len(gid) else gid
+    contrib = cw[net] * np.minimum(1.0, p.full_weight_devices / np.maximum(k, 1))
+    ok = k <= p.max_group_devices
+    pa, pb, pwin, pc = [], [], [], []
+    maxk = int(k[ok].max()) if ok.any() else 0
+    for d in range(1, maxk):
+        same = (gid[:-d] == gid[d:]) & ok[:-d]
+        if not same.any():
+            break
+        idx = np.flatnonzero(same)
+        pa.append(dev[idx])
+        pb.append(dev[idx + d])  # within a group devices ascend, so a < b
+        pwin.append(win[idx])
+        pc.append(contrib[idx])
+    cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
+    pa, pb, pwin, pc = cat(pa, np.int64), cat(pb, np.int64), cat(pwin, np.int64), cat(pc, np.float64)
+
+    # a pair counts a window once, at its best (least crowded) network block
+    key = (pa * nd + pb) * wspan + (pwin - w0)
+    order = np.argsort(key, kind="stable")
+    key, pc = key[order], pc[order]
+    if len(key):
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+        cbest = np.maximum.reduceat(pc, starts)
+        key = key[starts]
+    else:
+        cbest = pc
+    pair = key // wspan
+    pw_window = key % wspan + w0
+    night = (pw_window & 1).astype(bool)
+    wgt = cbest * np.where(night, p.night_weight, p.day_weight)
+    pnew = np.r_[True, pair[1:] != pair[:-1]] if len(pair) else np.zeros(0, bool)
+    pstarts = np.flatnonzero(pnew)
+    pw_pair = np.cumsum(pnew) - 1
+    a = pair[pstarts] // nd
+    b = pair[pstarts] % nd
+    together = np.diff(np.r_[pstarts, len(pair)])
+    nights = np.add.reduceat(night.astype(np.int64), pstarts) if len(pstarts) else together
+    weight = np.add.reduceat(wgt, pstarts) if len(pstarts) else wgt
+    fraction = together / np.maximum(np.minimum(home_windows[a], home_windows[b]), 1)
+    return CoPresence(rows, window_all, home_windows, home_nights.astype(np.int64),
+                      a.astype(np.int32), b.astype(np.int32), together.astype(np.int32),
+                      nights.astype(np.int32), weight, fraction, pw_pair.astype(np.int64), pw_window)

@@ -1,0 +1,140 @@
+"""The household job's pure core: presence rows (+ previous ids) in, memberships out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from graph.clustering import Partitioner, louvain_partition
+from graph.households.cluster import UNASSIGNED_REASONS, cluster_devices
+from graph.households.copresence import CoPresence, copresence
+from graph.households.evidence import MembershipEvidence, membership_evidence
+from graph.households.ids import stable_ids
+from graph.networks import PresenceTable, classify_table
+from graph.params import DEVICE_TYPES, HouseholdParams
+
+__all__ = ["HouseholdRun", "as_table", "run_households", "household_rows", "assign_households"]
+
+
+@dataclass(frozen=True)
+class HouseholdRun:
+    """Intermediate arrays of one run (device / network codes of ``table``)."""
+
+    table: PresenceTable
+    net_class: np.ndarray
+    copresence: CoPresence
+    labels: np.ndarray  # household label per device, negative = unassigned reason
+    k: int
+    evidence: MembershipEvidence
+
+
+def as_table(presence: PresenceTable | Iterable[Mapping[str, Any]]) -> PresenceTable:
+    """Accept a :class:`PresenceTable` or presence row dicts."""
+    return presence if isinstance(presence, PresenceTable) else PresenceTable.from_rows(presence)
+
+
+def run_households(presence: PresenceTable | Iterable[Mapping[str, Any]], params: HouseholdParams | None = None,
+                   *, seed: int = 0, partition: Partitioner = louvain_partition) -> HouseholdRun:
+    """Classify networks, count co-presence, cluster and score (arrays only, no ids yet)."""
+    p = params or HouseholdParams()
+    t = as_table(presence)
+    net_class, _ = classify_table(t, p.network)
+    cp = copresence(t, net_class, p)
+    labels, k = cluster_devices(cp, p, seed=seed, partition=partition)
+    ev = membership_evidence(t, cp, labels, k, p)
+    return HouseholdRun(t, net_class, cp, labels, k, ev)
+
+
+def household_rows(run: HouseholdRun, previous: Mapping[str, str] | None = None,
+                   params: HouseholdParams | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Turn a run into JSON-serialisable rows with stable ids; see :func:`assign_households`."""
+    p = params or HouseholdParams()
+    t, labels, ev, cp = run.table, run.labels, run.evidence, run.copresence
+    keys = t.device_keys
+    nkeys = t.network_keys
+    assigned = np.flatnonzero(labels >= 0)
+    order = assigned[np.argsort(labels[assigned], kind="stable")]
+    bounds = np.searchsorted(labels[order], np.arange(run.k + 1))
+    clusters = [keys[order[bounds[i]:bounds[i + 1]]].tolist() for i in range(run.k)]
+    ids = stable_ids(clusters, previous, p)
+    hid = [x["household_id"] for x in ids]
+    memberships = []
+    for d in assigned.tolist():
+        lab = int(labels[d])
+        memberships.append({
+            "device": keys[d], "household_id": hid[lab], "confidence": float(ev.confidence[d]),
+            "evidence": {
+                "windows_together": int(ev.windows_together[d]),
+                "nights_together": int(ev.nights_together[d]),
+                "days_together": int(ev.windows_together[d] - ev.nights_together[d]),
+                "copresent_hours": int(ev.copresent_hours[d]),
+                "home_windows": int(cp.home_windows[d]),
+                "home_nights": int(cp.home_nights[d]),
+                "home_networks": [nkeys[x] for x in ev.device_networks[d]],
+                "anchor_device": keys[ev.anchor[lab]],
+            },
+        })
+    memberships.sort(key=lambda r: r["device"])
+    households = []
+    for lab, members in enumerate(clusters):
+        codes = order[bounds[lab]:bounds[lab + 1]]
+        types = Counter(DEVICE_TYPES[x] if x >= 0 else "unknown" for x in t.device_type[codes].tolist())
+        households.append({
+            "household_id": hid[lab], "size": len(members), "devices": members,
+            "anchor_device": keys[ev.anchor[lab]],
+            "device_types": dict(sorted(types.items())),
+            "home_networks": [nkeys[x] for x in ev.household_networks[lab]],
+            "confidence": round(float(ev.confidence[codes].mean()), 3),
+            "lineage": ids[lab]["lineage"], "previous": ids[lab]["previous"],
+        })
+    households.sort(key=lambda r: r["household_id"])
+    unassigned = [{"device": keys[d], "reason": UNASSIGNED_REASONS[-int(labels[d]) - 1],
+                   "home_windows": int(cp.home_windows[d])}
+                  for d in np.flatnonzero(labels < 0).tolist()]
+    return {"memberships": memberships, "households": households, "unassigned": unassigned}
+
+
+def assign_households(presence: PresenceTable | Iterable[Mapping[str, Any]],
+                      params: HouseholdParams | None = None, *, previous: Mapping[str, str] | None = None,
+                      seed: int = 0, partition: Partitioner = louvain_partition) -> dict[str, list[dict[str, Any]]]:
+    """Households from presence rows.
+
+    Parameters
+    ----------
+    presence : iterable of dict or PresenceTable
+        Presence rows ``device, device_type, network, family, hour`` (epoch ms), ``events``.
+    params : HouseholdParams, optional
+    previous : dict, optional
+        ``device_key -> household_id`` of the last run, for stable ids.
+    seed : int
+        Seed of the community detection.
+    partition : Partitioner
+        Community detection backend for components that need splitting.
+
+    Returns
+    -------
+    dict
+        ``memberships``: ``{device, household_id, confidence, evidence}`` sorted by device;
+        ``households``: ``{household_id, size, devices, anchor_device, device_types,
+        home_networks, confidence, lineage, previous}`` sorted by id;
+        ``unassigned``: ``{device, reason, home_windows}``.
+
+    Examples
+    --------
+    >>> H = 3_600_000
+    >>> rows = [{"device": d, "device_type": t, "network": "n1", "family": 4,
+    ...          "hour": (19 + 24 * day) * H, "events": 1}
+    ...         for d, t in [("tv1", "tv"), ("ph1", "phone")] for day in range(5)]
+    >>> out = assign_households(rows)
+    >>> [(m["device"], m["evidence"]["anchor_device"]) for m in out["memberships"]]
+    [('ph1', 'tv1'), ('tv1', 'tv1')]
+    >>> len({m["household_id"] for m in out["memberships"]})
+    1
+    """
+    p = params or HouseholdParams()
+    run = run_households(presence, p, seed=seed, partition=partition)
+    return household_rows(run, previous, p)

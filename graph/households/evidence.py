@@ -1,0 +1,99 @@
+"""Confidence and evidence of each household membership, as numpy arrays per device."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph.households.copresence import CoPresence
+from graph.networks import PresenceTable
+from graph.params import DEVICE_TYPES, HOUR_MS, HouseholdParams
+
+__all__ = ["MembershipEvidence", "membership_evidence"]
+
+
+@dataclass(frozen=True)
+class MembershipEvidence:
+    """Per device code (meaningful where the label is >= 0) and per household label."""
+
+    confidence: np.ndarray  # float per device
+    windows_together: np.ndarray  # distinct windows shared with another member
+    nights_together: np.ndarray
+    copresent_hours: np.ndarray  # hours on a home network with another member in the same hour
+    device_networks: list[list[int]]  # per device: network codes, most co-present hours first
+    household_networks: list[list[int]]  # per label
+    anchor: np.ndarray  # per label: device code (a TV if any, else the most present device)
+
+
+def _top_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, top: int) -> list[list[int]]:
+    """Most frequent ``item`` values per group, ties by smaller item."""
+    out: list[list[int]] = [[] for _ in range(n_groups)]
+    if not len(group):
+        return out
+    span = int(item.max()) + 1
+    u, cnt = np.unique(group.astype(np.int64) * span + item, return_counts=True)
+    g, it = u // span, u % span
+    order = np.lexsort((it, -cnt, g))
+    for gi, ii in zip(g[order].tolist(), it[order].tolist()):
+        lst = out[gi]
+        if len(lst) < top:
+            lst.append(ii)
+    return out
+
+
+def membership_evidence(t: PresenceTable, cp: CoPresence, labels: np.ndarray, k: int,
+                        p: HouseholdParams) -> MembershipEvidence:
+    """Confidence = cohesion (share of a device's co-presence weight inside its household)
+    times support (windows together relative to ``confident_windows``); lone households
+    are capped at ``singleton_confidence``."""
+    n = t.n_devices
+    la, lb = labels[cp.a], labels[cp.b]
+    same = (la == lb) & (la >= 0)
+    s_tot = np.bincount(cp.a, cp.weight, n) + np.bincount(cp.b, cp.weight, n)
+    s_in = np.bincount(cp.a, cp.weight * same, n) + np.bincount(cp.b, cp.weight * same, n)
+    pw_same = same[cp.pw_pair]
+    pw = cp.pw_pair[pw_same]
+    win = cp.pw_window[pw_same]
+    devs = np.r_[cp.a[pw], cp.b[pw]].astype(np.int64)
+    wins = np.r_[win, win]
+    w0 = int(wins.min()) if len(wins) else 0
+    span = int(wins.max()) - w0 + 1 if len(wins) else 1
+    dw = np.unique(devs * span + (wins - w0))
+    together = np.bincount(dw // span, minlength=n)
+    nights = np.bincount(dw // span, weights=(dw % span + w0) & 1, minlength=n).astype(np.int64)
+
+    alone = np.bincount(labels[labels >= 0], minlength=k)[np.maximum(labels, 0)] == 1
+    cohesion = np.where(s_tot > 0, s_in / np.where(s_tot > 0, s_tot, 1), 1.0)
+    support = np.minimum(1.0, together / p.confident_windows)
+    solo = np.minimum(p.singleton_confidence, cohesion * np.minimum(1.0, cp.home_windows / p.confident_windows))
+    conf = np.where(alone, solo, cohesion * support)
+    conf = np.where(labels >= 0, np.round(conf, 3), 0.0)
+
+    # hours in which another member was on the same home network
+    r = cp.rows & (labels[t.dev] >= 0)
+    dev, net, hour = t.dev[r].astype(np.int64), t.net[r].astype(np.int64), t.hour[r]
+    lab = labels[dev]
+    order = np.lexsort((lab, hour, net))
+    dev, net, hour, lab = dev[order], net[order], hour[order], lab[order]
+    if len(dev):
+        new = np.r_[True, (lab[1:] != lab[:-1]) | (hour[1:] != hour[:-1]) | (net[1:] != net[:-1])]
+        gid = np.cumsum(new) - 1
+        both = np.bincount(gid)[gid] >= 2
+    else:
+        both = np.zeros(0, bool)
+    h0 = int(hour.min()) if len(hour) else 0
+    hspan = int((hour.max() - h0) // HOUR_MS) + 1 if len(hour) else 1
+    dh = np.unique(dev[both] * hspan + (hour[both] - h0) // HOUR_MS)
+    hours = np.bincount(dh // hspan, minlength=n)
+    top = p.max_evidence_networks
+    dev_nets = _top_per_group(dev[both], net[both], n, top)
+    hh_nets = _top_per_group(lab[both], net[both], k, top)
+
+    assigned = np.flatnonzero(labels >= 0)
+    is_tv = (t.device_type[assigned] == DEVICE_TYPES.index("tv")).astype(np.int64)
+    order = np.lexsort((assigned, -cp.home_windows[assigned], -is_tv, labels[assigned]))
+    first = np.r_[True, labels[assigned][order][1:] != labels[assigned][order][:-1]] if len(order) else order
+    anchor = np.full(k, -1, dtype=np.int64)
+    anchor[labels[assigned][order][first]] = assigned[order][first]
+    return MembershipEvidence(conf, together, nights, hours, dev_nets, hh_nets, anchor)

@@ -1,0 +1,105 @@
+"""Stable household ids across runs, by greedy one-to-one matching on member overlap.
+
+A new cluster inherits the id of the previous household it overlaps most, when that
+overlap is most of the cluster or most of the old household's devices that are still
+assigned (contract §4: an id survives while most of its devices stay together). Pairs are
+matched greedily by overlap, largest first, each id at most once. Other clusters get a
+deterministic id from their sorted member keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Mapping, Sequence
+
+from graph.params import HouseholdParams
+
+__all__ = ["new_household_id", "stable_ids"]
+
+
+def new_household_id(members: Sequence[str]) -> str:
+    """Deterministic id of a household first seen with these members.
+
+    >>> new_household_id(["b", "a"]) == new_household_id(["a", "b"])
+    True
+    >>> new_household_id(["a"])[:3]
+    'hh-'
+    """
+    digest = hashlib.sha256("\n".join(sorted(members)).encode()).hexdigest()
+    return "hh-" + digest[:16]
+
+
+def stable_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str] | None,
+               p: HouseholdParams | None = None) -> list[dict]:
+    """Id and lineage of each cluster (same order as ``clusters``).
+
+    Returns
+    -------
+    list of dict
+        ``{"household_id": str, "lineage": "new"|"same"|"merged"|"split"|"moved",
+        "previous": [{"household_id": str, "devices": int}, ...]}`` (previous households
+        that gave devices, largest first).
+
+    Examples
+    --------
+    >>> out = stable_ids([["a", "b", "c"], ["d"]], {"a": "H1", "b": "H1", "d": "H1"})
+    >>> [(o["household_id"], o["lineage"]) for o in out]
+    [('H1', 'split'), ('hh-18ac3e7343f01689', 'split')]
+    """
+    p = p or HouseholdParams()
+    previous = previous or {}
+    overlap: Counter[tuple[int, str]] = Counter()
+    old_seen: Counter[str] = Counter()
+    for c, members in enumerate(clusters):
+        for d in members:
+            o = previous.get(d)
+            if o is not None:
+                overlap[c, o] += 1
+                old_seen[o] += 1
+    by_cluster: dict[int, list[tuple[str, int]]] = {}
+    by_old: dict[str, list[tuple[int, int]]] = {}
+    for (c, o), k in overlap.items():
+        by_cluster.setdefault(c, []).append((o, k))
+        by_old.setdefault(o, []).append((c, k))
+    matched: dict[int, str] = {}
+    taken: set[str] = set()
+    for (c, o), k in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])):
+        if c in matched or o in taken:
+            continue
+        if k > p.inherit_share * len(clusters[c]) or k > p.inherit_share * old_seen[o]:
+            matched[c] = o
+            taken.add(o)
+    used = set(taken) | set(previous.values())
+    out = []
+    for c, members in enumerate(clusters):
+        prev = sorted(by_cluster.get(c, []), key=lambda ok: (-ok[1], ok[0]))
+        o = matched.get(c)
+        if o is None:
+            hid = new_household_id(members)
+            base, i = hid, 2
+            while hid in used:
+                hid, i = f"{base}-{i}", i + 1
+        else:
+            hid = o
+        used.add(hid)
+        out.append({"household_id": hid, "lineage": _lineage(c, o, prev, by_old, old_seen, len(members), p),
+                    "previous": [{"household_id": h, "devices": k} for h, k in prev]})
+    return out
+
+
+def _lineage(c: int, o: str | None, prev: list[tuple[str, int]], by_old: dict[str, list[tuple[int, int]]],
+             old_seen: Counter[str], size: int, p: HouseholdParams) -> str:
+    """Why the cluster has its id: see :func:`stable_ids`."""
+    if not prev:
+        return "new"
+    others = [(h, k) for h, k in prev if h != o]
+    if o is not None and any(k > p.inherit_share * old_seen[h] or k >= p.merge_share * size for h, k in others):
+        return "merged"
+    main, main_k = (o, dict(prev)[o]) if o is not None else prev[0]
+    elsewhere = [k for c2, k in by_old[main] if c2 != c]
+    if any(k >= p.merge_share * old_seen[main] for k in elsewhere) or (o is None and main_k >= 2):
+        return "split"
+    if o is None or others or elsewhere:
+        return "moved"
+    return "same"
