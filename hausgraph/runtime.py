@@ -12,7 +12,7 @@ from hausgraph.settings import Settings
 from ingest.errors import MissingSecret
 from ingest.pseudonym import Pseudonymizer
 
-__all__ = ["graph_client", "pseudonymizer", "demo_secret_path"]
+__all__ = ["graph_client", "pseudonymizer", "pseudonym_secret", "demo_secret_path"]
 
 log = logging.getLogger(__name__)
 
@@ -29,9 +29,14 @@ def demo_secret_path(settings: Settings) -> Path:
 
 
 def pseudonymizer(settings: Settings) -> Pseudonymizer:
+    """Keys from the configured secret; in demo mode a per-checkout generated one, announced loudly."""
+    return Pseudonymizer(pseudonym_secret(settings))
+
+
+def pseudonym_secret(settings: Settings) -> str:
     """The configured secret; in demo mode a per-checkout generated one, announced loudly."""
     if settings.pseudonym_secret is not None:
-        return Pseudonymizer(settings.pseudonym_secret.get_secret_value())
+        return settings.pseudonym_secret.get_secret_value()
     if not settings.demo_mode:
         raise MissingSecret(
             "no pseudonym secret: set HAUSGRAPH_PSEUDONYM_SECRET (or HAUSGRAPH_DEMO_MODE=1 for a "
@@ -43,4 +48,4 @@ def pseudonymizer(settings: Settings) -> Pseudonymizer:
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32))
     log.warning("DEMO MODE: pseudonym keys use a generated secret in %s, not a configured one", path)
-    return Pseudonymizer(path.read_text().strip())
+    return path.read_text().strip()

@@ -19,7 +19,7 @@ from ingest.deadletters import DeadLetterSink
 from ingest.pseudonym import Pseudonymizer
 from ingest.sink import BatchResult, read_offsets, write_batch
 
-__all__ = ["IngestLoop", "LoopStats", "make_consumer"]
+__all__ = ["IngestLoop", "LoopStats", "make_consumer", "end_offsets"]
 
 log = logging.getLogger(__name__)
 _RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, ConnectionError, OSError)
@@ -39,6 +39,16 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
         client_id=f"{group}-ingest",
         **extra,
     )
+
+
+def end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]:
+    """The next offset to be written per partition of ``topics`` (what "caught up" means)."""
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+        return {(tp.topic, tp.partition): n for tp, n in (consumer.end_offsets(parts) if parts else {}).items()}
+    finally:
+        consumer.close()
 
 
 @dataclass
@@ -107,6 +117,10 @@ class IngestLoop:
         self.clock = clock
         self.stats = LoopStats()
         self._floor: dict[tuple[str, int], int] = {}
+
+    def caught_up(self, ends: dict[tuple[str, int], int]) -> bool:
+        """True once everything below ``ends`` is committed with the data."""
+        return all(self._floor.get(tp, 0) >= n for tp, n in ends.items() if n > 0)
 
     def refresh_floor(self) -> dict[tuple[str, int], int]:
         self._floor = self._with_retry(lambda: read_offsets(self.client, self.group), threading.Event())

@@ -16,7 +16,6 @@ from rich.table import Table
 
 from generator.evaluate import evaluate_files
 from generator.params import DEFAULT_START, WorldParams
-from ingest.pseudonym import DEMO_SECRET
 
 __all__ = ["generate", "evaluate"]
 
@@ -24,15 +23,17 @@ _console = Console()
 
 
 def _secret(explicit: str | None) -> str:
+    """The secret the truth's keys are derived with: the same one the ingester uses."""
     if explicit:
         return explicit
-    try:
-        from hausgraph.cli.common import get_settings
+    from hausgraph.cli.common import get_settings
+    from hausgraph.runtime import pseudonym_secret
 
-        s = get_settings().pseudonym_secret
-        return s.get_secret_value() if s else DEMO_SECRET
-    except Exception:  # settings not available (e.g. unit tests): the demo secret, said loudly
-        return DEMO_SECRET
+    settings = get_settings()
+    if settings.pseudonym_secret is None and not settings.demo_mode:
+        _console.print("[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET; truth keys use the per-checkout demo secret")
+        settings = settings.model_copy(update={"demo_mode": True})
+    return pseudonym_secret(settings)
 
 
 def _bootstrap(explicit: str | None) -> str:

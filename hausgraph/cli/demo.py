@@ -1,0 +1,84 @@
+"""``hausgraph demo``: the main job end to end — servers, world, Kafka, ingest, jobs, dashboard."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from pathlib import Path
+
+import typer
+from kafka import KafkaProducer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from graph.admin import migrate
+from hausgraph.cli.common import console, get_settings, handle_errors
+from hausgraph.runtime import graph_client, pseudonym_secret, pseudonymizer
+from hausgraph.servers import ensure_started
+from ingest.deadletters import KafkaDeadLetters
+from ingest.kafka_source import IngestLoop, end_offsets, make_consumer
+
+__all__ = ["demo"]
+
+
+def _ingest_until_caught_up(loop: IngestLoop, ends: dict[tuple[str, int], int], progress: Progress) -> None:
+    task = progress.add_task("ingest Kafka → Neo4j (records)", total=sum(ends.values()))
+    stop = threading.Event()
+    worker = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    worker.start()
+    while worker.is_alive() and not loop.caught_up(ends):
+        progress.update(task, completed=loop.stats.valid + loop.stats.invalid)
+        time.sleep(0.3)
+    progress.update(task, completed=sum(ends.values()))
+    stop.set()
+    worker.join(60)
+
+
+@handle_errors
+def demo(
+    households: int = typer.Option(300, help="Households in the generated world."),
+    days: int = typer.Option(14, help="Simulated days."),
+    seed: int = typer.Option(1, help="World seed."),
+    out: Path = typer.Option(Path("out/demo"), help="Where the truth and exports go."),
+    serve: bool = typer.Option(True, help="Serve the dashboard at the end (until Ctrl-C)."),
+    live_rate: float = typer.Option(50.0, help="Live events/s streamed while the dashboard runs (0: none)."),
+) -> None:
+    """Servers up, world generated into Kafka, ingested, graph jobs run, exports scored, dashboard served."""
+    from generator.params import WorldParams
+    from generator.run import generate_to_kafka
+    from graph.jobs.pipeline import run_all
+
+    settings = get_settings()
+    if settings.pseudonym_secret is None and not settings.demo_mode:
+        settings = settings.model_copy(update={"demo_mode": True})
+        console.print("[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET, using a generated per-checkout secret")
+    conn = ensure_started(settings, console=console)
+    client = graph_client(settings, conn)
+    migrate(client)
+    params = WorldParams(households=households, days=days, seed=seed, secret=pseudonym_secret(settings))
+    cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*cols, console=console) as progress:
+        task = progress.add_task("generate world → Kafka (days)", total=days)
+        generate_to_kafka(
+            params, conn.kafka_bootstrap, settings.topic_views, settings.topic_content,
+            truth_path=out / "truth.json", progress=lambda d, _lines: progress.update(task, completed=d),
+        )
+        ends = end_offsets(conn.kafka_bootstrap, [settings.topic_views, settings.topic_content])
+        producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all")
+        loop = IngestLoop(
+            make_consumer(conn.kafka_bootstrap, settings.consumer_group, settings.ingest_batch_size), client,
+            KafkaDeadLetters(producer, settings.topic_dlq), pseudonymizer(settings), settings.consumer_group,
+            settings.topic_views, settings.topic_content, settings.ingest_poll_timeout_ms, settings.ingest_batch_size,
+        )
+        _ingest_until_caught_up(loop, ends, progress)
+        producer.close()
+    console.print(f"ingested {loop.stats.fresh:,} new events, {loop.stats.invalid:,} dead letters")
+    run_all(client, progress=lambda msg: console.print(f"  {msg}"))
+    from hausgraph.cli.jobs import export_and_evaluate
+
+    export_and_evaluate(client, out, out / "truth.json")
+    client.driver.close()
+    if serve:
+        from hausgraph.cli.live import serve_with_live_feed
+
+        serve_with_live_feed(settings, conn, params, live_rate)
