@@ -42,7 +42,7 @@ class PasswordSetupFailed(ServerError):
 
     def __init__(self, output: str) -> None:
         self.output = output
-        super().__init__(f"Cannot set the initial Neo4j password (at least 8 characters): {output}")
+        super().__init__(f"Cannot set the initial Neo4j password: {output}")
 
 
 def password_file(settings: Settings) -> Path:
@@ -98,8 +98,10 @@ def prepare(settings: Settings, paths: ServerPaths, java: str) -> None:
     argv = config.neo4j_admin_command(java, paths, "dbms", "set-initial-password", password)
     proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, cwd=paths.home)
     if proc.returncode != 0:
-        output = (proc.stdout + proc.stderr).replace(password, "***").strip()
-        raise PasswordSetupFailed(output.splitlines()[-1] if output else f"exit code {proc.returncode}")
+        output = (proc.stdout + proc.stderr).replace(password, "***")
+        # The first unindented line is the message; the rest is a Java stack trace.
+        lines = [line for line in output.splitlines() if line.strip() and not line[0].isspace()]
+        raise PasswordSetupFailed(lines[0] if lines else f"exit code {proc.returncode}")
     logger.info("set initial neo4j password home=%s", paths.home)
 
 

@@ -55,6 +55,16 @@ def _proc_state(pid: int) -> str | None:
     return stat.rsplit(")", 1)[1].split()[0]
 
 
+def _threads(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("Threads:"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+    return 0
+
+
 def _reap(pid: int) -> None:
     # Our own child becomes a zombie until waited for; reaping is harmless otherwise.
     try:
@@ -72,7 +82,11 @@ def is_alive(pid: int | None, marker: str | None = None) -> bool:
         return False
     _reap(pid)
     state = _proc_state(pid)
-    if state is None or state in ("Z", "X"):
+    if state is None:
+        return False
+    if state in ("Z", "X") and _threads(pid) <= 1:
+        # A JVM's leader thread can exit before its other threads: the process shows
+        # "Z" yet still runs until the last thread ends, so count the threads too.
         return False
     if marker is None:
         return True
