@@ -1,0 +1,34 @@
+"""Entry file of the hausgraph app: sign-in, then ``st.navigation`` over the page files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+
+from dashboards.auth import ANALYST, role
+from dashboards.resources import settings
+
+_PAGES = Path(__file__).parent / "pages"
+
+st.set_page_config(page_title="hausgraph", layout="wide")
+
+_password = settings().dashboard_password
+user_role = role(_password.get_secret_value() if _password else None)
+
+pages = {
+    "Explore": [
+        st.Page(_PAGES / "overview.py", title="Overview", url_path="overview", default=True),
+        st.Page(_PAGES / "household.py", title="Household explorer", url_path="household"),
+        st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
+        st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),
+    ],
+    "Operate": [
+        st.Page(_PAGES / "jobs.py", title="Jobs", url_path="jobs"),
+        st.Page(_PAGES / "quality.py", title="Data quality", url_path="quality"),
+    ],
+}
+if user_role == ANALYST:
+    pages["Analyse"] = [st.Page(_PAGES / "console.py", title="Cypher console", url_path="console")]
+
+st.navigation(pages).run()

@@ -1,0 +1,130 @@
+"""Data access of the pages: named queries from ``cypher/dashboards`` through the seam, cached with TTLs.
+
+Every function returns plain data or a :class:`pandas.DataFrame`; pages never see the driver.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboards.resources import client
+
+__all__ = [
+    "overview_counts", "ingest_progress", "household_sizes", "device_mix", "top_genres", "network_classes",
+    "genres", "find_household", "household_graph", "household_timeline", "social_graph", "audience_summary",
+    "audience_members", "job_runs", "dead_letters", "ingest_quality", "clear",
+]
+
+SHORT = 10  # seconds: live numbers
+LONG = 120  # seconds: derived graph data, changes when jobs run
+
+
+def _read(name: str, **params: Any) -> list[dict[str, Any]]:
+    return client().read(f"dashboards/{name}", **params)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def overview_counts() -> dict[str, Any]:
+    rows = _read("read_overview_counts")
+    return rows[0] if rows else {}
+
+
+@st.cache_data(ttl=2, show_spinner=False)
+def ingest_progress() -> dict[str, Any]:
+    rows = _read("read_ingest_progress")
+    return rows[0] if rows else {"stats": [], "offsets": []}
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def household_sizes() -> pd.DataFrame:
+    return pd.DataFrame(_read("read_household_sizes"), columns=["size", "households"])
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def device_mix() -> pd.DataFrame:
+    cols = ["size", "tv", "phone", "tablet", "desktop", "console", "other", "households"]
+    return pd.DataFrame(_read("read_device_mix"), columns=cols)
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def top_genres(limit: int = 15) -> pd.DataFrame:
+    return pd.DataFrame(_read("read_top_genres", limit=limit), columns=["genre", "households", "mean_score"])
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def network_classes() -> pd.DataFrame:
+    cols = ["class", "networks", "home_networks", "shared_by_households"]
+    return pd.DataFrame(_read("read_network_classes"), columns=cols)
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def genres(limit: int = 500) -> list[str]:
+    return [r["genre"] for r in _read("read_genres", limit=limit)]
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def find_household(household: str | None = None, device: str | None = None) -> dict[str, Any] | None:
+    rows = _read("find_household", household=household, device=device)
+    return rows[0]["household"] if rows else None
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def household_graph(household: str, limit: int) -> dict[str, Any] | None:
+    rows = _read("read_household_graph", household=household, limit=limit)
+    return rows[0] if rows else None
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def household_timeline(household: str, limit: int = 2000) -> pd.DataFrame:
+    cols = ["hour", "device", "type", "network_class", "events"]
+    df = pd.DataFrame(_read("read_household_timeline", household=household, limit=limit), columns=cols)
+    df["hour"] = pd.to_datetime(df["hour"], unit="ms", utc=True)
+    return df
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def social_graph(genre: str | None, min_size: int, max_size: int, min_weight: float, limit: int) -> dict[str, Any]:
+    rows = _read("read_social_graph", genre=genre, min_size=min_size, max_size=max_size,
+                 min_weight=min_weight, limit=limit)
+    return rows[0] if rows else {"total": 0, "nodes": [], "edges": []}
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def audience_summary(segment: dict[str, Any]) -> dict[str, Any]:
+    rows = _read("read_audience_summary", **segment)
+    return rows[0] if rows else {"households": 0}
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def audience_members(segment: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    return _read("read_audience_members", limit=limit, **segment)
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def job_runs(per_job: int = 10) -> pd.DataFrame:
+    rows = [r["run"] for r in _read("read_job_runs", per_job=per_job)]
+    cols = ["job", "id", "status", "started", "ended", "counts", "params", "error"]
+    df = pd.DataFrame(rows, columns=cols)
+    df["duration_s"] = (df["ended"] - df["started"]) / 1000.0
+    for c in ("started", "ended"):
+        df[c] = pd.to_datetime(df[c], unit="ms", utc=True)
+    return df
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def dead_letters(limit: int = 2000) -> pd.DataFrame:
+    return pd.DataFrame(_read("read_dead_letters", limit=limit), columns=["day", "reason", "count"])
+
+
+@st.cache_data(ttl=SHORT, show_spinner=False)
+def ingest_quality() -> dict[str, Any]:
+    rows = _read("read_ingest_quality")
+    return rows[0] if rows else {}
+
+
+def clear() -> None:
+    """Forget every cached result (after running a job)."""
+    st.cache_data.clear()

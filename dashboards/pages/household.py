@@ -1,0 +1,102 @@
+"""Household explorer: find a household by id, device key or MAC; its graph, evidence and activity."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import data
+from dashboards.resources import pseudo, settings
+from dashboards.views import evidence_text, household_view
+from dashboards.widgets import show_error, show_graph
+from ingest.contract import normalize_mac
+from ingest.errors import InvalidRecord
+
+st.title("Household explorer")
+
+cap = settings().graph_node_cap
+how = st.radio("Find by", ["Household id", "Device key", "MAC address"], horizontal=True, key="find_by")
+
+# The form is cleared on submit so a typed MAC does not linger in the widget; it is turned
+# into the device key here and never stored, logged or sent to the server.
+with st.form("find", clear_on_submit=(how == "MAC address")):
+    typed = st.text_input(how, key="find_value", type="password" if how == "MAC address" else "default")
+    submitted = st.form_submit_button("Find")
+if submitted and typed.strip():
+    household = device = None
+    if how == "Household id":
+        household = typed.strip()
+    elif how == "Device key":
+        device = typed.strip().lower()
+    else:
+        p = pseudo()
+        if p is None:
+            st.error("MAC look-up needs the pseudonym secret (HAUSGRAPH_PSEUDONYM_SECRET) the ingest used.")
+        else:
+            try:
+                device = p.mac(normalize_mac(typed.strip()))
+            except InvalidRecord as err:
+                st.error(f"not a MAC address: {err}")
+    if household or device:
+        try:
+            found = data.find_household(household=household, device=device)
+        except Exception as err:  # noqa: BLE001
+            show_error(err)
+            found = None
+        if found is None:
+            st.warning("No household found.")
+            st.session_state.pop("household_id", None)
+        else:
+            st.session_state["household_id"] = found["id"]
+
+hid = st.session_state.get("household_id")
+if not hid:
+    st.info("Enter a household id, a device key or a MAC address.")
+    st.stop()
+
+try:
+    row = data.household_graph(hid, cap)
+    timeline = data.household_timeline(hid)
+except Exception as err:  # noqa: BLE001
+    show_error(err)
+    st.stop()
+if row is None:
+    st.warning(f"Household {hid} no longer exists (a newer household run may have replaced it).")
+    st.stop()
+
+h = row["household"]
+st.subheader(f"Household {h['id']}")
+m = st.columns(5)
+m[0].metric("Size", h.get("size"))
+m[1].metric("Devices", h.get("devices"))
+m[2].metric("Confidence", f"{h.get('confidence') or 0:.2f}")
+m[3].metric("Kids' content", "yes" if h.get("kids") else "no")
+m[4].metric("Social links", len(row.get("neighbours") or []))
+if h.get("last_active"):
+    st.caption(f"Last active {pd.to_datetime(h['last_active'], unit='ms', utc=True):%Y-%m-%d %H:%M} UTC · "
+               f"top series: {', '.join(h.get('top_series') or []) or '—'}")
+
+show_graph(household_view(row), cap)
+
+st.subheader("Why each device belongs")
+devices = pd.DataFrame([{"device": d["key"], "type": d.get("type"), "confidence": d.get("confidence"),
+                         "evidence": evidence_text(d.get("evidence")), "events": d.get("events")}
+                        for d in row.get("devices") or []])
+st.dataframe(devices, hide_index=True, use_container_width=True)
+
+st.subheader("Activity timeline")
+if timeline.empty:
+    st.info("No hourly activity stored for these devices.")
+else:
+    per_hour = timeline.pivot_table(index="hour", columns="type", values="events", aggfunc="sum").fillna(0)
+    st.bar_chart(per_hour)
+    profile = h.get("hour_profile")
+    if profile:
+        st.caption("Typical day (events by hour of day)")
+        st.bar_chart(pd.Series(profile, name="events"))
+
+if row.get("neighbours"):
+    st.subheader("Socially linked households")
+    st.dataframe(pd.DataFrame([{"household": o["id"], "size": o.get("size"), "weight": o.get("weight"),
+                                "visits": o.get("visits"), "evidence": evidence_text(o.get("evidence"))}
+                               for o in row["neighbours"]]), hide_index=True, use_container_width=True)

@@ -1,0 +1,36 @@
+"""Social graph: households as nodes and social links as edges, filtered, capped."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import data
+from dashboards.resources import settings
+from dashboards.views import social_view
+from dashboards.widgets import show_error, show_graph
+
+st.title("Social graph")
+cap = settings().graph_node_cap
+
+try:
+    genres = data.genres()
+except Exception as err:  # noqa: BLE001
+    show_error(err)
+    st.stop()
+
+c1, c2, c3, c4 = st.columns(4)
+genre = c1.selectbox("Genre affinity", ["any", *genres], key="social_genre")
+size = c2.slider("Household size", 1, 10, (1, 10), key="social_size")
+weight = c3.slider("Minimum link strength", 0.0, 1.0, 0.0, 0.05, key="social_weight")
+colour = c4.selectbox("Colour by", ["degree", "top genre", "kids"], key="social_colour")
+limit = st.slider("Node cap", 10, cap, min(cap, 150), 10, key="social_cap")
+
+try:
+    row = data.social_graph(None if genre == "any" else genre, size[0], size[1], weight, limit)
+except Exception as err:  # noqa: BLE001
+    show_error(err)
+    st.stop()
+
+st.markdown(f"**showing {len(row['nodes'])} of {row['total']} households** with at least one link passing the filters, "
+            f"{len(row['edges'])} links among them")
+show_graph(social_view(row, colour), cap)
