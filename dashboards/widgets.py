@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 import streamlit as st
-import streamlit.components.v1 as components
 
 from dashboards.graphviz import GraphView, build_network, has_remote_resources, render_html
 from graph.errors import GraphError
@@ -27,7 +26,8 @@ def show_graph(view: GraphView, cap: int, height: int = 560) -> int:
         st.error("graph view refused: the page would load resources from the internet")
         return 0
     st.caption(f"showing {shown} of {total} nodes" + (f" (cap {cap})" if total > shown else ""))
-    components.html(html, height=height)
+    # our own page: vis-network and JSON-escaped data only (see dashboards.graphviz)
+    st.iframe(html, height=height)
     return shown
 
 

@@ -62,7 +62,7 @@ if result is not None:
         st.warning(f"showing the first {s.console_row_cap:,} rows (row cap)")
     table, graph = st.tabs(["Table", "Graph"])
     with table:
-        st.dataframe(frame.astype(str) if not frame.empty else frame, hide_index=True, use_container_width=True)
+        st.dataframe(frame.astype(str) if not frame.empty else frame, hide_index=True, width="stretch")
         st.download_button("Download CSV", frame.to_csv(index=False), "query.csv", "text/csv", key="console_csv")
     with graph:
         if result.nodes:
@@ -72,4 +72,4 @@ if result is not None:
 
 if history:
     with st.expander(f"History ({len(history)})"):
-        st.dataframe(pd.DataFrame(history), hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame(history), hide_index=True, width="stretch")

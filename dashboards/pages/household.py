@@ -82,7 +82,7 @@ st.subheader("Why each device belongs")
 devices = pd.DataFrame([{"device": d["key"], "type": d.get("type"), "confidence": d.get("confidence"),
                          "evidence": evidence_text(d.get("evidence")), "events": d.get("events")}
                         for d in row.get("devices") or []])
-st.dataframe(devices, hide_index=True, use_container_width=True)
+st.dataframe(devices, hide_index=True, width="stretch")
 
 st.subheader("Activity timeline")
 if timeline.empty:
@@ -99,4 +99,4 @@ if row.get("neighbours"):
     st.subheader("Socially linked households")
     st.dataframe(pd.DataFrame([{"household": o["id"], "size": o.get("size"), "weight": o.get("weight"),
                                 "visits": o.get("visits"), "evidence": evidence_text(o.get("evidence"))}
-                               for o in row["neighbours"]]), hide_index=True, use_container_width=True)
+                               for o in row["neighbours"]]), hide_index=True, width="stretch")

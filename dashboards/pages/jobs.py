@@ -29,7 +29,7 @@ else:
                    delta_color="off")
     st.subheader("Recent runs")
     st.dataframe(runs[["job", "status", "started", "duration_s", "counts", "error", "id"]], hide_index=True,
-                 use_container_width=True)
+                 width="stretch")
 
 st.subheader("Run a job now")
 run_job = getattr(graph.jobs, "run_job", None)

@@ -76,4 +76,4 @@ with right:
     else:
         st.info("No households yet: run the household job.")
     st.subheader("Shared-network types")
-    st.dataframe(classes, hide_index=True, use_container_width=True)
+    st.dataframe(classes, hide_index=True, width="stretch")

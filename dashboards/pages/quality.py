@@ -31,4 +31,4 @@ if dead.empty:
 else:
     st.bar_chart(dead.pivot_table(index="day", columns="reason", values="count", aggfunc="sum").fillna(0))
     st.dataframe(dead.groupby("reason", as_index=False)["count"].sum().sort_values("count", ascending=False),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
