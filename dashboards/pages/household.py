@@ -17,37 +17,53 @@ st.title("Household explorer")
 cap = settings().graph_node_cap
 how = st.radio("Find by", ["Household id", "Device key", "MAC address"], horizontal=True, key="find_by")
 
-# The form is cleared on submit so a typed MAC does not linger in the widget; it is turned
-# into the device key here and never stored, logged or sent to the server.
-with st.form("find", clear_on_submit=(how == "MAC address")):
-    typed = st.text_input(how, key="find_value", type="password" if how == "MAC address" else "default")
-    submitted = st.form_submit_button("Find")
-if submitted and typed.strip():
+def _lookup() -> None:
+    """Resolve what was typed to a household id (a form callback, so it runs before the widgets).
+
+    A typed MAC is turned into the device key here and then wiped from the widget state: it is
+    never stored, logged or sent to the server.
+    """
+    typed = (st.session_state.get("find_value") or "").strip()
+    mode = st.session_state.get("find_by")
+    if mode == "MAC address":
+        st.session_state["find_value"] = ""
+    st.session_state.pop("find_message", None)
+    if not typed:
+        return
     household = device = None
-    if how == "Household id":
-        household = typed.strip()
-    elif how == "Device key":
-        device = typed.strip().lower()
+    if mode == "Household id":
+        household = typed
+    elif mode == "Device key":
+        device = typed.lower()
     else:
         p = pseudo()
         if p is None:
-            st.error("MAC look-up needs the pseudonym secret (HAUSGRAPH_PSEUDONYM_SECRET) the ingest used.")
-        else:
-            try:
-                device = p.mac(normalize_mac(typed.strip()))
-            except InvalidRecord as err:
-                st.error(f"not a MAC address: {err}")
-    if household or device:
+            st.session_state["find_message"] = ("error", "MAC look-up needs the pseudonym secret "
+                                                "(HAUSGRAPH_PSEUDONYM_SECRET) the ingest used.")
+            return
         try:
-            found = data.find_household(household=household, device=device)
-        except Exception as err:  # noqa: BLE001
-            show_error(err)
-            found = None
-        if found is None:
-            st.warning("No household found.")
-            st.session_state.pop("household_id", None)
-        else:
-            st.session_state["household_id"] = found["id"]
+            device = p.mac(normalize_mac(typed))
+        except InvalidRecord as err:
+            st.session_state["find_message"] = ("error", f"not a MAC address: {err}")
+            return
+    try:
+        found = data.find_household(household=household, device=device)
+    except Exception as err:  # noqa: BLE001
+        st.session_state["find_message"] = ("error", str(err))
+        return
+    if found is None:
+        st.session_state["find_message"] = ("warning", "No household found.")
+        st.session_state.pop("household_id", None)
+    else:
+        st.session_state["household_id"] = found["id"]
+
+
+with st.form("find", clear_on_submit=(how == "MAC address")):
+    st.text_input(how, key="find_value", type="password" if how == "MAC address" else "default")
+    st.form_submit_button("Find", on_click=_lookup)
+if "find_message" in st.session_state:
+    kind, text = st.session_state["find_message"]
+    (st.error if kind == "error" else st.warning)(text)
 
 hid = st.session_state.get("household_id")
 if not hid:
