@@ -1,0 +1,3 @@
+"""The browser tests need the same real servers as the integration tests."""
+
+from tests.integration.conftest import *  # noqa: F401,F403 - services, neo4j_driver, clean_db, ...

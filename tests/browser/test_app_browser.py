@@ -1,0 +1,139 @@
+"""The running app in headless Chromium (Debian's, nothing downloaded): a drawn household graph, a console query."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from graph.admin import migrate, reset
+from graph.client import GraphClient
+from tests.integration.dash_fixture import SECRET, demo_world, load_demo_graph
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "out" / "screenshots"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(neo4j_driver, services, tmp_path_factory):
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (installs Debian's chromium)", pytrace=False)
+    client = GraphClient(neo4j_driver, services.neo4j_database, timeout=60)
+    reset(client)
+    migrate(client)
+    load_demo_graph(client, demo_world(80))
+    port = _free_port()
+    env = {**os.environ, "NEO4J_URI": services.neo4j_uri, "NEO4J_USER": services.neo4j_user,
+           "NEO4J_PASSWORD": services.neo4j_password, "NEO4J_DATABASE": services.neo4j_database,
+           "HAUSGRAPH_PSEUDONYM_SECRET": SECRET}
+    env.pop("HAUSGRAPH_DASHBOARD_PASSWORD", None)
+    log = tmp_path_factory.mktemp("app") / "streamlit.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"streamlit did not start: {log.read_text()[-2000:]}", pytrace=False)
+            time.sleep(0.5)
+        yield url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+@pytest.fixture
+def page(app_url):
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        context = browser.new_context(viewport={"width": 1400, "height": 1000})
+        pg = context.new_page()
+        outside: list[str] = []
+        pg.on("request", lambda req: outside.append(req.url) if not req.url.startswith((app_url, "data:", "about:", "blob:")) else None)
+        pg.outside_requests = outside  # type: ignore[attr-defined]
+        yield pg
+        context.close()
+        browser.close()
+
+
+def _shot(page, tmp_path: Path, name: str) -> Path:
+    path = tmp_path / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.copy(path, SCREENSHOTS / path.name)
+    return path
+
+
+def test_household_explorer_draws_the_graph(page, app_url, tmp_path):
+    page.goto(f"{app_url}/household")
+    page.get_by_text("Household explorer").first.wait_for(timeout=30_000)
+    page.get_by_role("textbox", name="Household id").fill("hh-00003")
+    page.get_by_role("button", name="Find").click()
+    page.get_by_text("Household hh-00003").first.wait_for(timeout=30_000)
+    frame_el = page.locator("iframe").first
+    frame_el.wait_for(timeout=30_000)
+    frame = frame_el.content_frame
+    canvas = frame.locator("canvas")
+    canvas.wait_for(timeout=30_000)
+    frame.locator("body[data-rendered]").wait_for(timeout=30_000)
+    drawn = int(frame.locator("body").get_attribute("data-rendered"))
+    assert drawn >= 3  # household, at least one device, its home network
+    box = canvas.bounding_box()
+    assert box and box["width"] > 300 and box["height"] > 300
+    page.wait_for_timeout(1500)  # let the physics settle for the picture
+    # some canvas pixels are not background: nodes were actually painted
+    painted = canvas.evaluate("""(c) => {
+        const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let n = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++; return n; }""")
+    assert painted > 500
+    _shot(page, tmp_path, "household_explorer")
+    assert not page.outside_requests, page.outside_requests
+
+
+def test_console_runs_a_read_query(page, app_url, tmp_path):
+    page.goto(f"{app_url}/console")
+    page.get_by_text("Cypher console").first.wait_for(timeout=30_000)
+    box = page.get_by_role("textbox", name="Query")
+    box.fill("MATCH (h:Household) RETURN h.id AS household, h.size AS size ORDER BY household LIMIT 7")
+    page.get_by_role("button", name="Run").click()
+    page.locator("[data-testid='stDataFrame']").first.wait_for(timeout=30_000)
+    page.get_by_text("History (1)").wait_for(timeout=30_000)
+    _shot(page, tmp_path, "cypher_console")
+    box.fill("CREATE (x:Intruder)")
+    page.get_by_role("button", name="Run").click()
+    page.get_by_text("the console runs read-only queries").first.wait_for(timeout=30_000)
+    _shot(page, tmp_path, "cypher_console_refused")
+    assert not page.outside_requests, page.outside_requests
