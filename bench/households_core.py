@@ -157,6 +157,20 @@ def scores(labels: np.ndarray, truth: np.ndarray) -> dict[str, float]:
             "assigned_share": round(float((labels >= 0).mean()), 4)}
 
 
+def _save(path: Path, t: PresenceTable, truth: np.ndarray, facts: dict) -> None:
+    np.savez(path, device_type=t.device_type, network_family=t.network_family, dev=t.dev, net=t.net,
+             hour=t.hour, events=t.events, truth=truth, facts=json.dumps(facts))
+
+
+def _load(path: Path) -> tuple[PresenceTable, np.ndarray, dict]:
+    z = np.load(path)
+    nd, nn = len(z["device_type"]), len(z["network_family"])
+    t = PresenceTable(np.array([f"d{i:07d}" for i in range(nd)], dtype=object), z["device_type"],
+                      np.array([f"n{i:07d}" for i in range(nn)], dtype=object), z["network_family"],
+                      z["dev"], z["net"], z["hour"], z["events"])
+    return t, z["truth"], json.loads(str(z["facts"]))
+
+
 def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -166,21 +180,29 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("devices", type=int)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--cache", type=Path, help="npz file: load the world from it, or save it there "
+                    "(a fresh process that loads it measures the core's memory without the generator's)")
     args = ap.parse_args(argv)
     p = HouseholdParams()
     t0 = time.perf_counter()
-    t, truth, facts = synthetic_world(args.devices, args.days, args.seed)
+    if args.cache and args.cache.exists():
+        t, truth, facts = _load(args.cache)
+    else:
+        t, truth, facts = synthetic_world(args.devices, args.days, args.seed)
+        if args.cache:
+            _save(args.cache, t, truth, facts)
     report = {"n": args.devices, "world": facts, "generate_s": round(time.perf_counter() - t0, 2),
               "rss_after_generate_mb": round(_rss_mb()), "steps": {}}
     steps = report["steps"]
 
     def step(name, fn, *a, **kw):
-        s = time.perf_counter()
+        s, c = time.perf_counter(), time.process_time()
         out = fn(*a, **kw)
-        steps[name] = {"s": round(time.perf_counter() - s, 2), "peak_rss_mb": round(_rss_mb())}
+        steps[name] = {"s": round(time.perf_counter() - s, 2), "cpu_s": round(time.process_time() - c, 2),
+                       "peak_rss_mb": round(_rss_mb())}
         return out
 
-    start = time.perf_counter()
+    start, cstart = time.perf_counter(), time.process_time()
     net_class, _ = step("classify_networks", classify_table, t, p.network)
     cp = step("copresence", copresence, t, net_class, p)
     labels, k = step("cluster", cluster_devices, cp, p, seed=args.seed, partition=louvain_partition)
@@ -188,6 +210,8 @@ def main(argv: list[str] | None = None) -> dict:
     run = HouseholdRun(t, net_class, cp, labels, k, ev)
     out = step("rows_and_ids", household_rows, run, None, p)
     report["core_total_s"] = round(time.perf_counter() - start, 2)
+    report["core_cpu_s"] = round(time.process_time() - cstart, 2)
+    report["core_peak_rss_mb"] = round(_rss_mb())
     report["households_found"] = len(out["households"])
     report["network_classes"] = np.bincount(net_class, minlength=6).tolist()
     report["scores"] = scores(labels, truth)

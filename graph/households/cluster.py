@@ -71,6 +71,8 @@ def cluster_devices(cp: CoPresence, p: HouseholdParams, *, seed: int = 0,
     labels[hw < p.min_home_windows] = -2
     labels[hw == 0] = -1
     pos = labels >= 0
-    uniq, inv = np.unique(labels[pos], return_inverse=True)
-    labels[pos] = inv
-    return labels, len(uniq)
+    present = np.zeros(int(labels.max()) + 1 if pos.any() else 1, dtype=bool)
+    present[labels[pos]] = True
+    remap = np.cumsum(present) - 1
+    labels[pos] = remap[labels[pos]]
+    return labels, int(present.sum())

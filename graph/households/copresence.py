@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph.networks import HOME, UNKNOWN, PresenceTable
+from graph.networks import HOME, UNKNOWN, PresenceTable, _fits, sorted_runs
 from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
 __all__ = ["CoPresence", "network_weights", "row_windows", "copresence"]
@@ -55,10 +55,13 @@ def row_windows(hour_ms: np.ndarray, p: HouseholdParams) -> tuple[np.ndarray, np
     ([0, 1, 3], [4, 6, 16])
     """
     local = np.asarray(hour_ms, dtype=np.int64) + p.network.local_offset_hours * HOUR_MS
+    return _local_window(local, p), local // (p.block_hours * HOUR_MS)
+
+
+def _local_window(local: np.ndarray, p: HouseholdParams) -> np.ndarray:
     lh = (local // HOUR_MS) % 24
     early = lh < p.night_end
-    night = early | (lh >= p.night_start)
-    return 2 * (local // DAY_MS - early) + night, local // (p.block_hours * HOUR_MS)
+    return 2 * (local // DAY_MS - early) + (early | (lh >= p.night_start))
 
 
 def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> CoPresence:
@@ -73,16 +76,23 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     net = t.net[rows].astype(np.int64)
     w0 = int(w_rows.min()) if len(w_rows) else 0
     wspan = int(w_rows.max()) - w0 + 1 if len(w_rows) else 1
-    dw = np.unique(dev * wspan + (w_rows - w0))
+    dw, _ = sorted_runs(dev * wspan + (w_rows - w0))
     home_windows = np.bincount(dw // wspan, minlength=t.n_devices)
     home_nights = np.bincount(dw // wspan, weights=(dw % wspan + w0) & 1, minlength=t.n_devices)
 
     # one entry per (network, block, device), sorted so that a group's devices are adjacent
-    order = np.lexsort((dev, blk, net))
-    dev, net, blk, win = dev[order], net[order], blk[order], w_rows[order]
-    if len(dev):
-        keep = np.r_[True, (dev[1:] != dev[:-1]) | (blk[1:] != blk[:-1]) | (net[1:] != net[:-1])]
-        dev, net, blk, win = dev[keep], net[keep], blk[keep], win[keep]
+    b0 = int(blk.min()) if len(blk) else 0
+    bspan = int(blk.max()) - b0 + 1 if len(blk) else 1
+    if _fits(t.n_networks + 1, bspan, nd):
+        gk, _ = sorted_runs((net * bspan + (blk - b0)) * nd + dev)
+        dev, net, blk = gk % nd, gk // (bspan * nd), (gk // nd) % bspan + b0
+    else:
+        order = np.lexsort((dev, blk, net))
+        dev, net, blk = dev[order], net[order], blk[order]
+        if len(dev):
+            keep = np.r_[True, (dev[1:] != dev[:-1]) | (blk[1:] != blk[:-1]) | (net[1:] != net[:-1])]
+            dev, net, blk = dev[keep], net[keep], blk[keep]
+    win = _local_window(blk * (p.block_hours * HOUR_MS), p)
     grp_new = np.r_[True, (blk[1:] != blk[:-1]) | (net[1:] != net[:-1])] if len(dev) else np.zeros(0, bool)
     gid = np.cumsum(grp_new) - 1
     gsize = np.bincount(gid)
@@ -104,15 +114,22 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     pa, pb, pwin, pc = cat(pa, np.int64), cat(pb, np.int64), cat(pwin, np.int64), cat(pc, np.float64)
 
     # a pair counts a window once, at its best (least crowded) network block
-    key = (pa * nd + pb) * wspan + (pwin - w0)
-    order = np.argsort(key, kind="stable")
-    key, pc = key[order], pc[order]
-    if len(key):
-        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-        cbest = np.maximum.reduceat(pc, starts)
-        key = key[starts]
+    cmax = float(pc.max()) if len(pc) else 1.0
+    if _fits(nd, nd, wspan, 64):
+        # the contribution, quantised to 6 bits of "badness", rides in the key: one plain sort
+        bad = np.rint((1.0 - pc / cmax) * 63).astype(np.int64)
+        key, _ = sorted_runs((((pa * nd + pb) * wspan + (pwin - w0)) << 6) | bad)
+        first = np.r_[True, (key[1:] >> 6) != (key[:-1] >> 6)] if len(key) else np.zeros(0, bool)
+        key = key[first]
+        cbest = (63 - (key & 63)) / 63.0 * cmax
+        key >>= 6
     else:
-        cbest = pc
+        key = (pa * nd + pb) * wspan + (pwin - w0)
+        order = np.argsort(key, kind="stable")
+        key, pc = key[order], pc[order]
+        starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]]) if len(key) else np.zeros(0, np.int64)
+        cbest = np.maximum.reduceat(pc, starts) if len(key) else pc
+        key = key[starts]
     pair = key // wspan
     pw_window = key % wspan + w0
     night = (pw_window & 1).astype(bool)

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.households.copresence import CoPresence
-from graph.networks import PresenceTable
+from graph.networks import PresenceTable, sorted_runs
 from graph.params import DEVICE_TYPES, HOUR_MS, HouseholdParams
 
 __all__ = ["MembershipEvidence", "membership_evidence"]
@@ -32,7 +32,7 @@ def _top_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, top: int)
     if not len(group):
         return out
     span = int(item.max()) + 1
-    u, cnt = np.unique(group.astype(np.int64) * span + item, return_counts=True)
+    u, cnt = sorted_runs(group.astype(np.int64) * span + item)
     g, it = u // span, u % span
     order = np.lexsort((it, -cnt, g))
     for gi, ii in zip(g[order].tolist(), it[order].tolist()):
@@ -59,7 +59,7 @@ def membership_evidence(t: PresenceTable, cp: CoPresence, labels: np.ndarray, k:
     wins = np.r_[win, win]
     w0 = int(wins.min()) if len(wins) else 0
     span = int(wins.max()) - w0 + 1 if len(wins) else 1
-    dw = np.unique(devs * span + (wins - w0))
+    dw, _ = sorted_runs(devs * span + (wins - w0))
     together = np.bincount(dw // span, minlength=n)
     nights = np.bincount(dw // span, weights=(dw % span + w0) & 1, minlength=n).astype(np.int64)
 
@@ -74,17 +74,21 @@ def membership_evidence(t: PresenceTable, cp: CoPresence, labels: np.ndarray, k:
     r = cp.rows & (labels[t.dev] >= 0)
     dev, net, hour = t.dev[r].astype(np.int64), t.net[r].astype(np.int64), t.hour[r]
     lab = labels[dev]
-    order = np.lexsort((lab, hour, net))
-    dev, net, hour, lab = dev[order], net[order], hour[order], lab[order]
-    if len(dev):
-        new = np.r_[True, (lab[1:] != lab[:-1]) | (hour[1:] != hour[:-1]) | (net[1:] != net[:-1])]
-        gid = np.cumsum(new) - 1
-        both = np.bincount(gid)[gid] >= 2
-    else:
-        both = np.zeros(0, bool)
+    # table rows run by (network, hour); home networks hold few devices an hour, so compare
+    # each row with its next neighbours in the run instead of sorting
+    both = np.zeros(len(dev), dtype=bool)
+    d = 1
+    while d < len(dev):
+        same_nh = (net[d:] == net[:-d]) & (hour[d:] == hour[:-d])
+        if not same_nh.any():
+            break
+        hit = same_nh & (lab[d:] == lab[:-d])
+        both[d:] |= hit
+        both[:-d] |= hit
+        d += 1
     h0 = int(hour.min()) if len(hour) else 0
     hspan = int((hour.max() - h0) // HOUR_MS) + 1 if len(hour) else 1
-    dh = np.unique(dev[both] * hspan + (hour[both] - h0) // HOUR_MS)
+    dh, _ = sorted_runs(dev[both] * hspan + (hour[both] - h0) // HOUR_MS)
     hours = np.bincount(dh // hspan, minlength=n)
     top = p.max_evidence_networks
     dev_nets = _top_per_group(dev[both], net[both], n, top)
