@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from types import TracebackType
-from typing import Any, TypeVar, overload
+from typing import Any, Self, TypeVar, overload
 
 import pydantic
 import typer
@@ -29,7 +29,12 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 # Exceptions that mean "bad configuration or environment", not "bug": shown as one red
 # line. Packages add their root exception with register_errors().
-_HANDLED: list[type[BaseException]] = [ServerError, pydantic.ValidationError, ServiceUnavailable, AuthError]
+_HANDLED: list[type[BaseException]] = [
+    ServerError,
+    pydantic.ValidationError,
+    ServiceUnavailable,
+    AuthError,
+]
 
 
 @functools.cache
@@ -49,11 +54,14 @@ class _ErrorHandler(ContextDecorator):
     def __init__(self, classes: tuple[type[BaseException], ...]) -> None:
         self._classes = classes
 
-    def __enter__(self) -> _ErrorHandler:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> bool:
         if exc is None:
             return False
@@ -78,8 +86,10 @@ def handle_errors(*args: Any) -> Any:
     Use bare (``@handle_errors``: the registered classes, :class:`ServerError` and friends),
     with classes (``@handle_errors(IngestError)``), or as ``with handle_errors():``.
     """
-    if len(args) == 1 and callable(args[0]) and not (
-        isinstance(args[0], type) and issubclass(args[0], BaseException)
+    if (
+        len(args) == 1
+        and callable(args[0])
+        and not (isinstance(args[0], type) and issubclass(args[0], BaseException))
     ):
         return _ErrorHandler(())(args[0])
     return _ErrorHandler(tuple(args))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shlex
 from enum import Enum
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -34,6 +35,9 @@ class Server(str, Enum):
     kafka = "kafka"
 
 
+_ServerArg = Annotated[Server | None, typer.Argument(help="Only this server (default: both).")]
+
+
 def _names(server: Server | None) -> tuple[str, ...]:
     return SERVER_NAMES if server is None else (server.value,)
 
@@ -52,7 +56,9 @@ def _duration(seconds: float | None) -> str:
 
 @app.command("start")
 @handle_errors
-def start_cmd(server: Server | None = typer.Argument(None, help="Only this server (default: both).")) -> None:
+def start_cmd(
+    server: _ServerArg = None,
+) -> None:
     """Start the managed servers detached and wait until they answer (no-op if up)."""
     settings = get_settings()
     names = _names(server)
@@ -62,12 +68,16 @@ def start_cmd(server: Server | None = typer.Argument(None, help="Only this serve
     start(settings, names, console=console)
     for item in status(settings, names):
         if item.managed and item.running:
-            console.print(f"[green]{item.name}[/] up at {item.address} (pid {item.pid}, {_mib(item.rss_bytes)})")
+            console.print(
+                f"[green]{item.name}[/] up at {item.address} (pid {item.pid}, {_mib(item.rss_bytes)})"
+            )
 
 
 @app.command("stop")
 @handle_errors
-def stop_cmd(server: Server | None = typer.Argument(None, help="Only this server (default: both).")) -> None:
+def stop_cmd(
+    server: _ServerArg = None,
+) -> None:
     """Stop the managed servers (SIGTERM, then SIGKILL after a grace period)."""
     with console.status("Stopping…"):
         result = stop(get_settings(), _names(server))
@@ -78,8 +88,10 @@ def stop_cmd(server: Server | None = typer.Argument(None, help="Only this server
 @app.command("status")
 @handle_errors
 def status_cmd(
-    server: Server | None = typer.Argument(None, help="Only this server (default: both)."),
-    as_json: bool = typer.Option(False, "--json", help="Machine-readable output on stdout."),
+    server: _ServerArg = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Machine-readable output on stdout.")
+    ] = False,
 ) -> None:
     """Show each server: running, pid, ports, resident memory and uptime."""
     items = status(get_settings(), _names(server))
@@ -108,8 +120,8 @@ def status_cmd(
 @app.command("logs")
 @handle_errors
 def logs_cmd(
-    server: Server | None = typer.Argument(None, help="Only this server (default: both)."),
-    lines: int = typer.Option(50, "-n", "--lines", help="How many trailing lines."),
+    server: _ServerArg = None,
+    lines: Annotated[int, typer.Option("-n", "--lines", help="How many trailing lines.")] = 50,
 ) -> None:
     """Print the last lines of the managed servers' main logs."""
     settings = get_settings()

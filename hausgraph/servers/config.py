@@ -191,7 +191,11 @@ def _kafka_base(java: str, paths: ServerPaths, heap: str) -> list[str]:
 
 def kafka_command(java: str, settings: Settings, paths: ServerPaths) -> list[str]:
     """Return the argv that runs the Kafka broker in the foreground."""
-    return [*_kafka_base(java, paths, settings.kafka_heap), KAFKA_MAIN, str(paths.conf_dir / "server.properties")]
+    return [
+        *_kafka_base(java, paths, settings.kafka_heap),
+        KAFKA_MAIN,
+        str(paths.conf_dir / "server.properties"),
+    ]
 
 
 def kafka_storage_format_command(java: str, paths: ServerPaths, cluster_id: str) -> list[str]:

@@ -17,7 +17,9 @@ class NotStarted(ServerError):
     def __init__(self, name: str, path: str) -> None:
         self.name = name
         self.path = path
-        super().__init__(f"The managed {name} has not been started yet ({path} missing); run `hausgraph servers start`.")
+        super().__init__(
+            f"The managed {name} has not been started yet ({path} missing); run `hausgraph servers start`."
+        )
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,9 @@ class MavenFailed(ServerError):
             why = "Maven Central is not reachable (the first start needs network access)"
         else:
             why = "Maven failed"
-        super().__init__(f"Cannot download {name} {version} jars: {why}. mvn said: {_first_error(output_tail)}")
+        super().__init__(
+            f"Cannot download {name} {version} jars: {why}. mvn said: {_first_error(output_tail)}"
+        )
 
 
 def _first_error(output: str) -> str:
@@ -61,7 +63,6 @@ def _first_error(output: str) -> str:
     errors = [line.removeprefix("[ERROR]").strip() for line in lines if line.startswith("[ERROR]")]
     first = next((line for line in errors if line), lines[-1] if lines else "no output")
     return first if len(first) <= 300 else first[:297] + "..."
-
 
 
 class PortInUse(ServerError):

@@ -72,7 +72,9 @@ def find_java() -> str:
     if not candidate or not os.access(candidate, os.X_OK):
         raise JavaMissing(f"JAVA_HOME={java_home} without bin/java" if java_home else None)
     try:
-        proc = subprocess.run([candidate, "-version"], capture_output=True, text=True, timeout=30)
+        proc = subprocess.run(
+            [candidate, "-version"], check=False, capture_output=True, text=True, timeout=30
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise JavaMissing(f"{candidate} ({exc})") from exc
     major = java_major_version(proc.stderr + proc.stdout)
@@ -125,9 +127,13 @@ def _run_maven(mvn: str, pom: Path, paths: ServerPaths, out_dir: Path) -> None:
     ]
     logger.info("fetching jars server=%s version=%s", paths.name, paths.version)
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1800, cwd=out_dir.parent)
+        proc = subprocess.run(
+            cmd, check=False, capture_output=True, text=True, timeout=1800, cwd=out_dir.parent
+        )
     except subprocess.TimeoutExpired as exc:
-        raise MavenFailed(paths.name, paths.version, "mvn timed out after 30 min", network=True) from exc
+        raise MavenFailed(
+            paths.name, paths.version, "mvn timed out after 30 min", network=True
+        ) from exc
     if proc.returncode != 0:
         output = (proc.stdout + proc.stderr).strip()
         tail = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()[:40])
@@ -168,7 +174,9 @@ def ensure_jars(paths: ServerPaths) -> Path:
             shutil.rmtree(version_dir)
         tmp = Path(tempfile.mkdtemp(prefix=f".{version_dir.name}-", dir=cache_root))
         try:
-            pom_src = importlib.resources.files("hausgraph.servers").joinpath("poms", f"{paths.name}.xml")
+            pom_src = importlib.resources.files("hausgraph.servers").joinpath(
+                "poms", f"{paths.name}.xml"
+            )
             pom = tmp / "pom.xml"
             pom.write_text(pom_src.read_text("utf-8"), "utf-8")
             _run_maven(mvn, pom, paths, tmp / "lib")

@@ -44,12 +44,16 @@ def _cluster_id(paths: ServerPaths) -> str:
 def prepare(settings: Settings, paths: ServerPaths, java: str) -> None:
     """Write ``server.properties`` and the log config; format the KRaft log dir once."""
     paths.ensure_dirs()
-    (paths.conf_dir / "server.properties").write_text(config.render_kafka_properties(settings, paths), "utf-8")
+    (paths.conf_dir / "server.properties").write_text(
+        config.render_kafka_properties(settings, paths), "utf-8"
+    )
     (paths.conf_dir / "log4j.properties").write_text(config.render_kafka_log4j(paths), "utf-8")
     if (paths.data_dir / "meta.properties").exists():
         return
     argv = config.kafka_storage_format_command(java, paths, _cluster_id(paths))
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=paths.home)
+    proc = subprocess.run(
+        argv, check=False, capture_output=True, text=True, timeout=300, cwd=paths.home
+    )
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
         raise ServerDied("kafka storage format", tail, str(paths.main_log))

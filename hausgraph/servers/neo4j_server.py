@@ -96,7 +96,9 @@ def prepare(settings: Settings, paths: ServerPaths, java: str) -> None:
         write_private(password_file(settings), password + "\n")
     env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf_dir)}
     argv = config.neo4j_admin_command(java, paths, "dbms", "set-initial-password", password)
-    proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=300, cwd=paths.home)
+    proc = subprocess.run(
+        argv, env=env, check=False, capture_output=True, text=True, timeout=300, cwd=paths.home
+    )
     if proc.returncode != 0:
         output = (proc.stdout + proc.stderr).replace(password, "***")
         # The first unindented line is the message; the rest is a Java stack trace.
@@ -110,7 +112,9 @@ def command(java: str, settings: Settings, paths: ServerPaths) -> list[str]:
     return config.neo4j_command(java, settings, paths)
 
 
-def probe(uri: str, user: str, password: str, database: str, *, managed: bool, timeout_s: float = 3.0) -> bool:
+def probe(
+    uri: str, user: str, password: str, database: str, *, managed: bool, timeout_s: float = 3.0
+) -> bool:
     """Whether Neo4j at ``uri`` answers ``RETURN 1`` on ``database``.
 
     Raises
@@ -119,15 +123,17 @@ def probe(uri: str, user: str, password: str, database: str, *, managed: bool, t
         If the server is up but rejects the credentials (retrying cannot help).
     """
     parsed = urlsplit(uri)
-    if parsed.hostname in ("127.0.0.1", "localhost") and not port_open(parsed.port or 7687, "127.0.0.1"):
+    if parsed.hostname in ("127.0.0.1", "localhost") and not port_open(
+        parsed.port or 7687, "127.0.0.1"
+    ):
         return False  # skip the driver, which logs every refused connection
     try:
-        with neo4j.GraphDatabase.driver(
+        driver = neo4j.GraphDatabase.driver(
             uri, auth=(user, password), connection_timeout=timeout_s, max_connection_pool_size=1
-        ) as driver:
-            # An auto-commit run: execute_query would retry for 30 s on its own.
-            with driver.session(database=database) as session:
-                session.run("RETURN 1 AS ok").consume()
+        )
+        # An auto-commit run: execute_query would retry for 30 s on its own.
+        with driver, driver.session(database=database) as session:
+            session.run("RETURN 1 AS ok").consume()
         return True
     except AuthError as exc:
         if managed:

@@ -91,7 +91,12 @@ def is_alive(pid: int | None, marker: str | None = None) -> bool:
     if marker is None:
         return True
     try:
-        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        cmdline = (
+            Path(f"/proc/{pid}/cmdline")
+            .read_bytes()
+            .replace(b"\0", b" ")
+            .decode("utf-8", "replace")
+        )
     except OSError:
         return False
     return marker in cmdline
@@ -114,7 +119,9 @@ def uptime_s(pid: int) -> float | None:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
         start_ticks = int(fields[19])  # field 22 overall; fields[0] is field 3
         btime = next(
-            int(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines() if line.startswith("btime")
+            int(line.split()[1])
+            for line in Path("/proc/stat").read_text().splitlines()
+            if line.startswith("btime")
         )
     except (OSError, ValueError, IndexError, StopIteration):
         return None

@@ -41,7 +41,7 @@ def _docker_answers() -> bool:
     if not shutil.which("docker"):
         return False
     try:
-        proc = subprocess.run(["docker", "info"], capture_output=True, timeout=5)
+        proc = subprocess.run(["docker", "info"], check=False, capture_output=True, timeout=5)
     except (OSError, subprocess.TimeoutExpired):
         return False
     return proc.returncode == 0
@@ -52,7 +52,10 @@ def _containers() -> Iterator[Connections]:
     from testcontainers.community.neo4j import Neo4jContainer
 
     password = secrets.token_urlsafe(18)
-    with Neo4jContainer("neo4j:5.26-community", password=password) as graph, KafkaContainer().with_kraft() as kafka:
+    with (
+        Neo4jContainer("neo4j:5.26-community", password=password) as graph,
+        KafkaContainer().with_kraft() as kafka,
+    ):
         yield Connections(
             neo4j_uri=graph.get_connection_url(),
             neo4j_user="neo4j",
@@ -72,7 +75,9 @@ def services() -> Iterator[Connections]:
         try:
             yield from _containers()
         except Exception as exc:  # noqa: BLE001 - turn any container failure into a fail
-            pytest.fail(f"Docker answers but the test containers did not start: {exc}", pytrace=False)
+            pytest.fail(
+                f"Docker answers but the test containers did not start: {exc}", pytrace=False
+            )
         return
     logger.info("integration servers source=%s", "external" if external else "managed")
     try:
@@ -86,7 +91,9 @@ def services() -> Iterator[Connections]:
 def neo4j_driver(services: Connections) -> Iterator[neo4j.Driver]:
     """A driver for the session's Neo4j."""
     driver = neo4j.GraphDatabase.driver(
-        services.neo4j_uri, auth=(services.neo4j_user, services.neo4j_password), notifications_min_severity="OFF"
+        services.neo4j_uri,
+        auth=(services.neo4j_user, services.neo4j_password),
+        notifications_min_severity="OFF",
     )
     try:
         yield driver

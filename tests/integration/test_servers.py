@@ -19,8 +19,12 @@ from hausgraph.servers.process import port_free
 from hausgraph.settings import Settings
 
 _ENV = (
-    "NEO4J_URI", "HAUSGRAPH_NEO4J_URI", "NEO4J_PASSWORD", "HAUSGRAPH_NEO4J_PASSWORD",
-    "KAFKA_BOOTSTRAP_SERVERS", "HAUSGRAPH_KAFKA_BOOTSTRAP_SERVERS",
+    "NEO4J_URI",
+    "HAUSGRAPH_NEO4J_URI",
+    "NEO4J_PASSWORD",
+    "HAUSGRAPH_NEO4J_PASSWORD",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "HAUSGRAPH_KAFKA_BOOTSTRAP_SERVERS",
 )
 
 
@@ -31,16 +35,16 @@ def _managed_only(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _private(tmp_path: Path, **overrides: object) -> Settings:
-    values: dict[str, object] = dict(
-        state_dir=tmp_path / "state",
-        neo4j_bolt_port=17687,
-        neo4j_http_port=17474,
-        kafka_port=19092,
-        kafka_controller_port=19093,
-        neo4j_heap="512m",
-        neo4j_pagecache="128m",
-        kafka_heap="256m",
-    )
+    values: dict[str, object] = {
+        "state_dir": tmp_path / "state",
+        "neo4j_bolt_port": 17687,
+        "neo4j_http_port": 17474,
+        "kafka_port": 19092,
+        "kafka_controller_port": 19093,
+        "neo4j_heap": "512m",
+        "neo4j_pagecache": "128m",
+        "kafka_heap": "256m",
+    }
     values.update(overrides)
     return Settings(**values)
 
@@ -70,7 +74,9 @@ def test_start_is_idempotent_status_shows_memory_and_stop_leaves_nothing(private
     assert {s.name: s.pid for s in status(private)} == {n: s.pid for n, s in first.items()}
 
     conns = resolve_connections(private)
-    with neo4j.GraphDatabase.driver(conns.neo4j_uri, auth=(conns.neo4j_user, conns.neo4j_password)) as driver:
+    with neo4j.GraphDatabase.driver(
+        conns.neo4j_uri, auth=(conns.neo4j_user, conns.neo4j_password)
+    ) as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS one", database_=conns.neo4j_database)
         assert records[0]["one"] == 1
     admin = KafkaAdminClient(bootstrap_servers=conns.kafka_bootstrap)
@@ -101,6 +107,8 @@ def test_server_dying_at_startup_reports_its_log(tmp_path: Path) -> None:
 def test_invalid_config_is_one_clear_error(tmp_path: Path) -> None:
     from hausgraph.servers import ServerError
 
-    broken = _private(tmp_path, neo4j_pagecache="lots", neo4j_bolt_port=17689, neo4j_http_port=17476)
+    broken = _private(
+        tmp_path, neo4j_pagecache="lots", neo4j_bolt_port=17689, neo4j_http_port=17476
+    )
     with pytest.raises(ServerError, match="server.memory.pagecache.size"):
         start(broken, ["neo4j"])

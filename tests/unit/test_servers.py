@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from hausgraph.servers import Connections, NotStarted, PortInUse, resolve_connections
-from hausgraph.servers import manager
+from hausgraph.servers import Connections, NotStarted, PortInUse, manager, resolve_connections
 from hausgraph.servers.config import (
     NEO4J_KNOWN_KEYS,
     kafka_command,
@@ -28,9 +27,16 @@ from hausgraph.servers.process import is_alive, port_free, rss_bytes, uptime_s, 
 from hausgraph.settings import Settings
 
 _ENV = (
-    "NEO4J_URI", "HAUSGRAPH_NEO4J_URI", "NEO4J_PASSWORD", "HAUSGRAPH_NEO4J_PASSWORD",
-    "NEO4J_USER", "NEO4J_USERNAME", "HAUSGRAPH_NEO4J_USER", "NEO4J_DATABASE",
-    "KAFKA_BOOTSTRAP_SERVERS", "HAUSGRAPH_KAFKA_BOOTSTRAP_SERVERS",
+    "NEO4J_URI",
+    "HAUSGRAPH_NEO4J_URI",
+    "NEO4J_PASSWORD",
+    "HAUSGRAPH_NEO4J_PASSWORD",
+    "NEO4J_USER",
+    "NEO4J_USERNAME",
+    "HAUSGRAPH_NEO4J_USER",
+    "NEO4J_DATABASE",
+    "KAFKA_BOOTSTRAP_SERVERS",
+    "HAUSGRAPH_KAFKA_BOOTSTRAP_SERVERS",
 )
 
 
@@ -151,7 +157,9 @@ def test_port_in_use_is_detected() -> None:
     assert port_free(_free_port())
 
 
-def test_start_names_the_taken_port_and_its_setting(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_start_names_the_taken_port_and_its_setting(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(manager, "find_java", lambda: "java")
     server_paths(settings, "kafka").lib_dir.mkdir(parents=True)  # pretend the jars are cached
     with socket.socket() as sock:
@@ -206,17 +214,27 @@ def _fake_mvn(tmp_path: Path, script: str, monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("PATH", f"{bindir}:{os.environ['PATH']}")
 
 
-def test_offline_maven_leaves_no_half_cache(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    _fake_mvn(tmp_path, "echo '[ERROR] Could not transfer artifact x from/to central'; exit 1\n", monkeypatch)
+def test_offline_maven_leaves_no_half_cache(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _fake_mvn(
+        tmp_path,
+        "echo '[ERROR] Could not transfer artifact x from/to central'; exit 1\n",
+        monkeypatch,
+    )
     paths = server_paths(settings, "kafka")
     with pytest.raises(MavenFailed) as info:
         ensure_jars(paths)
     assert info.value.network and "not reachable" in str(info.value)
     assert not paths.lib_dir.parent.exists()
-    assert [p.name for p in paths.lib_dir.parent.parent.iterdir() if not p.name.endswith(".lock")] == []
+    assert [
+        p.name for p in paths.lib_dir.parent.parent.iterdir() if not p.name.endswith(".lock")
+    ] == []
 
 
-def test_successful_fetch_renames_into_place(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_successful_fetch_renames_into_place(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # The fake mvn honours -DoutputDirectory=... like copy-dependencies does.
     script = 'for a in "$@"; do case "$a" in -DoutputDirectory=*) d="${a#*=}";; esac; done\n'
     script += 'mkdir -p "$d" && touch "$d/fake.jar"\n'
