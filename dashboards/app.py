@@ -9,7 +9,8 @@ import streamlit as st
 from dashboards.auth import ANALYST, role
 from dashboards.resources import settings
 
-_PAGES = Path(__file__).parent / "pages"
+# not "pages/": that directory name switches on Streamlit's legacy file-list sidebar
+_PAGES = Path(__file__).parent / "screens"
 
 st.set_page_config(page_title="hausgraph", layout="wide")
 

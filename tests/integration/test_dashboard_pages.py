@@ -43,7 +43,7 @@ def _page(name: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=90)
     at.run()
     if name != "overview":
-        at.switch_page(f"pages/{name}.py").run()
+        at.switch_page(f"screens/{name}.py").run()
     assert not at.exception, [e.value for e in at.exception]
     return at
 
@@ -231,7 +231,7 @@ def test_password_sign_in_hides_the_console_from_marketers(world, monkeypatch):
         assert not at.exception
         assert {m.label for m in at.metric} >= {"Households"}
         try:
-            at.switch_page("pages/console.py").run()
+            at.switch_page("screens/console.py").run()
         except Exception:  # noqa: BLE001 - not a page of a marketer's navigation
             pass
         else:
