@@ -159,25 +159,40 @@ def _group_max(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
 def network_stats(t: PresenceTable, p: NetworkParams) -> dict[str, np.ndarray]:
     """Per-network profile arrays (length ``t.n_networks``) that the classification reads."""
     n, nd = t.n_networks, max(t.n_devices, 1)
-    net, dev = t.net.astype(np.int64), t.dev.astype(np.int64)
-    lh, lday, wd = local_time(t.hour, p.local_offset_hours)
+    net, dev = t.net, t.dev
+    # calendar facts per distinct hour, looked up per row (saves int64 temporaries on big tables)
+    h0 = int(t.hour.min()) if len(t.hour) else 0
+    hidx = ((t.hour - h0) // HOUR_MS).astype(np.int32)
+    hours = h0 + np.arange(int(hidx.max()) + 1 if len(hidx) else 1, dtype=np.int64) * HOUR_MS
+    lh, lday, wd = local_time(hours, p.local_offset_hours)
     weekend = wd >= 5
-    office = ~weekend & (lh >= p.office_start) & (lh < p.office_end)
-    home_time = weekend | (lh >= p.evening_start) | (lh < p.night_end)
+    office = (~weekend & (lh >= p.office_start) & (lh < p.office_end))[hidx]
+    home_time = (weekend | (lh >= p.evening_start) | (lh < p.night_end))[hidx]
+    d0 = int(lday.min())
+    dspan = int(lday.max()) - d0 + 1
     dh = np.bincount(net, minlength=n).astype(np.float64)
     safe_dh = np.maximum(dh, 1)
+    office_share = np.bincount(net, weights=office, minlength=n) / safe_dh
+    home_share = np.bincount(net, weights=home_time, minlength=n) / safe_dh
+    del office, home_time
     # rows are ordered by (network, hour): hour groups are runs, no sort needed
     if len(net):
-        nh_start = np.flatnonzero(np.r_[True, (net[1:] != net[:-1]) | (t.hour[1:] != t.hour[:-1])])
+        nh_start = np.flatnonzero(np.r_[True, (net[1:] != net[:-1]) | (hidx[1:] != hidx[:-1])])
     else:
         nh_start = np.zeros(0, dtype=np.int64)
     cnt = np.diff(np.r_[nh_start, len(net)]).astype(np.float64)
     unet = net[nh_start]
     is_tv = t.device_type == _TV
-    tv_conc = np.add.reduceat(is_tv[dev].astype(np.float64), nh_start) if len(nh_start) else cnt
-    d0 = int(lday.min()) if len(lday) else 0
-    dspan = int(lday.max()) - d0 + 1 if len(lday) else 1
-    ndd, _ = sorted_runs((net * dspan + (lday - d0)) * nd + dev)  # (network, day, device)
+    tv_conc = np.add.reduceat(is_tv[dev].astype(np.float32), nh_start).astype(np.float64) \
+        if len(nh_start) else cnt
+    key = net.astype(np.int64)
+    key *= dspan
+    key += (lday - d0).astype(np.int64)[hidx]
+    del hidx
+    key *= nd
+    key += dev
+    ndd, _ = sorted_runs(key)  # (network, day, device)
+    del key
     nday = ndd // nd
     per_day_net, per_day = sorted_runs(nday)
     nd_pairs, _ = sorted_runs((nday // dspan) * nd + ndd % nd)  # (network, device)
@@ -196,8 +211,8 @@ def network_stats(t: PresenceTable, p: NetworkParams) -> dict[str, np.ndarray]:
         "tvs": np.bincount(pn, weights=ptype == _TV, minlength=n),
         "handheld_share": np.bincount(pn, weights=handheld, minlength=n)
         / np.maximum(np.bincount(pn, weights=ptype >= 0, minlength=n), 1),
-        "office_share": np.bincount(net, weights=office, minlength=n) / safe_dh,
-        "home_share": np.bincount(net, weights=home_time, minlength=n) / safe_dh,
+        "office_share": office_share,
+        "home_share": home_share,
     }
 
 
