@@ -91,7 +91,6 @@ class AffinityParams:
 
     smoothing_seconds: float = 600.0  # prior seconds spread by catalogue shares (shrinks small homes)
     top_n: int = 5
-    kids_max_age: int = 6
     kids_genres: tuple[str, ...] = ("kids",)
     similar_k: int = 5
     similar_min_cosine: float = 0.5
