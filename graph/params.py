@@ -66,7 +66,8 @@ class HouseholdParams:
     min_fraction: float = 0.34  # ... relative to the less active one's home windows
     singleton_min_windows: int = 5  # a lone device with this much home evidence is a household of one
     max_household_size: int = 10  # components larger than this are split
-    min_density: float = 0.5  # components sparser than this are split
+    min_density: float = 0.5  # components sparser than this are tried for a split ...
+    min_split_modularity: float = 0.3  # ... kept only if the split is this clear (homes are often sparse)
     resolution: float = 1.0  # Louvain resolution for components that need splitting
     resolution_step: float = 2.0  # multiply when a community is still too large
     max_split_depth: int = 3

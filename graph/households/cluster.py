@@ -60,6 +60,9 @@ def cluster_devices(cp: CoPresence, p: HouseholdParams, *, seed: int = 0,
             parts = split_graph(G, max_size=p.max_household_size, resolution=p.resolution,
                                 step=p.resolution_step, depth=p.max_split_depth, seed=seed,
                                 partition=partition)
+            if (size[c] <= p.max_household_size and len(parts) > 1
+                    and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity):
+                parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
             for members in parts:
                 idx = np.asarray(members, dtype=np.int64)
                 labels[idx] = next_label

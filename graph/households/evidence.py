@@ -63,7 +63,8 @@ def membership_evidence(t: PresenceTable, cp: CoPresence, labels: np.ndarray, k:
     together = np.bincount(dw // span, minlength=n)
     nights = np.bincount(dw // span, weights=(dw % span + w0) & 1, minlength=n).astype(np.int64)
 
-    alone = np.bincount(labels[labels >= 0], minlength=k)[np.maximum(labels, 0)] == 1
+    sizes = np.bincount(labels[labels >= 0], minlength=max(k, 1))
+    alone = sizes[np.maximum(labels, 0)] == 1
     cohesion = np.where(s_tot > 0, s_in / np.where(s_tot > 0, s_tot, 1), 1.0)
     support = np.minimum(1.0, together / p.confident_windows)
     solo = np.minimum(p.singleton_confidence, cohesion * np.minimum(1.0, cp.home_windows / p.confident_windows))

@@ -1,0 +1,83 @@
+"""Network classification from presence profiles."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graph.networks import PresenceTable, classify_networks, sorted_runs
+from graph.params import NETWORK_CLASSES
+from tests.unit.test_graph_worlds import home, stay
+
+
+def test_home_with_tv_is_home():
+    cls = classify_networks(home("a", "n1"))
+    assert cls["n1"][0] == "home"
+    assert cls["n1"][1]["tvs"] == 1.0
+
+
+def test_cgnat_with_many_living_rooms_is_cgnat():
+    rows = []
+    for i in range(50):
+        rows += home(f"h{i}", "cg")
+    cls, ev = classify_networks(rows)["cg"]
+    assert cls == "cgnat"
+    assert ev["max_concurrent_tvs"] == 50
+
+
+def test_office_is_workplace():
+    rows = []
+    for i in range(12):
+        rows += stay(f"w{i}", "phone" if i % 2 else "desktop", "office", range(5), range(8, 16))
+    assert classify_networks(rows)["office"][0] == "workplace"
+
+
+def test_small_office_without_tv_is_workplace():
+    rows = stay("w1", "desktop", "o", range(5), range(8, 16)) + stay("w2", "phone", "o", range(5), range(8, 16))
+    assert classify_networks(rows)["o"][0] == "workplace"
+
+
+def test_cafe_with_passers_by_is_public():
+    rows = []
+    for d in range(7):
+        for i in range(12):
+            rows += stay(f"c{d}-{i}", "laptop" if i % 3 else None, "cafe", [d], [9 + i % 6])
+    assert classify_networks(rows)["cafe"][0] in ("public", "mobile")
+
+
+def test_mobile_carrier_address_is_mobile():
+    rows = []
+    for i in range(140):  # 20 different phones a day, each for an hour or two, never again
+        rows += stay(f"m{i}", "phone", "carrier", [i % 7], [7 + i % 12, 8 + i % 12])
+    assert classify_networks(rows)["carrier"][0] == "mobile"
+
+
+def test_daily_reassigned_home_address_is_still_home():
+    rows = []
+    for d in range(14):  # another home each day, phones only
+        rows += stay(f"h{d}-a", "phone", "dyn", [d], [18, 19]) + stay(f"h{d}-b", "phone", "dyn", [d], [19, 20])
+    assert classify_networks(rows)["dyn"][0] == "home"
+
+
+def test_too_little_data_is_unknown():
+    assert classify_networks(stay("x", "phone", "n", [0], [12]))["n"][0] == "unknown"
+
+
+def test_classes_and_evidence_are_plain_json():
+    import json
+
+    out = classify_networks(home("a", "n1") + stay("x", "phone", "n2", [0], [12]))
+    json.dumps(out)
+    assert all(c in NETWORK_CLASSES for c, _ in out.values())
+
+
+def test_table_is_independent_of_row_order():
+    rows = home("a", "n1", days=[0, 1]) + home("b", "n2", days=[1, 2])
+    t1, t2 = PresenceTable.from_rows(rows), PresenceTable.from_rows(rows[::-1])
+    assert t1.dev.tolist() == t2.dev.tolist() and t1.hour.tolist() == t2.hour.tolist()
+
+
+def test_sorted_runs_matches_numpy_unique():
+    a = np.random.default_rng(0).integers(0, 50, 1000)
+    u, c = np.unique(a, return_counts=True)
+    su, sc = sorted_runs(a)
+    assert su.tolist() == u.tolist() and sc.tolist() == c.tolist()
