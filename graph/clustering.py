@@ -38,10 +38,26 @@ def networkx_louvain_partition(G: nx.Graph, resolution: float, seed: int) -> dic
     return {n: i for i, c in enumerate(sorted(comms, key=lambda c: min(c))) for n in c}
 
 
+def _best_of(G: nx.Graph, resolution: float, seed: int, starts: int,
+             partition: Partitioner) -> dict[Hashable, int]:
+    """Highest-modularity partition over seeds ``seed .. seed + starts - 1`` (first wins ties)."""
+    best, best_q = None, float("-inf")
+    for s in range(seed, seed + max(starts, 1)):
+        part = partition(G, resolution, s)
+        groups: dict[int, set] = {}
+        for node, c in part.items():
+            groups.setdefault(c, set()).add(node)
+        q = nx.community.modularity(G, groups.values(), weight="weight", resolution=resolution)
+        if q > best_q:
+            best, best_q = part, q
+    return best
+
+
 def split_graph(G: nx.Graph, *, max_size: int, resolution: float, step: float, depth: int,
-                seed: int, partition: Partitioner = louvain_partition) -> list[list[Hashable]]:
+                seed: int, partition: Partitioner = louvain_partition, starts: int = 3) -> list[list[Hashable]]:
     """Split ``G`` into communities; communities still larger than ``max_size`` are split again
-    at ``resolution * step`` (at most ``depth`` levels). Returns sorted member lists, sorted.
+    at ``resolution * step`` (at most ``depth`` levels). Each level keeps the best of ``starts``
+    seeded runs (Louvain is a heuristic). Returns sorted member lists, sorted.
 
     >>> G = nx.Graph([(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3)])
     >>> split_graph(G, max_size=3, resolution=1.0, step=2.0, depth=2, seed=0)
@@ -49,7 +65,7 @@ def split_graph(G: nx.Graph, *, max_size: int, resolution: float, step: float, d
     """
     if G.number_of_edges() == 0:
         return sorted([n] for n in G.nodes)
-    part = partition(G, resolution, seed)
+    part = _best_of(G, resolution, seed, starts, partition)
     groups: dict[int, list[Hashable]] = {}
     for node, c in part.items():
         groups.setdefault(c, []).append(node)
@@ -58,7 +74,7 @@ def split_graph(G: nx.Graph, *, max_size: int, resolution: float, step: float, d
         if len(members) > max_size and depth > 1 and len(members) < G.number_of_nodes():
             out.extend(split_graph(G.subgraph(members).copy(), max_size=max_size,
                                    resolution=resolution * step, step=step, depth=depth - 1,
-                                   seed=seed, partition=partition))
+                                   seed=seed, partition=partition, starts=starts))
         else:
             out.append(sorted(members))
     return sorted(out)

@@ -69,6 +69,7 @@ class HouseholdParams:
     min_density: float = 0.5  # components sparser than this are tried for a split ...
     min_split_modularity: float = 0.3  # ... kept only if the split is this clear (homes are often sparse)
     resolution: float = 1.0  # Louvain resolution for components that need splitting
+    louvain_starts: int = 3  # seeded runs per split, best modularity kept
     resolution_step: float = 2.0  # multiply when a community is still too large
     max_split_depth: int = 3
     confident_windows: int = 7  # windows together for full support

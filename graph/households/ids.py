@@ -1,8 +1,7 @@
 """Stable household ids across runs, by greedy one-to-one matching on member overlap.
 
 A new cluster inherits the id of the previous household it overlaps most, when that
-overlap is most of the cluster or most of the old household's devices that are still
-assigned (contract §4: an id survives while most of its devices stay together). Pairs are
+overlap is most of the cluster or most of the old household (contract §4: an id survives while most of its devices stay together). Pairs are
 matched greedily by overlap, largest first, each id at most once. Other clusters get a
 deterministic id from their sorted member keys.
 """
@@ -45,18 +44,17 @@ def stable_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str] | 
     --------
     >>> out = stable_ids([["a", "b", "c"], ["d"]], {"a": "H1", "b": "H1", "d": "H1"})
     >>> [(o["household_id"], o["lineage"]) for o in out]
-    [('H1', 'split'), ('hh-18ac3e7343f01689', 'split')]
+    [('H1', 'moved'), ('hh-18ac3e7343f01689', 'moved')]
     """
     p = p or HouseholdParams()
     previous = previous or {}
     overlap: Counter[tuple[int, str]] = Counter()
-    old_seen: Counter[str] = Counter()
+    old_size: Counter[str] = Counter(previous.values())
     for c, members in enumerate(clusters):
         for d in members:
             o = previous.get(d)
             if o is not None:
                 overlap[c, o] += 1
-                old_seen[o] += 1
     by_cluster: dict[int, list[tuple[str, int]]] = {}
     by_old: dict[str, list[tuple[int, int]]] = {}
     for (c, o), k in overlap.items():
@@ -67,7 +65,7 @@ def stable_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str] | 
     for (c, o), k in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])):
         if c in matched or o in taken:
             continue
-        if k > p.inherit_share * len(clusters[c]) or k > p.inherit_share * old_seen[o]:
+        if k > p.inherit_share * len(clusters[c]) or k > p.inherit_share * old_size[o]:
             matched[c] = o
             taken.add(o)
     used = set(taken) | set(previous.values())
@@ -83,23 +81,35 @@ def stable_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str] | 
         else:
             hid = o
         used.add(hid)
-        out.append({"household_id": hid, "lineage": _lineage(c, o, prev, by_old, old_seen, len(members), p),
+        out.append({"household_id": hid, "lineage": _lineage(c, o, prev, by_old, old_size, len(members), p),
                     "previous": [{"household_id": h, "devices": k} for h, k in prev]})
     return out
 
 
 def _lineage(c: int, o: str | None, prev: list[tuple[str, int]], by_old: dict[str, list[tuple[int, int]]],
-             old_seen: Counter[str], size: int, p: HouseholdParams) -> str:
-    """Why the cluster has its id: see :func:`stable_ids`."""
+             old_size: Counter[str], size: int, p: HouseholdParams) -> str:
+    """Why the cluster has its id: see :func:`stable_ids`.
+
+    merged: another old household came along as a group (most of it, or a large share of the
+    cluster, and more than one device unless it was a one-device household); split: a group of
+    the main old household's devices is in another cluster now; moved: single devices came or
+    went; same: only never-assigned devices joined (or devices dropped out of the data).
+    """
     if not prev:
         return "new"
     others = [(h, k) for h, k in prev if h != o]
-    if o is not None and any(k > p.inherit_share * old_seen[h] or k >= p.merge_share * size for h, k in others):
+
+    def group(k: int, h: str, of: int) -> bool:
+        return (k >= 2 or old_size[h] == 1) and k >= p.merge_share * of
+
+    if o is not None and any(group(k, h, min(old_size[h], size)) for h, k in others):
         return "merged"
     main, main_k = (o, dict(prev)[o]) if o is not None else prev[0]
     elsewhere = [k for c2, k in by_old[main] if c2 != c]
-    if any(k >= p.merge_share * old_seen[main] for k in elsewhere) or (o is None and main_k >= 2):
+    if o is None:
+        return "split" if main_k >= 2 else "moved"
+    if any(k >= 2 and k >= p.merge_share * old_size[main] for k in elsewhere):
         return "split"
-    if o is None or others or elsewhere:
+    if others or elsewhere:
         return "moved"
     return "same"
