@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -159,6 +160,11 @@ def parse_ip(value: Any) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     """
     if not isinstance(value, str):
         raise InvalidRecord("wrong_type", "ip must be a string", "ip")
+    return _parse_ip_text(value)
+
+
+@lru_cache(maxsize=1 << 16)  # addresses repeat constantly; the checks below dominate parse time
+def _parse_ip_text(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     try:
         ip = ipaddress.ip_address(value)
     except ValueError:
@@ -176,6 +182,11 @@ def normalize_mac(value: Any) -> str:
     """
     if not isinstance(value, str):
         raise InvalidRecord("wrong_type", "mac must be a string", "mac")
+    return _normalize_mac_text(value)
+
+
+@lru_cache(maxsize=1 << 16)
+def _normalize_mac_text(value: str) -> str:
     low = value.lower()
     if not any(form.match(low) for form in _MAC_FORMS):
         raise InvalidRecord("bad_mac", "mac is not 48 bits in a known notation", "mac")

@@ -11,18 +11,17 @@ from dataclasses import dataclass, field
 from kafka import ConsumerRebalanceListener, KafkaConsumer, TopicPartition
 from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata
-from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
 
 from graph.client import GraphClient
-from ingest.batch import Prepared, SourceRecord, prepare
+from ingest.batch import SourceRecord, prepare
 from ingest.deadletters import DeadLetterSink
 from ingest.pseudonym import Pseudonymizer
-from ingest.sink import BatchResult, read_offsets, write_batch
+from ingest.pipeline import WritePipeline, Written, retry
+from ingest.sink import read_offsets
 
 __all__ = ["IngestLoop", "LoopStats", "make_consumer", "end_offsets"]
 
 log = logging.getLogger(__name__)
-_RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, ConnectionError, OSError)
 
 
 def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) -> KafkaConsumer:
@@ -60,6 +59,8 @@ class LoopStats:
     duplicates: int = 0
     retries: int = 0
     started: float = field(default_factory=time.monotonic)
+    #: event-to-graph latency (commit time minus event time) of the last batch's events, ms
+    last_latencies_ms: list[int] = field(default_factory=list)
 
     @property
     def rate(self) -> float:
@@ -123,24 +124,31 @@ class IngestLoop:
         return all(self._floor.get(tp, 0) >= n for tp, n in ends.items() if n > 0)
 
     def refresh_floor(self) -> dict[tuple[str, int], int]:
-        self._floor = self._with_retry(lambda: read_offsets(self.client, self.group), threading.Event())
+        self._floor = retry(lambda: read_offsets(self.client, self.group), threading.Event(), self._count_retry)
         return self._floor
+
+    def _count_retry(self) -> None:
+        self.stats.retries += 1
 
     def run(self, stop: threading.Event, on_batch: Callable[[LoopStats], None] | None = None) -> LoopStats:
         self.consumer.subscribe(list(self.kinds), listener=_SeekToStored(self))
+        pipeline = WritePipeline(self.client, self.group, self.dead_letters, stop, self._count_retry)
         try:
             while not stop.is_set():
                 polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
                 records = self._records(polled)
-                if not records:
-                    continue
-                if self._process(records, stop) is None:
+                done = pipeline.submit(prepare(records, self.pseudo, self._now_ms()), self._now_ms()) \
+                    if records else pipeline.drain()
+                if done is not None and not self._committed(done, on_batch):
                     break  # stopped while Neo4j was unavailable: nothing committed, replay is safe
-                if on_batch:
-                    on_batch(self.stats)
+            self._committed(pipeline.drain(), on_batch)
         finally:
+            pipeline.close()
             self.consumer.close(autocommit=False)
         return self.stats
+
+    def _now_ms(self) -> int:
+        return int(self.clock() * 1000)
 
     def _records(self, polled) -> list[SourceRecord]:
         out = []
@@ -154,14 +162,13 @@ class IngestLoop:
             )
         return out
 
-    def _process(self, records: list[SourceRecord], stop: threading.Event) -> BatchResult | None:
-        now_ms = int(self.clock() * 1000)
-        prep: Prepared = prepare(records, self.pseudo, now_ms)
-        if prep.dead:
-            self.dead_letters.send(prep.dead)
-        result = self._with_retry(lambda: write_batch(self.client, prep, self.group, now_ms), stop)
+    def _committed(self, done: Written | None, on_batch: Callable[[LoopStats], None] | None) -> bool:
+        """Commit a written batch's offsets to Kafka and count it; False if it was abandoned."""
+        if done is None:
+            return True
+        prep, result = done.prep, done.result
         if result is None:
-            return None
+            return False
         try:
             self.consumer.commit({
                 TopicPartition(t, p): OffsetAndMetadata(n, "", -1) for (t, p), n in prep.next_offsets.items()
@@ -169,24 +176,18 @@ class IngestLoop:
         except (CommitFailedError, KafkaError) as err:
             # Harmless: Neo4j holds the authoritative offsets, the next owner resumes from them.
             log.warning("kafka commit failed error=%s", type(err).__name__)
-        self._floor.update(prep.next_offsets)
+        for tp, n in prep.next_offsets.items():
+            self._floor[tp] = max(self._floor.get(tp, 0), n)
         s = self.stats
         s.batches += 1
         s.valid += prep.valid
         s.invalid += len(prep.dead)
         s.fresh += result.fresh
         s.duplicates += result.duplicates
-        log.info("batch committed records=%d fresh=%d dead=%d", len(records), result.fresh, len(prep.dead))
-        return result
-
-    def _with_retry(self, work, stop: threading.Event):
-        delay = 0.5
-        while True:
-            try:
-                return work()
-            except _RETRYABLE as err:
-                self.stats.retries += 1
-                log.warning("neo4j unavailable, retrying in %.1fs error=%s", delay, type(err).__name__)
-                if stop.wait(delay):
-                    return None
-                delay = min(delay * 2, 15.0)
+        committed_ms = self._now_ms()
+        s.last_latencies_ms = [committed_ms - e["ts"] for r in prep.presence for e in r["events"]]
+        log.info("batch committed records=%d fresh=%d dead=%d", prep.valid + len(prep.dead), result.fresh,
+                 len(prep.dead))
+        if on_batch:
+            on_batch(s)
+        return True

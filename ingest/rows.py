@@ -6,6 +6,7 @@ keyed identities, so the write can count only events it has not seen before (ide
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 from collections import Counter
 from collections.abc import Iterable
@@ -14,12 +15,15 @@ from typing import Any
 from ingest.contract import ContentRecord, ViewEvent
 from ingest.pseudonym import Pseudonymizer, prefix64
 
-__all__ = ["HOUR_MS", "event_identity", "network_of", "presence_rows", "content_rows"]
+__all__ = [
+    "HOUR_MS", "event_identity", "network_of", "presence_rows", "content_rows",
+    "device_rows", "network_rows", "bucket_rows", "activity_rows", "relationship_key",
+]
 
 HOUR_MS = 3_600_000
 
 
-def event_identity(ev: ViewEvent, pseudo: Pseudonymizer) -> str:
+def event_identity(ev: ViewEvent, pseudo: Pseudonymizer) -> int:
     """The event's keyed identity: its ``event_id``, else its identifying fields (contract §1)."""
     if ev.event_id is not None:
         return pseudo.event_id("id", ev.event_id)
@@ -80,3 +84,96 @@ def content_rows(records: Iterable[ContentRecord]) -> list[dict[str, Any]]:
     for rec in records:
         latest[rec.content_id] = rec.model_dump()
     return [latest[k] for k in sorted(latest)]
+
+
+def device_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per device of the batch: ``device, dtype, first, last`` (sorted by device)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in presence:
+        cur = out.get(r["device"])
+        if cur is None:
+            out[r["device"]] = {"device": r["device"], "dtype": r["dtype"], "first": r["first"], "last": r["last"]}
+        else:
+            cur["first"] = min(cur["first"], r["first"])
+            if r["last"] >= cur["last"]:
+                cur["last"] = r["last"]
+                cur["dtype"] = r["dtype"] or cur["dtype"]
+    return [out[k] for k in sorted(out)]
+
+
+def network_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per network of the batch: ``network, family, first, last`` (sorted by key)."""
+    out: dict[str, dict[str, Any]] = {}
+    for r in presence:
+        cur = out.get(r["network"])
+        if cur is None:
+            out[r["network"]] = {"network": r["network"], "family": r["family"], "first": r["first"], "last": r["last"]}
+        else:
+            cur["first"] = min(cur["first"], r["first"])
+            cur["last"] = max(cur["last"], r["last"])
+    return [out[k] for k in sorted(out)]
+
+
+def relationship_key(*parts: str | int) -> int:
+    """A 64-bit key of a relationship from its end keys (already pseudonyms) and bucket.
+
+    >>> relationship_key("d1", "n1", 0) == relationship_key("d1", "n1", 0) != relationship_key("d1", "n1", 1)
+    True
+    """
+    digest = hashlib.blake2b("|".join(map(str, parts)).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def bucket_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``bucket, device, network, hour, first, last, ids`` per bucket (event ids only, no payload)."""
+    return [
+        {"bucket": relationship_key(r["device"], r["network"], r["hour"]),
+         "device": r["device"], "network": r["network"], "hour": r["hour"], "first": r["first"],
+         "last": r["last"], "ids": [e["id"] for e in r["events"]]}
+        for r in presence
+    ]
+
+
+def activity_rows(
+    presence: list[dict[str, Any]], fresh_ids: set[int]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Aggregate only the events new to the graph into (watched, exposed, device_counts) rows.
+
+    >>> p = [{"device": "d", "events": [
+    ...     {"id": 1, "ts": 5, "event": "view", "content": "c", "secs": 10.0, "campaign": None},
+    ...     {"id": 2, "ts": 7, "event": "click", "content": None, "secs": 0.0, "campaign": "k"}]}]
+    >>> w, x, n = activity_rows(p, {1, 2})
+    >>> w[0]["views"], x[0]["clicks"], n[0]["fresh"]
+    (1, 1, 2)
+    >>> activity_rows(p, {2})[0]
+    []
+    """
+    watched: dict[tuple[str, str], dict[str, Any]] = {}
+    exposed: dict[tuple[str, str], dict[str, Any]] = {}
+    counts: Counter[str] = Counter()
+    for r in presence:
+        for e in r["events"]:
+            if e["id"] not in fresh_ids:
+                continue
+            counts[r["device"]] += 1
+            kind = e["event"]
+            if kind in ("view", "bookmark") and e["content"] is not None:
+                w = watched.setdefault((r["device"], e["content"]), {
+                    "pair": relationship_key(r["device"], e["content"]),
+                    "device": r["device"], "content": e["content"], "views": 0, "bookmarks": 0,
+                    "secs": 0.0, "first": e["ts"], "last": e["ts"]})
+                w["views" if kind == "view" else "bookmarks"] += 1
+                w["secs"] += e["secs"]
+                w["first"], w["last"] = min(w["first"], e["ts"]), max(w["last"], e["ts"])
+            elif kind in ("impression", "click", "conversion"):
+                campaign = e["campaign"] or "(none)"
+                x = exposed.setdefault((r["device"], campaign), {
+                    "device": r["device"], "campaign": campaign, "impressions": 0, "clicks": 0,
+                    "conversions": 0, "first": e["ts"], "last": e["ts"]})
+                x[kind + "s"] += 1
+                x["first"], x["last"] = min(x["first"], e["ts"]), max(x["last"], e["ts"])
+    return (
+        [watched[k] for k in sorted(watched)],
+        [exposed[k] for k in sorted(exposed)],
+        [{"device": d, "fresh": n} for d, n in sorted(counts.items())],
+    )

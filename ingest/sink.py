@@ -9,6 +9,7 @@ from neo4j import ManagedTransaction
 
 from graph.client import GraphClient, batched
 from ingest.batch import Prepared
+from ingest.rows import activity_rows, bucket_rows, device_rows, network_rows
 
 __all__ = ["BatchResult", "write_batch", "read_offsets"]
 
@@ -38,13 +39,24 @@ def write_batch(
         {"id": f"{group}|{t}|{p}", "group": group, "topic": t, "partition": p, "next": n}
         for (t, p), n in sorted(prep.next_offsets.items())
     ]
+    devices, networks, buckets = device_rows(prep.presence), network_rows(prep.presence), bucket_rows(prep.presence)
 
     def work(tx: ManagedTransaction) -> int:
         if prep.content:
             client.tx_run(tx, "ingest/merge_content", rows=prep.content)
-        fresh = 0
-        for chunk in batched(prep.presence, rows_per_query):
-            fresh += client.tx_run(tx, "ingest/merge_presence", rows=list(chunk))[0]["fresh"] or 0
+        # devices and networks first, each in key order, so concurrent writers lock in one order
+        for name, rows in (("ingest/merge_devices", devices), ("ingest/merge_networks", networks)):
+            for chunk in batched(rows, rows_per_query):
+                client.tx_run(tx, name, rows=list(chunk))
+        fresh_ids: set[int] = set()
+        for chunk in batched(buckets, rows_per_query):
+            fresh_ids.update(client.tx_run(tx, "ingest/merge_seen_on", rows=list(chunk))[0]["fresh"])
+        watched, exposed, counts = activity_rows(prep.presence, fresh_ids)
+        for name, rows in (("ingest/merge_watched", watched), ("ingest/merge_exposed", exposed),
+                           ("ingest/add_device_events", counts)):
+            for chunk in batched(rows, rows_per_query):
+                client.tx_run(tx, name, rows=list(chunk))
+        fresh = len(fresh_ids)
         if offsets:
             client.tx_run(tx, "ingest/write_offsets", rows=offsets, now=now_ms)
         if prep.dead:

@@ -21,7 +21,7 @@ from ingest.batch import prepare
 from ingest.deadletters import FileDeadLetters, KafkaDeadLetters
 from ingest.file_source import chunks, file_records, open_lines
 from ingest.kafka_source import IngestLoop, make_consumer
-from ingest.sink import write_batch
+from ingest.pipeline import WritePipeline, Written
 
 __all__ = ["app"]
 
@@ -64,22 +64,30 @@ def ingest(
 def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size: int) -> None:
     sink = FileDeadLetters(dead_path)
     totals = {"valid": 0, "invalid": 0, "fresh": 0}
+
+    def count(done: Written | None) -> None:
+        if done is not None and done.result is not None:
+            totals["valid"] += done.prep.valid
+            totals["invalid"] += len(done.prep.dead)
+            totals["fresh"] += done.result.fresh
+
+    stop = _stop_on_signals()
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
                   TimeElapsedColumn(), console=console) as progress:
         for path, kind in ((content_file, "content"), (from_file, "view")):
             if not path:
                 continue
             task = progress.add_task(f"{kind} {Path(path).name}", total=None)
+            pipeline = WritePipeline(client, f"file:{kind}", sink, stop)
             with open_lines(path) as stream:
                 for chunk in chunks(file_records(stream, str(path), kind), size):
+                    if stop.is_set():
+                        break
                     now_ms = int(time.time() * 1000)
-                    prep = prepare(chunk, pseudo, now_ms)
-                    sink.send(prep.dead)
-                    result = write_batch(client, prep, group=f"file:{kind}", now_ms=now_ms)
-                    totals["valid"] += prep.valid
-                    totals["invalid"] += len(prep.dead)
-                    totals["fresh"] += result.fresh
+                    count(pipeline.submit(prepare(chunk, pseudo, now_ms), now_ms))
                     progress.advance(task, len(chunk))
+            count(pipeline.drain())
+            pipeline.close()
     sink.close()
     console.print(
         f"valid {totals['valid']:,}  new to the graph {totals['fresh']:,}  "

@@ -1,0 +1,180 @@
+"""Benchmark: sustained Kafka → Neo4j ingest, ingester memory, naive baseline, live latency.
+
+Usage (wipes the graph of the configured Neo4j, hence --yes):
+
+    python bench/ingest.py --households 1000 --days 14 --yes
+
+Steps: (1) the generated world is produced to fresh topics; (2) a separate ingester process
+consumes them into an empty graph until caught up (events/s, peak RSS); (3) a naive
+one-transaction-per-event ingester on the first N events (events/s, ratio); (4) a live stream
+at --live-rate events/s for --live-seconds with event-to-graph latency percentiles;
+(5) a cProfile of the pure preparation step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import json
+import pstats
+import resource
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kafka import KafkaProducer  # noqa: E402
+
+from generator.params import WorldParams  # noqa: E402
+from generator.pipeline import Generation  # noqa: E402
+from generator.run import generate_to_kafka  # noqa: E402
+from graph.admin import migrate, reset  # noqa: E402
+from hausgraph.runtime import graph_client, pseudonymizer  # noqa: E402
+from hausgraph.servers import ensure_started  # noqa: E402
+from hausgraph.settings import Settings  # noqa: E402
+from ingest.batch import SourceRecord, prepare  # noqa: E402
+from ingest.deadletters import KafkaDeadLetters  # noqa: E402
+from ingest.kafka_source import IngestLoop, end_offsets, make_consumer  # noqa: E402
+from ingest.sink import write_batch  # noqa: E402
+
+SECRET = "bench-secret"
+
+
+def _settings() -> Settings:
+    """Servers of the benchmark's own (state dir and ports apart from the dev/test servers)."""
+    return Settings(pseudonym_secret=SECRET, state_dir=ROOT / ".hausgraph-bench", neo4j_bolt_port=27687,
+                    neo4j_http_port=27474, kafka_port=29092, kafka_controller_port=29093,
+                    neo4j_heap="2g", neo4j_pagecache="2g")
+
+
+def worker(views: str, content: str, batch: int) -> None:
+    """Ingest the topics until caught up; print one JSON line of figures."""
+    settings = _settings()
+    conn = ensure_started(settings)
+    client = graph_client(settings, conn)
+    ends = end_offsets(conn.kafka_bootstrap, [views, content])
+    producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap)
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    loop = IngestLoop(make_consumer(conn.kafka_bootstrap, group, batch), client,
+                      KafkaDeadLetters(producer, views + ".dlq"), pseudonymizer(settings), group, views, content,
+                      poll_timeout_ms=500, max_records=batch)
+    stop = threading.Event()
+    t = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    t0 = time.monotonic()
+    t.start()
+    while not loop.caught_up(ends):
+        time.sleep(0.2)
+    elapsed = time.monotonic() - t0
+    stop.set()
+    t.join(60)
+    records = loop.stats.valid + loop.stats.invalid
+    print(json.dumps({"records": records, "seconds": round(elapsed, 1), "per_s": round(records / elapsed),
+                      "fresh": loop.stats.fresh, "dead": loop.stats.invalid, "batches": loop.stats.batches,
+                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+
+
+def naive(client, lines: list[bytes], pseudo) -> float:
+    """One transaction per event: events/s."""
+    t0 = time.monotonic()
+    for i, line in enumerate(lines):
+        now = int(time.time() * 1000)
+        write_batch(client, prepare([SourceRecord("view", line, "naive", 0, i)], pseudo, now), "naive", now)
+    return len(lines) / (time.monotonic() - t0)
+
+
+def live_latency(conn, settings, rate: float, seconds: float, batch: int) -> dict:
+    """Stream ``rate`` events/s stamped with the real clock; latency = Neo4j commit - event time."""
+    client = graph_client(settings, conn)
+    topic = f"bench-live-{uuid.uuid4().hex[:6]}"
+    producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, linger_ms=5)
+    producer.send(topic, b"{}").get(30)  # create the topic before the consumer subscribes
+    lat: list[int] = []
+    loop = IngestLoop(make_consumer(conn.kafka_bootstrap, topic, batch), client,
+                      KafkaDeadLetters(producer, topic + ".dlq"), pseudonymizer(settings), topic, topic,
+                      topic + ".content", poll_timeout_ms=100, max_records=batch)
+    stop = threading.Event()
+    t = threading.Thread(target=loop.run, args=(stop,), kwargs={"on_batch": lambda s: lat.extend(s.last_latencies_ms)},
+                         daemon=True)
+    t.start()
+    time.sleep(3)
+    sent, t0 = 0, time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        due = int((time.monotonic() - t0) * rate)
+        while sent < due:
+            ev = {"ts": int(time.time() * 1000), "ip": f"81.{sent % 200}.1.{sent % 250 + 1}",
+                  "mac": f"3c:22:fb:{sent % 97:02x}:{sent % 89:02x}:01", "content_id": f"c{sent % 50}",
+                  "event_id": f"live-{topic}-{sent}"}
+            producer.send(topic, json.dumps(ev).encode())
+            sent += 1
+        time.sleep(0.005)
+    producer.flush()
+    time.sleep(3)
+    stop.set()
+    t.join(30)
+    lat.sort()
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None  # noqa: E731
+    return {"rate": rate, "sent": sent, "measured": len(lat), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "max_ms": pct(1.0)}
+
+
+def profile_prepare(lines: list[bytes], pseudo) -> str:
+    recs = [SourceRecord("view", line, "p", 0, i) for i, line in enumerate(lines)]
+    prof = cProfile.Profile()
+    now = int(time.time() * 1000)
+    t0 = time.perf_counter()
+    prof.enable()
+    for start in range(0, len(recs), 5000):
+        prepare(recs[start : start + 5000], pseudo, now)
+    prof.disable()
+    per_s = len(recs) / (time.perf_counter() - t0)
+    out = io.StringIO()
+    pstats.Stats(prof, stream=out).sort_stats("tottime").print_stats(8)
+    return f"pure prepare (profiled): {per_s:,.0f} records/s\n" + out.getvalue()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--households", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--batch", type=int, default=5000)
+    ap.add_argument("--naive-events", type=int, default=3000)
+    ap.add_argument("--live-rate", type=float, default=2000)
+    ap.add_argument("--live-seconds", type=float, default=30)
+    ap.add_argument("--yes", action="store_true", help="allow wiping the graph")
+    ap.add_argument("--worker", nargs=2, metavar=("VIEWS", "CONTENT"))
+    args = ap.parse_args()
+    if args.worker:
+        return worker(*args.worker, args.batch)
+    if not args.yes:
+        sys.exit("this benchmark empties the configured Neo4j; pass --yes")
+    settings = _settings()
+    conn = ensure_started(settings)
+    client = graph_client(settings, conn)
+    reset(client)
+    migrate(client)
+    params = WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET)
+    views, content = f"bench-views-{uuid.uuid4().hex[:6]}", f"bench-content-{uuid.uuid4().hex[:6]}"
+    t0 = time.monotonic()
+    truth, _ = generate_to_kafka(params, conn.kafka_bootstrap, views, content)
+    produce_s = time.monotonic() - t0
+    print(f"produced {truth['counts']['lines']:,} event lines in {produce_s:.0f}s "
+          f"({truth['counts']['lines'] / produce_s:,.0f}/s)")
+    out = subprocess.run([sys.executable, __file__, "--worker", views, content, "--batch", str(args.batch)],
+                         capture_output=True, text=True, check=True)
+    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"ingest (batch {args.batch}): {figures}")
+    sample = next(iter(Generation(params).chunks())).lines[: max(args.naive_events, 100_000)]
+    reset(client)
+    naive_rate = naive(client, sample[: args.naive_events], pseudonymizer(settings))
+    print(f"naive one-tx-per-event: {naive_rate:,.0f} events/s; batched/naive = {figures['per_s'] / naive_rate:.0f}x")
+    print(f"live latency: {live_latency(conn, settings, args.live_rate, args.live_seconds, args.batch)}")
+    print(profile_prepare(sample, pseudonymizer(settings)))
+
+
+if __name__ == "__main__":
+    main()
