@@ -27,7 +27,7 @@ class Settings(BaseSettings):
     managed local servers" (``hausgraph servers start``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="HAUSGRAPH_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="HAUSGRAPH_", frozen=True, extra="ignore", validate_by_name=True)
 
     # --- external servers (the usual names win; HAUSGRAPH_ names also work) ---
     neo4j_uri: str | None = Field(None, validation_alias=AliasChoices("NEO4J_URI", "HAUSGRAPH_NEO4J_URI"))
