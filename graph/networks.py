@@ -232,15 +232,18 @@ def classify_table(t: PresenceTable, p: NetworkParams) -> tuple[np.ndarray, dict
     # later assignments win: from the weakest reading to the strongest
     cls[enough & homey] = HOME
     cls[enough & has_tv] = HOME  # TVs do not go to offices or ride mobile carriers
-    cls[enough & ~has_tv & officey] = WORKPLACE
-    transient = enough & ~has_tv & fleeting & ~few_a_day & (s["devices"] >= p.public_min_devices)
+    # no TV and a stream of different devices (more a day than a home has, or passing by at
+    # non-home hours; a daily-reassigned home address also sees new devices every day)
+    transient = enough & ~has_tv & (~few_a_day | (fleeting & ~homey)) & (s["devices"] >= p.public_min_devices)
     cls[transient & handheld] = MOBILE
     cls[transient & ~handheld] = PUBLIC
+    cls[enough & ~has_tv & officey & ~fleeting] = WORKPLACE  # the same colleagues every weekday
     cls[shared & ~has_tv & officey] = WORKPLACE
     cls[shared & ~has_tv & ~officey & handheld] = MOBILE
     cls[shared & ~has_tv & ~officey & ~handheld] = PUBLIC
     cls[shared & has_tv] = CGNAT
-    cls[s["max_concurrent_tvs"] >= p.cgnat_min_concurrent_tvs] = CGNAT  # several living rooms at once
+    # several living rooms at once, and more devices a day than a home has (some homes have 3 TVs)
+    cls[(s["max_concurrent_tvs"] >= p.cgnat_min_concurrent_tvs) & ~few_a_day] = CGNAT
     return cls, s
 
 

@@ -35,12 +35,12 @@ class NetworkParams:
     evening_start: int = 18  # evenings, nights and weekends are home time
     night_end: int = 7
     min_device_hours: int = 3  # below this a network is "unknown"
-    shared_min_concurrent: int = 10  # devices seen within one hour: more than one home lives here
+    shared_min_concurrent: int = 20  # devices seen within one hour: more than one home lives here
     cgnat_min_concurrent_tvs: int = 3  # TVs at once: several living rooms share the address
     office_min_fraction: float = 0.6  # share of device-hours in weekday office hours
     home_min_fraction: float = 0.4  # share of device-hours in evenings / nights / weekends
     home_min_mean_days: float = 1.5  # mean distinct days a device stays on a home network ...
-    home_max_devices_per_day: int = 8  # ... or few devices a day (a daily-reassigned home address)
+    home_max_devices_per_day: int = 16  # ... or few devices a day (a daily-reassigned home address)
     public_max_mean_days: float = 1.3  # cafés, hotels: devices come once
     public_min_devices: int = 6
     mobile_min_handheld: float = 0.8  # share of typed devices that are phones / tablets
@@ -61,9 +61,10 @@ class HouseholdParams:
     day_weight: float = 0.6
     full_weight_devices: int = 6  # devices at once on a network before a window is discounted
     max_group_devices: int = 40  # larger simultaneous crowds are never a household
-    min_home_windows: int = 3  # device needs this many home-like windows to be assigned at all
+    min_home_windows: int = 2  # device needs this many home-like windows to be assigned at all
     min_together: int = 2  # distinct windows two devices must share for an edge
-    min_fraction: float = 0.34  # ... relative to the less active one's home windows
+    min_fraction: float = 0.34  # ... relative to the less active one's windows at any residence
+    residence_classes: tuple[str, ...] = ("home", "cgnat", "unknown")  # where a device may live
     singleton_min_windows: int = 5  # a lone device with this much home evidence is a household of one
     max_household_size: int = 10  # components larger than this are split
     min_density: float = 0.5  # components sparser than this are tried for a split ...

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from graph.networks import HOME, UNKNOWN, PresenceTable, _fits, sorted_runs
-from graph.params import DAY_MS, HOUR_MS, HouseholdParams
+from graph.params import DAY_MS, HOUR_MS, NETWORK_CLASSES, HouseholdParams
 
 __all__ = ["CoPresence", "network_weights", "row_windows", "copresence"]
 
@@ -32,7 +32,7 @@ class CoPresence:
     together: np.ndarray  # distinct windows shared
     nights: np.ndarray  # ... of which nights
     weight: np.ndarray  # discounted, night/day weighted sum over shared windows
-    fraction: np.ndarray  # together / min(home windows of a, of b)
+    fraction: np.ndarray  # together / min(windows of a, of b on any network it could live behind)
     pw_pair: np.ndarray  # per (pair, window) entry: index into the pair arrays
     pw_window: np.ndarray  # ... and the window
 
@@ -62,6 +62,18 @@ def _local_window(local: np.ndarray, p: HouseholdParams) -> np.ndarray:
     lh = (local // HOUR_MS) % 24
     early = lh < p.night_end
     return 2 * (local // DAY_MS - early) + (early | (lh >= p.night_start))
+
+
+def _live_windows(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> np.ndarray:
+    """Distinct windows per device on any network a home could be behind (``residence_classes``)."""
+    codes = [NETWORK_CLASSES.index(c) for c in p.residence_classes]
+    rows = np.isin(net_class[t.net], codes)
+    win, _ = row_windows(t.hour[rows], p)
+    if not len(win):
+        return np.zeros(t.n_devices, dtype=np.int64)
+    w0, wspan = int(win.min()), int(win.max() - win.min()) + 1
+    dw, _ = sorted_runs(t.dev[rows].astype(np.int64) * wspan + (win - w0))
+    return np.bincount(dw // wspan, minlength=t.n_devices)
 
 
 def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> CoPresence:
@@ -142,7 +154,11 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     together = np.diff(np.r_[pstarts, len(pair)])
     nights = np.add.reduceat(night.astype(np.int64), pstarts) if len(pstarts) else together
     weight = np.add.reduceat(wgt, pstarts) if len(pstarts) else wgt
-    fraction = together / np.maximum(np.minimum(home_windows[a], home_windows[b]), 1)
+    # relative to where each device *lives*: a phone whose own home is behind CGNAT and that
+    # visits a friend's home three evenings must not look like a member of the friend's home
+    live = _live_windows(t, net_class, p)
+    fraction = together / np.maximum(np.minimum(np.maximum(home_windows, live)[a],
+                                                np.maximum(home_windows, live)[b]), 1)
     return CoPresence(rows, window_all, home_windows, home_nights.astype(np.int64),
                       a.astype(np.int32), b.astype(np.int32), together.astype(np.int32),
                       nights.astype(np.int32), weight, fraction, pw_pair.astype(np.int64), pw_window)
