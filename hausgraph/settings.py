@@ -69,6 +69,7 @@ class Settings(BaseSettings):
     schedule_households_s: int = 300
     schedule_social_s: int = 600
     schedule_affinity_s: int = 900
+    schedule_incremental_s: int = 10
 
     # --- dashboard ---
     dashboard_port: int = 8501

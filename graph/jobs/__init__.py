@@ -1,5 +1,6 @@
 """Graph jobs as thin shells: read from Neo4j → pure core → write, each with a run record and a lock."""
 
+from graph.jobs.pipeline import JOBS, run_all, run_job
 from graph.jobs.runs import JobContext, run_job_with_record
 
-__all__ = ["JobContext", "run_job_with_record"]
+__all__ = ["JOBS", "JobContext", "run_all", "run_job", "run_job_with_record"]

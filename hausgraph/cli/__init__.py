@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from hausgraph.cli import db, demo, generate, ingest, servers
+from hausgraph.cli import dashboard, db, demo, generate, ingest, jobs, servers
 
 __all__ = ["app"]
 
@@ -18,4 +18,9 @@ app.add_typer(db.app, name="db")
 app.add_typer(ingest.app, name="ingest")
 app.command("generate")(generate.generate)
 app.command("evaluate")(generate.evaluate)
+app.add_typer(jobs.jobs_app, name="jobs")
+app.add_typer(jobs.export_app, name="export")
+app.command("household-of")(jobs.household_of)
+app.command("scheduler")(jobs.scheduler)
+app.command("dashboard")(dashboard.dashboard)
 app.command("demo")(demo.demo)

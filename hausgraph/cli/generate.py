@@ -125,16 +125,27 @@ def generate(
 
 def evaluate(
     truth: Path = typer.Option(..., help="truth.json of a generated world."),
-    households: Path = typer.Option(..., help="Households export CSV (device_key,household_id,confidence)."),
-    links: Path | None = typer.Option(None, help="Links export CSV (household_a,household_b,weight,evidence)."),
+    households: Path | None = typer.Option(
+        None, help="Households export CSV (device_key,household_id,confidence); default: the graph's own."),
+    links: Path | None = typer.Option(
+        None, help="Links export CSV (household_a,household_b,weight,evidence); default: the graph's own."),
     min_visits: int = typer.Option(2, help="A true social link needs this many visits."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Score household / link exports against a world's ground truth."""
+    if households is None:
+        from hausgraph.cli.jobs import export_current
+
+        households, links = export_current(truth.parent / "export")
     scores = evaluate_files(orjson.loads(truth.read_bytes()), households, links, min_visits=min_visits)
     if as_json:
         typer.echo(json.dumps(scores.as_dict()))
         return
+    print_scores(scores)
+
+
+def print_scores(scores) -> None:
+    """A table of :class:`generator.evaluate.Scores`."""
     t = Table(title="Scores against ground truth")
     t.add_column("metric")
     t.add_column("value", justify="right")

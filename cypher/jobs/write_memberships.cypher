@@ -1,0 +1,13 @@
+// mode: write
+// params: $rows: [{device, household, confidence, evidence (JSON str)}], $run (str)
+// A device belongs to one household: a membership elsewhere is removed first.
+UNWIND $rows AS row
+MATCH (d:Device {key: row.device})
+MATCH (h:Household {id: row.household})
+CALL (d, h) {
+  MATCH (d)-[old:MEMBER_OF]->(other:Household)
+  WHERE other <> h
+  DELETE old
+}
+MERGE (d)-[m:MEMBER_OF]->(h)
+SET m.confidence = row.confidence, m.evidence = row.evidence, m.run = $run

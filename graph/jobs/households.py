@@ -1,0 +1,86 @@
+"""Household job shell: presence → :func:`graph.households.assign_households` → memberships."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from typing import Any
+
+from graph.households import household_rows, run_households
+from graph.jobs.reads import current_assignment, presence_rows
+from graph.jobs.runs import JobContext, last_success
+from graph.networks import NETWORK_CLASSES, classify_table
+from graph.params import GraphParams
+
+__all__ = ["run_households_job", "write_assignment", "network_class_rows"]
+
+_DAY_MS = 86_400_000
+
+
+def network_class_rows(run, params: GraphParams) -> list[dict[str, Any]]:
+    """``{network, class, evidence}`` per network of a household run; evidence is its profile (JSON)."""
+    t = run.table
+    _, stats = classify_table(t, params.households.network)
+    return [
+        {"network": str(k), "class": NETWORK_CLASSES[int(c)],
+         "evidence": json.dumps({name: round(float(v[i]), 3) for name, v in stats.items()}, sort_keys=True)}
+        for i, (k, c) in enumerate(zip(t.network_keys, run.net_class))
+    ]
+
+
+def write_assignment(ctx: JobContext, out: dict[str, list[dict[str, Any]]], full: bool) -> None:
+    """Write households, memberships and home networks; a full run also retires what it did not see."""
+    client, run_id, now = ctx.client, ctx.run_id, int(time.time() * 1000)
+    households = [
+        {"id": h["household_id"], "size": h["size"], "confidence": round(float(h["confidence"]), 4),
+         "lineage": h["lineage"], "previous": [x["household_id"] if isinstance(x, dict) else str(x) for x in h.get("previous") or []], "anchor": h["anchor_device"],
+         "device_types": json.dumps(h["device_types"], sort_keys=True)}
+        for h in out["households"]
+    ]
+    client.write("jobs/write_households", households, run=run_id, now=now)
+    members = [
+        {"device": m["device"], "household": m["household_id"], "confidence": round(float(m["confidence"]), 4),
+         "evidence": json.dumps(m["evidence"], sort_keys=True)}
+        for m in out["memberships"]
+    ]
+    client.write("jobs/write_memberships", members, batch_size=2000, run=run_id)
+    homes = [{"household": h["household_id"], "networks": [{"network": n, "hours": None} for n in h["home_networks"]]}
+             for h in out["households"]]
+    client.write("jobs/write_home_networks", homes, run=run_id)
+    if full:
+        client.run_write("jobs/delete_stale_memberships", run=run_id)
+    else:
+        client.run_write("jobs/delete_memberships", devices=[u["device"] for u in out["unassigned"]])
+    retired = client.run_write("jobs/delete_empty_households")[0]["deleted"]
+    ctx.counts.update(
+        households=len(households), memberships=len(members), unassigned=len(out["unassigned"]), retired=retired,
+        lineage=dict(Counter(h["lineage"] for h in out["households"])),
+    )
+
+
+def run_households_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
+    """Full run: every device. Incremental: devices active since the last successful run and
+    every device that shares a home-like network with them."""
+    client = ctx.client
+    devices = None
+    if incremental:
+        since = last_success(client, "households")
+        if since is not None:
+            touched = client.read("jobs/read_touched_devices", since=since - 60_000, limit=100_000)[0]
+            devices = sorted(set(touched["touched"]) | set(touched["neighbours"]))
+            ctx.counts["touched"] = len(touched["touched"])
+            if not touched["touched"]:
+                ctx.progress("households: nothing new since the last run")
+                return
+    rows = presence_rows(client, since=0, devices=devices)
+    ctx.progress(f"households: {len(rows):,} presence rows read")
+    previous = current_assignment(client)
+    run = run_households(rows, params.households, seed=seed)
+    out = household_rows(run, previous, params.households)
+    client.write("jobs/write_network_classes", network_class_rows(run, params), run=ctx.run_id)
+    write_assignment(ctx, out, full=devices is None)
+    ctx.counts["mode"] = "incremental" if devices is not None else "full"
+    classes = Counter(NETWORK_CLASSES[int(c)] for c in run.net_class)
+    ctx.counts["network_classes"] = dict(classes)
+    ctx.progress(f"households: {ctx.counts['households']:,} households, {ctx.counts['unassigned']:,} unassigned")

@@ -1,0 +1,29 @@
+"""Social-link job shell: presence + assignment → :func:`graph.social.social_links` → SOCIAL_LINK."""
+
+from __future__ import annotations
+
+import json
+
+from graph.jobs.reads import current_assignment, presence_rows
+from graph.jobs.runs import JobContext
+from graph.params import GraphParams
+from graph.social import social_links
+
+__all__ = ["run_social_job"]
+
+
+def run_social_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
+    client = ctx.client
+    assignment = current_assignment(client)
+    rows = presence_rows(client)
+    links = social_links(rows, assignment, params.social, params.households)
+    out = [
+        {"a": x["household_a"], "b": x["household_b"], "weight": round(float(x["weight"]), 4),
+         "visits": int(x["visits"]), "first": int(x["first_seen"]), "last": int(x["last_seen"]),
+         "evidence": json.dumps(x["evidence"], sort_keys=True)}
+        for x in links
+    ]
+    client.write("jobs/write_social_links", out, run=ctx.run_id)
+    removed = client.run_write("jobs/delete_stale_links", run=ctx.run_id)[0]["deleted"]
+    ctx.counts.update(links=len(out), removed=removed)
+    ctx.progress(f"social: {len(out):,} links between households")

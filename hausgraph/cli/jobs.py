@@ -1,0 +1,179 @@
+"""``hausgraph jobs``, ``export``, ``household-of`` and ``scheduler``: the graph jobs and their outputs."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import orjson
+import typer
+from rich.table import Table
+
+from graph.client import GraphClient
+from graph.errors import JobLocked
+from graph.export import households_csv, links_csv
+from graph.jobs import JOBS, run_all, run_job
+from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
+from hausgraph.runtime import graph_client, pseudonymizer
+from ingest.contract import normalize_mac
+from ingest.errors import InvalidRecord
+
+__all__ = ["jobs_app", "export_app", "household_of", "scheduler", "export_current", "export_and_evaluate"]
+
+register_errors(JobLocked, InvalidRecord)
+
+jobs_app = typer.Typer(help="Graph jobs: households, social links, content affinity.", no_args_is_help=True)
+export_app = typer.Typer(help="Contract section 4 exports as CSV.", no_args_is_help=True)
+
+
+@jobs_app.command("run")
+@handle_errors
+def run(
+    job: str = typer.Argument(..., help="households | social | affinity | all"),
+    incremental: bool = typer.Option(False, help="Households: re-cluster only what changed since the last run."),
+    seed: int = typer.Option(0, help="Seed of the community detection."),
+) -> None:
+    """Run a graph job now (read → pure core → write), with a run record and a lock."""
+    if job != "all" and job not in JOBS:
+        console.print(f"[red]unknown job {job!r}; choose one of: {', '.join(JOBS)}, all[/]")
+        raise typer.Exit(2)
+    client = graph_client(get_settings())
+    try:
+        started = time.monotonic()
+        say = lambda msg: console.print(f"  {msg}")  # noqa: E731
+        with console.status(f"running {job}"):
+            ctxs = run_all(client, seed=seed, progress=say) if job == "all" else [
+                run_job(client, job, seed=seed, incremental=incremental, progress=say)]
+        for ctx in ctxs:
+            console.print(f"[green]{ctx.job}[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
+        console.print(f"done in {time.monotonic() - started:.1f}s")
+    finally:
+        client.driver.close()
+
+
+@jobs_app.command("runs")
+@handle_errors
+def runs(job: str | None = typer.Option(None), limit: int = typer.Option(10)) -> None:
+    """The last runs of each job: status, duration, counts."""
+    client = graph_client(get_settings())
+    try:
+        rows = client.read("jobs/read_runs", job=job, limit=limit)
+    finally:
+        client.driver.close()
+    table = Table("job", "started", "status", "seconds", "counts")
+    for r in (row["run"] for row in rows):
+        table.add_row(r["job"], time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["started"] / 1000)),
+                      r["status"], f"{r.get('duration_s') or 0:.1f}", r.get("counts") or "")
+    console.print(table)
+
+
+def export_files(client: GraphClient, out_dir: Path) -> tuple[Path, Path]:
+    """Write ``households.csv`` and ``links.csv`` of the current graph into ``out_dir``."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    hh, ln = out_dir / "households.csv", out_dir / "links.csv"
+    hh.write_text(households_csv(client.read("export/read_household_export")))
+    ln.write_text(links_csv(client.read("export/read_link_export")))
+    return hh, ln
+
+
+def export_current(out_dir: Path) -> tuple[Path, Path]:
+    """Export the configured graph's households and links into ``out_dir``."""
+    client = graph_client(get_settings())
+    try:
+        return export_files(client, out_dir)
+    finally:
+        client.driver.close()
+
+
+def export_and_evaluate(client: GraphClient, out_dir: Path, truth: Path) -> None:
+    """Export, then score against ``truth`` and print the table (the demo's last step)."""
+    from generator.evaluate import evaluate_files
+    from hausgraph.cli.generate import print_scores
+
+    hh, ln = export_files(client, out_dir / "export")
+    console.print(f"exports: {hh}, {ln}")
+    print_scores(evaluate_files(orjson.loads(truth.read_bytes()), hh, ln))
+
+
+@export_app.command("households")
+@handle_errors
+def export_households(out: Path = typer.Option(..., help="CSV file to write.")) -> None:
+    """``device_key,household_id,confidence`` for every device with a household."""
+    client = graph_client(get_settings())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        rows = client.read("export/read_household_export")
+        out.write_text(households_csv(rows))
+    finally:
+        client.driver.close()
+    console.print(f"{len(rows):,} devices → {out}")
+
+
+@export_app.command("links")
+@handle_errors
+def export_links(out: Path = typer.Option(..., help="CSV file to write.")) -> None:
+    """``household_a,household_b,weight,evidence`` for every social link."""
+    client = graph_client(get_settings())
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        rows = client.read("export/read_link_export")
+        out.write_text(links_csv(rows))
+    finally:
+        client.driver.close()
+    console.print(f"{len(rows):,} links → {out}")
+
+
+@handle_errors
+def household_of(
+    mac: str = typer.Option(..., help="The device's MAC in any common notation (turned into its key here)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """The household of a device, with the evidence and confidence of its membership."""
+    settings = get_settings()
+    key = pseudonymizer(settings).mac(normalize_mac(mac))
+    client = graph_client(settings)
+    try:
+        rows = client.read("export/read_household_of_device", device=key)
+    finally:
+        client.driver.close()
+    if not rows:
+        console.print(f"no device with key {key} in the graph")
+        raise typer.Exit(1)
+    row = rows[0]
+    if as_json:
+        typer.echo(json.dumps(row, indent=2, default=str))
+        return
+    if row["household"] is None:
+        console.print(f"device {key} ({row['device'].get('type')}) has no household yet (too little evidence)")
+        return
+    h = row["household"]
+    console.print(f"device [bold]{key}[/] ({row['device'].get('type')}) → household [bold]{h['id']}[/] "
+                  f"(confidence {row['confidence']:.2f}, {h.get('size')} devices, lineage {h.get('lineage')})")
+    console.print("evidence: " + (row["evidence"] or "{}"))
+    members = Table("member device", "type", "confidence")
+    for m in row["members"]:
+        members.add_row(m["key"], str(m.get("type")), f"{m.get('confidence') or 0:.2f}")
+    console.print(members)
+    console.print(f"home networks: {', '.join(n['key'] + ' (' + str(n.get('class')) + ')' for n in row['home_networks'])}")
+    if row["social_links"]:
+        console.print("social links: " + ", ".join(f"{s['id']} ({s['visits']} visits)" for s in row["social_links"]))
+
+
+@handle_errors
+def scheduler() -> None:
+    """Run the jobs on the schedule from settings; households also incrementally, in near real time."""
+    from graph.jobs.schedule import Schedule, build_scheduler
+
+    settings = get_settings()
+    client = graph_client(settings)
+    schedule = Schedule(settings.schedule_households_s, settings.schedule_social_s, settings.schedule_affinity_s,
+                        settings.schedule_incremental_s)
+    sched = build_scheduler(client, schedule, say=lambda m: console.print(m))
+    console.print(f"scheduler running ({schedule}); Ctrl-C to stop")
+    try:
+        sched.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        client.driver.close()
