@@ -52,8 +52,8 @@ def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignme
     -------
     list of dict
         ``{household_a, household_b, weight, visits, first_seen, last_seen, evidence}`` with
-        ``household_a < household_b``, sorted; ``visits`` counts distinct windows (evenings,
-        nights, days) with a visit either way, ``first_seen``/``last_seen`` are epoch ms.
+        ``household_a < household_b``, sorted; ``visits`` counts distinct local dates (a night
+        belongs to the date it starts on) with a visit either way, ``first_seen``/``last_seen`` are epoch ms.
 
     Examples
     --------
@@ -117,9 +117,11 @@ def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignme
                                 win[visit].tolist(), net[visit].tolist(), hour[visit].tolist()):
         lo, hi = (a, b) if hids[a] < hids[b] else (b, a)
         x = links.setdefault((lo, hi), {"windows": set(), "dir": ({}, {}), "devices": set(), "networks": set(),
-                                        "hours": set(), "first": h, "last": h})
-        x["windows"].add(w)
-        x["dir"][0 if a == lo else 1][w] = True
+                                        "nights": set(), "hours": set(), "first": h, "last": h})
+        x["windows"].add(w // 2)  # one occasion per date: an afternoon running into the evening is one visit
+        x["dir"][0 if a == lo else 1][w // 2] = True
+        if w & 1:
+            x["nights"].add(w // 2)
         x["devices"].add(d)
         x["networks"].add(n)
         x["hours"].add((d, h))
@@ -133,7 +135,7 @@ def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignme
             "household_a": hids[lo], "household_b": hids[hi], "weight": float(visits),
             "visits": visits, "first_seen": int(x["first"]), "last_seen": int(x["last"]),
             "evidence": {"visits_a_to_b": len(x["dir"][0]), "visits_b_to_a": len(x["dir"][1]),
-                         "nights": sum(1 for w in x["windows"] if w & 1),
+                         "nights": len(x["nights"]),
                          "visiting_devices": sorted(str(t.device_keys[d]) for d in x["devices"]),
                          "networks": len(x["networks"]), "device_hours": len(x["hours"])},
         })
