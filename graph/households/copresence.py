@@ -24,7 +24,6 @@ class CoPresence:
     """Pair statistics; pairs are ``a < b`` device codes, sorted by (a, b)."""
 
     rows: np.ndarray  # bool per table row: on a network that counts as household evidence
-    window: np.ndarray  # int64 per table row: 2 * local date + is_night (valid where ``rows``)
     home_windows: np.ndarray  # per device: distinct home windows
     home_nights: np.ndarray  # per device: distinct home nights
     a: np.ndarray
@@ -64,15 +63,31 @@ def _local_window(local: np.ndarray, p: HouseholdParams) -> np.ndarray:
     return 2 * (local // DAY_MS - early) + (early | (lh >= p.night_start))
 
 
-def _live_windows(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> np.ndarray:
+def _hour_tables(hour: np.ndarray, p: HouseholdParams) -> tuple[np.ndarray, np.ndarray, np.ndarray, int, int]:
+    """Per row an int32 hour index, and per hour index its window and block (as offsets from
+    ``w0`` / ``b0``): calendar arithmetic once per distinct hour, not once per row."""
+    if not len(hour):
+        z = np.zeros(0, dtype=np.int32)
+        return z, np.zeros(1, np.int64), np.zeros(1, np.int64), 0, 0
+    h0 = int(hour.min())
+    hidx = ((hour - h0) // HOUR_MS).astype(np.int32)
+    local = h0 + np.arange(int(hidx.max()) + 1, dtype=np.int64) * HOUR_MS + p.network.local_offset_hours * HOUR_MS
+    win, blk = _local_window(local, p), local // (p.block_hours * HOUR_MS)
+    w0, b0 = int(win.min()), int(blk.min())
+    return hidx, win - w0, blk - b0, w0, b0
+
+
+def _live_windows(t: PresenceTable, hidx: np.ndarray, win_h: np.ndarray, net_class: np.ndarray,
+                  p: HouseholdParams) -> np.ndarray:
     """Distinct windows per device on any network a home could be behind (``residence_classes``)."""
     codes = [NETWORK_CLASSES.index(c) for c in p.residence_classes]
-    rows = np.isin(net_class[t.net], codes)
-    win, _ = row_windows(t.hour[rows], p)
-    if not len(win):
-        return np.zeros(t.n_devices, dtype=np.int64)
-    w0, wspan = int(win.min()), int(win.max() - win.min()) + 1
-    dw, _ = sorted_runs(t.dev[rows].astype(np.int64) * wspan + (win - w0))
+    rows = np.isin(net_class, codes)[t.net]
+    wspan = int(win_h.max()) + 1
+    key = t.dev[rows].astype(np.int64)
+    key *= wspan
+    key += win_h[hidx[rows]]
+    dw, _ = sorted_runs(key)
+    del key
     return np.bincount(dw // wspan, minlength=t.n_devices)
 
 
@@ -80,31 +95,42 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     """Co-presence statistics of every device pair that shared a home-like network block."""
     nd = max(t.n_devices, 1)
     cw = network_weights(net_class, p)
-    rows = cw[t.net] > 0
-    window_all = np.full(len(t.dev), -1, dtype=np.int64)
-    w_rows, blk = row_windows(t.hour[rows], p)
-    window_all[rows] = w_rows
+    hidx, win_h, blk_h, w0, b0 = _hour_tables(t.hour, p)
+    live = _live_windows(t, hidx, win_h, net_class, p)
+    rows = (cw > 0)[t.net]
+    hsel = hidx[rows]
+    del hidx
     dev = t.dev[rows].astype(np.int64)
-    net = t.net[rows].astype(np.int64)
-    w0 = int(w_rows.min()) if len(w_rows) else 0
-    wspan = int(w_rows.max()) - w0 + 1 if len(w_rows) else 1
-    dw, _ = sorted_runs(dev * wspan + (w_rows - w0))
+    wspan = int(win_h.max()) + 1
+    key = dev * wspan
+    key += win_h[hsel]
+    dw, _ = sorted_runs(key)
+    del key
     home_windows = np.bincount(dw // wspan, minlength=t.n_devices)
     home_nights = np.bincount(dw // wspan, weights=(dw % wspan + w0) & 1, minlength=t.n_devices)
+    del dw
+    net = t.net[rows].astype(np.int64)
+    blk = blk_h[hsel]
+    del hsel
 
     # one entry per (network, block, device), sorted so that a group's devices are adjacent
-    b0 = int(blk.min()) if len(blk) else 0
-    bspan = int(blk.max()) - b0 + 1 if len(blk) else 1
+    bspan = int(blk_h.max()) + 1
     if _fits(t.n_networks + 1, bspan, nd):
-        gk, _ = sorted_runs((net * bspan + (blk - b0)) * nd + dev)
-        dev, net, blk = gk % nd, gk // (bspan * nd), (gk // nd) % bspan + b0
+        gk = net * bspan
+        gk += blk
+        gk *= nd
+        gk += dev
+        del net, blk, dev
+        gk, _ = sorted_runs(gk)
+        dev, net, blk = gk % nd, gk // (bspan * nd), (gk // nd) % bspan
+        del gk
     else:
         order = np.lexsort((dev, blk, net))
         dev, net, blk = dev[order], net[order], blk[order]
         if len(dev):
             keep = np.r_[True, (dev[1:] != dev[:-1]) | (blk[1:] != blk[:-1]) | (net[1:] != net[:-1])]
             dev, net, blk = dev[keep], net[keep], blk[keep]
-    win = _local_window(blk * (p.block_hours * HOUR_MS), p)
+    win = _local_window((blk + b0) * (p.block_hours * HOUR_MS), p)
     grp_new = np.r_[True, (blk[1:] != blk[:-1]) | (net[1:] != net[:-1])] if len(dev) else np.zeros(0, bool)
     gid = np.cumsum(grp_new) - 1
     gsize = np.bincount(gid)
@@ -156,9 +182,8 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     weight = np.add.reduceat(wgt, pstarts) if len(pstarts) else wgt
     # relative to where each device *lives*: a phone whose own home is behind CGNAT and that
     # visits a friend's home three evenings must not look like a member of the friend's home
-    live = _live_windows(t, net_class, p)
     fraction = together / np.maximum(np.minimum(np.maximum(home_windows, live)[a],
                                                 np.maximum(home_windows, live)[b]), 1)
-    return CoPresence(rows, window_all, home_windows, home_nights.astype(np.int64),
+    return CoPresence(rows, home_windows, home_nights.astype(np.int64),
                       a.astype(np.int32), b.astype(np.int32), together.astype(np.int32),
                       nights.astype(np.int32), weight, fraction, pw_pair.astype(np.int64), pw_window)
