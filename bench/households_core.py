@@ -21,13 +21,13 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.clustering import louvain_partition  # noqa: E402
-from graph.households.cluster import cluster_devices  # noqa: E402
-from graph.households.copresence import copresence  # noqa: E402
-from graph.households.core import HouseholdRun, household_rows  # noqa: E402
-from graph.households.evidence import membership_evidence  # noqa: E402
-from graph.networks import PresenceTable, classify_table  # noqa: E402
-from graph.params import HouseholdParams  # noqa: E402
+from graph.clustering import louvain_partition
+from graph.households.cluster import cluster_devices
+from graph.households.copresence import copresence
+from graph.households.core import HouseholdRun, household_rows
+from graph.households.evidence import membership_evidence
+from graph.networks import PresenceTable, classify_table
+from graph.params import HouseholdParams
 
 T0_MS = 1_791_158_400_000  # Monday 2026-10-05 00:00 UTC
 H = 3_600_000
@@ -148,7 +148,7 @@ def scores(labels: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     from sklearn.metrics import adjusted_rand_score
 
     pred = np.where(labels >= 0, labels, labels.max() + 1 + np.arange(len(labels)))
-    pairs = lambda c: float((c * (c - 1) // 2).sum())  # noqa: E731
+    pairs = lambda c: float((c * (c - 1) // 2).sum())
     tp = pairs(np.unique(pred * (truth.max() + 1) + truth, return_counts=True)[1])
     pp, tt = pairs(np.unique(pred, return_counts=True)[1]), pairs(np.unique(truth, return_counts=True)[1])
     prec, rec = tp / max(pp, 1), tp / max(tt, 1)

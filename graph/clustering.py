@@ -6,7 +6,8 @@ on a weighted networkx graph (edge attribute ``weight``).
 
 from __future__ import annotations
 
-from typing import Hashable, Protocol
+from collections.abc import Hashable
+from typing import Protocol
 
 import networkx as nx
 

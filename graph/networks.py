@@ -17,8 +17,18 @@ import numpy as np
 from graph.params import DAY_MS, DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, NetworkParams
 
 __all__ = [
-    "PresenceTable", "sorted_runs", "local_time", "network_stats", "classify_table", "classify_networks",
-    "HOME", "CGNAT", "MOBILE", "WORKPLACE", "PUBLIC", "UNKNOWN",
+    "CGNAT",
+    "HOME",
+    "MOBILE",
+    "PUBLIC",
+    "UNKNOWN",
+    "WORKPLACE",
+    "PresenceTable",
+    "classify_networks",
+    "classify_table",
+    "local_time",
+    "network_stats",
+    "sorted_runs",
 ]
 
 HOME, CGNAT, MOBILE, WORKPLACE, PUBLIC, UNKNOWN = range(6)

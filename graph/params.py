@@ -9,8 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 __all__ = [
-    "HOUR_MS", "DAY_MS", "NETWORK_CLASSES", "DEVICE_TYPES",
-    "NetworkParams", "HouseholdParams", "SocialParams", "AffinityParams", "GraphParams",
+    "DAY_MS",
+    "DEVICE_TYPES",
+    "HOUR_MS",
+    "NETWORK_CLASSES",
+    "AffinityParams",
+    "GraphParams",
+    "HouseholdParams",
+    "NetworkParams",
+    "SocialParams",
 ]
 
 HOUR_MS = 3_600_000

@@ -15,7 +15,7 @@ from graph.clustering import Partitioner, louvain_partition, split_graph
 from graph.households.copresence import CoPresence
 from graph.params import HouseholdParams
 
-__all__ = ["UNASSIGNED_REASONS", "edge_mask", "cluster_devices"]
+__all__ = ["UNASSIGNED_REASONS", "cluster_devices", "edge_mask"]
 
 #: Codes of ``reason`` for unassigned devices (index = -code - 1 in the label array).
 UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_little_evidence")

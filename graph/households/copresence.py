@@ -16,7 +16,7 @@ import numpy as np
 from graph.networks import HOME, UNKNOWN, PresenceTable, _fits, sorted_runs
 from graph.params import DAY_MS, HOUR_MS, NETWORK_CLASSES, HouseholdParams
 
-__all__ = ["CoPresence", "network_weights", "row_windows", "copresence"]
+__all__ = ["CoPresence", "copresence", "network_weights", "row_windows"]
 
 
 @dataclass(frozen=True)

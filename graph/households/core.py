@@ -17,7 +17,7 @@ from graph.households.ids import stable_ids
 from graph.networks import PresenceTable, classify_table
 from graph.params import DEVICE_TYPES, HouseholdParams
 
-__all__ = ["HouseholdRun", "as_table", "run_households", "household_rows", "assign_households"]
+__all__ = ["HouseholdRun", "as_table", "assign_households", "household_rows", "run_households"]
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from graph.params import HouseholdParams
 from tests.unit.test_graph_worlds import H, home, households_of, stay
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-from households_core import scores, synthetic_world  # noqa: E402
+from households_core import scores, synthetic_world
 
 
 def _as_rows(t: PresenceTable) -> list[dict]:
@@ -101,7 +101,7 @@ def test_lone_device_with_enough_nights_is_a_household_of_one_with_capped_confid
 
 
 def test_partition_is_valid_and_json(world):
-    t, truth = world
+    t, _ = world
     out = assign_households(t)
     devices = [m["device"] for m in out["memberships"]]
     assert len(devices) == len(set(devices))
