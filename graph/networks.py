@@ -88,7 +88,7 @@ class PresenceTable:
             d, n = dcode[str(r["device"])], ncode[str(r["network"])]
             dev[i], net[i], hour[i], ev[i] = d, n, int(r["hour"]), int(r.get("events") or 1)
             fam[n] = int(r.get("family") or 4)
-            t = r.get("device_type")
+            t = r.get("device_type", r.get("dtype"))  # ingest's presence rows call it dtype
             if t in DEVICE_TYPES:
                 types.setdefault(d, Counter())[t] += 1
         dtype = np.full(len(dkeys), -1, dtype=np.int8)
