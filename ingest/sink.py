@@ -45,9 +45,10 @@ def write_batch(
         if prep.content:
             client.tx_run(tx, "ingest/merge_content", rows=prep.content)
         # devices and networks first, each in key order, so concurrent writers lock in one order
-        for name, rows in (("ingest/merge_devices", devices), ("ingest/merge_networks", networks)):
-            for chunk in batched(rows, rows_per_query):
-                client.tx_run(tx, name, rows=list(chunk))
+        for chunk in batched(devices, rows_per_query):
+            client.tx_run(tx, "ingest/merge_devices", rows=list(chunk), now=now_ms)
+        for chunk in batched(networks, rows_per_query):
+            client.tx_run(tx, "ingest/merge_networks", rows=list(chunk))
         fresh_ids: set[int] = set()
         for chunk in batched(buckets, rows_per_query):
             fresh_ids.update(client.tx_run(tx, "ingest/merge_seen_on", rows=list(chunk))[0]["fresh"])

@@ -1,14 +1,16 @@
 // mode: read
-// params: $since (epoch ms), $limit (int)
-// Devices with events since the last run, and every device that shared a network hour with
-// them: the part of the graph an incremental household run re-clusters.
-MATCH (d:Device)
-WHERE d.last_seen >= $since
-WITH d LIMIT $limit
-MATCH (d)-[r:SEEN_ON]->(n:Network)
-WHERE coalesce(n.class, 'home') IN ['home', 'unknown']
-WITH collect(DISTINCT d.key) AS touched, collect(DISTINCT n) AS networks
-UNWIND networks AS n
-MATCH (other:Device)-[:SEEN_ON]->(n)
-WITH touched, collect(DISTINCT other.key) AS neighbours
-RETURN touched, neighbours
+// params: $since (epoch ms, ingest clock), $limit (int)
+// Devices written by ingest since the last run, and every device that shared a home-like
+// network with them: the part of the graph an incremental household run re-clusters.
+OPTIONAL MATCH (d:Device)
+WHERE d.ingested >= $since
+WITH collect(d)[..$limit] AS touched
+CALL (touched) {
+  UNWIND touched AS d
+  MATCH (d)-[:SEEN_ON]->(n:Network)
+  WHERE coalesce(n.class, 'home') IN ['home', 'unknown']
+  WITH DISTINCT n
+  MATCH (other:Device)-[:SEEN_ON]->(n)
+  RETURN collect(DISTINCT other.key) AS neighbours
+}
+RETURN [d IN touched | d.key] AS touched, neighbours
