@@ -13,8 +13,11 @@ def configure_logging() -> None:
 
     level = os.environ.get("HAUSGRAPH_LOG_LEVEL", "WARNING").upper()
     logging.basicConfig(level=level, format="%(name)s %(message)s", handlers=[RichHandler(show_path=False)])
+    # The clients' own chatter (metadata refreshes, selector timing) is not the user's business;
+    # their real failures surface as exceptions that our commands report.
     for noisy in ("kafka", "neo4j"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))
+        logging.getLogger(noisy).setLevel(max(logging.CRITICAL if noisy == "kafka" else logging.WARNING,
+                                              logging.getLogger().level))
 
 
 def main() -> None:

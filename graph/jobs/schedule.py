@@ -6,6 +6,8 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
 from graph.client import GraphClient
@@ -41,10 +43,12 @@ def _guarded(client: GraphClient, name: str, incremental: bool, say: Callable[[s
     return tick
 
 
-def build_scheduler(client: GraphClient, schedule: Schedule, say: Callable[[str], None] = print) -> BlockingScheduler:
+def build_scheduler(client: GraphClient, schedule: Schedule, say: Callable[[str], None] = print,
+                    background: bool = False) -> BaseScheduler:
     """A scheduler whose jobs never run twice at once (max_instances=1 here, a lock in Neo4j
     across processes) and whose missed runs collapse into one (coalesce)."""
-    sched = BlockingScheduler(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
+    kind = BackgroundScheduler if background else BlockingScheduler
+    sched = kind(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
     for name, every in (("households", schedule.households), ("social", schedule.social),
                         ("affinity", schedule.affinity)):
         if every > 0:

@@ -12,11 +12,13 @@ from kafka import KafkaProducer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from graph.admin import migrate
+from graph.admin import reset as admin_reset
 from hausgraph.cli.common import console, get_settings, handle_errors
 from hausgraph.runtime import graph_client, pseudonym_secret, pseudonymizer
 from hausgraph.servers import ensure_started
 from ingest.deadletters import KafkaDeadLetters
 from ingest.kafka_source import IngestLoop, end_offsets, make_consumer
+from ingest.topics import delete_topics, ensure_topics
 
 __all__ = ["demo"]
 
@@ -42,6 +44,8 @@ def demo(
     out: Path = typer.Option(Path("out/demo"), help="Where the truth and exports go."),
     serve: bool = typer.Option(True, help="Serve the dashboard at the end (until Ctrl-C)."),
     live_rate: float = typer.Option(50.0, help="Live events/s streamed while the dashboard runs (0: none)."),
+    reset: bool | None = typer.Option(
+        None, help="Start from an empty graph and fresh topics (default: yes on the managed servers, no on external ones)."),
 ) -> None:
     """Servers up, world generated into Kafka, ingested, graph jobs run, exports scored, dashboard served."""
     from generator.params import WorldParams
@@ -54,7 +58,13 @@ def demo(
         console.print("[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET, using a generated per-checkout secret")
     conn = ensure_started(settings, console=console)
     client = graph_client(settings, conn)
+    topics = {settings.topic_views: 4, settings.topic_content: 1, settings.topic_dlq: 1}
+    if reset if reset is not None else (conn.neo4j_managed and conn.kafka_managed):
+        before = admin_reset(client)
+        delete_topics(conn.kafka_bootstrap, list(topics))
+        console.print(f"reset: {sum(before['node'].values()):,} nodes deleted, topics recreated")
     migrate(client)
+    ensure_topics(conn.kafka_bootstrap, topics)
     params = WorldParams(households=households, days=days, seed=seed, secret=pseudonym_secret(settings))
     cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*cols, console=console) as progress:

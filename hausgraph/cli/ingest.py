@@ -22,6 +22,7 @@ from ingest.deadletters import FileDeadLetters, KafkaDeadLetters
 from ingest.file_source import chunks, file_records, open_lines
 from ingest.kafka_source import IngestLoop, make_consumer
 from ingest.pipeline import WritePipeline, Written
+from ingest.topics import ensure_topics
 
 __all__ = ["app"]
 
@@ -97,6 +98,7 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
 
 def _ingest_kafka(client, pseudo, settings, size: int) -> None:
     conn = resolve_connections(settings)
+    ensure_topics(conn.kafka_bootstrap, {settings.topic_views: 4, settings.topic_content: 1, settings.topic_dlq: 1})
     consumer = make_consumer(conn.kafka_bootstrap, settings.consumer_group, size)
     producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all", linger_ms=20)
     loop = IngestLoop(

@@ -1,0 +1,47 @@
+"""Create (and for the demo, recreate) the topics hausgraph uses."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
+
+__all__ = ["ensure_topics", "delete_topics"]
+
+log = logging.getLogger(__name__)
+
+
+def ensure_topics(bootstrap: str, partitions: dict[str, int], replication: int = 1) -> list[str]:
+    """Create the topics that do not exist yet; returns the ones created."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hausgraph-admin")
+    try:
+        missing = [t for t in partitions if t not in set(admin.list_topics())]
+        for topic in missing:
+            try:
+                admin.create_topics([NewTopic(topic, partitions[topic], replication)])
+            except TopicAlreadyExistsError:
+                pass
+        if missing:
+            log.info("topics created names=%s", ",".join(missing))
+        return missing
+    finally:
+        admin.close()
+
+
+def delete_topics(bootstrap: str, topics: list[str], wait_s: float = 30.0) -> None:
+    """Delete ``topics`` (those that exist) and wait until the broker no longer lists them."""
+    admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hausgraph-admin")
+    try:
+        existing = [t for t in topics if t in set(admin.list_topics())]
+        if existing:
+            try:
+                admin.delete_topics(existing)
+            except UnknownTopicOrPartitionError:
+                pass
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline and set(existing) & set(admin.list_topics()):
+            time.sleep(0.5)
+    finally:
+        admin.close()
