@@ -56,10 +56,10 @@ def count_graph(client: GraphClient) -> dict[str, dict[str, int]]:
     return out
 
 
-def reset(client: GraphClient, batch: int = 10_000) -> dict[str, dict[str, int]]:
+def reset(client: GraphClient) -> dict[str, dict[str, int]]:
     """Delete every node and relationship (schema stays); returns what was there."""
     before = count_graph(client)
-    while client.run_write("db/delete_all_batch", batch=batch)[0]["deleted"]:
-        pass
+    client.run_autocommit("db/delete_all_relationships")
+    client.run_autocommit("db/delete_all_nodes")
     log.info("graph reset nodes=%d", sum(before["node"].values()))
     return before

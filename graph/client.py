@@ -92,6 +92,14 @@ class GraphClient:
             raise QueryFailed(name, err.code, err.message or str(err)) from err
         return [r.data() for r in records]
 
+    def run_autocommit(self, name: str, /, **params: Any) -> None:
+        """Run a query in an auto-commit transaction (needed by ``CALL {...} IN TRANSACTIONS``)."""
+        try:
+            with self.driver.session(database=self.database) as session:
+                session.run(self._query(name), params).consume()
+        except Neo4jError as err:
+            raise QueryFailed(name, err.code, err.message or str(err)) from err
+
     def write(self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = 5000, **params: Any) -> int:
         """``UNWIND $rows`` write in batches, one transaction each; returns the rows written."""
         done = 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from functools import lru_cache
 from pathlib import Path
 
 from graph.client import GraphClient, connect
@@ -47,5 +48,10 @@ def pseudonym_secret(settings: Settings) -> str:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32))
-    log.warning("DEMO MODE: pseudonym keys use a generated secret in %s, not a configured one", path)
+    _announce_demo(str(path))
     return path.read_text().strip()
+
+
+@lru_cache(maxsize=None)
+def _announce_demo(path: str) -> None:
+    log.warning("DEMO MODE: pseudonym keys use a generated secret in %s, not a configured one", path)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import typer
 
+from graph.errors import GraphError
 from hausgraph.cli import dashboard, db, demo, generate, ingest, jobs, servers
+from hausgraph.cli.common import register_errors
+from ingest.errors import IngestError
 
 __all__ = ["app"]
+
+register_errors(GraphError, IngestError)
 
 app = typer.Typer(
     help="hausgraph: households, social links and content affinities from view logs (Kafka → Neo4j).",
