@@ -36,7 +36,10 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
         fetch_max_bytes=64 * 1024 * 1024,
         max_partition_fetch_bytes=8 * 1024 * 1024,
         client_id=f"{group}-ingest",
-        **extra,
+        # A crashed (SIGKILLed) ingester holds its partitions until its session expires; the
+        # client's 45 s default stalls the replacement that long. Heartbeats run on their own
+        # thread, so a long Neo4j back-off does not expire the session.
+        **{"session_timeout_ms": 10_000, "heartbeat_interval_ms": 3_000, **extra},
     )
 
 

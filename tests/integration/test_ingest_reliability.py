@@ -214,7 +214,7 @@ def test_neo4j_restart_mid_stream_backs_off_and_resumes(client, services, neo4j_
         settings = Settings()  # the same environment the session fixture started the servers from
         stop(settings, ["neo4j"])
         _produce(services.kafka_bootstrap, views, msgs[half:])  # arrives while Neo4j is down
-        time.sleep(3)
+        time.sleep(1)  # stop() waited for a clean shutdown; the loop has been backing off meanwhile
         assert thread.is_alive(), errors
         start(settings, ["neo4j"])
         ends = end_offsets(services.kafka_bootstrap, [views])
@@ -257,17 +257,20 @@ def _pad_to(ev: dict, size: int) -> bytes:
     return out
 
 
+def _dumps(obj) -> bytes:
+    return json.dumps(obj).encode()
+
+
 def _without(ev: dict, key: str) -> dict:
     return {k: v for k, v in ev.items() if k != key}
 
 
 def _mutations(now_ms: int) -> list[tuple[str, Callable[[dict], bytes | None]]]:
     """Every malformed kind of contract section 1, as a change to a valid event."""
-    dumps = lambda d: json.dumps(d).encode()  # noqa: E731
     out: list[tuple[str, Callable[[dict], bytes | None]]] = []
     for f in ("ts", "ip", "mac"):
-        out.append((f"missing {f}", lambda e, f=f: dumps(_without(e, f))))
-        out.append((f"null {f}", lambda e, f=f: dumps({**e, f: None})))
+        out.append((f"missing {f}", lambda e, f=f: _dumps(_without(e, f))))
+        out.append((f"null {f}", lambda e, f=f: _dumps({**e, f: None})))
     bad_values = {
         "ts": ["yesterday", "2026-11-02T19:04:11", "2026-13-45T99:99:99Z", "", -5, True, 1.5, [], {},
                now_ms + 2 * 3_600_000, "2099-01-01T00:00:00Z"],
@@ -286,19 +289,19 @@ def _mutations(now_ms: int) -> list[tuple[str, Callable[[dict], bytes | None]]]:
     }
     for f, values in bad_values.items():
         for v in values:
-            out.append((f"{f}={v!r:.20}", lambda e, f=f, v=v: dumps({**e, f: v})))
+            out.append((f"{f}={v!r:.20}", lambda e, f=f, v=v: _dumps({**e, f: v})))
     out += [
-        ("view without content_id", lambda e: dumps(_without(e, "content_id"))),
-        ("bookmark without content_id", lambda e: dumps({**_without(e, "content_id"), "event": "bookmark"})),
-        ("default event without content_id", lambda e: dumps(_without(_without(e, "event"), "content_id"))),
-        ("NaN duration", lambda e: dumps(e)[:-1] + b', "duration_s": NaN}'),
-        ("Infinity duration", lambda e: dumps(e)[:-1] + b', "duration_s": Infinity}'),
-        ("1e400 duration", lambda e: dumps(e)[:-1] + b', "duration_s": 1e400}'),
-        ("1e400 ts", lambda e: dumps(_without(e, "ts"))[:-1] + b', "ts": 1e400}'),
-        ("invalid utf-8", lambda e: dumps({**e, "content_id": "@@"}).replace(b"@@", b"\xff\xfe")),
-        ("truncated", lambda e: dumps(e)[:-3]),
-        ("json array of the event", lambda e: dumps([e])),
-        ("json string", lambda e: dumps(json.dumps(e))),
+        ("view without content_id", lambda e: _dumps(_without(e, "content_id"))),
+        ("bookmark without content_id", lambda e: _dumps({**_without(e, "content_id"), "event": "bookmark"})),
+        ("default event without content_id", lambda e: _dumps(_without(_without(e, "event"), "content_id"))),
+        ("NaN duration", lambda e: _dumps(e)[:-1] + b', "duration_s": NaN}'),
+        ("Infinity duration", lambda e: _dumps(e)[:-1] + b', "duration_s": Infinity}'),
+        ("1e400 duration", lambda e: _dumps(e)[:-1] + b', "duration_s": 1e400}'),
+        ("1e400 ts", lambda e: _dumps(_without(e, "ts"))[:-1] + b', "ts": 1e400}'),
+        ("invalid utf-8", lambda e: _dumps({**e, "content_id": "@@"}).replace(b"@@", b"\xff\xfe")),
+        ("truncated", lambda e: _dumps(e)[:-3]),
+        ("json array of the event", lambda e: _dumps([e])),
+        ("json string", lambda e: _dumps(json.dumps(e))),
         ("json number", lambda e: b"1793000000000"),
         ("json null", lambda e: b"null"),
         ("json true", lambda e: b"true"),
@@ -309,44 +312,43 @@ def _mutations(now_ms: int) -> list[tuple[str, Callable[[dict], bytes | None]]]:
         ("huge", lambda e: _pad_to(e, 300_000)),
         ("deep array", lambda e: b"[" * 5000 + b"]" * 5000),
         ("deep object", lambda e: b'{"a":' * 5000 + b"1" + b"}" * 5000),
-        ("two objects", lambda e: dumps(e) + b"\n" + dumps(e)),
+        ("two objects", lambda e: _dumps(e) + b"\n" + _dumps(e)),
     ]
     return out
 
 
 def _valid_variants() -> list[tuple[str, Callable[[dict], bytes]]]:
     """Unusual but valid spellings the contract allows."""
-    dumps = lambda d: json.dumps(d).encode()  # noqa: E731
 
     def mac_as(e: dict, form: str) -> bytes:
         h = e["mac"].replace(":", "")
         mac = {"dash": "-".join(h[i:i + 2] for i in range(0, 12, 2)).upper(),
                "dot": ".".join(h[i:i + 4] for i in range(0, 12, 4)), "bare": h.upper()}[form]
-        return dumps({**e, "mac": mac})
+        return _dumps({**e, "mac": mac})
 
     return [
-        ("plain", dumps),
+        ("plain", _dumps),
         ("mac dashes", lambda e: mac_as(e, "dash")),
         ("mac dots", lambda e: mac_as(e, "dot")),
         ("mac bare", lambda e: mac_as(e, "bare")),
-        ("ipv6", lambda e: dumps({**e, "ip": "2a02:8071:77:%x::1" % (e["ts"] % 4096)})),
-        ("rfc3339 offset", lambda e: dumps({**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
+        ("ipv6", lambda e: _dumps({**e, "ip": "2a02:8071:77:%x::1" % (e["ts"] % 4096)})),
+        ("rfc3339 offset", lambda e: _dumps({**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
                                                                       time.gmtime(e["ts"] / 1000))})),
-        ("rfc3339 fraction", lambda e: dumps({**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S.250Z",
+        ("rfc3339 fraction", lambda e: _dumps({**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S.250Z",
                                                                         time.gmtime(e["ts"] / 1000))})),
-        ("integral float ts", lambda e: dumps({**e, "ts": float(e["ts"])})),
-        ("impression without content", lambda e: dumps({**_without(e, "content_id"), "event": "impression",
+        ("integral float ts", lambda e: _dumps({**e, "ts": float(e["ts"])})),
+        ("impression without content", lambda e: _dumps({**_without(e, "content_id"), "event": "impression",
                                                         "ad_id": "ad-1", "campaign_id": "cmp-1"})),
-        ("search", lambda e: dumps({**_without(e, "content_id"), "event": "search"})),
-        ("no event field", lambda e: dumps(_without(e, "event"))),
+        ("search", lambda e: _dumps({**_without(e, "content_id"), "event": "search"})),
+        ("no event field", lambda e: _dumps(_without(e, "event"))),
         ("unicode content", lambda e: json.dumps({**e, "content_id": "Käse-Show 📺"}, ensure_ascii=False).encode()),
-        ("extra fields", lambda e: dumps({**e, "x": [1, {"y": None}], "z": "ignored", "score": 1e300})),
-        ("nested extra", lambda e: dumps({**e, "deep": json.loads("[" * 50 + "]" * 50)})),
-        ("surrounding whitespace", lambda e: b"  " + dumps(e) + b"\n"),
-        ("float duration", lambda e: dumps({**e, "duration_s": 12.5})),
+        ("extra fields", lambda e: _dumps({**e, "x": [1, {"y": None}], "z": "ignored", "score": 1e300})),
+        ("nested extra", lambda e: _dumps({**e, "deep": json.loads("[" * 50 + "]" * 50)})),
+        ("surrounding whitespace", lambda e: b"  " + _dumps(e) + b"\n"),
+        ("float duration", lambda e: _dumps({**e, "duration_s": 12.5})),
         ("exactly 64 KiB", lambda e: _pad_to(e, MAX_MESSAGE_BYTES)),
-        ("source empty", lambda e: dumps({**e, "source": ""})),
-        ("event_id", lambda e: dumps({**e, "event_id": f"ev-{e['ts']}"})),
+        ("source empty", lambda e: _dumps({**e, "source": ""})),
+        ("event_id", lambda e: _dumps({**e, "event_id": f"ev-{e['ts']}"})),
     ]
 
 
