@@ -208,6 +208,17 @@ def _load_object(raw: bytes | str) -> dict[str, Any]:
     return obj
 
 
+_VIEW_OPTIONAL = ("event", "content_id", "device_type", "duration_s", "ad_id", "campaign_id", "source", "event_id")
+_CONTENT_OPTIONAL = ("title", "kind", "series_id", "genres", "age_rating")
+
+
+def _no_nulls(obj: dict[str, Any], names: tuple[str, ...]) -> None:
+    """The schemas give optional fields a type without null: an explicit null is a wrong type."""
+    for name in names:
+        if name in obj and obj[name] is None:
+            raise InvalidRecord("wrong_type", f"{name} is null; leave it out instead", name)
+
+
 def _required(obj: dict[str, Any], name: str) -> Any:
     if name not in obj:
         raise InvalidRecord("missing_field", f"required field {name} is missing", name)
@@ -248,6 +259,7 @@ def parse_view(raw: bytes | str, now_ms: int) -> ViewEvent:
     ts_ms = parse_ts(_required(obj, "ts"), now_ms)
     ip = parse_ip(_required(obj, "ip"))
     mac = normalize_mac(_required(obj, "mac"))
+    _no_nulls(obj, _VIEW_OPTIONAL)
     try:
         opt = _Optional.model_validate(obj)
     except ValidationError as err:
@@ -273,6 +285,7 @@ def parse_content(raw: bytes | str) -> ContentRecord:
     """Validate one content catalog record (contract section 2)."""
     obj = _load_object(raw)
     _required(obj, "content_id")
+    _no_nulls(obj, _CONTENT_OPTIONAL)
     try:
         return ContentRecord.model_validate(obj)
     except ValidationError as err:

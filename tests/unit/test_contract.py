@@ -96,6 +96,10 @@ def test_event_defaults_to_view():
         (_view(device_type="fridge"), "bad_value"),
         (_view(source=5), "wrong_type"),
         (_view(pad="x" * 70_000), "too_large"),
+        (_view(ad_id=None), "wrong_type"),
+        (_view(event_id=None), "wrong_type"),
+        (_view(event=None), "wrong_type"),
+        (_view(duration_s=float("nan")), "not_json"),
     ],
 )
 def test_invalid_records_are_rejected_with_their_reason(raw, reason):
