@@ -72,25 +72,22 @@ class GraphClient:
     def _query(self, name: str) -> neo4j.Query:
         return cypher.query(name, timeout=self.timeout)
 
-    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
-        """Rows of a read query as plain dicts (routed to a reader)."""
+    def _execute(self, name: str, params: dict[str, Any], routing: RoutingControl) -> list[dict[str, Any]]:
         try:
             records, _, _ = self.driver.execute_query(
-                self._query(name), params, routing_=RoutingControl.READ, database_=self.database
+                self._query(name), params, routing_=routing, database_=self.database
             )
         except Neo4jError as err:
             raise QueryFailed(name, err.code, err.message or str(err)) from err
         return [r.data() for r in records]
 
+    def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """Rows of a read query as plain dicts (routed to a reader)."""
+        return self._execute(name, params, RoutingControl.READ)
+
     def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Rows of one write query run once with ``params``."""
-        try:
-            records, _, _ = self.driver.execute_query(
-                self._query(name), params, routing_=RoutingControl.WRITE, database_=self.database
-            )
-        except Neo4jError as err:
-            raise QueryFailed(name, err.code, err.message or str(err)) from err
-        return [r.data() for r in records]
+        return self._execute(name, params, RoutingControl.WRITE)
 
     def run_autocommit(self, name: str, /, **params: Any) -> None:
         """Run a query in an auto-commit transaction (needed by ``CALL {...} IN TRANSACTIONS``)."""

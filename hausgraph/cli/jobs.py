@@ -72,8 +72,8 @@ def export_files(client: GraphClient, out_dir: Path) -> tuple[Path, Path]:
     """Write ``households.csv`` and ``links.csv`` of the current graph into ``out_dir``."""
     out_dir.mkdir(parents=True, exist_ok=True)
     hh, ln = out_dir / "households.csv", out_dir / "links.csv"
-    hh.write_text(households_csv(client.read("export/read_household_export")))
-    ln.write_text(links_csv(client.read("export/read_link_export")))
+    for path, (query, to_csv, _) in ((hh, _EXPORTS["households"]), (ln, _EXPORTS["links"])):
+        path.write_text(to_csv(client.read(query)))
     return hh, ln
 
 
@@ -96,32 +96,36 @@ def export_and_evaluate(client: GraphClient, out_dir: Path, truth: Path) -> None
     print_scores(evaluate_files(orjson.loads(truth.read_bytes()), hh, ln))
 
 
+_EXPORTS = {
+    "households": ("export/read_household_export", households_csv, "devices"),
+    "links": ("export/read_link_export", links_csv, "links"),
+}
+
+
+def _export(kind: str, out: Path) -> None:
+    query, to_csv, noun = _EXPORTS[kind]
+    client = graph_client(get_settings())
+    try:
+        rows = client.read(query)
+    finally:
+        client.driver.close()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(to_csv(rows))
+    console.print(f"{len(rows):,} {noun} → {out}")
+
+
 @export_app.command("households")
 @handle_errors
 def export_households(out: Path = typer.Option(..., help="CSV file to write.")) -> None:
     """``device_key,household_id,confidence`` for every device with a household."""
-    client = graph_client(get_settings())
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        rows = client.read("export/read_household_export")
-        out.write_text(households_csv(rows))
-    finally:
-        client.driver.close()
-    console.print(f"{len(rows):,} devices → {out}")
+    _export("households", out)
 
 
 @export_app.command("links")
 @handle_errors
 def export_links(out: Path = typer.Option(..., help="CSV file to write.")) -> None:
     """``household_a,household_b,weight,evidence`` for every social link."""
-    client = graph_client(get_settings())
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        rows = client.read("export/read_link_export")
-        out.write_text(links_csv(rows))
-    finally:
-        client.driver.close()
-    console.print(f"{len(rows):,} links → {out}")
+    _export("links", out)
 
 
 @handle_errors

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fcntl
 import importlib.resources
 import logging
 import os
@@ -10,12 +9,11 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 from hausgraph.servers.errors import JavaMissing, MavenFailed, MavenMissing
 from hausgraph.servers.layout import ServerPaths
+from hausgraph.servers.process import file_lock
 
 __all__ = ["MIN_JAVA", "ensure_jars", "find_java", "find_maven", "java_major_version"]
 
@@ -97,17 +95,6 @@ def find_maven() -> str:
     return mvn
 
 
-@contextmanager
-def _locked(lock_path: Path) -> Iterator[None]:
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with open(lock_path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
-
-
 def _looks_like_network(output: str) -> bool:
     low = output.lower()
     return any(marker in low for marker in _NETWORK_MARKERS)
@@ -167,7 +154,7 @@ def ensure_jars(paths: ServerPaths) -> Path:
         return paths.lib_dir
     mvn = find_maven()
     cache_root = version_dir.parent
-    with _locked(cache_root / f".{version_dir.name}.lock"):
+    with file_lock(cache_root / f".{version_dir.name}.lock"):
         if paths.lib_dir.is_dir():  # another process finished while we waited
             return paths.lib_dir
         if version_dir.exists():  # left by an older layout or a hand edit: rebuild it

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import subprocess
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import ExitStack, contextmanager, nullcontext
+from collections.abc import Sequence
+from contextlib import ExitStack, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -19,6 +18,7 @@ from hausgraph.servers.errors import NotReady, PortInUse, ServerDied, Unreachabl
 from hausgraph.servers.fetch import ensure_jars, find_java
 from hausgraph.servers.layout import SERVER_NAMES, ServerPaths, server_paths
 from hausgraph.servers.process import (
+    file_lock,
     is_alive,
     port_free,
     read_pid,
@@ -97,17 +97,6 @@ def _probe(settings: Settings, name: str, *, timeout_s: float = 3.0) -> bool:
         managed=conns.neo4j_managed,
         timeout_s=timeout_s,
     )
-
-
-@contextmanager
-def _locked(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _read_from(path: Path, offset: int) -> list[str]:
@@ -222,7 +211,7 @@ def start(settings: Settings, names: Sequence[str] = SERVER_NAMES, console: Any 
         to_launch: list[_Launch] = []
         for name in names:
             paths = server_paths(settings, name)
-            stack.enter_context(_locked(paths.lock_file))
+            stack.enter_context(file_lock(paths.lock_file))
             launch = _Launch(name, paths, pid=_running_pid(paths))
             launches.append(launch)
             if launch.pid is None:

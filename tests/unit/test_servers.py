@@ -276,7 +276,7 @@ def test_resolve_managed_reads_stored_password(settings: Settings) -> None:
 
 
 def test_cli_reports_server_errors_as_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
-    typer = pytest.importorskip("typer")
+    import typer
     from typer.testing import CliRunner
 
     from hausgraph.cli.common import handle_errors
