@@ -15,8 +15,8 @@ from kafka.structs import OffsetAndMetadata
 from graph.client import GraphClient
 from ingest.batch import SourceRecord, prepare
 from ingest.deadletters import DeadLetterSink
-from ingest.pseudonym import Pseudonymizer
 from ingest.pipeline import WritePipeline, Written, retry
+from ingest.pseudonym import Pseudonymizer
 from ingest.sink import read_offsets
 
 __all__ = ["IngestLoop", "LoopStats", "make_consumer", "end_offsets"]
@@ -33,8 +33,10 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
         auto_offset_reset="earliest",
         max_poll_records=max_poll_records,
         max_poll_interval_ms=600_000,  # Neo4j back-off may hold one batch for minutes
-        fetch_max_bytes=64 * 1024 * 1024,
-        max_partition_fetch_bytes=8 * 1024 * 1024,
+        # Fetched batches are held decompressed as Python objects until polled: keep the
+        # prefetch near one poll's worth, or the ingester's memory grows with the backlog.
+        fetch_max_bytes=8 * 1024 * 1024,
+        max_partition_fetch_bytes=1024 * 1024,
         client_id=f"{group}-ingest",
         # A crashed (SIGKILLed) ingester holds its partitions until its session expires; the
         # client's 45 s default stalls the replacement that long. Heartbeats run on their own

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections import Counter
+from functools import lru_cache
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,9 +33,15 @@ def event_identity(ev: ViewEvent, pseudo: Pseudonymizer) -> int:
 
 def network_of(ev: ViewEvent, pseudo: Pseudonymizer) -> tuple[str, int]:
     """(key, family) of the event's network: the IPv4 address, or the IPv6 address's /64."""
-    if ev.ipv6:
-        return pseudo.ip(prefix64(ipaddress.IPv6Address(ev.ip))), 6
-    return pseudo.ip(ev.ip), 4
+    value, family = _network_value(ev.ip)
+    return pseudo.ip(value), family
+
+
+@lru_cache(maxsize=1 << 16)  # addresses repeat; formatting a prefix is costly
+def _network_value(ip: str) -> tuple[str, int]:
+    if ":" in ip:
+        return prefix64(ipaddress.IPv6Address(ip)), 6
+    return ip, 4
 
 
 def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[dict[str, Any]]:
