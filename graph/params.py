@@ -85,6 +85,15 @@ class HouseholdParams:
     inherit_share: float = 0.5  # overlap must exceed this share of the cluster or the old household
     merge_share: float = 0.3  # a second old household contributing this share makes a merge
     max_evidence_networks: int = 3
+    # homes behind carrier-grade NAT: devices that move between the carrier's addresses together
+    cgnat_weight: float = 1.0  # weight of a window together on one CGNAT address, for such a pair
+    cgnat_day_start_hour: int = 3  # UTC hour at which an address day starts (carriers remap at night)
+    cgnat_horizon_days: int = 3  # a move is (day, address) -> (a day up to this much later, another address)
+    cgnat_max_group: int = 60  # devices making one move beyond this are no evidence (skipped)
+    cgnat_min_moves: int = 1  # moves made together
+    cgnat_min_days: int = 3  # address days on the same address
+    cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
+    cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days
 
 
 @dataclass(frozen=True)

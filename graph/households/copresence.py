@@ -13,7 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from graph.networks import HOME, UNKNOWN, PresenceTable, _fits, sorted_runs
+from graph.households.cgnat import cgnat_pairs
+from graph.networks import CGNAT, HOME, UNKNOWN, PresenceTable, _fits, sorted_runs
 from graph.params import DAY_MS, HOUR_MS, NETWORK_CLASSES, HouseholdParams
 
 __all__ = ["CoPresence", "copresence", "network_weights", "row_windows"]
@@ -97,15 +98,19 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     cw = network_weights(net_class, p)
     hidx, win_h, blk_h, w0, b0 = _hour_tables(t.hour, p)
     live = _live_windows(t, hidx, win_h, net_class, p)
+    cg = cgnat_pairs(t, net_class, win_h, hidx, w0, p)
     rows = (cw > 0)[t.net]
+    # a device that moves with its home between CGNAT addresses lives behind them: its windows
+    # there count as home windows (its pairs come from ``cg``, not from crowded address blocks)
+    cg_rows = rows | ((net_class == CGNAT)[t.net] & cg.devices[t.dev]) if len(cg.a) else rows
+    wspan = int(win_h.max()) + 1
+    key = t.dev[cg_rows].astype(np.int64) * wspan
+    key += win_h[hidx[cg_rows]]
+    dw, _ = sorted_runs(key)
+    del key
     hsel = hidx[rows]
     del hidx
     dev = t.dev[rows].astype(np.int64)
-    wspan = int(win_h.max()) + 1
-    key = dev * wspan
-    key += win_h[hsel]
-    dw, _ = sorted_runs(key)
-    del key
     home_windows = np.bincount(dw // wspan, minlength=t.n_devices)
     home_nights = np.bincount(dw // wspan, weights=(dw % wspan + w0) & 1, minlength=t.n_devices)
     del dw
@@ -149,6 +154,10 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
         pwin.append(win[idx])
         pc.append(contrib[idx])
     cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
+    pa.append(cg.pw_a)
+    pb.append(cg.pw_b)
+    pwin.append(cg.pw_window)
+    pc.append(np.full(len(cg.pw_a), p.cgnat_weight))
     pa, pb, pwin, pc = cat(pa, np.int64), cat(pb, np.int64), cat(pwin, np.int64), cat(pc, np.float64)
 
     # a pair counts a window once, at its best (least crowded) network block
@@ -184,6 +193,6 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     # visits a friend's home three evenings must not look like a member of the friend's home
     fraction = together / np.maximum(np.minimum(np.maximum(home_windows, live)[a],
                                                 np.maximum(home_windows, live)[b]), 1)
-    return CoPresence(rows, home_windows, home_nights.astype(np.int64),
+    return CoPresence(cg_rows, home_windows, home_nights.astype(np.int64),
                       a.astype(np.int32), b.astype(np.int32), together.astype(np.int32),
                       nights.astype(np.int32), weight, fraction, pw_pair.astype(np.int64), pw_window)

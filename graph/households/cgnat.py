@@ -1,0 +1,172 @@
+"""Homes behind carrier-grade NAT: devices that move between shared addresses together.
+
+Behind a CGNAT address live many homes at once, so sharing it says nothing by itself. But
+a carrier remaps each home now and then (at night, to another address of its pool), and
+all devices of the home move with it, while two homes that shared an address part at the
+next remap of either. So two devices are of one home when they were seen moving together
+(address ``x`` on one day, address ``y != x`` on a later day, both) *and* their days agree:
+on the days both were behind the carrier they were on the same address, and most of the
+less active device's days are shared. Pure numpy; pairs come only from small groups of
+devices that made the same move, never from all devices of an address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from graph.networks import CGNAT, PresenceTable, sorted_runs
+from graph.params import DAY_MS, HOUR_MS, HouseholdParams
+
+__all__ = ["CgnatPairs", "cgnat_pairs"]
+
+
+@dataclass(frozen=True)
+class CgnatPairs:
+    """Device pairs ``a < b`` of one home behind CGNAT, with their shared windows."""
+
+    a: np.ndarray  # per pair
+    b: np.ndarray
+    moves: np.ndarray  # moves made together (shared (day, address) -> (later day, other address) steps)
+    days: np.ndarray  # address days on the same address
+    pw_a: np.ndarray  # per (pair, window) entry: device a, device b, window (absolute)
+    pw_b: np.ndarray
+    pw_window: np.ndarray
+    devices: np.ndarray  # bool per device: in at least one pair
+
+
+def _empty(n: int) -> CgnatPairs:
+    z = np.zeros(0, dtype=np.int64)
+    return CgnatPairs(z, z, z, z, z, z, z, np.zeros(n, dtype=bool))
+
+
+def _pairs_in_groups(gid: np.ndarray, dev: np.ndarray, max_group: int) -> tuple[np.ndarray, np.ndarray]:
+    """All ``a < b`` pairs inside runs of equal ``gid`` (``dev`` ascending within a run)."""
+    size = np.bincount(gid)[gid] if len(gid) else gid
+    ok = (size >= 2) & (size <= max_group)
+    pa, pb = [], []
+    d = 1
+    while d < len(gid):
+        same = (gid[:-d] == gid[d:]) & ok[:-d]
+        if not same.any():
+            break
+        idx = np.flatnonzero(same)
+        pa.append(dev[idx])
+        pb.append(dev[idx + d])
+        d += 1
+    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64))
+    return cat(pa), cat(pb)
+
+
+def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    i = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[i] == keys
+
+
+def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner index, position) of every position in each ``[start, end)`` range."""
+    ln = ends - starts
+    owner = np.repeat(np.arange(len(starts)), ln)
+    pos = np.arange(len(owner)) - np.repeat(np.cumsum(ln) - ln, ln) + np.repeat(starts, ln)
+    return owner, pos
+
+
+def cgnat_pairs(t: PresenceTable, net_class: np.ndarray, window_of_hour: np.ndarray, hidx: np.ndarray,
+                w0: int, p: HouseholdParams) -> CgnatPairs:
+    """Pairs of devices that live together behind CGNAT addresses.
+
+    Parameters
+    ----------
+    t : PresenceTable
+    net_class : array
+        Class code per network.
+    window_of_hour, hidx, w0 : arrays, int
+        Day window (offset by ``w0``) per hour index, and the hour index of each table row.
+    p : HouseholdParams
+
+    Returns
+    -------
+    CgnatPairs
+    """
+    nd = t.n_devices
+    rows = net_class[t.net] == CGNAT
+    if not rows.any():
+        return _empty(nd)
+    dev = t.dev[rows].astype(np.int64)
+    cnet = np.unique(t.net[rows], return_inverse=True)[1].astype(np.int64)  # compact address codes
+    nc = int(cnet.max()) + 1
+    h = hidx[rows]
+    hour = t.hour[rows]
+    day = (hour - p.cgnat_day_start_hour * HOUR_MS) // DAY_MS
+    day = day - int(day.min())
+    ns = int(day.max()) + 1
+
+    # distinct (device, address day, address), sorted by device then day
+    e, _ = sorted_runs((dev * ns + day) * nc + cnet)
+    e_dev, e_day, e_net = e // (ns * nc), e // nc % ns, e % nc
+    devday, _ = sorted_runs(e // nc)
+    days_of = np.bincount(devday // ns, minlength=nd)
+
+    # moves: (day, address) -> (later day within the horizon, another address), per device
+    mk, md = [], []
+    j = 1
+    while j < len(e):
+        gap = e_day[j:] - e_day[:-j]
+        near = (e_dev[j:] == e_dev[:-j]) & (gap <= p.cgnat_horizon_days)
+        if not near.any():
+            break  # entries run by (device, day): further offsets are only further apart
+        sel = np.flatnonzero(near & (gap > 0) & (e_net[j:] != e_net[:-j]))
+        mk.append(((e_day[sel] * nc + e_net[sel]) * (p.cgnat_horizon_days + 1) + gap[sel]) * nc + e_net[sel + j])
+        md.append(e_dev[sel])
+        j += 1
+    if not mk:
+        return _empty(nd)
+    mkey = np.concatenate(mk)
+    mdev = np.concatenate(md)
+    if not len(mkey):
+        return _empty(nd)
+    span = nd + 1
+    km, _ = sorted_runs(mkey * span + mdev)  # each device once per move
+    gnew = np.r_[True, km[1:] // span != km[:-1] // span]
+    pa, pb = _pairs_in_groups(np.cumsum(gnew) - 1, km % span, p.cgnat_max_group)
+    if not len(pa):
+        return _empty(nd)
+    pk, moves = sorted_runs(pa * nd + pb)
+    keep = moves >= p.cgnat_min_moves
+    pk, moves = pk[keep], moves[keep]
+    a, b = pk // nd, pk % nd
+
+    # verify: on the days both were behind the carrier, were they on the same address?
+    dstart = np.searchsorted(e_dev, np.arange(nd + 1))
+    owner, pos = _expand(dstart[a], dstart[a + 1])
+    ob = b[owner]
+    agree = _lookup(e, (ob * ns + e_day[pos]) * nc + e_net[pos])
+    common = _lookup(devday, ob * ns + e_day[pos])
+    # one count per (pair, day): a device seen on two addresses in one day counts the day once
+    pday = owner * ns + e_day[pos]
+    agree_days = np.bincount(np.unique(pday[agree]) // ns, minlength=len(a))
+    common_days = np.bincount(np.unique(pday[common]) // ns, minlength=len(a))
+    least = np.minimum(days_of[a], days_of[b])
+    ok = ((agree_days >= p.cgnat_min_days)
+          & (agree_days >= p.cgnat_min_agreement * np.maximum(common_days, 1))
+          & (agree_days >= p.cgnat_min_share * np.maximum(least, 1)))
+    a, b, moves, agree_days = a[ok], b[ok], moves[ok], agree_days[ok]
+    if not len(a):
+        return _empty(nd)
+
+    # shared windows: both on the same address in the same day window
+    win = window_of_hour[h].astype(np.int64)
+    ws = int(win.max()) + 1
+    wk, _ = sorted_runs((dev * ws + win) * nc + cnet)
+    w_dev = wk // (ws * nc)
+    wstart = np.searchsorted(w_dev, np.arange(nd + 1))
+    owner, pos = _expand(wstart[a], wstart[a + 1])
+    hit = _lookup(wk, (b[owner] * ws + wk[pos] // nc % ws) * nc + wk[pos] % nc)
+    pw, _ = sorted_runs(owner[hit] * ws + wk[pos][hit] // nc % ws)
+    devices = np.zeros(nd, dtype=bool)
+    devices[a] = devices[b] = True
+    return CgnatPairs(a, b, moves, agree_days, a[pw // ws], b[pw // ws], pw % ws + w0, devices)

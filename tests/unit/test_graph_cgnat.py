@@ -1,0 +1,73 @@
+"""Homes behind carrier-grade NAT: separated by moving between the carrier's addresses together."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graph.households import assign_households
+from graph.households.cgnat import cgnat_pairs
+from graph.households.copresence import _hour_tables
+from graph.networks import CGNAT, HOME, PresenceTable
+from graph.params import HouseholdParams
+from tests.unit.test_graph_worlds import home, households_of
+
+
+def _pairs(rows: list[dict], cgnat: set[str], p: HouseholdParams | None = None) -> set[tuple[str, str]]:
+    p = p or HouseholdParams()
+    t = PresenceTable.from_rows(rows)
+    cls = np.array([CGNAT if k in cgnat else HOME for k in t.network_keys], dtype=np.int8)
+    hidx, win_h, _, w0, _ = _hour_tables(t.hour, p)
+    cg = cgnat_pairs(t, cls, win_h, hidx, w0, p)
+    return {(t.device_keys[a], t.device_keys[b]) for a, b in zip(cg.a.tolist(), cg.b.tolist())}
+
+
+def _moving_home(prefix: str, addresses: list[str]) -> list[dict]:
+    rows = []
+    for day, addr in enumerate(addresses):
+        rows += home(prefix, addr, days=[day])
+    return rows
+
+
+def test_two_homes_on_one_address_part_at_the_remap_and_each_home_stays_together():
+    # both homes behind X for two days, then the carrier remaps them to different addresses
+    rows = (_moving_home("a", ["X", "X", "Y", "Y", "Y", "X"])
+            + _moving_home("b", ["X", "X", "Z", "Z", "X", "X"]))
+    pairs = _pairs(rows, {"X", "Y", "Z"})
+    assert pairs == {("a-ph", "a-tab"), ("a-ph", "a-tv"), ("a-tab", "a-tv"),
+                     ("b-ph", "b-tab"), ("b-ph", "b-tv"), ("b-tab", "b-tv")}
+
+
+def test_homes_that_move_together_once_but_then_part_are_not_linked():
+    rows = (_moving_home("c", ["X", "X", "Y", "Y", "Z", "Z", "Z", "Z"])
+            + _moving_home("d", ["X", "X", "Y", "Y", "Y", "Y", "Y", "Y"]))
+    pairs = _pairs(rows, {"X", "Y", "Z"})
+    assert {tuple(sorted({x.split("-")[0] for x in pr})) for pr in pairs} == {("c",), ("d",)}
+
+
+def test_homes_that_never_move_give_no_pairs():
+    rows = _moving_home("a", ["X"] * 7) + _moving_home("b", ["X"] * 7)
+    assert _pairs(rows, {"X"}) == set()
+
+
+def test_not_cgnat_networks_are_not_read():
+    rows = _moving_home("a", ["X", "X", "Y", "Y", "Y", "X"])
+    assert _pairs(rows, set()) == set()
+
+
+def test_cgnat_world_is_recovered_without_merging_homes():
+    # 60 homes on 6 carrier addresses, each remapped on about a third of the days
+    rng = np.random.default_rng(5)
+    rows = []
+    for i in range(60):
+        addr = int(rng.integers(6))
+        seq = []
+        for _ in range(14):
+            if rng.random() < 0.35:
+                addr = int(rng.integers(6))
+            seq.append(f"cg{addr}")
+        rows += _moving_home(f"h{i:02d}", seq)
+    out = assign_households(rows)
+    hh = households_of(out)
+    assert all(len({d.split("-")[0] for d in members}) == 1 for members in hh.values())  # never merged
+    exact = sum(1 for members in hh.values() if len(members) == 3)
+    assert exact >= 50
