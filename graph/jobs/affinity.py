@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from graph.affinity import household_affinity, similar_households
-from graph.jobs.reads import current_assignment, presence_rows
+from graph.jobs.reads import all_presence, current_assignment, watch_rows
 from graph.jobs.runs import JobContext
 from graph.params import GraphParams
 
@@ -33,8 +33,8 @@ def profile_row(p: dict[str, Any], last_active: int | None) -> dict[str, Any]:
 def run_affinity_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
     client = ctx.client
     assignment = current_assignment(client)
-    profiles = household_affinity(client.read("jobs/read_watch"), client.read("jobs/read_content"), assignment,
-                                  presence_rows(client), params.affinity, params.households.network)
+    profiles = household_affinity(watch_rows(client), client.read("jobs/read_content"), assignment,
+                                  all_presence(client, ctx.shared), params.affinity, params.households.network)
     last_active = {r["household"]: r["last_active"] for r in client.read("jobs/read_last_active")}
     client.write("jobs/write_household_profiles",
                  [profile_row(p, last_active.get(p["household_id"])) for p in profiles], run=ctx.run_id)

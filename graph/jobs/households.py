@@ -8,7 +8,7 @@ from collections import Counter
 from typing import Any
 
 from graph.households import household_rows, run_households
-from graph.jobs.reads import current_assignment, presence_rows
+from graph.jobs.reads import all_presence, current_assignment, presence_rows
 from graph.jobs.runs import JobContext, last_success
 from graph.networks import NETWORK_CLASSES, classify_table
 from graph.params import GraphParams
@@ -74,7 +74,7 @@ def run_households_job(ctx: JobContext, params: GraphParams, seed: int = 0, incr
             if not touched["touched"]:
                 ctx.progress("households: nothing new since the last run")
                 return
-    rows = presence_rows(client, since=0, devices=devices)
+    rows = all_presence(client, ctx.shared) if devices is None else presence_rows(client, devices=devices)
     ctx.progress(f"households: {len(rows):,} presence rows read")
     previous = current_assignment(client)
     run = run_households(rows, params.households, seed=seed)

@@ -21,17 +21,19 @@ JOBS: dict[str, Callable[..., None]] = {
 
 
 def run_job(client: GraphClient, name: str, params: GraphParams | None = None, seed: int = 0,
-            incremental: bool = False, progress: Callable[[str], None] | None = None) -> JobContext:
+            incremental: bool = False, progress: Callable[[str], None] | None = None,
+            shared: dict | None = None) -> JobContext:
     """Run one job by name (``households``, ``social``, ``affinity``)."""
     body = JOBS[name]
     p = params or GraphParams()
     return run_job_with_record(
         client, name, lambda ctx: body(ctx, p, seed=seed, incremental=incremental),
-        params={"seed": seed, "incremental": incremental}, progress=progress,
+        params={"seed": seed, "incremental": incremental}, progress=progress, shared=shared,
     )
 
 
 def run_all(client: GraphClient, params: GraphParams | None = None, seed: int = 0,
             progress: Callable[[str], None] | None = None) -> list[JobContext]:
     """Households, then social links (they need households), then affinity."""
-    return [run_job(client, name, params, seed, progress=progress) for name in JOBS]
+    shared: dict = {}
+    return [run_job(client, name, params, seed, progress=progress, shared=shared) for name in JOBS]

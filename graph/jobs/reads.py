@@ -7,7 +7,7 @@ from typing import Any
 
 from graph.client import GraphClient
 
-__all__ = ["presence_rows", "current_assignment", "expand_presence"]
+__all__ = ["presence_rows", "all_presence", "current_assignment", "expand_presence", "watch_rows"]
 
 
 def expand_presence(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -34,3 +34,19 @@ def presence_rows(client: GraphClient, since: int = 0, devices: Sequence[str] | 
 def current_assignment(client: GraphClient) -> dict[str, str]:
     """``device_key -> household_id`` as stored."""
     return {r["device"]: r["household"] for r in client.read("jobs/read_assignment")}
+
+
+def watch_rows(client: GraphClient) -> list[dict[str, Any]]:
+    """``device, content_id, views, seconds`` per device and content watched."""
+    return [
+        {"device": g["device"], "content_id": c, "views": v, "seconds": s}
+        for g in client.read("jobs/read_watch")
+        for c, v, s in zip(g["contents"], g["views"], g["seconds"])
+    ]
+
+
+def all_presence(client: GraphClient, shared: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every presence row, read once per job chain (``shared`` is the chain's memo)."""
+    if "presence" not in shared:
+        shared["presence"] = presence_rows(client)
+    return shared["presence"]

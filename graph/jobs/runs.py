@@ -35,6 +35,8 @@ class JobContext:
     params: dict[str, Any]
     counts: dict[str, Any] = field(default_factory=dict)
     progress: Callable[[str], None] = lambda msg: None
+    #: reads shared by the jobs of one chain (the full presence table is read once, not thrice)
+    shared: dict[str, Any] = field(default_factory=dict)
 
 
 @contextmanager
@@ -63,6 +65,7 @@ def run_job_with_record(
     body: Callable[[JobContext], None],
     params: dict[str, Any] | None = None,
     progress: Callable[[str], None] | None = None,
+    shared: dict[str, Any] | None = None,
 ) -> JobContext:
     """Run ``body`` under the job's lock with a :JobRun record (start, end, status, counts, params)."""
     params = params or {}
@@ -70,7 +73,8 @@ def run_job_with_record(
     with job_lock(client, job):
         client.run_write("jobs/start_run", id=run_id, job=job, started=_now_ms(),
                          params=json.dumps(params, sort_keys=True, default=str))
-        ctx = JobContext(client, run_id, job, params, progress=progress or (lambda msg: None))
+        ctx = JobContext(client, run_id, job, params, progress=progress or (lambda msg: None),
+                         shared=shared if shared is not None else {})
         status, error = "succeeded", None
         try:
             body(ctx)

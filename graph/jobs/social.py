@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from graph.jobs.reads import current_assignment, presence_rows
+from graph.jobs.reads import all_presence, current_assignment
 from graph.jobs.runs import JobContext
 from graph.params import GraphParams
 from graph.social import social_links
@@ -15,7 +15,7 @@ __all__ = ["run_social_job"]
 def run_social_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
     client = ctx.client
     assignment = current_assignment(client)
-    rows = presence_rows(client)
+    rows = all_presence(client, ctx.shared)
     links = social_links(rows, assignment, params.social, params.households)
     out = [
         {"a": x["household_a"], "b": x["household_b"], "weight": round(float(x["weight"]), 4),
