@@ -5,16 +5,17 @@ Every function returns plain data or a :class:`pandas.DataFrame`; pages never se
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from dashboards.resources import client
+from dashboards.resources import client, settings
 
 __all__ = [
-    "overview_counts", "ingest_progress", "household_sizes", "device_mix", "top_genres", "network_classes",
-    "genres", "find_household", "household_graph", "household_timeline", "social_graph", "audience_summary",
+    "overview_counts", "ingest_progress", "kafka_lag", "household_sizes", "device_mix", "top_genres", "network_classes",
+    "genres", "filter_ranges", "find_household", "household_graph", "household_timeline", "social_graph", "audience_summary",
     "audience_members", "job_runs", "dead_letters", "ingest_quality", "clear",
 ]
 
@@ -38,6 +39,21 @@ def ingest_progress() -> dict[str, Any]:
     return rows[0] if rows else {"stats": [], "offsets": []}
 
 
+@st.cache_data(ttl=5, show_spinner=False)
+def kafka_lag() -> dict[str, Any]:
+    """Consumer lag of the ingest group per partition (``rows``), or ``error`` when Kafka cannot be asked."""
+    from dashboards.kafka_lag import consumer_lag
+    from hausgraph.servers import resolve_connections
+
+    s = settings()
+    try:
+        bootstrap = resolve_connections(s).kafka_bootstrap
+    except Exception as err:  # noqa: BLE001 - no connection settings is "unreachable" too
+        return {"rows": [], "error": f"{type(err).__name__}: {err}", "bootstrap": None}
+    report = consumer_lag(bootstrap, s.consumer_group, [s.topic_views, s.topic_content])
+    return {"rows": report.rows, "error": report.error, "bootstrap": bootstrap}
+
+
 @st.cache_data(ttl=LONG, show_spinner=False)
 def household_sizes() -> pd.DataFrame:
     return pd.DataFrame(_read("read_household_sizes"), columns=["size", "households"])
@@ -58,6 +74,13 @@ def top_genres(limit: int = 15) -> pd.DataFrame:
 def network_classes() -> pd.DataFrame:
     cols = ["class", "networks", "home_networks", "shared_by_households"]
     return pd.DataFrame(_read("read_network_classes"), columns=cols)
+
+
+@st.cache_data(ttl=LONG, show_spinner=False)
+def filter_ranges() -> dict[str, Any]:
+    """Largest household size and heaviest social link (visits), for the filter widgets' ranges."""
+    rows = _read("read_filter_ranges")
+    return rows[0] if rows else {}
 
 
 @st.cache_data(ttl=LONG, show_spinner=False)
@@ -106,9 +129,10 @@ def audience_members(segment: dict[str, Any], limit: int) -> list[dict[str, Any]
 @st.cache_data(ttl=SHORT, show_spinner=False)
 def job_runs(per_job: int = 10) -> pd.DataFrame:
     rows = [r["run"] for r in _read("read_job_runs", per_job=per_job)]
-    cols = ["job", "id", "status", "started", "ended", "counts", "params", "error"]
+    cols = ["job", "id", "status", "started", "ended", "counts", "params", "error", "duration_s"]
     df = pd.DataFrame(rows, columns=cols)
-    df["duration_s"] = (df["ended"] - df["started"]) / 1000.0
+    # a running job has no duration yet: its time so far
+    df["duration_s"] = df["duration_s"].fillna((df["ended"].fillna(time.time() * 1000) - df["started"]) / 1000.0)
     for c in ("started", "ended"):
         df[c] = pd.to_datetime(df[c], unit="ms", utc=True)
     return df

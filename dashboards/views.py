@@ -8,14 +8,26 @@ from typing import Any
 
 from dashboards.graphviz import GraphView
 
-__all__ = ["household_view", "social_view", "console_view", "evidence_text"]
+__all__ = ["household_view", "social_view", "console_view", "evidence_text", "link_width"]
+
+
+def _short(value: Any) -> str:
+    if isinstance(value, list):
+        return f"[{len(value)}]"
+    if isinstance(value, str) and len(value) == 32 and all(ch in "0123456789abcdef" for ch in value):
+        return value[:8] + "…"  # a device or network key
+    return str(value)
 
 
 def evidence_text(evidence: Any) -> str:
     """A short ``key=value`` line from a JSON evidence string (or the raw text if it is not JSON).
 
-    >>> evidence_text('{"night_share": 0.4, "co_viewing": 3}')
-    'co_viewing=3, night_share=0.4'
+    Lists are shown by their length, 32-hex keys by their first 8 characters.
+
+    >>> evidence_text('{"nights_together": 8, "copresent_hours": 74}')
+    'copresent_hours=74, nights_together=8'
+    >>> evidence_text('{"home_networks": ["a", "b"], "anchor_device": "93639424aae173828040ce639427497f"}')
+    'anchor_device=93639424…, home_networks=[2]'
     >>> evidence_text(None)
     ''
     """
@@ -26,8 +38,17 @@ def evidence_text(evidence: Any) -> str:
     except ValueError:
         return str(evidence)
     if isinstance(value, dict):
-        return ", ".join(f"{k}={value[k]}" for k in sorted(value))
+        return ", ".join(f"{k}={_short(value[k])}" for k in sorted(value))
     return str(value)
+
+
+def link_width(weight: Any) -> float:
+    """Edge width of a social link: its weight is a count of visits, so widths grow slowly and stop at 10 visits.
+
+    >>> link_width(None), link_width(2.0), link_width(40)
+    (1.0, 2.0, 6.0)
+    """
+    return 1.0 + min(float(weight or 0), 10.0) / 2
 
 
 def household_view(row: dict[str, Any]) -> GraphView:
@@ -51,9 +72,10 @@ def household_view(row: dict[str, Any]) -> GraphView:
         view.add_edge(hid, did, [f"MEMBER_OF confidence {d.get('confidence')}"], width=1 + 3 * float(d.get("confidence") or 0))
     for n in row.get("networks") or []:
         nid = f"n:{n['key']}"
-        view.add_node(nid, f"{n.get('class')} net", "network",
-                      [f"network {n['key']}", f"class {n.get('class')}", f"IPv{n.get('family')}", f"hours {n.get('hours')}"])
-        view.add_edge(hid, nid, [f"HOME_NETWORK hours {n.get('hours')}"], width=2)
+        view.add_node(nid, f"{n.get('class') or 'unclassified'} net", "network",
+                      [f"network {n['key']}", f"class {n.get('class')}", f"IPv{n.get('family')}",
+                       f"devices seen {n.get('devices')}", f"class evidence {evidence_text(n.get('class_evidence'))}"])
+        view.add_edge(hid, nid, ["HOME_NETWORK"], width=2)
     for c in row.get("contents") or []:
         cid = f"c:{c['id']}"
         view.add_node(cid, c.get("title") or c["id"], "content",
@@ -66,7 +88,7 @@ def household_view(row: dict[str, Any]) -> GraphView:
         view.add_node(oid, o["id"], "neighbour", [f"household {o['id']}", f"size {o.get('size')}",
                                                   f"link weight {o.get('weight')}", f"visits {o.get('visits')}"], size=20)
         view.add_edge(hid, oid, [f"SOCIAL_LINK weight {o.get('weight')}", evidence_text(o.get("evidence"))],
-                      width=1 + 4 * float(o.get("weight") or 0))
+                      width=link_width(o.get("weight")))
     return view
 
 
@@ -81,11 +103,11 @@ def social_view(row: dict[str, Any], colour_by: str = "degree") -> GraphView:
             kind = ("household", "device", "network", "content", "neighbour", "genre")[zlib.crc32(str(n.get("top_genre")).encode()) % 6]
         view.add_node(f"h:{n['id']}", n["id"], kind,
                       [f"household {n['id']}", f"size {n.get('size')}", f"degree {n.get('degree')}",
-                       f"top genre {n.get('top_genre')}", f"kids {n.get('kids')}"],
+                       f"top genre {n.get('top_genre')}", f"kids' content {n.get('kids')}"],
                       size=8 + 4 * min(int(n.get("degree") or 0), 10))
     for e in row.get("edges") or []:
         view.add_edge(f"h:{e['source']}", f"h:{e['target']}", [f"weight {e.get('weight')}", f"visits {e.get('visits')}"],
-                      width=1 + 4 * float(e.get("weight") or 0))
+                      width=link_width(e.get("weight")))
     return view
 
 

@@ -1,5 +1,5 @@
 // mode: read
-// params: $household (str), $limit (int). One household's neighbourhood: members (with evidence), home networks, top content, socially linked households; at most $limit of each.
+// params: $household (str), $limit (int). One household's neighbourhood: members (with evidence), home networks (with class evidence), top content, socially linked and most similar households; at most $limit of each.
 MATCH (h:Household {id: $household})
 CALL (h) {
   OPTIONAL MATCH (d:Device)-[m:MEMBER_OF]->(h)
@@ -9,10 +9,12 @@ CALL (h) {
      confidence: m.confidence, evidence: m.evidence, run: m.run} END) AS devices
 }
 CALL (h) {
-  OPTIONAL MATCH (h)-[r:HOME_NETWORK]->(n:Network)
-  WITH n, r ORDER BY r.hours DESC LIMIT $limit
+  OPTIONAL MATCH (h)-[:HOME_NETWORK]->(n:Network)
+  WITH n ORDER BY n.last_seen DESC LIMIT $limit
   RETURN collect(CASE WHEN n IS NULL THEN NULL ELSE
-    {key: n.key, family: n.family, class: n.class, hours: r.hours} END) AS networks
+    {key: n.key, family: n.family, class: n.class, class_evidence: n.class_evidence,
+     first_seen: n.first_seen, last_seen: n.last_seen,
+     devices: COUNT { (d:Device)-[:MEMBER_OF]->(h) WHERE EXISTS { (d)-[:SEEN_ON]->(n) } }} END) AS networks
 }
 CALL (h) {
   OPTIONAL MATCH (d:Device)-[:MEMBER_OF]->(h)
@@ -30,4 +32,10 @@ CALL (h) {
     {id: o.id, size: o.size, weight: s.weight, visits: s.visits, first: s.first, last: s.last,
      evidence: s.evidence} END) AS neighbours
 }
-RETURN h {.*} AS household, devices, networks, contents, neighbours
+CALL (h) {
+  OPTIONAL MATCH (h)-[s:SIMILAR_TO]->(o:Household)
+  WITH o, s ORDER BY s.rank LIMIT $limit
+  RETURN collect(CASE WHEN o IS NULL THEN NULL ELSE
+    {id: o.id, size: o.size, score: s.score, rank: s.rank, top_genres: o.top_genres} END) AS similar
+}
+RETURN h {.*} AS household, devices, networks, contents, neighbours, similar

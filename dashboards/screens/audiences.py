@@ -19,15 +19,17 @@ EXPORT_CAP = 1_000_000
 
 try:
     genres = data.genres()
+    max_size = max(10, int(data.filter_ranges().get("max_size") or 0))
 except Exception as err:  # noqa: BLE001
     show_error(err)
     st.stop()
 
 c1, c2, c3 = st.columns(3)
 genre = c1.selectbox("Genre affinity", ["any", *genres], key="aud_genre")
-min_score = c1.slider("Minimum affinity score", 0.0, 1.0, 0.0, 0.05, key="aud_score")
+min_score = c1.slider("Minimum genre lift", 0.0, 3.0, 1.0, 0.1, key="aud_score",
+                      help="Lift: the household's share of the genre over the catalogue-wide share; 1 is average.")
 types = c2.multiselect("Has devices of type", TYPES, key="aud_types")
-size = c2.slider("Household size", 1, 10, (1, 10), key="aud_size")
+size = c2.slider("Household size", 1, max_size, (1, max_size), key="aud_size")
 kids = c3.selectbox("Kids' content", ["any", "yes", "no"], key="aud_kids")
 min_degree = c3.number_input("Minimum social links", 0, 100, 0, key="aud_degree")
 recency = c3.selectbox("Active within", ["any time", "1 day", "7 days", "30 days"], key="aud_recency")

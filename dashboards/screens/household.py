@@ -86,11 +86,20 @@ m = st.columns(5)
 m[0].metric("Size", h.get("size"))
 m[1].metric("Devices", h.get("devices"))
 m[2].metric("Confidence", f"{h.get('confidence') or 0:.2f}")
-m[3].metric("Kids' content", "yes" if h.get("kids") else "no")
+m[3].metric("Kids' content", ("yes" if h.get("kids") else "no")
+            + (f" ({h['kids_share']:.0%} of viewing)" if h.get("kids_share") is not None else ""))
 m[4].metric("Social links", len(row.get("neighbours") or []))
+facts = []
 if h.get("last_active"):
-    st.caption(f"Last active {pd.to_datetime(h['last_active'], unit='ms', utc=True):%Y-%m-%d %H:%M} UTC · "
-               f"top series: {', '.join(h.get('top_series') or []) or '—'}")
+    facts.append(f"last active {pd.to_datetime(h['last_active'], unit='ms', utc=True):%Y-%m-%d %H:%M} UTC")
+if h.get("lineage"):
+    previous = ", ".join(h.get("previous") or [])
+    facts.append(f"lineage {h['lineage']}" + (f" (from {previous})" if previous else ""))
+facts.append(f"top genres: {', '.join(h.get('top_genres') or []) or '—'}")
+facts.append(f"top series: {', '.join(h.get('top_series') or []) or '—'}")
+if h.get("seconds") is not None:
+    facts.append(f"watched {h['seconds'] / 3600:,.0f} h in {h.get('views') or 0:,} views")
+st.caption(" · ".join(facts))
 
 show_graph(household_view(row), cap)
 
@@ -100,6 +109,13 @@ devices = pd.DataFrame([{"device": d["key"], "type": d.get("type"), "confidence"
                         for d in row.get("devices") or []])
 st.dataframe(devices, hide_index=True, width="stretch")
 
+if row.get("networks"):
+    st.subheader("Home networks")
+    st.dataframe(pd.DataFrame([{"network": n["key"], "class": n.get("class"), "IPv": n.get("family"),
+                                "member devices seen": n.get("devices"),
+                                "class evidence": evidence_text(n.get("class_evidence"))}
+                               for n in row["networks"]]), hide_index=True, width="stretch")
+
 st.subheader("Activity timeline")
 if timeline.empty:
     st.info("No hourly activity stored for these devices.")
@@ -108,11 +124,22 @@ else:
     st.bar_chart(per_hour)
     profile = h.get("hour_profile")
     if profile:
-        st.caption("Typical day (events by hour of day)")
-        st.bar_chart(pd.Series(profile, name="events"))
+        st.caption("Typical day (device-hours active by local hour of day)")
+        st.bar_chart(pd.Series(profile, name="device-hours"))
+    weekdays = h.get("weekday_profile")
+    if weekdays and len(weekdays) == 7:
+        st.caption("Typical week (device-hours active by weekday)")
+        st.bar_chart(pd.Series(weekdays, index=["1 Mon", "2 Tue", "3 Wed", "4 Thu", "5 Fri", "6 Sat", "7 Sun"],
+                               name="device-hours"))
 
 if row.get("neighbours"):
     st.subheader("Socially linked households")
     st.dataframe(pd.DataFrame([{"household": o["id"], "size": o.get("size"), "weight": o.get("weight"),
                                 "visits": o.get("visits"), "evidence": evidence_text(o.get("evidence"))}
                                for o in row["neighbours"]]), hide_index=True, width="stretch")
+
+if row.get("similar"):
+    st.subheader("Most similar households (genre taste)")
+    st.dataframe(pd.DataFrame([{"rank": o.get("rank"), "household": o["id"], "size": o.get("size"),
+                                "cosine": o.get("score"), "top genres": ", ".join(o.get("top_genres") or [])}
+                               for o in row["similar"]]), hide_index=True, width="stretch")

@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 import graph.jobs
+from graph.errors import JobLocked
 from dashboards import data
 from dashboards.resources import client
 from dashboards.widgets import show_error
@@ -28,26 +29,25 @@ else:
         col.metric(r["job"], r["status"], f"{r['duration_s']:.1f} s" if r["duration_s"] == r["duration_s"] else None,
                    delta_color="off")
     st.subheader("Recent runs")
-    st.dataframe(runs[["job", "status", "started", "duration_s", "counts", "error", "id"]], hide_index=True,
-                 width="stretch")
+    st.dataframe(runs[["job", "status", "started", "duration_s", "counts", "params", "error", "id"]],
+                 hide_index=True, width="stretch")
 
 st.subheader("Run a job now")
-run_job = getattr(graph.jobs, "run_job", None)
-known = sorted(set(runs["job"])) if not runs.empty else []
-names = list(getattr(graph.jobs, "JOBS", None) or known)
-if run_job is None:
-    st.warning("Running jobs from the app is not available: graph.jobs.run_job does not exist in this version. "
-               "Run them with the hausgraph CLI.")
-elif not names:
-    st.info("No job names known yet.")
-else:
-    name = st.selectbox("Job", names, key="job_name")
-    if st.button("Run now", key="job_run"):
-        with st.spinner(f"running {name}…"):
-            try:
-                ctx = run_job(client(), name)
-                data.clear()
-                counts = getattr(ctx, "counts", None)
-                st.success(f"{name} finished" + (f": {json.dumps(counts, default=str)}" if counts else ""))
-            except Exception as err:  # noqa: BLE001 - the job's own error, shown as its message
-                show_error(err)
+st.caption("Households first: social links and affinities are derived from the households.")
+if "job_message" in st.session_state:
+    st.success(st.session_state.pop("job_message"))
+name = st.selectbox("Job", list(graph.jobs.JOBS), key="job_name")
+if st.button("Run now", key="job_run"):
+    with st.spinner(f"running {name}…"):
+        try:
+            ctx = graph.jobs.run_job(client(), name)
+        except JobLocked as err:
+            st.warning(f"{name} is already running (started by {err.owner}); "
+                       "wait for it to finish, its run appears above when done.")
+        except Exception as err:  # noqa: BLE001 - the job's own error, shown as its message
+            show_error(err)
+        else:
+            data.clear()  # the new run and what it wrote show up everywhere
+            st.session_state["job_message"] = (f"{name} finished (run {ctx.run_id}): "
+                                               f"{json.dumps(ctx.counts, default=str, sort_keys=True)}")
+            st.rerun()

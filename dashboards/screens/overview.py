@@ -40,13 +40,23 @@ def _live() -> None:
     if prev and now > prev[1] and valid >= prev[0]:
         rate = (valid - prev[0]) / ((now - prev[1]) / 1000)
     st.session_state["ingest_sample"] = (valid, now)
-    c1, c2, c3 = st.columns(3)
+    lag = data.kafka_lag()
+    c1, c2, c3, c4 = st.columns(4)
     c1.metric("Ingest rate", "—" if rate is None else f"{rate:,.0f} events/s")
     c2.metric("Lag (since last commit)", "never" if not last_commit else f"{(now - last_commit) / 1000:,.0f} s")
-    c3.metric("Batches committed", f"{sum(s.get('batches') or 0 for s in stats):,}")
+    c3.metric("Kafka consumer lag", "unreachable" if lag["error"] else f"{sum(r['lag'] for r in lag['rows']):,} messages")
+    c4.metric("Batches committed", f"{sum(s.get('batches') or 0 for s in stats):,}")
+    if lag["error"]:
+        st.caption(f"Kafka unreachable ({lag['bootstrap'] or 'no address'}): {lag['error']}")
+    elif lag["rows"]:
+        st.caption("Kafka lag per partition (end − committed by the ingest group): " + ", ".join(
+            f"{r['topic']}[{r['partition']}]={r['lag']:,}" for r in lag["rows"]))
+    else:
+        st.caption("Kafka: the ingest topics do not exist yet.")
     offsets = progress.get("offsets") or []
     if offsets:
-        st.caption("Stored offsets: " + ", ".join(f"{o['topic']}[{o['partition']}]={o['next']:,}" for o in offsets))
+        st.caption("Offsets stored with the data: " + ", ".join(
+            f"{o['topic']}[{o['partition']}]={o['next']:,}" for o in offsets))
     streaming = bool(last_commit) and now - last_commit < STREAMING_WINDOW_MS
     st.session_state["streaming"] = streaming
     if streaming:
@@ -67,6 +77,7 @@ with left:
     st.subheader("Household sizes")
     st.bar_chart(sizes.set_index("size")["households"] if not sizes.empty else pd.Series(dtype=int))
     st.subheader("Top genres")
+    st.caption("Households with the genre among their top genres (lift against the whole catalogue).")
     st.bar_chart(genres.set_index("genre")["households"] if not genres.empty else pd.Series(dtype=int))
 with right:
     st.subheader("Device mix per household size")

@@ -14,19 +14,24 @@ cap = settings().graph_node_cap
 
 try:
     genres = data.genres()
+    ranges = data.filter_ranges()
 except Exception as err:  # noqa: BLE001
     show_error(err)
     st.stop()
 
 c1, c2, c3, c4 = st.columns(4)
-genre = c1.selectbox("Genre affinity", ["any", *genres], key="social_genre")
-size = c2.slider("Household size", 1, 10, (1, 10), key="social_size")
-weight = c3.slider("Minimum link strength", 0.0, 1.0, 0.0, 0.05, key="social_weight")
+max_size = max(10, int(ranges.get("max_size") or 0))
+max_weight = max(2, int(ranges.get("max_weight") or 0))
+genre = c1.selectbox("Top genre", ["any", *genres], key="social_genre",
+                     help="Households with this genre among their top genres (by lift against the whole catalogue).")
+size = c2.slider("Household size", 1, max_size, (1, max_size), key="social_size")
+weight = c3.slider("Minimum visits per link", 1, max_weight, 1, 1, key="social_weight",
+                   help="A link's weight is the number of distinct days one household's devices visited the other.")
 colour = c4.selectbox("Colour by", ["degree", "top genre", "kids"], key="social_colour")
 limit = st.slider("Node cap", 10, cap, min(cap, 150), 10, key="social_cap")
 
 try:
-    row = data.social_graph(None if genre == "any" else genre, size[0], size[1], weight, limit)
+    row = data.social_graph(None if genre == "any" else genre, size[0], size[1], float(weight), limit)
 except Exception as err:  # noqa: BLE001
     show_error(err)
     st.stop()

@@ -1,4 +1,5 @@
-"""The running app in headless Chromium (Debian's, nothing downloaded): a drawn household graph, a console query."""
+"""The running app in headless Chromium (Debian's, nothing downloaded) on the real pipeline's graph (a generated world,
+ingested, graph jobs run): a drawn household graph, the overview and social graph, a console query."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from graph.admin import migrate, reset
 from graph.client import GraphClient
-from tests.integration.dash_fixture import SECRET, demo_world, load_demo_graph
+from tests.integration.dash_fixture import SECRET, graph_facts, load_real_world
 
 pytestmark = pytest.mark.browser
 
@@ -33,17 +33,22 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def app_url(neo4j_driver, services, tmp_path_factory):
+def household(neo4j_driver, services, tmp_path_factory) -> str:
+    """Loads the real pipeline's graph; returns the household with the most member devices."""
+    client = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
+    load_real_world(client, tmp_path_factory.mktemp("dash-world"))
+    return graph_facts(client, "MATCH (d:Device)-[:MEMBER_OF]->(h:Household) "
+                               "RETURN h.id AS id, count(d) AS n ORDER BY n DESC, id LIMIT 1")[0]["id"]
+
+
+@pytest.fixture(scope="module")
+def app_url(household, services, tmp_path_factory):
     if not os.path.exists(CHROMIUM):
         pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (installs Debian's chromium)", pytrace=False)
-    client = GraphClient(neo4j_driver, services.neo4j_database, timeout=60)
-    reset(client)
-    migrate(client)
-    load_demo_graph(client, demo_world(80))
     port = _free_port()
     env = {**os.environ, "NEO4J_URI": services.neo4j_uri, "NEO4J_USER": services.neo4j_user,
            "NEO4J_PASSWORD": services.neo4j_password, "NEO4J_DATABASE": services.neo4j_database,
-           "HAUSGRAPH_PSEUDONYM_SECRET": SECRET}
+           "HAUSGRAPH_PSEUDONYM_SECRET": SECRET, "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap}
     env.pop("HAUSGRAPH_DASHBOARD_PASSWORD", None)
     log = tmp_path_factory.mktemp("app") / "streamlit.log"
     with open(log, "wb") as out:
@@ -97,12 +102,12 @@ def _shot(page, tmp_path: Path, name: str) -> Path:
     return path
 
 
-def test_household_explorer_draws_the_graph(page, app_url, tmp_path):
+def test_household_explorer_draws_the_graph(page, app_url, household, tmp_path):
     page.goto(f"{app_url}/household")
     page.get_by_text("Household explorer").first.wait_for(timeout=30_000)
-    page.get_by_role("textbox", name="Household id").fill("hh-00003")
+    page.get_by_role("textbox", name="Household id").fill(household)
     page.get_by_role("button", name="Find").click()
-    page.get_by_text("Household hh-00003").first.wait_for(timeout=30_000)
+    page.get_by_text(f"Household {household}").first.wait_for(timeout=30_000)
     frame_el = page.locator("iframe").first
     frame_el.wait_for(timeout=30_000)
     frame = frame_el.content_frame
@@ -110,7 +115,7 @@ def test_household_explorer_draws_the_graph(page, app_url, tmp_path):
     canvas.wait_for(timeout=30_000)
     frame.locator("body[data-rendered]").wait_for(timeout=30_000)
     drawn = int(frame.locator("body").get_attribute("data-rendered"))
-    assert drawn >= 3  # household, at least one device, its home network
+    assert drawn >= 5  # household, its devices (the biggest household has several), home network, content
     box = canvas.bounding_box()
     assert box and box["width"] > 300 and box["height"] > 300
     page.wait_for_timeout(1500)  # let the physics settle for the picture
@@ -136,4 +141,20 @@ def test_console_runs_a_read_query(page, app_url, tmp_path):
     page.get_by_role("button", name="Run").click()
     page.get_by_text("the console runs read-only queries").first.wait_for(timeout=30_000)
     _shot(page, tmp_path, "cypher_console_refused")
+    assert not page.outside_requests, page.outside_requests
+
+
+def test_overview_and_social_graph_show_the_real_graph(page, app_url, tmp_path):
+    page.goto(f"{app_url}/overview")
+    page.get_by_text("Household sizes").first.wait_for(timeout=30_000)
+    page.get_by_text("Kafka consumer lag").first.wait_for(timeout=30_000)
+    page.wait_for_timeout(2500)  # charts draw after the data arrives
+    _shot(page, tmp_path, "overview")
+    page.goto(f"{app_url}/social")
+    page.get_by_text("with at least one link").first.wait_for(timeout=30_000)
+    frame = page.locator("iframe").first.content_frame
+    frame.locator("body[data-rendered]").wait_for(timeout=30_000)
+    assert int(frame.locator("body").get_attribute("data-rendered")) > 10
+    page.wait_for_timeout(2500)
+    _shot(page, tmp_path, "social_graph")
     assert not page.outside_requests, page.outside_requests

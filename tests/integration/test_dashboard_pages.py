@@ -1,7 +1,9 @@
-"""Every page of the dashboard, driven with Streamlit's AppTest against a real Neo4j holding the demo graph."""
+"""Every page of the dashboard, driven with Streamlit's AppTest against a real Neo4j holding a graph made by
+the real pipeline: a generated world (60 households, 7 days), ingested, then every graph job run."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 
@@ -9,25 +11,25 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from graph.admin import migrate, reset
 from graph.client import GraphClient
-from tests.integration.dash_fixture import SECRET, DemoWorld, demo_world, load_demo_graph
+from tests.integration.dash_fixture import SECRET, RealWorld, graph_facts, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 PAGES = ["overview", "household", "social", "audiences", "jobs", "quality", "console"]
 
 
 @pytest.fixture(scope="module")
-def world(neo4j_driver, services) -> Iterator[DemoWorld]:
-    """The demo graph (80 households) loaded once for the module, and the app's environment pointing at it."""
-    client = GraphClient(neo4j_driver, services.neo4j_database, timeout=60)
-    reset(client)
-    migrate(client)
-    w = demo_world(80)
-    load_demo_graph(client, w)
+def graph_client_(neo4j_driver, services) -> GraphClient:
+    return GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def world(graph_client_, services, tmp_path_factory) -> Iterator[RealWorld]:
+    """The real pipeline's graph loaded once for the module, and the app's environment pointing at it."""
+    w = load_real_world(graph_client_, tmp_path_factory.mktemp("dash-world"))
     env = {"NEO4J_URI": services.neo4j_uri, "NEO4J_USER": services.neo4j_user,
            "NEO4J_PASSWORD": services.neo4j_password, "NEO4J_DATABASE": services.neo4j_database,
-           "HAUSGRAPH_PSEUDONYM_SECRET": SECRET}
+           "HAUSGRAPH_PSEUDONYM_SECRET": SECRET, "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap}
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
@@ -37,6 +39,26 @@ def world(neo4j_driver, services) -> Iterator[DemoWorld]:
         yield w
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+@pytest.fixture(scope="module")
+def facts(world, graph_client_) -> dict:
+    """What the graph itself says, read directly (not through the app's queries)."""
+    q = lambda text, **p: graph_facts(graph_client_, text, **p)  # noqa: E731
+    return {
+        "households": q("MATCH (h:Household) RETURN count(h) AS n")[0]["n"],
+        "devices": q("MATCH (d:Device) RETURN count(d) AS n")[0]["n"],
+        "links": q("MATCH ()-[s:SOCIAL_LINK]->() RETURN count(s) AS n")[0]["n"],
+        # the household with most members, and the members of each household
+        "big": q("MATCH (d:Device)-[:MEMBER_OF]->(h:Household) RETURN h.id AS id, collect(d.key) AS devices "
+                 "ORDER BY size(devices) DESC, id LIMIT 1")[0],
+        "linked": q("MATCH (h:Household)-[s:SOCIAL_LINK]-(o:Household) RETURN h.id AS id, collect(o.id) AS others "
+                    "ORDER BY size(others) DESC, id LIMIT 1")[0],
+        "sizes": {r["size"]: r["n"] for r in q("MATCH (h:Household) RETURN h.size AS size, count(h) AS n")},
+        "stats": q("MATCH (s:IngestStats) RETURN sum(s.late) AS late, sum(s.duplicates) AS duplicates, "
+                   "sum(s.invalid) AS invalid")[0],
+        "dead": q("MATCH (x:DeadLetterCount) RETURN sum(x.count) AS n")[0]["n"],
+    }
 
 
 def _page(name: str) -> AppTest:
@@ -66,92 +88,167 @@ def test_every_page_renders_without_errors(world, page):
     assert at.title[0].value
 
 
-def test_overview_counts_the_graph(world):
+def test_overview_counts_the_graph(world, facts):
     at = _page("overview")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Households"] == "80"
-    assert metrics["Devices"] == f"{len(world.rows['devices']):,}"
-    assert metrics["Social links"] == f"{len(world.rows['links']):,}"
+    assert facts["households"] > 20  # the jobs found households in the generated world
+    assert metrics["Households"] == f"{facts['households']:,}"
+    assert metrics["Devices"] == f"{facts['devices']:,}"
+    assert metrics["Social links"] == f"{facts['links']:,}"
     assert "Lag (since last commit)" in metrics
+    # real Kafka lag: the world was ingested from files, so the group has nothing to lag behind
+    assert metrics["Kafka consumer lag"].endswith("messages"), metrics["Kafka consumer lag"]
+    assert "Kafka unreachable" not in _texts(at)
 
 
-def test_household_explorer_by_id_draws_the_household(world):
+def test_overview_says_when_kafka_is_unreachable(world, monkeypatch):
+    monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1")
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = _page("overview")
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Kafka consumer lag"] == "unreachable"
+        assert "Kafka unreachable (127.0.0.1:1)" in _texts(at)
+        assert metrics["Households"] != "0"  # the graph's numbers still show
+    finally:
+        monkeypatch.undo()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+
+def _find(by: str, value: str) -> AppTest:
     at = _page("household")
-    at.text_input(key="find_value").input("hh-00003")
+    if by != "Household id":
+        at.radio(key="find_by").set_value(by).run()
+    at.text_input(key="find_value").input(value)
     at.button[0].click().run()
-    assert not at.exception and not at.error, [e.value for e in at.error]
-    assert "Household hh-00003" in _texts(at)
-    assert "showing" in _texts(at)
-    members = [m for m in world.rows["members"] if m["household"] == "hh-00003"]
-    frame = at.dataframe[0].value
-    assert sorted(frame["device"]) == sorted(m["device"] for m in members)
-    assert frame["evidence"].str.contains("home_network_hours").all()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
 
 
-def test_household_explorer_turns_a_typed_mac_into_the_key(world):
-    member = next(m for m in world.rows["members"] if m["household"] == "hh-00011")
-    mac = world.macs[member["device"]].upper().replace(":", "-")  # another notation of the same MAC
-    at = _page("household")
-    at.radio(key="find_by").set_value("MAC address").run()
-    at.text_input(key="find_value").input(mac)
-    at.button[0].click().run()
+def test_household_explorer_by_id_draws_the_household(world, facts):
+    big = facts["big"]
+    at = _find("Household id", big["id"])
     assert not at.error, [e.value for e in at.error]
-    assert "Household hh-00011" in _texts(at)
+    assert f"Household {big['id']}" in _texts(at)
+    assert "showing" in _texts(at)
+    assert {m.label: m.value for m in at.metric}["Devices"] == str(len(big["devices"]))
+    frame = at.dataframe[0].value
+    assert sorted(frame["device"]) == sorted(big["devices"])
+    # the households job's evidence, shortened (keys cut, lists as their length)
+    assert frame["evidence"].str.contains("copresent_hours=").all()
+    assert not frame["evidence"].str.contains(r"\[\"").any()
+    homes = at.dataframe[1].value
+    assert len(homes) >= 1 and homes["class"].notna().all()
+    assert "top genres:" in _texts(at)
+
+
+def test_household_explorer_shows_social_links_and_look_alikes(world, facts):
+    linked = facts["linked"]
+    at = _find("Household id", linked["id"])
+    assert {m.label: m.value for m in at.metric}["Social links"] == str(len(linked["others"]))
+    frames = [d.value for d in at.dataframe]
+    social = next(f for f in frames if "visits" in f.columns)
+    assert sorted(social["household"]) == sorted(linked["others"])
+    similar = next(f for f in frames if "cosine" in f.columns)
+    assert len(similar) >= 1 and similar["rank"].is_monotonic_increasing
+
+
+def test_household_explorer_turns_a_typed_mac_into_the_key(world, facts):
+    key = facts["big"]["devices"][0]
+    mac = world.mac_of(key).upper().replace(":", "-")  # another notation of the same MAC
+    at = _find("MAC address", mac)
+    assert not at.error, [e.value for e in at.error]
+    assert f"Household {facts['big']['id']}" in _texts(at)
     assert at.text_input(key="find_value").value == ""  # the MAC does not linger in the widget
-    for key in ("find_value", "household_id", "find_message"):
-        if key in at.session_state:
-            assert mac.lower() not in str(at.session_state[key]).lower()
+    for k in ("find_value", "household_id", "find_message"):
+        if k in at.session_state:
+            assert mac.lower() not in str(at.session_state[k]).lower()
 
 
 def test_household_explorer_unknown_device_says_so(world):
-    at = _page("household")
-    at.radio(key="find_by").set_value("Device key").run()
-    at.text_input(key="find_value").input("0" * 32)
-    at.button[0].click().run()
+    at = _find("Device key", "0" * 32)
     assert "No household found." in _texts(at)
 
 
-def test_social_graph_says_how_many_it_shows(world):
+def test_social_graph_says_how_many_it_shows(world, graph_client_):
+    total = graph_facts(graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[:SOCIAL_LINK]-() } > 0 "
+                                       "RETURN count(h) AS n")[0]["n"]
+    assert total > 10  # enough linked households for the cap below to bite
     at = _page("social")
-    assert "showing" in _texts(at) and "households" in _texts(at)
+    assert f"of {total} households** with at least one link" in _texts(at)
     at.slider(key="social_cap").set_value(10).run()
-    assert "**showing 10 of" in _texts(at)
+    assert f"**showing 10 of {total} households**" in _texts(at)
+    at.slider(key="social_weight").set_value(2).run()
+    strong = graph_facts(graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[s:SOCIAL_LINK]-() WHERE s.weight >= 2 } > 0 "
+                                        "RETURN count(h) AS n")[0]["n"]
+    assert f"of {strong} households**" in _texts(at)
 
 
-def test_audience_export_is_offered_above_the_minimum(world):
+def test_audience_export_is_offered_above_the_minimum(world, facts):
     at = _page("audiences")
-    assert at.metric[0].value == "80"
+    assert at.metric[0].value == f"{facts['households']:,}"
     assert not at.error
-    assert "80 households ready to export" in _texts(at)
+    assert f"{facts['households']} households ready to export" in _texts(at)
 
 
-def test_audience_export_is_refused_below_the_minimum(world):
+def test_audience_export_is_refused_below_the_minimum(world, facts):
     at = _page("audiences")
-    at.slider(key="aud_size").set_value((4, 10)).run()
-    n = sum(1 for h in world.households if h["size"] >= 4)
+    top = max(facts["sizes"])
+    at.slider(key="aud_size").set_value((8, top)).run()
+    n = sum(c for size, c in facts["sizes"].items() if size >= 8)
     assert 0 < n < 50
     assert at.metric[0].value == str(n)
     assert f"export refused: the segment has {n} households, fewer than the minimum of 50" in _texts(at)
     assert "ready to export" not in _texts(at)
 
 
-def test_jobs_show_last_runs_and_guard_run_now(world):
-    import graph.jobs
+def test_audience_genre_filter_uses_the_lift(world, graph_client_):
+    genre, n = next((r["g"], r["n"]) for r in graph_facts(
+        graph_client_, "MATCH (h:Household)-[l:LIKES]->(g:Genre) WHERE l.score >= 1.5 "
+                       "RETURN g.name AS g, count(h) AS n ORDER BY n DESC, g LIMIT 1"))
+    at = _page("audiences")
+    at.selectbox(key="aud_genre").select(genre).run()
+    at.slider(key="aud_score").set_value(1.5).run()
+    assert at.metric[0].value == f"{n:,}"
 
+
+def test_jobs_show_last_runs_and_run_now(world, graph_client_):
     at = _page("jobs")
     labels = {m.label: m.value for m in at.metric}
     assert labels == {"affinity": "succeeded", "households": "succeeded", "social": "succeeded"}
-    assert len(at.dataframe[0].value) == 9
-    if not hasattr(graph.jobs, "run_job"):
-        assert "graph.jobs.run_job does not exist" in _texts(at)
+    before = len(at.dataframe[0].value)
+    assert before >= 3
+    at.selectbox(key="job_name").select("social").run()
+    at.button(key="job_run").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert any("social finished (run social-" in s.value for s in at.success)
+    assert len(at.dataframe[0].value) == before + 1  # the new run is listed right away
+    runs = graph_facts(graph_client_, "MATCH (r:JobRun {job: 'social'}) RETURN r.status AS s ORDER BY r.started")
+    assert [r["s"] for r in runs][-1] == "succeeded" and len(runs) >= 2
 
 
-def test_data_quality_shows_late_and_duplicates(world):
+def test_jobs_run_now_says_when_a_run_holds_the_lock(world, graph_client_):
+    from graph.jobs.runs import job_lock
+
+    at = _page("jobs")
+    at.selectbox(key="job_name").select("affinity").run()
+    with job_lock(graph_client_, "affinity"):
+        at.button(key="job_run").click().run()
+    assert not at.exception
+    assert any("affinity is already running" in w.value for w in at.warning), [w.value for w in at.warning]
+    assert not at.success
+
+
+def test_data_quality_shows_late_and_duplicates(world, facts):
     at = _page("quality")
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Late events"] == "740" and metrics["Duplicates absorbed"] == "1,500"
-    total = sum(d["count"] for d in world.rows["dead"])
-    assert at.dataframe[0].value["count"].sum() == total
+    assert facts["stats"]["duplicates"] > 0 and facts["stats"]["invalid"] > 0  # the world is dirty on purpose
+    assert metrics["Late events"] == f"{facts['stats']['late']:,}"
+    assert metrics["Duplicates absorbed"] == f"{facts['stats']['duplicates']:,}"
+    assert metrics["Dead letters"] == f"{facts['stats']['invalid']:,}"
+    assert at.dataframe[0].value["count"].sum() == facts["dead"]
 
 
 def _console(at: AppTest, query: str, params: str = "{}") -> AppTest:
@@ -162,17 +259,21 @@ def _console(at: AppTest, query: str, params: str = "{}") -> AppTest:
     return at
 
 
-def test_console_runs_a_read_query_with_parameters(world):
+def test_console_runs_a_read_query_with_parameters(world, graph_client_):
     at = _console(_page("console"), "MATCH (h:Household) WHERE h.size >= $s RETURN h.id AS id ORDER BY id LIMIT $n",
-                  '{"s": 1, "n": 5}')
+                  '{"s": 3, "n": 5}')
     assert not at.error
-    assert list(at.dataframe[0].value["id"]) == [f"hh-{i:05d}" for i in range(5)]
+    expected = graph_facts(graph_client_, "MATCH (h:Household) WHERE h.size >= 3 RETURN h.id AS id ORDER BY id LIMIT 5")
+    assert list(at.dataframe[0].value["id"]) == [r["id"] for r in expected]
 
 
-def test_console_draws_returned_nodes_as_a_graph(world):
-    at = _console(_page("console"), "MATCH p = (:Household {id: 'hh-00001'})-[:HOME_NETWORK]->() RETURN p")
+def test_console_draws_returned_nodes_as_a_graph(world, facts, graph_client_):
+    hid = facts["big"]["id"]
+    homes = graph_facts(graph_client_, "MATCH (:Household {id: $h})-[:HOME_NETWORK]->(n) RETURN count(n) AS n", h=hid)[0]["n"]
+    assert homes >= 1
+    at = _console(_page("console"), "MATCH p = (:Household {id: $h})-[:HOME_NETWORK]->() RETURN p", json.dumps({"h": hid}))
     assert not at.error
-    assert "showing 2 of 2 nodes" in _texts(at)
+    assert f"showing {homes + 1} of {homes + 1} nodes" in _texts(at)
 
 
 @pytest.mark.parametrize("query", [
@@ -205,15 +306,18 @@ def test_console_shows_server_errors_as_messages(world):
     assert "parameters must be a JSON object" in at.error[0].value
 
 
-def test_console_loads_saved_queries_and_keeps_history(world):
+def test_console_loads_saved_queries_and_keeps_history(world, graph_client_):
     at = _page("console")
     at.selectbox(key="console_saved").select("analyst/top_social_households").run()
     assert "SOCIAL_LINK" in at.text_area(key="console_query").value
     assert at.text_area(key="console_params").value == '{"limit": 25}'
     at.button(key="console_run").click().run()
     assert not at.error
-    assert len(at.dataframe[0].value) == 25
-    assert at.session_state["console_history"][0]["outcome"].startswith("25 rows")
+    linked = graph_facts(graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[:SOCIAL_LINK]-() } > 0 "
+                                        "RETURN count(h) AS n")[0]["n"]
+    n = min(25, linked)
+    assert n > 0 and len(at.dataframe[0].value) == n
+    assert at.session_state["console_history"][0]["outcome"].startswith(f"{n} rows")
 
 
 def test_password_sign_in_hides_the_console_from_marketers(world, monkeypatch):
