@@ -95,8 +95,9 @@ def find_household(household: str | None = None, device: str | None = None) -> d
 
 
 @st.cache_data(ttl=LONG, show_spinner=False)
-def household_graph(household: str, limit: int) -> dict[str, Any] | None:
-    rows = _read("read_household_graph", household=household, limit=limit)
+def household_graph(household: str, limit: int, top_content: int = 12) -> dict[str, Any] | None:
+    """The household's neighbourhood; only its ``top_content`` most watched titles (by seconds) are drawn."""
+    rows = _read("read_household_graph", household=household, limit=limit, top_content=top_content)
     return rows[0] if rows else None
 
 

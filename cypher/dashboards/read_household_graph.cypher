@@ -1,5 +1,5 @@
 // mode: read
-// params: $household (str), $limit (int). One household's neighbourhood: members (with evidence), home networks (with class evidence), top content, socially linked and most similar households; at most $limit of each.
+// params: $household (str), $limit (int), $top_content (int). One household's neighbourhood: members (with evidence), home networks (with class evidence), top content, socially linked and most similar households; at most $limit of each ($top_content contents).
 MATCH (h:Household {id: $household})
 CALL (h) {
   OPTIONAL MATCH (d:Device)-[m:MEMBER_OF]->(h)
@@ -21,7 +21,7 @@ CALL (h) {
   OPTIONAL MATCH (d)-[w:WATCHED]->(c:Content)
   WITH c, sum(w.seconds) AS seconds, sum(w.views) AS views, collect(DISTINCT d.key) AS viewers
   WHERE c IS NOT NULL
-  WITH c, seconds, views, viewers ORDER BY seconds DESC LIMIT $limit
+  WITH c, seconds, views, viewers ORDER BY seconds DESC LIMIT $top_content
   RETURN collect({id: c.id, title: c.title, kind: c.kind, genres: c.genres,
                   seconds: seconds, views: views, viewers: viewers}) AS contents
 }

@@ -86,8 +86,8 @@ m = st.columns(5)
 m[0].metric("Size", h.get("size"))
 m[1].metric("Devices", h.get("devices"))
 m[2].metric("Confidence", f"{h.get('confidence') or 0:.2f}")
-m[3].metric("Kids' content", ("yes" if h.get("kids") else "no")
-            + (f" ({h['kids_share']:.0%} of viewing)" if h.get("kids_share") is not None else ""))
+m[3].metric("Kids' content", "yes" if h.get("kids") else "no",
+            f"{h['kids_share']:.0%} of viewing" if h.get("kids_share") is not None else None, delta_color="off")
 m[4].metric("Social links", len(row.get("neighbours") or []))
 facts = []
 if h.get("last_active"):

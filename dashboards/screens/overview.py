@@ -44,7 +44,8 @@ def _live() -> None:
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Ingest rate", "—" if rate is None else f"{rate:,.0f} events/s")
     c2.metric("Lag (since last commit)", "never" if not last_commit else f"{(now - last_commit) / 1000:,.0f} s")
-    c3.metric("Kafka consumer lag", "unreachable" if lag["error"] else f"{sum(r['lag'] for r in lag['rows']):,} messages")
+    behind = sum(r["lag"] for r in lag["rows"])
+    c3.metric("Kafka consumer lag", "unreachable" if lag["error"] else f"{behind:,} message{'' if behind == 1 else 's'}")
     c4.metric("Batches committed", f"{sum(s.get('batches') or 0 for s in stats):,}")
     if lag["error"]:
         st.caption(f"Kafka unreachable ({lag['bootstrap'] or 'no address'}): {lag['error']}")

@@ -145,7 +145,7 @@ def test_console_runs_a_read_query(page, app_url, tmp_path):
 
 
 def test_overview_and_social_graph_show_the_real_graph(page, app_url, tmp_path):
-    page.goto(f"{app_url}/overview")
+    page.goto(app_url)  # the default page lives at the root
     page.get_by_text("Household sizes").first.wait_for(timeout=30_000)
     page.get_by_text("Kafka consumer lag").first.wait_for(timeout=30_000)
     page.wait_for_timeout(2500)  # charts draw after the data arrives
