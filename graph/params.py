@@ -102,6 +102,11 @@ class SocialParams:
 
     min_visits: int = 2  # distinct windows (evenings / days) of visits
     max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
+    # a device on a CGNAT address its own household does not live behind is visiting one of the
+    # households behind it at that time; such a visit counts only for a link with a visit seen
+    # on a home network too (which of the few candidate hosts it was is not known)
+    min_home_visits: int = 1
+    max_cgnat_hosts: int = 100  # more candidate hosts in the block: the visit counts for none
 
 
 @dataclass(frozen=True)

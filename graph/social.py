@@ -16,8 +16,8 @@ import numpy as np
 
 from graph.households.copresence import row_windows
 from graph.households.core import as_table
-from graph.networks import HOME, PresenceTable, classify_table, sorted_runs
-from graph.params import NETWORK_CLASSES, HouseholdParams, SocialParams
+from graph.networks import CGNAT, HOME, PresenceTable, classify_table, sorted_runs
+from graph.params import DAY_MS, HOUR_MS, NETWORK_CLASSES, HouseholdParams, SocialParams
 
 __all__ = ["social_links"]
 
@@ -86,7 +86,10 @@ def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignme
     # tenure: distinct windows of each device on each network, and its home windows overall
     ndw, _ = sorted_runs((net * nd + dev) * wspan + (win - w0))
     nd_key, tenure = sorted_runs(ndw // wspan)
-    dwin, _ = sorted_runs(dev * wspan + (win - w0))
+    # windows behind CGNAT count too: a visitor whose own home is behind CGNAT still lives somewhere
+    cgr = (cls[t.net] == CGNAT) & (dev_hh[t.dev] >= 0)
+    cwin = np.clip(row_windows(t.hour[cgr], hp)[0] - w0, 0, wspan - 1) if cgr.any() else np.zeros(0, np.int64)
+    dwin, _ = sorted_runs(np.r_[dev * wspan + (win - w0), t.dev[cgr].astype(np.int64) * wspan + cwin])
     home_windows = np.bincount(dwin // wspan, minlength=nd)
 
     # host of each (network, window): the household whose present devices stayed longest there
@@ -113,11 +116,38 @@ def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignme
              & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1)))
 
     links: dict[tuple[int, int], dict[str, Any]] = {}
-    for a, b, d, w, n, h in zip(hh[visit].tolist(), row_host[visit].tolist(), dev[visit].tolist(),
-                                win[visit].tolist(), net[visit].tolist(), hour[visit].tolist()):
-        lo, hi = (a, b) if hids[a] < hids[b] else (b, a)
-        x = links.setdefault((lo, hi), {"windows": set(), "dir": ({}, {}), "devices": set(), "networks": set(),
-                                        "nights": set(), "hours": set(), "first": h, "last": h})
+    seen = [(hh[visit], row_host[visit], dev[visit], win[visit], net[visit], hour[visit], False)]
+    seen.append(_cgnat_visits(t, cls, dev_hh, sp, hp) + (True,))
+    for va, vb, vd, vw, vn, vh, cg in seen:
+        for a, b, d, w, n, h in zip(va.tolist(), vb.tolist(), vd.tolist(), vw.tolist(), vn.tolist(), vh.tolist()):
+            _add_visit(links, hids, a, b, d, w, n, h, cg)
+    out = []
+    for (lo, hi), x in links.items():
+        visits = len(x["windows"] | x["cg_windows"])
+        if visits < sp.min_visits or len(x["windows"]) < sp.min_home_visits:
+            continue
+        out.append({
+            "household_a": hids[lo], "household_b": hids[hi], "weight": float(visits),
+            "visits": visits, "first_seen": int(x["first"]), "last_seen": int(x["last"]),
+            "evidence": {"visits_a_to_b": len(x["dir"][0]), "visits_b_to_a": len(x["dir"][1]),
+                         "nights": len(x["nights"]), "cgnat_visits": len(x["cg_windows"] - x["windows"]),
+                         "visiting_devices": sorted(str(t.device_keys[d]) for d in x["devices"]),
+                         "networks": len(x["networks"]), "device_hours": len(x["hours"])},
+        })
+    out.sort(key=lambda r: (r["household_a"], r["household_b"]))
+    return out
+
+
+def _add_visit(links: dict, hids: list[str], a: int, b: int, d: int, w: int, n: int, h: int, cg: bool) -> None:
+    """Record that a device ``d`` of household ``a`` visited ``b`` (or maybe ``b``, if ``cg``)."""
+    lo, hi = (a, b) if hids[a] < hids[b] else (b, a)
+    x = links.get((lo, hi))
+    if x is None:
+        x = links[(lo, hi)] = {"windows": set(), "cg_windows": set(), "dir": ({}, {}), "devices": set(),
+                               "networks": set(), "nights": set(), "hours": set(), "first": h, "last": h}
+    if cg:
+        x["cg_windows"].add(w // 2)
+    else:
         x["windows"].add(w // 2)  # one occasion per date: an afternoon running into the evening is one visit
         x["dir"][0 if a == lo else 1][w // 2] = True
         if w & 1:
@@ -126,18 +156,48 @@ def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignme
         x["networks"].add(n)
         x["hours"].add((d, h))
         x["first"], x["last"] = min(x["first"], h), max(x["last"], h)
-    out = []
-    for (lo, hi), x in links.items():
-        visits = len(x["windows"])
-        if visits < sp.min_visits:
-            continue
-        out.append({
-            "household_a": hids[lo], "household_b": hids[hi], "weight": float(visits),
-            "visits": visits, "first_seen": int(x["first"]), "last_seen": int(x["last"]),
-            "evidence": {"visits_a_to_b": len(x["dir"][0]), "visits_b_to_a": len(x["dir"][1]),
-                         "nights": len(x["nights"]),
-                         "visiting_devices": sorted(str(t.device_keys[d]) for d in x["devices"]),
-                         "networks": len(x["networks"]), "device_hours": len(x["hours"])},
-        })
-    out.sort(key=lambda r: (r["household_a"], r["household_b"]))
-    return out
+
+
+def _cgnat_visits(t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: SocialParams,
+                  hp: HouseholdParams) -> tuple[np.ndarray, ...]:
+    """(visitor household, candidate host, device, window, network, hour) of visits behind CGNAT.
+
+    A household lives behind CGNAT when its members are seen there more than on home
+    networks; on an address day it lives on the address its members use most. Any other
+    member row on a CGNAT address is a visit to one of the households living on that address
+    and seen in that block, if there are few enough of them.
+    """
+    empty = tuple(np.zeros(0, np.int64) for _ in range(6))
+    on = dev_hh[t.dev] >= 0
+    cg = (cls[t.net] == CGNAT) & on
+    if not cg.any():
+        return empty
+    nh = int(dev_hh.max()) + 1
+    behind = np.bincount(dev_hh[t.dev[cg]], minlength=nh) > np.bincount(
+        dev_hh[t.dev[(cls[t.net] == HOME) & on]], minlength=nh)
+    dev, net, hour = t.dev[cg].astype(np.int64), t.net[cg].astype(np.int64), t.hour[cg]
+    hh = dev_hh[dev]
+    day = (hour - hp.cgnat_day_start_hour * HOUR_MS) // DAY_MS
+    day -= int(day.min())
+    win, blk = row_windows(hour, hp)
+    nn, ns = t.n_networks, int(day.max()) + 1
+    u, cnt = sorted_runs((hh * ns + day) * nn + net)
+    grp = u // nn
+    best = np.lexsort((u % nn, -cnt, grp))
+    first = np.r_[True, grp[best][1:] != grp[best][:-1]]
+    lives_key = grp[best][first] * nn + u[best][first] % nn  # (household, day) -> its address
+    resident = behind[hh] & np.isin((hh * ns + day) * nn + net, lives_key)
+    b0 = int(blk.min())
+    nb = int(blk.max()) - b0 + 1
+    nbk = net * nb + (blk - b0)
+    res, _ = sorted_runs(nbk[resident] * nh + hh[resident])  # (network block, resident household)
+    res_nb, res_hh = res // nh, res % nh
+    lo, hi = np.searchsorted(res_nb, nbk), np.searchsorted(res_nb, nbk, side="right")
+    visit = ~resident & (hi > lo) & (hi - lo <= sp.max_cgnat_hosts)
+    idx = np.flatnonzero(visit)
+    n_hosts = (hi - lo)[idx]
+    owner = np.repeat(idx, n_hosts)
+    host = res_hh[np.arange(len(owner)) - np.repeat(np.cumsum(n_hosts) - n_hosts, n_hosts) + np.repeat(lo[idx], n_hosts)]
+    keep = host != hh[owner]
+    owner, host = owner[keep], host[keep]
+    return hh[owner], host, dev[owner], win[owner], net[owner], hour[owner]

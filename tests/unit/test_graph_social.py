@@ -75,3 +75,27 @@ def test_visits_in_both_directions_add_up():
     assert len(links) == 1
     ev = links[0]["evidence"]
     assert links[0]["visits"] == 2 and ev["visits_a_to_b"] + ev["visits_b_to_a"] == 2
+
+
+def _visit_rows(dev, typ, net, days, at=19):
+    H = 3_600_000
+    return [{"device": dev, "device_type": typ, "network": net, "family": 4,
+             "hour": (at + 24 * d) * H, "events": 1} for d in days]
+
+
+def test_visit_to_a_home_behind_cgnat_counts_with_a_home_visit_the_other_way():
+    from graph.social import social_links
+
+    base = (_visit_rows("tvA", "tv", "netA", range(7)) + _visit_rows("phA", "phone", "netA", [0, 1, 2, 3, 4, 6])
+            + _visit_rows("tvB", "tv", "cg1", range(7)) + _visit_rows("phB", "phone", "cg1", [0, 1, 2, 4, 5, 6])
+            + _visit_rows("tvC", "tv", "cg1", range(7)))
+    classes = {"netA": "home", "cg1": "cgnat"}
+    assignment = {"tvA": "A", "phA": "A", "tvB": "B", "phB": "B", "tvC": "C"}
+    visit_b = _visit_rows("phA", "phone", "cg1", [5])  # A visits someone behind cg1: B or C
+    visit_a = _visit_rows("phB", "phone", "netA", [3])  # B visits A's home
+    links = social_links(base + visit_b + visit_a, assignment, net_class=classes)
+    assert [(x["household_a"], x["household_b"], x["visits"], x["evidence"]["cgnat_visits"]) for x in links] \
+        == [("A", "B", 2, 1)]
+    # a visit behind CGNAT alone is no link: the host is one of several
+    assert social_links(base + visit_b + _visit_rows("phA", "phone", "cg1", [6]), assignment,
+                        net_class=classes) == []
