@@ -55,7 +55,8 @@ def consumer_lag(bootstrap: str, group: str, topics: list[str], timeout_ms: int 
     try:
         consumer = KafkaConsumer(
             bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, client_id="hausgraph-dashboard",
-            request_timeout_ms=timeout_ms, bootstrap_timeout_ms=timeout_ms, metadata_max_age_ms=timeout_ms,
+            request_timeout_ms=max(timeout_ms, 1000), bootstrap_timeout_ms=timeout_ms, fetch_max_wait_ms=100,
+            metadata_max_age_ms=max(timeout_ms, 1000),
             reconnect_backoff_max_ms=500, connections_max_idle_ms=max(timeout_ms * 3, 10_000))
         parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
         if not parts:

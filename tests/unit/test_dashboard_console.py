@@ -10,6 +10,7 @@ import dashboards.audience
 import dashboards.auth
 import dashboards.console
 import dashboards.graphviz
+import dashboards.kafka_lag
 import dashboards.saved
 import dashboards.views
 from dashboards.audience import export_refusal
@@ -19,7 +20,7 @@ from dashboards.views import household_view
 
 
 @pytest.mark.parametrize("module", [dashboards.audience, dashboards.auth, dashboards.console, dashboards.graphviz,
-                                    dashboards.saved, dashboards.views])
+                                    dashboards.kafka_lag, dashboards.saved, dashboards.views])
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
 
@@ -108,3 +109,10 @@ def test_pyvis_stock_template_would_have_used_a_cdn():
 def test_clean_room_rule():
     assert export_refusal(0, 50) and export_refusal(49, 50)
     assert export_refusal(50, 50) is None
+
+
+def test_kafka_lag_of_an_unreachable_broker_is_a_report_not_an_error():
+    from dashboards.kafka_lag import consumer_lag
+
+    report = consumer_lag("127.0.0.1:1", "g", ["views"], timeout_ms=500)
+    assert report.rows == [] and report.error and "bootstrap" in report.error.lower()
