@@ -96,17 +96,24 @@ def cgnat_pairs(t: PresenceTable, net_class: np.ndarray, window_of_hour: np.ndar
     rows = net_class[t.net] == CGNAT
     if not rows.any():
         return _empty(nd)
-    dev = t.dev[rows].astype(np.int64)
-    cnet = np.unique(t.net[rows], return_inverse=True)[1].astype(np.int64)  # compact address codes
-    nc = int(cnet.max()) + 1
-    h = hidx[rows]
-    hour = t.hour[rows]
-    day = (hour - p.cgnat_day_start_hour * HOUR_MS) // DAY_MS
-    day = day - int(day.min())
+    # built in place, one int64 array at a time: CGNAT rows can be a large share of a big table
+    is_cg = np.zeros(t.n_networks, dtype=bool)
+    is_cg[net_class == CGNAT] = True
+    cmap = np.cumsum(is_cg) - 1  # compact address codes
+    nc = int(cmap[-1]) + 1
+    day = t.hour[rows]
+    day -= p.cgnat_day_start_hour * HOUR_MS
+    day //= DAY_MS
+    day -= int(day.min())
     ns = int(day.max()) + 1
-
-    # distinct (device, address day, address), sorted by device then day
-    e, _ = sorted_runs((dev * ns + day) * nc + cnet)
+    e = t.dev[rows].astype(np.int64)
+    e *= ns
+    e += day
+    del day
+    e *= nc
+    e += cmap[t.net[rows]]
+    e.sort()
+    e = e[np.r_[True, e[1:] != e[:-1]]]  # distinct (device, address day, address), by device then day
     e_dev, e_day, e_net = e // (ns * nc), e // nc % ns, e % nc
     devday, _ = sorted_runs(e // nc)
     days_of = np.bincount(devday // ns, minlength=nd)
@@ -159,7 +166,9 @@ def cgnat_pairs(t: PresenceTable, net_class: np.ndarray, window_of_hour: np.ndar
         return _empty(nd)
 
     # shared windows: both on the same address in the same day window
-    win = window_of_hour[h].astype(np.int64)
+    dev = t.dev[rows].astype(np.int64)
+    cnet = cmap[t.net[rows]]
+    win = window_of_hour[hidx[rows]].astype(np.int64)
     ws = int(win.max()) + 1
     wk, _ = sorted_runs((dev * ws + win) * nc + cnet)
     w_dev = wk // (ws * nc)

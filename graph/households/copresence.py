@@ -102,7 +102,12 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     rows = (cw > 0)[t.net]
     # a device that moves with its home between CGNAT addresses lives behind them: its windows
     # there count as home windows (its pairs come from ``cg``, not from crowded address blocks)
-    cg_rows = rows | ((net_class == CGNAT)[t.net] & cg.devices[t.dev]) if len(cg.a) else rows
+    if len(cg.a):
+        cg_rows = (net_class == CGNAT)[t.net]
+        cg_rows &= cg.devices[t.dev]
+        cg_rows |= rows
+    else:
+        cg_rows = rows
     wspan = int(win_h.max()) + 1
     key = t.dev[cg_rows].astype(np.int64) * wspan
     key += win_h[hidx[cg_rows]]
