@@ -90,10 +90,13 @@ class GraphClient:
         return self._execute(name, params, RoutingControl.WRITE)
 
     def run_autocommit(self, name: str, /, **params: Any) -> None:
-        """Run a query in an auto-commit transaction (needed by ``CALL {...} IN TRANSACTIONS``)."""
+        """Run a query in an auto-commit transaction (needed by ``CALL {...} IN TRANSACTIONS``).
+
+        No timeout: such a query commits as it goes and may rightly run for long on a big graph.
+        """
         try:
             with self.driver.session(database=self.database) as session:
-                session.run(self._query(name), params).consume()
+                session.run(cypher.query(name), params).consume()
         except Neo4jError as err:
             raise QueryFailed(name, err.code, err.message or str(err)) from err
 
