@@ -35,13 +35,12 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
         max_poll_interval_ms=600_000,  # Neo4j back-off may hold one batch for minutes
         # Fetched batches are held decompressed as Python objects until polled: keep the
         # prefetch near one poll's worth, or the ingester's memory grows with the backlog.
-        fetch_max_bytes=8 * 1024 * 1024,
-        max_partition_fetch_bytes=1024 * 1024,
         client_id=f"{group}-ingest",
         # A crashed (SIGKILLed) ingester holds its partitions until its session expires; the
         # client's 45 s default stalls the replacement that long. Heartbeats run on their own
         # thread, so a long Neo4j back-off does not expire the session.
-        **{"session_timeout_ms": 10_000, "heartbeat_interval_ms": 3_000, **extra},
+        **{"session_timeout_ms": 10_000, "heartbeat_interval_ms": 3_000,
+           "fetch_max_bytes": 8 * 1024 * 1024, "max_partition_fetch_bytes": 1024 * 1024, **extra},
     )
 
 
