@@ -58,10 +58,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "dashboard-world")
     ap.add_argument("--reload", action="store_true", help="load the world even if the graph already holds it")
     args = ap.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows when redirected to a file
     logging.basicConfig(level=logging.ERROR)
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
 
     import streamlit as st
+
+    logging.disable(logging.WARNING)  # AppTest's "no runtime / ScriptRunContext" notices, once per render
 
     from hausgraph.runtime import graph_client
     from hausgraph.servers import ensure_started
