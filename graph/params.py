@@ -58,6 +58,7 @@ class HouseholdParams:
     """Co-presence weighting, clustering and id stability of the household job."""
 
     network: NetworkParams = field(default_factory=NetworkParams)
+    incremental_window_hours: int = 48  # incremental runs re-cluster neighbours seen this recently
     # weight of one co-present window by network class; shared networks are not evidence
     home_weight: float = 1.0
     unknown_weight: float = 0.0

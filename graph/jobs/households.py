@@ -68,7 +68,8 @@ def run_households_job(ctx: JobContext, params: GraphParams, seed: int = 0, incr
         since = last_success(client, "households")
         if since is not None:
             # devices written after the last run started (its read may have missed them)
-            touched = client.read("jobs/read_touched_devices", since=since, limit=100_000)[0]
+            touched = client.read("jobs/read_touched_devices", since=since, limit=100_000,
+                                  window=params.households.incremental_window_hours * 3_600_000)[0]
             devices = sorted(set(touched["touched"]) | set(touched["neighbours"]))
             ctx.counts["touched"] = len(touched["touched"])
             if not touched["touched"]:
