@@ -136,7 +136,8 @@ class IngestLoop:
 
     def run(self, stop: threading.Event, on_batch: Callable[[LoopStats], None] | None = None) -> LoopStats:
         self.consumer.subscribe(list(self.kinds), listener=_SeekToStored(self))
-        pipeline = WritePipeline(self.client, self.group, self.dead_letters, stop, self._count_retry)
+        pipeline = WritePipeline(self.client, self.group, self.dead_letters, stop, self._count_retry,
+                                 skip_committed=True)
         try:
             while not stop.is_set():
                 polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)

@@ -51,12 +51,13 @@ class WritePipeline:
     """
 
     def __init__(self, client: GraphClient, group: str, dead_letters: DeadLetterSink, stop: threading.Event,
-                 on_retry: Callable[[], None] = lambda: None) -> None:
+                 on_retry: Callable[[], None] = lambda: None, skip_committed: bool = False) -> None:
         self._client = client
         self._group = group
         self._dead = dead_letters
         self._stop = stop
         self._on_retry = on_retry
+        self._skip_committed = skip_committed
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="neo4j-writer")
         self._pending: tuple[Prepared, Future] | None = None
 
@@ -64,7 +65,8 @@ class WritePipeline:
         if prep.dead:
             self._dead.send(prep.dead)
         done = self.drain()
-        fut = self._pool.submit(retry, lambda: write_batch(self._client, prep, self._group, now_ms),
+        fut = self._pool.submit(retry, lambda: write_batch(self._client, prep, self._group, now_ms,
+                                                          skip_committed=self._skip_committed),
                                 self._stop, self._on_retry)
         self._pending = (prep, fut)
         return done

@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 class BatchResult:
     fresh: int  # events that were new to the graph
     duplicates: int  # valid events the graph already had
+    already_committed: bool = False  # a retried batch that had committed before
 
 
 def read_offsets(client: GraphClient, group: str) -> dict[tuple[str, int], int]:
@@ -28,7 +29,8 @@ def read_offsets(client: GraphClient, group: str) -> dict[tuple[str, int], int]:
 
 
 def write_batch(
-    client: GraphClient, prep: Prepared, group: str, now_ms: int, rows_per_query: int = 2000
+    client: GraphClient, prep: Prepared, group: str, now_ms: int, rows_per_query: int = 2000,
+    skip_committed: bool = False,
 ) -> BatchResult:
     """Write presence, catalog, offsets, dead-letter counts and stats atomically.
 
@@ -42,6 +44,13 @@ def write_batch(
     devices, networks, buckets = device_rows(prep.presence), network_rows(prep.presence), bucket_rows(prep.presence)
 
     def work(tx: ManagedTransaction) -> int:
+        if skip_committed and offsets:
+            # A retry after a commit whose acknowledgement was lost (e.g. the server went down
+            # mid-commit): the stored offsets already cover the batch, so it is not written again.
+            stored = {(r["topic"], r["partition"]): r["next"]
+                      for r in client.tx_run(tx, "ingest/read_offsets", group=group)}
+            if all(stored.get((o["topic"], o["partition"]), 0) >= o["next"] for o in offsets):
+                return -1
         if prep.content:
             client.tx_run(tx, "ingest/merge_content", rows=prep.content)
         # devices and networks first, each in key order, so concurrent writers lock in one order
@@ -69,4 +78,6 @@ def write_batch(
         return fresh
 
     fresh = client.transaction(work)
+    if fresh < 0:
+        return BatchResult(fresh=0, duplicates=0, already_committed=True)
     return BatchResult(fresh=fresh, duplicates=prep.valid_views - fresh)

@@ -231,8 +231,12 @@ def test_neo4j_restart_mid_stream_backs_off_and_resumes(client, services, neo4j_
     # the session's driver reconnects by itself after the restart
     after = GraphClient(neo4j_driver, services.neo4j_database, timeout=60)
     totals = after.read("db/read_totals")[0]
-    assert totals["events"] == totals["bucket_events"] == unique_valid == loop.stats.fresh
+    assert totals["events"] == totals["bucket_events"] == unique_valid
     assert totals["devices"] == 60
+    # the stored stats were written in the same transactions as the data: exact
+    assert _group_stats(after, group)["fresh"] == unique_valid
+    # the loop's own counter may miss a batch whose commit acknowledgement was lost in the outage
+    assert loop.stats.fresh <= unique_valid
     assert len(_letter_positions(_read_topic(services.kafka_bootstrap, dlq))) == n_bad
 
 
