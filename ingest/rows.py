@@ -9,8 +9,8 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 from collections import Counter
-from functools import lru_cache
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import Any
 
 from ingest.contract import ContentRecord, ViewEvent
