@@ -25,18 +25,13 @@ def looks_raw(text: str) -> bool:
     """
     if _MAC.search(text):
         return True
-    for m in _IPV4.finditer(text):
-        try:
-            ipaddress.IPv4Address(m.group(0))
-            return True
-        except ValueError:
-            pass
-    for m in _IPV6.finditer(text):
-        try:
-            ipaddress.IPv6Address(m.group(0))
-            return True
-        except ValueError:
-            pass
+    for pattern in (_IPV4, _IPV6):
+        for m in pattern.finditer(text):
+            try:
+                ipaddress.ip_address(m.group(0))
+                return True
+            except ValueError:
+                pass
     return False
 
 
