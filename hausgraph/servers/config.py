@@ -204,8 +204,7 @@ def kafka_storage_format_command(java: str, paths: ServerPaths, cluster_id: str)
         *_kafka_base(java, paths, "256m"),
         KAFKA_STORAGE_MAIN,
         "format",
-        "-t",
-        cluster_id,
+        f"--cluster-id={cluster_id}",  # one token: an id may start with "-", which argparse takes for a flag
         "-c",
         str(paths.conf_dir / "server.properties"),
         "--ignore-formatted",

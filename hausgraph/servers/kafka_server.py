@@ -36,7 +36,9 @@ def _cluster_id(paths: ServerPaths) -> str:
     path = paths.home / "cluster.id"
     if path.exists():
         return path.read_text().strip()
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = "-"
+    while cluster_id.startswith("-"):  # as Kafka's own Uuid.randomUuid: never a leading dash
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     path.write_text(cluster_id + "\n")
     return cluster_id
 

@@ -291,3 +291,11 @@ def test_cli_reports_server_errors_as_one_line(monkeypatch: pytest.MonkeyPatch) 
     result = CliRunner().invoke(app, [])
     assert result.exit_code == 1
     assert "HAUSGRAPH_KAFKA_PORT" in result.output and "Traceback" not in result.output
+
+
+def test_kafka_cluster_id_with_a_leading_dash_stays_one_argument(settings: Settings) -> None:
+    # urlsafe base64 ids may start with "-"; as a separate argv token argparse reads it as a flag
+    from hausgraph.servers.config import kafka_storage_format_command
+
+    argv = kafka_storage_format_command("java", server_paths(settings, "kafka"), "-Xy1")
+    assert "--cluster-id=-Xy1" in argv and "-Xy1" not in argv
