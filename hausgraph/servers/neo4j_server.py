@@ -64,7 +64,9 @@ def managed_password(settings: Settings, *, create: bool = False) -> str | None:
     except FileNotFoundError:
         if not create:
             return None
-    password = secrets.token_urlsafe(18)
+    password = "-"
+    while password.startswith("-"):  # a leading dash reads as an option to neo4j-admin
+        password = secrets.token_urlsafe(18)
     write_private(path, password + "\n")
     logger.info("generated neo4j password path=%s", path)
     return password
@@ -95,7 +97,7 @@ def prepare(settings: Settings, paths: ServerPaths, java: str) -> None:
     if settings.neo4j_password is not None:
         write_private(password_file(settings), password + "\n")
     env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf_dir)}
-    argv = config.neo4j_admin_command(java, paths, "dbms", "set-initial-password", password)
+    argv = config.neo4j_admin_command(java, paths, "dbms", "set-initial-password", "--", password)
     proc = subprocess.run(
         argv, env=env, check=False, capture_output=True, text=True, timeout=300, cwd=paths.home
     )
