@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
+from ingest.pseudonym import DEMO_SECRET
+
 __all__ = ["WorldParams", "DEFAULT_START", "DAY_MS", "LOCAL_OFFSET_MS"]
 
 DEFAULT_START = date(2026, 10, 1)
@@ -29,7 +31,7 @@ class WorldParams:
     duplicate_rate: float = 0.01
     late_rate: float = 0.02
     event_id_rate: float = 0.3
-    secret: str = field(default="hausgraph-demo-secret-not-for-production", repr=False)
+    secret: str = field(default=DEMO_SECRET, repr=False)
 
     @property
     def start_ms(self) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 
 import numpy as np
-import orjson
 
 from generator.behaviour import EVENTS, DayEvents
 

@@ -7,13 +7,21 @@ import secrets
 from functools import lru_cache
 from pathlib import Path
 
+from kafka import KafkaProducer
+
 from graph.client import GraphClient, connect
+from graph.jobs.schedule import Schedule
 from hausgraph.servers import Connections, resolve_connections
 from hausgraph.settings import Settings
+from ingest.deadletters import KafkaDeadLetters
 from ingest.errors import MissingSecret
+from ingest.kafka_source import IngestLoop, make_consumer
 from ingest.pseudonym import Pseudonymizer
 
-__all__ = ["graph_client", "pseudonymizer", "pseudonym_secret", "demo_secret_path"]
+__all__ = [
+    "graph_client", "pseudonymizer", "pseudonym_secret", "demo_secret_path", "topic_partitions",
+    "kafka_ingest_loop", "job_schedule",
+]
 
 log = logging.getLogger(__name__)
 
@@ -55,3 +63,27 @@ def pseudonym_secret(settings: Settings) -> str:
 @lru_cache(maxsize=None)
 def _announce_demo(path: str) -> None:
     log.warning("DEMO MODE: pseudonym keys use a generated secret in %s, not a configured one", path)
+
+
+def topic_partitions(settings: Settings) -> dict[str, int]:
+    """The topics hausgraph reads and writes, with their partition counts when it creates them."""
+    return {settings.topic_views: 4, settings.topic_content: 1, settings.topic_dlq: 1}
+
+
+def kafka_ingest_loop(settings: Settings, conn: Connections, client: GraphClient,
+                      batch_size: int | None = None) -> tuple[IngestLoop, KafkaProducer]:
+    """The Kafka → Neo4j loop of the configured group, and its dead-letter producer (close it after)."""
+    size = batch_size or settings.ingest_batch_size
+    producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all", linger_ms=20)
+    loop = IngestLoop(
+        make_consumer(conn.kafka_bootstrap, settings.consumer_group, size), client,
+        KafkaDeadLetters(producer, settings.topic_dlq), pseudonymizer(settings), settings.consumer_group,
+        settings.topic_views, settings.topic_content, settings.ingest_poll_timeout_ms, size,
+    )
+    return loop, producer
+
+
+def job_schedule(settings: Settings) -> Schedule:
+    """Seconds between runs of each graph job, from settings."""
+    return Schedule(settings.schedule_households_s, settings.schedule_social_s, settings.schedule_affinity_s,
+                    settings.schedule_incremental_s)

@@ -7,16 +7,14 @@ import time
 from pathlib import Path
 
 import typer
-from kafka import KafkaProducer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from graph.admin import migrate
 from graph.admin import reset as admin_reset
 from hausgraph.cli.common import console, get_settings, handle_errors
-from hausgraph.runtime import graph_client, pseudonym_secret, pseudonymizer
+from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonym_secret, topic_partitions
 from hausgraph.servers import ensure_started
-from ingest.deadletters import KafkaDeadLetters
-from ingest.kafka_source import IngestLoop, end_offsets, make_consumer
+from ingest.kafka_source import IngestLoop, end_offsets
 from ingest.topics import delete_topics, ensure_topics
 
 __all__ = ["demo"]
@@ -57,7 +55,7 @@ def demo(
         console.print("[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET, using a generated per-checkout secret")
     conn = ensure_started(settings, console=console)
     client = graph_client(settings, conn)
-    topics = {settings.topic_views: 4, settings.topic_content: 1, settings.topic_dlq: 1}
+    topics = topic_partitions(settings)
     if reset if reset is not None else (conn.neo4j_managed and conn.kafka_managed):
         before = admin_reset(client)
         delete_topics(conn.kafka_bootstrap, list(topics))
@@ -73,12 +71,7 @@ def demo(
             truth_path=out / "truth.json", progress=lambda d, _lines: progress.update(task, completed=d),
         )
         ends = end_offsets(conn.kafka_bootstrap, [settings.topic_views, settings.topic_content])
-        producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all")
-        loop = IngestLoop(
-            make_consumer(conn.kafka_bootstrap, settings.consumer_group, settings.ingest_batch_size), client,
-            KafkaDeadLetters(producer, settings.topic_dlq), pseudonymizer(settings), settings.consumer_group,
-            settings.topic_views, settings.topic_content, settings.ingest_poll_timeout_ms, settings.ingest_batch_size,
-        )
+        loop, producer = kafka_ingest_loop(settings, conn, client)
         _ingest_until_caught_up(loop, ends, progress)
         producer.close()
     console.print(f"ingested {loop.stats.fresh:,} new events, {loop.stats.invalid:,} dead letters")

@@ -9,18 +9,17 @@ import time
 from pathlib import Path
 
 import typer
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, TopicPartition
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from graph.admin import migrate
 from hausgraph.cli.common import console, get_settings, handle_errors
-from hausgraph.runtime import graph_client, pseudonymizer
+from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonymizer, topic_partitions
 from hausgraph.servers import resolve_connections
 from ingest.batch import prepare
-from ingest.deadletters import FileDeadLetters, KafkaDeadLetters
+from ingest.deadletters import FileDeadLetters
 from ingest.file_source import chunks, file_records, open_lines
-from ingest.kafka_source import IngestLoop, make_consumer
 from ingest.pipeline import WritePipeline, Written
 from ingest.topics import ensure_topics
 
@@ -57,7 +56,7 @@ def ingest(
         if from_file or content_file:
             _ingest_files(client, pseudo, from_file, content_file, dead_letters, size)
         else:
-            _ingest_kafka(client, pseudo, settings, size)
+            _ingest_kafka(client, settings, size)
     finally:
         client.driver.close()
 
@@ -96,15 +95,10 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
     )
 
 
-def _ingest_kafka(client, pseudo, settings, size: int) -> None:
+def _ingest_kafka(client, settings, size: int) -> None:
     conn = resolve_connections(settings)
-    ensure_topics(conn.kafka_bootstrap, {settings.topic_views: 4, settings.topic_content: 1, settings.topic_dlq: 1})
-    consumer = make_consumer(conn.kafka_bootstrap, settings.consumer_group, size)
-    producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all", linger_ms=20)
-    loop = IngestLoop(
-        consumer, client, KafkaDeadLetters(producer, settings.topic_dlq), pseudo, settings.consumer_group,
-        settings.topic_views, settings.topic_content, settings.ingest_poll_timeout_ms, size,
-    )
+    ensure_topics(conn.kafka_bootstrap, topic_partitions(settings))
+    loop, producer = kafka_ingest_loop(settings, conn, client, size)
     stop = _stop_on_signals()
     console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")
     with console.status("waiting for events") as status:

@@ -15,7 +15,7 @@ from graph.errors import JobLocked
 from graph.export import households_csv, links_csv
 from graph.jobs import JOBS, run_all, run_job
 from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
-from hausgraph.runtime import graph_client, pseudonymizer
+from hausgraph.runtime import graph_client, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
 
@@ -167,12 +167,11 @@ def household_of(
 @handle_errors
 def scheduler() -> None:
     """Run the jobs on the schedule from settings; households also incrementally, in near real time."""
-    from graph.jobs.schedule import Schedule, build_scheduler
+    from graph.jobs.schedule import build_scheduler
 
     settings = get_settings()
     client = graph_client(settings)
-    schedule = Schedule(settings.schedule_households_s, settings.schedule_social_s, settings.schedule_affinity_s,
-                        settings.schedule_incremental_s)
+    schedule = job_schedule(settings)
     sched = build_scheduler(client, schedule, say=lambda m: console.print(m))
     console.print(f"scheduler running ({schedule}); Ctrl-C to stop")
     try:

@@ -7,19 +7,15 @@ import signal
 import subprocess
 import threading
 
-from kafka import KafkaProducer
-
 from generator.live import stream_live
 from generator.params import WorldParams
 from generator.sinks import KafkaSink
-from graph.jobs.schedule import Schedule, build_scheduler
+from graph.jobs.schedule import build_scheduler
 from hausgraph.cli.common import console
 from hausgraph.cli.dashboard import streamlit_command
-from hausgraph.runtime import graph_client, pseudonymizer
+from hausgraph.runtime import graph_client, job_schedule, kafka_ingest_loop
 from hausgraph.servers import Connections
 from hausgraph.settings import Settings
-from ingest.deadletters import KafkaDeadLetters
-from ingest.kafka_source import IngestLoop, make_consumer
 
 __all__ = ["serve_with_live_feed"]
 
@@ -29,21 +25,15 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
     stop = threading.Event()
     client = graph_client(settings, conn)
     threads = []
+    producer = None
     if rate > 0:
         sink = KafkaSink(conn.kafka_bootstrap, settings.topic_views)
         threads.append(threading.Thread(target=stream_live, name="live-feed", daemon=True,
                                         kwargs={"params": params, "sink": sink, "rate": rate, "forever": True,
                                                 "stop": stop}))
-        producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all")
-        loop = IngestLoop(
-            make_consumer(conn.kafka_bootstrap, settings.consumer_group, settings.ingest_batch_size), client,
-            KafkaDeadLetters(producer, settings.topic_dlq), pseudonymizer(settings), settings.consumer_group,
-            settings.topic_views, settings.topic_content, settings.ingest_poll_timeout_ms, settings.ingest_batch_size,
-        )
+        loop, producer = kafka_ingest_loop(settings, conn, client)
         threads.append(threading.Thread(target=loop.run, args=(stop,), name="ingest", daemon=True))
-    sched = build_scheduler(client, Schedule(settings.schedule_households_s, settings.schedule_social_s,
-                                             settings.schedule_affinity_s, settings.schedule_incremental_s),
-                            say=lambda m: None, background=True)
+    sched = build_scheduler(client, job_schedule(settings), say=lambda m: None, background=True)
     for t in threads:
         t.start()
     sched.start()
@@ -61,4 +51,6 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
         sched.shutdown(wait=False)
         for t in threads:
             t.join(30)
+        if producer is not None:
+            producer.close()
         client.driver.close()
