@@ -1,11 +1,12 @@
 """Benchmark: sustained Kafka → Neo4j ingest, ingester memory, naive baseline, live latency.
 
-Usage (wipes the graph of the configured Neo4j, hence --yes):
+Usage (wipes the graph of the benchmark's own Neo4j, hence --yes):
 
-    python bench/ingest.py --households 1000 --days 14 --yes
+    python bench/ingest.py --households 1000 --days 14 --yes [--ingesters 2]
 
-Steps: (1) the generated world is produced to fresh topics; (2) a separate ingester process
-consumes them into an empty graph until caught up (events/s, peak RSS); (3) a naive
+Steps: (1) the generated world is produced to fresh topics; (2) ``--ingesters`` separate
+ingester processes (one consumer group, so they split the partitions) consume them into an
+empty graph until every partition is committed with the data (events/s, peak RSS); (3) a naive
 one-transaction-per-event ingester on the first N events (events/s, ratio); (4) a live stream
 at --live-rate events/s for --live-seconds with event-to-graph latency percentiles;
 (5) a cProfile of the pure preparation step.
@@ -41,7 +42,7 @@ from hausgraph.settings import Settings  # noqa: E402
 from ingest.batch import SourceRecord, prepare  # noqa: E402
 from ingest.deadletters import KafkaDeadLetters  # noqa: E402
 from ingest.kafka_source import IngestLoop, end_offsets, make_consumer  # noqa: E402
-from ingest.sink import write_batch  # noqa: E402
+from ingest.sink import read_offsets, write_batch  # noqa: E402
 
 SECRET = "bench-secret"
 
@@ -53,14 +54,13 @@ def _settings() -> Settings:
                     neo4j_heap="2g", neo4j_pagecache="2g")
 
 
-def worker(views: str, content: str, batch: int) -> None:
-    """Ingest the topics until caught up; print one JSON line of figures."""
+def worker(views: str, content: str, group: str, batch: int) -> None:
+    """Ingest the topics as one member of ``group`` until the group has caught up; print figures."""
     settings = _settings()
     conn = ensure_started(settings)
     client = graph_client(settings, conn)
     ends = end_offsets(conn.kafka_bootstrap, [views, content])
     producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap)
-    group = f"bench-{uuid.uuid4().hex[:6]}"
     loop = IngestLoop(make_consumer(conn.kafka_bootstrap, group, batch), client,
                       KafkaDeadLetters(producer, views + ".dlq"), pseudonymizer(settings), group, views, content,
                       poll_timeout_ms=500, max_records=batch)
@@ -68,7 +68,10 @@ def worker(views: str, content: str, batch: int) -> None:
     t = threading.Thread(target=loop.run, args=(stop,), daemon=True)
     t0 = time.monotonic()
     t.start()
-    while not loop.caught_up(ends):
+    while True:  # done when the group's offsets stored with the data reach the end of every partition
+        stored = read_offsets(client, group)
+        if all(stored.get(tp, 0) >= n for tp, n in ends.items() if n > 0):
+            break
         time.sleep(0.2)
     elapsed = time.monotonic() - t0
     stop.set()
@@ -146,7 +149,8 @@ def main() -> None:
     ap.add_argument("--live-rate", type=float, default=2000)
     ap.add_argument("--live-seconds", type=float, default=30)
     ap.add_argument("--yes", action="store_true", help="allow wiping the graph")
-    ap.add_argument("--worker", nargs=2, metavar=("VIEWS", "CONTENT"))
+    ap.add_argument("--ingesters", type=int, default=1, help="ingester processes in the consumer group")
+    ap.add_argument("--worker", nargs=3, metavar=("VIEWS", "CONTENT", "GROUP"))
     args = ap.parse_args()
     if args.worker:
         return worker(*args.worker, args.batch)
@@ -164,9 +168,18 @@ def main() -> None:
     produce_s = time.monotonic() - t0
     print(f"produced {truth['counts']['lines']:,} event lines in {produce_s:.0f}s "
           f"({truth['counts']['lines'] / produce_s:,.0f}/s)")
-    out = subprocess.run([sys.executable, __file__, "--worker", views, content, "--batch", str(args.batch)],
-                         capture_output=True, text=True, check=True)
-    figures = json.loads(out.stdout.strip().splitlines()[-1])
+    group = f"bench-{uuid.uuid4().hex[:6]}"
+    t0 = time.monotonic()
+    procs = [subprocess.Popen([sys.executable, __file__, "--worker", views, content, group, "--batch", str(args.batch)],
+                              stdout=subprocess.PIPE, text=True) for _ in range(args.ingesters)]
+    outs = [p.communicate()[0] for p in procs]
+    elapsed = time.monotonic() - t0
+    if any(p.returncode for p in procs):
+        sys.exit(f"an ingester failed: {[p.returncode for p in procs]}")
+    each = [json.loads(o.strip().splitlines()[-1]) for o in outs]
+    records = sum(f["records"] for f in each)
+    figures = {"ingesters": args.ingesters, "records": records, "seconds": round(elapsed, 1),
+               "per_s": round(records / elapsed), "peak_rss_mb": max(f["peak_rss_mb"] for f in each), "each": each}
     print(f"ingest (batch {args.batch}): {figures}")
     sample = next(iter(Generation(params).chunks())).lines[: max(args.naive_events, 100_000)]
     reset(client)

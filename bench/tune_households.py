@@ -1,6 +1,6 @@
 """Tune and score the household and social-link cores on generated worlds, without servers.
 
-    python bench/tune_households.py [--households 1000] [--days 14] [--seed 1]
+    python bench/tune_households.py [--households 1000] [--days 14] [--seed 1] [--variant more-cgnat]
 
 Presence rows are made the way the ingester makes them (``ingest.batch.prepare`` per
 chunk, events summed per (device, network, hour) across chunks, since late events
@@ -20,17 +20,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.evaluate import score_households, score_links  # noqa: E402
-from generator.params import WorldParams  # noqa: E402
+from generator.evaluate import score_households, score_links, true_links  # noqa: E402
+from generator.params import VARIANTS, variant_params  # noqa: E402
 from graph.households import assign_households  # noqa: E402
 from graph.households.core import as_table  # noqa: E402
 from graph.params import HouseholdParams, SocialParams  # noqa: E402
 from graph.social import social_links  # noqa: E402
 
 
-def world_rows(households: int, days: int, seed: int, cache: Path = Path("/tmp")) -> tuple[list[dict], dict]:
+def world_rows(households: int, days: int, seed: int, variant: str = "default",
+               cache: Path = Path("/tmp")) -> tuple[list[dict], dict]:
     """(presence rows, truth) of a generated world, cached as a pickle."""
-    path = cache / f"hausgraph_presence_h{households}_d{days}_s{seed}.pkl"
+    path = cache / f"hausgraph_presence_{variant}_h{households}_d{days}_s{seed}.pkl"
     if path.exists():
         with open(path, "rb") as fh:
             return pickle.load(fh)
@@ -39,7 +40,7 @@ def world_rows(households: int, days: int, seed: int, cache: Path = Path("/tmp")
     from ingest.batch import SourceRecord, prepare
     from ingest.pseudonym import Pseudonymizer
 
-    g = Generation(WorldParams(households=households, days=days, seed=seed, secret="s"))
+    g = Generation(variant_params(variant, households=households, days=days, seed=seed, secret="s"))
     pseudo = Pseudonymizer("s")
     events: Counter = Counter()
     meta: dict = {}
@@ -69,11 +70,14 @@ def evaluate(rows: list[dict], truth: dict, hp: HouseholdParams | None = None,
     seconds = time.perf_counter() - t0
     by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
     s = score_households(by_key, assignment)
-    pairs = {(min(x["a"], x["b"]), max(x["a"], x["b"])) for x in truth["social_pairs"] if x["visits"] >= 2}
-    lp, lr, n = score_links(by_key, assignment, pairs, [(x["household_a"], x["household_b"]) for x in links])
+    found = [(x["household_a"], x["household_b"]) for x in links]
+    pairs = true_links(truth)
+    lp, lr, n = score_links(by_key, assignment, pairs, found)
+    _, lr_all, _ = score_links(by_key, assignment, true_links(truth, seen_only=False), found)
     reasons = Counter(u["reason"] for u in out["unassigned"])
     return {"pair_precision": s.pair_precision, "pair_recall": s.pair_recall, "pair_f1": s.pair_f1,
             "ari": s.ari, "exact_households": s.exact_households, "link_precision": lp, "link_recall": lr,
+            "link_recall_all_visits": lr_all,
             "predicted_links": n, "true_links": len(pairs), "unassigned": dict(reasons), "seconds": round(seconds, 2)}
 
 
@@ -82,9 +86,11 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=1000)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variant", default="default", choices=list(VARIANTS))
     a = ap.parse_args()
-    rows, truth = world_rows(a.households, a.days, a.seed)
-    print(json.dumps({"households": a.households, "days": a.days, "seed": a.seed, **evaluate(rows, truth)}))
+    rows, truth = world_rows(a.households, a.days, a.seed, a.variant)
+    print(json.dumps({"households": a.households, "days": a.days, "seed": a.seed, "variant": a.variant,
+                      **evaluate(rows, truth)}))
 
 
 if __name__ == "__main__":

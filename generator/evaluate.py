@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-__all__ = ["Scores", "score_households", "score_links", "evaluate_files", "read_households_csv", "read_links_csv"]
+__all__ = ["Scores", "score_households", "score_links", "evaluate_files", "read_households_csv", "read_links_csv",
+           "true_links"]
 
 
 @dataclass(frozen=True)
@@ -110,18 +111,35 @@ def read_links_csv(path: Path) -> list[tuple[str, str]]:
         return [(row["household_a"], row["household_b"]) for row in csv.DictReader(fh)]
 
 
+def true_links(truth: dict, min_visits: int = 2, seen_only: bool = True) -> set[tuple[str, str]]:
+    """Household pairs of the truth with at least ``min_visits`` visits.
+
+    A visit counts when the guest's device sent an event from the host's home (``seen_visits``):
+    a visit with the phone in the pocket leaves no trace any method could find. With
+    ``seen_only=False`` every scheduled visit counts (older truth files have only these).
+
+    >>> t = {"social_pairs": [{"a": "H2", "b": "H1", "visits": 3, "seen_visits": 1}]}
+    >>> true_links(t), true_links(t, seen_only=False)
+    (set(), {('H1', 'H2')})
+    """
+    field = "seen_visits" if seen_only else "visits"
+    return {(min(x["a"], x["b"]), max(x["a"], x["b"])) for x in truth["social_pairs"]
+            if x.get(field, x["visits"]) >= min_visits}
+
+
 def evaluate_files(truth: dict, households_csv: Path, links_csv: Path | None = None,
-                   min_visits: int = 2, active_only: bool = True) -> Scores:
+                   min_visits: int = 2, active_only: bool = True, seen_only: bool = True) -> Scores:
     """Score export files against a loaded ``truth.json`` (devices keyed by pseudonymous key).
 
-    Only devices that emitted at least one valid event are scored when ``active_only``.
+    Only devices that emitted at least one valid event are scored when ``active_only``; links
+    are those of :func:`true_links`.
     """
     by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0 or not active_only}
     pred = read_households_csv(households_csv)
     s = score_households(by_key, pred)
     if links_csv is None:
         return s
-    pairs = {(min(x["a"], x["b"]), max(x["a"], x["b"])) for x in truth["social_pairs"] if x["visits"] >= min_visits}
+    pairs = true_links(truth, min_visits, seen_only)
     lp, lr, n = score_links(by_key, pred, pairs, read_links_csv(links_csv))
     return Scores(**{**s.as_dict(), "link_precision": lp, "link_recall": lr, "link_f1": round(_f1(lp, lr), 6),
                      "true_links": len(pairs), "predicted_links": n})

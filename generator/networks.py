@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from generator.params import WorldParams
+
 __all__ = ["NetworkPlan", "NetworkState", "plan_networks", "HOME_KINDS", "LOC_KINDS", "LEASE_MS"]
 
 HOME_KINDS = ("dynamic_daily", "dynamic_weekly", "static", "cgnat", "ipv6")
-_HOME_P = (0.30, 0.20, 0.10, 0.20, 0.20)
 LOC_KINDS = ("home", "office", "mobile", "cafe", "visit")
 LEASE_MS = 3 * 3_600_000
 _V4 = {  # public /16s per network family
@@ -44,17 +45,19 @@ class NetworkPlan:
     cafe_ips: list[str]
     dev_iid: np.ndarray  # uint64 interface id for IPv6
     dev_v4only: np.ndarray  # in an IPv6 (DS-Lite) home, this device only speaks IPv4
+    v4_fallback: float  # share of a dual-stack device's requests that still use IPv4 (via the AFTR)
 
 
-def plan_networks(seed: int, households: int, devices: int, offices: int) -> NetworkPlan:
-    """Draw the network plan of a world (deterministic for ``seed``)."""
+def plan_networks(params: WorldParams, devices: int, offices: int) -> NetworkPlan:
+    """Draw the network plan of a world (deterministic for its params)."""
+    seed, households = params.seed, params.households
     rng = np.random.default_rng([seed, 3])
-    kind = rng.choice(len(HOME_KINDS), size=households, p=_HOME_P)
+    kind = rng.choice(len(HOME_KINDS), size=households, p=params.home_mix)
     count = np.bincount(kind, minlength=len(HOME_KINDS))
     pools = {
         "dynamic_daily": _v4_pool(rng, "dynamic_daily", int(count[0] * 1.2) + 2),
         "dynamic_weekly": _v4_pool(rng, "dynamic_weekly", int(count[1] * 1.3) + 2),
-        "cgnat": _v4_pool(rng, "cgnat", max(2, int(count[3]) // 25)),
+        "cgnat": _v4_pool(rng, "cgnat", max(2, int(count[3]) // params.homes_per_cgnat_address)),
         "dslite": _v4_pool(rng, "dslite", max(2, int(count[4]) // 30)),
     }
     for c in range(3):
@@ -64,9 +67,11 @@ def plan_networks(seed: int, households: int, devices: int, offices: int) -> Net
     office_pool = _v4_pool(rng, "office", offices * 3)
     office_ips = [office_pool[3 * o : 3 * o + int(rng.choice([1, 1, 2, 3]))] for o in range(offices)]
     cafe_ips = _v4_pool(rng, "cafe", max(2, households // 50))
-    phase = np.where(kind == 4, rng.choice([1, 1, 7, 7, 0], size=households), rng.integers(0, 7, size=households))
+    phase = np.where(kind == 4, rng.choice(list(params.ipv6_rotation_days), size=households),
+                     rng.integers(0, 7, size=households))
     iid = rng.integers(1, 2**63, size=devices, dtype=np.int64).astype(np.uint64)
-    return NetworkPlan(seed, kind, phase, pools, static_ip, office_ips, cafe_ips, iid, rng.random(devices) < 0.15)
+    return NetworkPlan(seed, kind, phase, pools, static_ip, office_ips, cafe_ips, iid,
+                       rng.random(devices) < params.ipv4_only_share, params.ipv4_fallback_rate)
 
 
 @dataclass
@@ -149,7 +154,8 @@ class NetworkState:
             slot = dev[mc] * 7919 + self.day * 96 + tod_ms[mc] // 900_000
             aid[mc] = len(table) + slot % len(pool)
             table += pool
-        v6 = at_home & (plan.home_kind[loc] == 4) & ~plan.dev_v4only[dev]
+        fallback = np.random.default_rng([plan.seed, 8, self.day]).random(len(kind)) < plan.v4_fallback
+        v6 = at_home & (plan.home_kind[loc] == 4) & ~plan.dev_v4only[dev] & ~fallback
         if v6.any():
             prefix = np.where(late[v6], self.v6_cur[loc[v6]], self.v6_prev[loc[v6]])
             combo = np.stack([prefix, plan.dev_iid[dev[v6]]], axis=1)

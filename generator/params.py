@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 
 from ingest.pseudonym import DEMO_SECRET
 
-__all__ = ["WorldParams", "DEFAULT_START", "DAY_MS", "LOCAL_OFFSET_MS"]
+__all__ = ["WorldParams", "DEFAULT_START", "DAY_MS", "LOCAL_OFFSET_MS", "VARIANTS", "variant_params"]
 
 DEFAULT_START = date(2026, 10, 1)
 DAY_MS = 86_400_000
@@ -32,6 +32,24 @@ class WorldParams:
     late_rate: float = 0.02
     event_id_rate: float = 0.3
     secret: str = field(default=DEMO_SECRET, repr=False)
+    # network mix: share of homes per kind (dynamic daily, dynamic weekly, static, CGNAT, IPv6+DS-Lite)
+    home_mix: tuple[float, float, float, float, float] = (0.30, 0.20, 0.10, 0.20, 0.20)
+    homes_per_cgnat_address: int = 25
+    ipv6_rotation_days: tuple[int, ...] = (1, 1, 7, 7, 0)  # drawn per IPv6 home; 0 = stable prefix
+    # DS-Lite homes: share of IPv4-only devices, and of dual-stack requests that still go over IPv4
+    # (happy-eyeballs fallback, IPv4-only endpoints), i.e. via the carrier's shared AFTR address
+    ipv4_only_share: float = 0.15
+    ipv4_fallback_rate: float = 0.05
+    office_share: float = 0.6  # adults who work at an office
+    households_per_office: int = 30
+
+    def __post_init__(self) -> None:
+        if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
+            raise ValueError(f"home_mix must be 5 non-negative shares summing to 1, got {self.home_mix}")
+        if not 0 <= self.office_share <= 1 or self.households_per_office < 1 or self.homes_per_cgnat_address < 1:
+            raise ValueError("office_share in [0, 1], households_per_office and homes_per_cgnat_address >= 1")
+        if not self.ipv6_rotation_days or min(self.ipv6_rotation_days) < 0:
+            raise ValueError("ipv6_rotation_days: one or more periods in days (0 = stable)")
 
     @property
     def start_ms(self) -> int:
@@ -41,3 +59,26 @@ class WorldParams:
     def day_start_ms(self, day: int) -> int:
         """UTC midnight of world day ``day`` (0-based), epoch ms."""
         return self.start_ms + day * DAY_MS
+
+
+#: Named world settings for evaluation beyond the default: each overrides some fields.
+VARIANTS: dict[str, dict] = {
+    "default": {},
+    # 45 % of homes behind carrier-grade NAT, 40 homes per shared address
+    "more-cgnat": {"home_mix": (0.20, 0.10, 0.05, 0.45, 0.20), "homes_per_cgnat_address": 40},
+    # 85 % of adults commute, to three times as many (smaller) offices
+    "more-workplaces": {"office_share": 0.85, "households_per_office": 10},
+    # a third of homes on IPv6, every prefix rotated daily
+    "daily-ipv6": {"home_mix": (0.25, 0.15, 0.10, 0.15, 0.35), "ipv6_rotation_days": (1,)},
+}
+
+
+def variant_params(name: str, **fields) -> WorldParams:
+    """WorldParams of a named variant; ``fields`` (households, seed, ...) apply on top.
+
+    >>> variant_params("daily-ipv6", seed=2).ipv6_rotation_days
+    (1,)
+    """
+    if name not in VARIANTS:
+        raise ValueError(f"unknown world variant {name!r}; choose one of {', '.join(VARIANTS)}")
+    return WorldParams(**{**VARIANTS[name], **fields})

@@ -49,6 +49,7 @@ class Generation:
         self.stats = WorldStats(devices_per_home=[len(x) for x in self.world.hh_devices])
         self.dev_events = np.zeros(self.world.n_devices, dtype=np.int64)
         self.visits: Counter = Counter()
+        self.seen_visits: Counter = Counter()  # visits during which a guest's device sent an event
         self.counts: Counter = Counter()
         self.malformed: Counter = Counter()
         self._keys = [k.encode() for k in self.world.dev_key]
@@ -64,6 +65,11 @@ class Generation:
             self.visits[(min(guest, host), max(guest, host))] += 1
         day_ms = p.day_start_ms(day)
         ev = simulate_day(self.sampler, sched, day_ms, date.weekday(), date, rng)
+        at_host = ev.loc_kind == 4
+        seen = set(zip(w.dev_home[ev.dev[at_host]].tolist(), ev.loc[at_host].tolist()))
+        for guest, host in sched.visits:
+            if (guest, host) in seen:
+                self.seen_visits[(min(guest, host), max(guest, host))] += 1
         tod = np.clip(ev.ts - w.dev_skew_ms[ev.dev] - day_ms, 0, DAY_MS - 1)
         table, aid = self.net.resolve(ev.loc_kind, ev.loc, ev.dev, tod, w.dev_carrier)
         self.stats.add_day(w, ev, table, aid)

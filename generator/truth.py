@@ -30,7 +30,8 @@ def build_truth(gen) -> dict:
                         for q in w.hh_persons[h]],
             "devices": [w.dev_mac[d] for d in w.hh_devices[h]],
         })
-    social = [{"a": w.hh_ids[a], "b": w.hh_ids[b], "visits": int(gen.visits.get((a, b), 0))}
+    social = [{"a": w.hh_ids[a], "b": w.hh_ids[b], "visits": int(gen.visits.get((a, b), 0)),
+               "seen_visits": int(gen.seen_visits.get((a, b), 0))}
               for a, b in w.friends]
     malformed = gen.malformed_counts()
     by_reason: dict[str, int] = {}
@@ -38,7 +39,11 @@ def build_truth(gen) -> dict:
         by_reason[MALFORMED[kind]] = by_reason.get(MALFORMED[kind], 0) + n
     return {
         "params": {"households": p.households, "days": p.days, "seed": p.seed, "start": p.start.isoformat(),
-                   "malformed_rate": p.malformed_rate, "duplicate_rate": p.duplicate_rate},
+                   "malformed_rate": p.malformed_rate, "duplicate_rate": p.duplicate_rate,
+                   "home_mix": list(p.home_mix), "homes_per_cgnat_address": p.homes_per_cgnat_address,
+                   "ipv6_rotation_days": list(p.ipv6_rotation_days), "office_share": p.office_share,
+                   "households_per_office": p.households_per_office, "ipv4_only_share": p.ipv4_only_share,
+                   "ipv4_fallback_rate": p.ipv4_fallback_rate},
         "key_derivation": "HMAC-SHA256(secret, 'mac:' + normalized mac), hex, first 32",
         "households": households,
         "devices": devices,

@@ -90,7 +90,7 @@ def build_world(params: WorldParams) -> World:
     catalog = build_catalog(params.seed)
     pseud = Pseudonymizer(params.secret)
     n_series = len(catalog.series_episodes)
-    n_offices = max(2, params.households // 30)
+    n_offices = max(2, params.households // params.households_per_office)
     p: dict[str, list] = {k: [] for k in ("home", "role", "persona", "taste", "act", "office", "series")}
     d: dict[str, list] = {k: [] for k in ("home", "owner", "form", "rate", "rep", "mac", "src", "skew", "car")}
     hh_persons: list[list[int]] = []
@@ -142,7 +142,7 @@ def build_world(params: WorldParams) -> World:
             act = 0.04 if persona == "ghoster" else float(rng.lognormal(0, 0.35))
             p["home"].append(h); p["role"].append(role); p["persona"].append(persona)
             p["taste"].append(taste); p["act"].append(act)
-            p["office"].append(int(rng.integers(n_offices)) if role == 0 and rng.random() < 0.6 else -1)
+            p["office"].append(int(rng.integers(n_offices)) if role == 0 and rng.random() < params.office_share else -1)
             p["series"].append(int(rng.integers(n_series)) if persona == "binge_watcher" else -1)
             if role < 2 or rng.random() < 0.25:
                 add_device(h, pid, 1, act)
@@ -160,7 +160,7 @@ def build_world(params: WorldParams) -> World:
         if rng.random() < 0.15:
             add_device(h, -1, 2, house_act)
     friends = _friend_pairs(rng, params.households)
-    net = plan_networks(params.seed, params.households, len(d["mac"]), n_offices)
+    net = plan_networks(params, len(d["mac"]), n_offices)
     return World(
         params=params, catalog=catalog, hh_ids=[f"H{h + 1:05d}" for h in range(params.households)],
         hh_size=np.array([len(x) for x in hh_persons]), person_home=np.array(p["home"]),

@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from generator.evaluate import evaluate_files
-from generator.params import DEFAULT_START, WorldParams
+from generator.params import DEFAULT_START, VARIANTS, variant_params
 
 __all__ = ["generate", "evaluate"]
 
@@ -61,6 +61,7 @@ def generate(
     households: int = typer.Option(200, help="Households in the world."),
     days: int = typer.Option(14, help="Simulated days."),
     seed: int = typer.Option(1, help="Seed; same seed and options give byte-identical output."),
+    variant: str = typer.Option("default", help=f"World setting: {', '.join(VARIANTS)}."),
     out: Path = typer.Option(Path("out/world"), help="Output directory (events, content, truth)."),
     start: str = typer.Option(DEFAULT_START.isoformat(), help="First simulated day (UTC, YYYY-MM-DD)."),
     gzip: bool = typer.Option(False, "--gzip", help="Write events.jsonl.gz."),
@@ -76,8 +77,10 @@ def generate(
     content_topic: str = typer.Option("content"),
 ) -> None:
     """Generate a synthetic broadcaster world with ground truth."""
-    params = WorldParams(households=households, days=days, seed=seed, start=date.fromisoformat(start),
-                         malformed_rate=malformed_rate, duplicate_rate=duplicate_rate, secret=_secret(secret))
+    if variant not in VARIANTS:
+        raise typer.BadParameter(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}", param_hint="--variant")
+    params = variant_params(variant, households=households, days=days, seed=seed, start=date.fromisoformat(start),
+                            malformed_rate=malformed_rate, duplicate_rate=duplicate_rate, secret=_secret(secret))
     if to_kafka and rate:
         from generator.live import stream_live
         from generator.sinks import KafkaSink
@@ -130,6 +133,8 @@ def evaluate(
     links: Path | None = typer.Option(
         None, help="Links export CSV (household_a,household_b,weight,evidence); default: the graph's own."),
     min_visits: int = typer.Option(2, help="A true social link needs this many visits."),
+    all_visits: bool = typer.Option(False, "--all-visits",
+                                    help="Count every scheduled visit, also those no device event reveals."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Score household / link exports against a world's ground truth."""
@@ -137,7 +142,8 @@ def evaluate(
         from hausgraph.cli.jobs import export_current
 
         households, links = export_current(truth.parent / "export")
-    scores = evaluate_files(orjson.loads(truth.read_bytes()), households, links, min_visits=min_visits)
+    scores = evaluate_files(orjson.loads(truth.read_bytes()), households, links, min_visits=min_visits,
+                            seen_only=not all_visits)
     if as_json:
         typer.echo(json.dumps(scores.as_dict()))
         return

@@ -136,6 +136,8 @@ def test_world_stats_are_plausible(world):
     sizes = [len(h["persons"]) for h in truth["households"]]
     assert min(sizes) == 1 and max(sizes) >= 5
     assert any(p["visits"] >= 2 for p in truth["social_pairs"])
+    assert all(0 <= p["seen_visits"] <= p["visits"] for p in truth["social_pairs"])
+    assert any(p["seen_visits"] >= 2 for p in truth["social_pairs"])
     assert set(stats["events_by_kind"]) == {"view", "impression", "click", "search", "conversion", "bookmark"}
 
 
@@ -160,9 +162,11 @@ def test_baseline_scores_badly_and_perfect_export_scores_one(world, tmp_path):
         f"{d['key']},{d['household']},1.0\n" for d in truth["devices"]))
     links = tmp_path / "links.csv"
     links.write_text("household_a,household_b,weight,evidence\n" + "".join(
-        f"{p['a']},{p['b']},1,visits\n" for p in truth["social_pairs"] if p["visits"] >= 2))
+        f"{p['a']},{p['b']},1,visits\n" for p in truth["social_pairs"] if p["seen_visits"] >= 2))
     s = evaluate_files(truth, perfect, links)
     assert (s.pair_f1, s.ari, s.exact_households, s.link_precision, s.link_recall) == (1.0, 1.0, 1.0, 1.0, 1.0)
+    scheduled = evaluate_files(truth, perfect, links, seen_only=False)  # unseen visits count as misses
+    assert scheduled.link_precision == 1.0 and scheduled.link_recall < 1.0
 
 
 def test_score_households_small_cases():
@@ -199,3 +203,48 @@ def test_cli_generate_and_evaluate(tmp_path):
                                  str(csv_path), "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["ari"] == 1.0
+
+
+def test_variants_change_what_they_say():
+    from generator.networks import HOME_KINDS
+    from generator.params import variant_params
+    from generator.world import build_world
+
+    base = build_world(WorldParams(households=400, days=1, seed=3))
+    cg = build_world(variant_params("more-cgnat", households=400, days=1, seed=3))
+    share = lambda w: float((w.net.home_kind == HOME_KINDS.index("cgnat")).mean())  # noqa: E731
+    assert share(cg) > 1.6 * share(base)
+    work = build_world(variant_params("more-workplaces", households=400, days=1, seed=3))
+    assert len(set(work.person_office[work.person_office >= 0].tolist())) > 2 * len(
+        set(base.person_office[base.person_office >= 0].tolist()))
+    v6 = build_world(variant_params("daily-ipv6", households=400, days=1, seed=3))
+    ipv6 = v6.net.home_kind == HOME_KINDS.index("ipv6")
+    assert ipv6.mean() > 0.28 and set(v6.net.home_phase[ipv6].tolist()) == {1}
+
+
+def test_unknown_variant_and_bad_mix_are_refused():
+    from generator.params import variant_params
+
+    with pytest.raises(ValueError, match="unknown world variant"):
+        variant_params("mars")
+    with pytest.raises(ValueError, match="home_mix"):
+        WorldParams(home_mix=(0.5, 0.5, 0.5, 0.0, 0.0))
+
+
+def test_dual_stack_devices_fall_back_to_ipv4_in_ds_lite_homes():
+    """IPv6 homes' dual-stack devices send some requests over the shared IPv4 (AFTR) address."""
+    import ipaddress
+
+    from generator.networks import HOME_KINDS
+
+    g = Generation(WorldParams(households=60, days=2, seed=4, ipv4_fallback_rate=0.2))
+    w = g.world
+    fams: dict[int, set[int]] = {}
+    for day in range(2):
+        ev, table, aid, _ = g.simulate(day)
+        home = (ev.loc_kind == 0) & (w.net.home_kind[ev.loc] == HOME_KINDS.index("ipv6"))
+        for d, a in zip(ev.dev[home].tolist(), aid[home].tolist()):
+            fams.setdefault(d, set()).add(ipaddress.ip_address(table[a]).version)
+    dual = [d for d, f in fams.items() if not w.net.dev_v4only[d]]
+    assert dual and sum(fams[d] == {4, 6} for d in dual) > 0.5 * len(dual)
+    assert all(fams[d] == {4} for d in fams if w.net.dev_v4only[d])

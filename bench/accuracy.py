@@ -1,0 +1,70 @@
+"""Household and social-link accuracy on several generated worlds, with the naive baselines.
+
+    python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--out out/accuracy.json]
+
+Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
+``more-workplaces`` and ``daily-ipv6`` (seed 4). For each it scores the household and
+social-link cores (what ``hausgraph jobs run`` runs, without servers; presence rows made
+by the ingester's own ``prepare``) and two baselines on the same presence data:
+"same IP = same home" (connected components) and "Louvain on raw co-occurrence".
+Prints a Markdown table; writes every figure as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parent))  # after the packages: bench/ingest.py is no package
+
+from generator.baselines import cooccurrence_louvain, table_components  # noqa: E402
+from generator.evaluate import score_households  # noqa: E402
+from graph.households.core import as_table  # noqa: E402
+from tune_households import evaluate, world_rows  # noqa: E402
+
+WORLDS = [("default", 1), ("default", 2), ("default", 3),
+          ("more-cgnat", 4), ("more-workplaces", 4), ("daily-ipv6", 4)]
+
+
+def _baseline(name: str, fn, table, by_key: dict) -> dict:
+    t0 = time.perf_counter()
+    s = score_households(by_key, fn(table))
+    return {f"{name}_f1": s.pair_f1, f"{name}_ari": s.ari, f"{name}_seconds": round(time.perf_counter() - t0, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--households", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--no-baselines", action="store_true")
+    ap.add_argument("--only", help="variant:seed, e.g. more-cgnat:4 (default: all worlds)")
+    ap.add_argument("--out", type=Path, default=Path("out/accuracy.json"))
+    a = ap.parse_args()
+    worlds = WORLDS if not a.only else [(a.only.split(":")[0], int(a.only.split(":")[1]))]
+    results = []
+    for variant, seed in worlds:
+        rows, truth = world_rows(a.households, a.days, seed, variant)
+        r = {"variant": variant, "seed": seed, **evaluate(rows, truth)}
+        if not a.no_baselines:
+            table = as_table(rows)
+            by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
+            r.update(_baseline("same_ip", table_components, table, by_key))
+            r.update(_baseline("raw_louvain", cooccurrence_louvain, table, by_key))
+        print(json.dumps(r), flush=True)
+        results.append(r)
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(results, indent=2))
+    cols = ["pair_f1", "ari", "exact_households", "link_precision", "link_recall"]
+    base = [] if a.no_baselines else ["same_ip_f1", "same_ip_ari", "raw_louvain_f1", "raw_louvain_ari"]
+    print("\n| world | " + " | ".join(cols + base) + " |")
+    print("|---" * (len(cols) + len(base) + 1) + "|")
+    for r in results:
+        print(f"| {r['variant']} s{r['seed']} | " + " | ".join(f"{r[c]:.3f}" for c in cols + base) + " |")
+
+
+if __name__ == "__main__":
+    main()
