@@ -77,6 +77,7 @@ class HouseholdParams:
     max_household_size: int = 10  # components larger than this are split
     min_density: float = 0.5  # components sparser than this are tried for a split ...
     min_split_modularity: float = 0.3  # ... kept only if the split is this clear (homes are often sparse)
+    max_cut_ratio: float = 0.5  # a split of a large component: edge density across / inside, at most
     resolution: float = 1.0  # Louvain resolution for components that need splitting
     louvain_starts: int = 3  # seeded runs per split, best modularity kept
     resolution_step: float = 2.0  # multiply when a community is still too large

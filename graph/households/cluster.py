@@ -59,7 +59,7 @@ def cluster_devices(cp: CoPresence, p: HouseholdParams, *, seed: int = 0,
             G.add_weighted_edges_from(zip(ea[lo:hi].tolist(), eb[lo:hi].tolist(), ew[lo:hi].tolist()))
             parts = split_graph(G, max_size=p.max_household_size, resolution=p.resolution,
                                 step=p.resolution_step, depth=p.max_split_depth, seed=seed,
-                                partition=partition, starts=p.louvain_starts)
+                                partition=partition, starts=p.louvain_starts, max_cut_ratio=p.max_cut_ratio)
             if (size[c] <= p.max_household_size and len(parts) > 1
                     and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity):
                 parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
