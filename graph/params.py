@@ -109,6 +109,7 @@ class SocialParams:
     # on a home network too (which of the few candidate hosts it was is not known)
     min_home_visits: int = 1
     max_cgnat_hosts: int = 100  # more candidate hosts in the block: the visit counts for none
+    cgnat_resident_day_share: float = 0.4  # on CGNAT addresses this share of its days: the device lives there
 
 
 @dataclass(frozen=True)

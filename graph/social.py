@@ -162,10 +162,12 @@ def _cgnat_visits(t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: Soc
                   hp: HouseholdParams) -> tuple[np.ndarray, ...]:
     """(visitor household, candidate host, device, window, network, hour) of visits behind CGNAT.
 
-    A household lives behind CGNAT when its members are seen there more than on home
-    networks; on an address day it lives on the address its members use most. Any other
-    member row on a CGNAT address is a visit to one of the households living on that address
-    and seen in that block, if there are few enough of them.
+    A device lives behind CGNAT when it is seen there more than on home networks; on an
+    address day its household lives on the address each such device uses most (a home on IPv6
+    has a shared IPv4 side too, DS-Lite: its IPv4-only devices live there). Any other member
+    row on a CGNAT address is a visit to one of the households living on that address and
+    seen in that block, if there are few enough of them, unless the device was seen on a
+    home network in the same hour (it is at home, reaching a service over IPv4).
     """
     empty = tuple(np.zeros(0, np.int64) for _ in range(6))
     on = dev_hh[t.dev] >= 0
@@ -173,20 +175,32 @@ def _cgnat_visits(t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: Soc
     if not cg.any():
         return empty
     nh = int(dev_hh.max()) + 1
-    behind = np.bincount(dev_hh[t.dev[cg]], minlength=nh) > np.bincount(
-        dev_hh[t.dev[(cls[t.net] == HOME) & on]], minlength=nh)
+    hrow = (cls[t.net] == HOME) & on
+    behind = np.bincount(t.dev[cg], minlength=t.n_devices) > np.bincount(t.dev[hrow], minlength=t.n_devices)
     dev, net, hour = t.dev[cg].astype(np.int64), t.net[cg].astype(np.int64), t.hour[cg]
     hh = dev_hh[dev]
     day = (hour - hp.cgnat_day_start_hour * HOUR_MS) // DAY_MS
     day -= int(day.min())
     win, blk = row_windows(hour, hp)
     nn, ns = t.n_networks, int(day.max()) + 1
-    u, cnt = sorted_runs((hh * ns + day) * nn + net)
+    # a device on CGNAT addresses most days lives there too, even if mostly seen elsewhere: in
+    # a DS-Lite home a dual-stack device reaches some services over the shared IPv4 daily
+    all_days = (t.hour - hp.cgnat_day_start_hour * HOUR_MS) // DAY_MS
+    active = np.bincount(np.unique(t.dev.astype(np.int64) * (1 << 20) + all_days - int(all_days.min())) >> 20,
+                         minlength=t.n_devices)
+    cg_days = np.bincount(np.unique(dev * (1 << 20) + day) >> 20, minlength=t.n_devices)
+    behind |= cg_days >= sp.cgnat_resident_day_share * np.maximum(active, 1)
+    # each resident device's address of the day (its most used); its household lives there
+    sel = behind[dev]
+    u, cnt = sorted_runs((dev[sel] * ns + day[sel]) * nn + net[sel])
     grp = u // nn
     best = np.lexsort((u % nn, -cnt, grp))
     first = np.r_[True, grp[best][1:] != grp[best][:-1]]
-    lives_key = grp[best][first] * nn + u[best][first] % nn  # (household, day) -> its address
-    resident = behind[hh] & np.isin((hh * ns + day) * nn + net, lives_key)
+    top_dev, top_day, top_net = grp[best][first] // ns, grp[best][first] % ns, u[best][first] % nn
+    lives_key = np.unique((dev_hh[top_dev] * ns + top_day) * nn + top_net)  # (household, day, address)
+    resident = np.isin((hh * ns + day) * nn + net, lives_key)
+    at_home = np.unique(t.dev[hrow].astype(np.int64) * (1 << 32) + t.hour[hrow] // HOUR_MS)
+    resident |= np.isin(dev * (1 << 32) + hour // HOUR_MS, at_home)
     b0 = int(blk.min())
     nb = int(blk.max()) - b0 + 1
     nbk = net * nb + (blk - b0)

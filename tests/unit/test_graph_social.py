@@ -99,3 +99,25 @@ def test_visit_to_a_home_behind_cgnat_counts_with_a_home_visit_the_other_way():
     # a visit behind CGNAT alone is no link: the host is one of several
     assert social_links(base + visit_b + _visit_rows("phA", "phone", "cg1", [6]), assignment,
                         net_class=classes) == []
+
+
+def test_ds_lite_fallback_is_living_not_visiting_behind_cgnat():
+    """A dual-stack phone of an IPv6 home reaches a service over the shared IPv4 most days:
+    that is its own home's IPv4 side, not a visit; a phone there on two evenings is a visitor."""
+    import numpy as np
+
+    from graph.households.core import as_table
+    from graph.params import HouseholdParams, SocialParams
+    from graph.social import _cgnat_visits
+
+    rows = (home("a", "na") + home("c", "nc") + stay("b-tv", "tv", "X", range(14), [18, 19, 20])
+            + stay("b-ph", "phone", "X", range(14), [19, 20])
+            + stay("a-ph", "phone", "X", range(0, 14, 2), [21])  # fallback, every other day, 21:00
+            + stay("c-ph", "phone", "X", [3, 9], [22]))  # two evenings at b's
+    t = as_table(rows)
+    hh = {"a": 0, "b": 1, "c": 2}
+    dev_hh = np.array([hh[str(k)[0]] for k in t.device_keys])
+    cls = np.array([1 if k == "X" else 0 for k in t.network_keys], dtype=np.int8)  # X is CGNAT
+    visitor, host, device, *_ = _cgnat_visits(t, cls, dev_hh, SocialParams(), HouseholdParams())
+    assert {str(t.device_keys[d]) for d in device} == {"c-ph"}
+    assert set(host.tolist()) == {1} and set(visitor.tolist()) == {2}
