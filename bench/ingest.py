@@ -79,7 +79,16 @@ def worker(views: str, content: str, group: str, batch: int) -> None:
     records = loop.stats.valid + loop.stats.invalid
     print(json.dumps({"records": records, "seconds": round(elapsed, 1), "per_s": round(records / elapsed),
                       "fresh": loop.stats.fresh, "dead": loop.stats.invalid, "batches": loop.stats.batches,
-                      "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+                      "peak_rss_mb": peak_rss_mb()}))
+
+
+def peak_rss_mb() -> int:
+    """This process's peak resident memory. VmHWM, not getrusage: Linux carries ru_maxrss over
+    ``fork`` + ``exec``, so a worker started by a big parent would report the parent's peak."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return round(int(line.split()[1]) / 1024)
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
 
 
 def naive(client, lines: list[bytes], pseudo) -> float:

@@ -179,8 +179,10 @@ def activity_rows(
                     "conversions": 0, "first": e["ts"], "last": e["ts"]})
                 x[kind + "s"] += 1
                 x["first"], x["last"] = min(x["first"], e["ts"]), max(x["last"], e["ts"])
+    # by content / campaign first: the devices are locked already (written at the start of the
+    # transaction), so shared nodes are the ones concurrent ingesters must take in one order
     return (
-        [watched[k] for k in sorted(watched)],
-        [exposed[k] for k in sorted(exposed)],
+        [watched[k] for k in sorted(watched, key=lambda k: (k[1], k[0]))],
+        [exposed[k] for k in sorted(exposed, key=lambda k: (k[1], k[0]))],
         [{"device": d, "fresh": n} for d, n in sorted(counts.items())],
     )
