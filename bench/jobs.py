@@ -25,6 +25,7 @@ from bench.ingest import SECRET, _settings  # noqa: E402
 from generator.evaluate import evaluate_files  # noqa: E402
 from generator.params import WorldParams  # noqa: E402
 from generator.run import generate_to_dir  # noqa: E402
+from generator.truth import truth_params  # noqa: E402
 from graph.admin import migrate, reset  # noqa: E402
 from graph.export import households_csv, links_csv  # noqa: E402
 from graph.jobs import run_job  # noqa: E402
@@ -81,8 +82,9 @@ def main() -> None:
     client = graph_client(settings, conn)
     pseudo = pseudonymizer(settings)
     params = WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET)
-    if not (args.out / "truth.json").exists():
-        generate_to_dir(params, args.out)
+    saved = args.out / "truth.json"
+    if not saved.exists() or orjson.loads(saved.read_bytes())["params"] != truth_params(params):
+        generate_to_dir(params, args.out)  # none saved, or one of other parameters / generator version
     truth = orjson.loads((args.out / "truth.json").read_bytes())
     files = [(args.out / "content.jsonl", "content"), (args.out / "events.jsonl", "view")]
     if not args.skip_load:

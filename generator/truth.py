@@ -6,7 +6,17 @@ from generator.dirty import MALFORMED
 from generator.networks import HOME_KINDS
 from generator.world import FORM_TYPE, FORMS, ROLES
 
-__all__ = ["build_truth"]
+__all__ = ["build_truth", "truth_params"]
+
+
+def truth_params(p) -> dict:
+    """The world's parameters as ``truth.json`` records them (to tell whether a saved world is this one)."""
+    return {"households": p.households, "days": p.days, "seed": p.seed, "start": p.start.isoformat(),
+            "malformed_rate": p.malformed_rate, "duplicate_rate": p.duplicate_rate,
+            "home_mix": list(p.home_mix), "homes_per_cgnat_address": p.homes_per_cgnat_address,
+            "ipv6_rotation_days": list(p.ipv6_rotation_days), "office_share": p.office_share,
+            "households_per_office": p.households_per_office, "ipv4_only_share": p.ipv4_only_share,
+            "ipv4_fallback_rate": p.ipv4_fallback_rate}
 
 
 def build_truth(gen) -> dict:
@@ -38,12 +48,7 @@ def build_truth(gen) -> dict:
     for kind, n in malformed.items():
         by_reason[MALFORMED[kind]] = by_reason.get(MALFORMED[kind], 0) + n
     return {
-        "params": {"households": p.households, "days": p.days, "seed": p.seed, "start": p.start.isoformat(),
-                   "malformed_rate": p.malformed_rate, "duplicate_rate": p.duplicate_rate,
-                   "home_mix": list(p.home_mix), "homes_per_cgnat_address": p.homes_per_cgnat_address,
-                   "ipv6_rotation_days": list(p.ipv6_rotation_days), "office_share": p.office_share,
-                   "households_per_office": p.households_per_office, "ipv4_only_share": p.ipv4_only_share,
-                   "ipv4_fallback_rate": p.ipv4_fallback_rate},
+        "params": truth_params(p),
         "key_derivation": "HMAC-SHA256(secret, 'mac:' + normalized mac), hex, first 32",
         "households": households,
         "devices": devices,
