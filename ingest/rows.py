@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
-from collections import Counter
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -52,35 +51,40 @@ def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[di
     ``events`` is a list of ``{id, ts, event, content, secs, campaign}`` dicts.
     """
     buckets: dict[tuple[str, str, int], dict[str, Any]] = {}
-    types: dict[tuple[str, str, int], Counter[str]] = {}
+    types: dict[tuple[str, str, int], dict[str, int]] = {}
     for ev in events:
         device = pseudo.mac(ev.mac)
         network, family = network_of(ev, pseudo)
-        hour = ev.ts_ms - ev.ts_ms % HOUR_MS
-        k = (device, network, hour)
+        ts = ev.ts_ms
+        k = (device, network, ts - ts % HOUR_MS)
         row = buckets.get(k)
         if row is None:
             row = buckets[k] = {
-                "device": device, "network": network, "family": family, "hour": hour,
-                "first": ev.ts_ms, "last": ev.ts_ms, "events": {},
+                "device": device, "network": network, "family": family, "hour": k[2],
+                "first": ts, "last": ts, "events": {},
             }
-            types[k] = Counter()
         eid = event_identity(ev, pseudo)
-        if eid in row["events"]:
+        seen = row["events"]
+        if eid in seen:
             continue
-        row["events"][eid] = {
-            "id": eid, "ts": ev.ts_ms, "event": ev.event, "content": ev.content_id,
+        seen[eid] = {
+            "id": eid, "ts": ts, "event": ev.event, "content": ev.content_id,
             "secs": ev.duration_s or 0.0, "campaign": ev.campaign_id,
         }
-        row["first"] = min(row["first"], ev.ts_ms)
-        row["last"] = max(row["last"], ev.ts_ms)
+        if ts < row["first"]:
+            row["first"] = ts
+        elif ts > row["last"]:
+            row["last"] = ts
         if ev.device_type:
-            types[k][ev.device_type] += 1
+            counts = types.setdefault(k, {})
+            counts[ev.device_type] = counts.get(ev.device_type, 0) + 1
     out = []
     for k in sorted(buckets):
         row = buckets[k]
         row["events"] = list(row["events"].values())
-        row["dtype"] = types[k].most_common(1)[0][0] if types[k] else None
+        counts = types.get(k)
+        # the most frequent type; ties go to the type seen first, as Counter.most_common does
+        row["dtype"] = max(counts, key=counts.__getitem__) if counts else None
         out.append(row)
     return out
 
@@ -143,26 +147,24 @@ def bucket_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def activity_rows(
     presence: list[dict[str, Any]], fresh_ids: set[int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
-    """Aggregate only the events new to the graph into (watched, exposed, device_counts) rows.
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Aggregate only the events new to the graph into (watched, exposed) rows.
 
     >>> p = [{"device": "d", "events": [
     ...     {"id": 1, "ts": 5, "event": "view", "content": "c", "secs": 10.0, "campaign": None},
     ...     {"id": 2, "ts": 7, "event": "click", "content": None, "secs": 0.0, "campaign": "k"}]}]
-    >>> w, x, n = activity_rows(p, {1, 2})
-    >>> w[0]["views"], x[0]["clicks"], n[0]["fresh"]
-    (1, 1, 2)
+    >>> w, x = activity_rows(p, {1, 2})
+    >>> w[0]["views"], x[0]["clicks"]
+    (1, 1)
     >>> activity_rows(p, {2})[0]
     []
     """
     watched: dict[tuple[str, str], dict[str, Any]] = {}
     exposed: dict[tuple[str, str], dict[str, Any]] = {}
-    counts: Counter[str] = Counter()
     for r in presence:
         for e in r["events"]:
             if e["id"] not in fresh_ids:
                 continue
-            counts[r["device"]] += 1
             kind = e["event"]
             if kind in ("view", "bookmark") and e["content"] is not None:
                 w = watched.setdefault((r["device"], e["content"]), {
@@ -184,5 +186,4 @@ def activity_rows(
     return (
         [watched[k] for k in sorted(watched, key=lambda k: (k[1], k[0]))],
         [exposed[k] for k in sorted(exposed, key=lambda k: (k[1], k[0]))],
-        [{"device": d, "fresh": n} for d, n in sorted(counts.items())],
     )

@@ -61,9 +61,8 @@ def write_batch(
         fresh_ids: set[int] = set()
         for chunk in batched(buckets, rows_per_query):
             fresh_ids.update(client.tx_run(tx, "ingest/merge_seen_on", rows=list(chunk))[0]["fresh"])
-        watched, exposed, counts = activity_rows(prep.presence, fresh_ids)
-        for name, rows in (("ingest/merge_watched", watched), ("ingest/merge_exposed", exposed),
-                           ("ingest/add_device_events", counts)):
+        watched, exposed = activity_rows(prep.presence, fresh_ids)
+        for name, rows in (("ingest/merge_watched", watched), ("ingest/merge_exposed", exposed)):
             for chunk in batched(rows, rows_per_query):
                 client.tx_run(tx, name, rows=list(chunk))
         fresh = len(fresh_ids)
