@@ -32,31 +32,22 @@ sys.path.insert(0, str(ROOT))
 
 from kafka import KafkaProducer  # noqa: E402
 
+from bench.common import SECRET, bench_settings  # noqa: E402
 from generator.params import WorldParams  # noqa: E402
 from generator.pipeline import Generation  # noqa: E402
 from generator.run import generate_to_kafka  # noqa: E402
 from graph.admin import migrate, reset  # noqa: E402
 from hausgraph.runtime import graph_client, pseudonymizer  # noqa: E402
 from hausgraph.servers import ensure_started  # noqa: E402
-from hausgraph.settings import Settings  # noqa: E402
 from ingest.batch import SourceRecord, prepare  # noqa: E402
 from ingest.deadletters import KafkaDeadLetters  # noqa: E402
 from ingest.kafka_source import IngestLoop, end_offsets, make_consumer  # noqa: E402
 from ingest.sink import read_offsets, write_batch  # noqa: E402
 
-SECRET = "bench-secret"
-
-
-def _settings() -> Settings:
-    """Servers of the benchmark's own (state dir and ports apart from the dev/test servers)."""
-    return Settings(pseudonym_secret=SECRET, state_dir=ROOT / ".hausgraph-bench", neo4j_bolt_port=27687,
-                    neo4j_http_port=27474, kafka_port=29092, kafka_controller_port=29093,
-                    neo4j_heap="2g", neo4j_pagecache="2g")
-
 
 def worker(views: str, content: str, group: str, batch: int) -> None:
     """Ingest the topics as one member of ``group`` until the group has caught up; print figures."""
-    settings = _settings()
+    settings = bench_settings()
     conn = ensure_started(settings)
     client = graph_client(settings, conn)
     ends = end_offsets(conn.kafka_bootstrap, [views, content])
@@ -153,7 +144,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--households", type=int, default=1000)
     ap.add_argument("--days", type=int, default=14)
-    ap.add_argument("--batch", type=int, default=5000)
+    ap.add_argument("--batch", type=int, default=20000)
     ap.add_argument("--naive-events", type=int, default=3000)
     ap.add_argument("--live-rate", type=float, default=2000)
     ap.add_argument("--live-seconds", type=float, default=30)
@@ -165,7 +156,7 @@ def main() -> None:
         return worker(*args.worker, args.batch)
     if not args.yes:
         sys.exit("this benchmark empties the configured Neo4j; pass --yes")
-    settings = _settings()
+    settings = bench_settings()
     conn = ensure_started(settings)
     client = graph_client(settings, conn)
     reset(client)

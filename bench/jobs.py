@@ -21,11 +21,9 @@ sys.path.insert(0, str(ROOT))
 
 import orjson  # noqa: E402
 
-from bench.ingest import SECRET, _settings  # noqa: E402
+from bench.common import SECRET, WORLD_DIR, bench_settings, saved_world  # noqa: E402
 from generator.evaluate import evaluate_files  # noqa: E402
 from generator.params import WorldParams  # noqa: E402
-from generator.run import generate_to_dir  # noqa: E402
-from generator.truth import truth_params  # noqa: E402
 from graph.admin import migrate, reset  # noqa: E402
 from graph.export import households_csv, links_csv  # noqa: E402
 from graph.jobs import run_job  # noqa: E402
@@ -71,20 +69,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--households", type=int, default=1000)
     ap.add_argument("--days", type=int, default=14)
-    ap.add_argument("--out", type=Path, default=ROOT / "out" / "bench-world")
+    ap.add_argument("--out", type=Path, default=WORLD_DIR)
     ap.add_argument("--skip-load", action="store_true")
     ap.add_argument("--yes", action="store_true")
     ap.add_argument("--incremental-lines", type=int, default=300,
                     help="events in the new ingest batch before the incremental run")
     args = ap.parse_args()
-    settings = _settings()
+    settings = bench_settings()
     conn = ensure_started(settings)
     client = graph_client(settings, conn)
     pseudo = pseudonymizer(settings)
     params = WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET)
-    saved = args.out / "truth.json"
-    if not saved.exists() or orjson.loads(saved.read_bytes())["params"] != truth_params(params):
-        generate_to_dir(params, args.out)  # none saved, or one of other parameters / generator version
+    saved_world(params, args.out)
     truth = orjson.loads((args.out / "truth.json").read_bytes())
     files = [(args.out / "content.jsonl", "content"), (args.out / "events.jsonl", "view")]
     if not args.skip_load:

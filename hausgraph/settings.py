@@ -61,7 +61,7 @@ class Settings(BaseSettings):
     consumer_group: str = "hausgraph-ingest"
     pseudonym_secret: SecretStr | None = None
     demo_mode: bool = False
-    ingest_batch_size: int = 5000
+    ingest_batch_size: int = 20000
     ingest_poll_timeout_ms: int = 500
     query_timeout_s: float = 120.0
 

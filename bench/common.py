@@ -1,0 +1,32 @@
+"""What the benchmarks share: their own servers, their secret and their saved world."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+
+from generator.params import WorldParams
+from generator.run import generate_to_dir
+from generator.truth import truth_params
+from hausgraph.settings import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = "bench-secret"
+WORLD_DIR = ROOT / "out" / "bench-world"
+
+
+def bench_settings() -> Settings:
+    """Servers of the benchmarks' own (state dir and ports apart from the dev/test servers)."""
+    return Settings(pseudonym_secret=SECRET, state_dir=ROOT / ".hausgraph-bench", neo4j_bolt_port=27687,
+                    neo4j_http_port=27474, kafka_port=29092, kafka_controller_port=29093,
+                    neo4j_heap="2g", neo4j_pagecache="2g")
+
+
+def saved_world(params: WorldParams, out: Path = WORLD_DIR) -> Path:
+    """``out`` holding the world of ``params``; generated when missing or made with other parameters
+    (or by another generator version, which :func:`truth_params` records)."""
+    saved = out / "truth.json"
+    if not saved.exists() or orjson.loads(saved.read_bytes())["params"] != truth_params(params):
+        generate_to_dir(params, out)
+    return out
