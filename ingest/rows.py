@@ -16,7 +16,7 @@ from ingest.contract import ContentRecord, ViewEvent
 from ingest.pseudonym import Pseudonymizer, prefix64
 
 __all__ = [
-    "HOUR_MS", "event_identity", "network_of", "presence_rows", "content_rows",
+    "HOUR_MS", "event_identity", "network_of", "presence_rows", "content_rows", "content_merge_rows",
     "device_rows", "network_rows", "bucket_rows", "activity_rows", "relationship_key",
 ]
 
@@ -95,6 +95,18 @@ def content_rows(records: Iterable[ContentRecord]) -> list[dict[str, Any]]:
     for rec in records:
         latest[rec.content_id] = rec.model_dump()
     return [latest[k] for k in sorted(latest)]
+
+
+def content_merge_rows(catalog: list[dict[str, Any]], watched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every content of a batch in id order: its catalog row (``described``) or just the id.
+
+    >>> rows = content_merge_rows([{"content_id": "b", "title": "B"}], [{"content": "a"}, {"content": "b"}])
+    >>> [(r["content_id"], r["described"], r.get("title")) for r in rows]
+    [('a', False, None), ('b', True, 'B')]
+    """
+    rows = {w["content"]: {"content_id": w["content"], "described": False} for w in watched}
+    rows.update((c["content_id"], {**c, "described": True}) for c in catalog)
+    return [rows[k] for k in sorted(rows)]
 
 
 def device_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -9,7 +9,7 @@ from neo4j import ManagedTransaction
 
 from graph.client import GraphClient, batched
 from ingest.batch import Prepared
-from ingest.rows import activity_rows, bucket_rows, device_rows, network_rows
+from ingest.rows import activity_rows, bucket_rows, content_merge_rows, device_rows, network_rows
 
 __all__ = ["BatchResult", "write_batch", "read_offsets"]
 
@@ -51,9 +51,9 @@ def write_batch(
                       for r in client.tx_run(tx, "ingest/read_offsets", group=group)}
             if all(stored.get((o["topic"], o["partition"]), 0) >= o["next"] for o in offsets):
                 return -1
-        if prep.content:
-            client.tx_run(tx, "ingest/merge_content", rows=prep.content)
-        # devices and networks first, each in key order, so concurrent writers lock in one order
+        # Lock order, the same in every ingester: devices, networks (each in key order), content
+        # (in id order), campaigns, then the group's own offsets, counters and stats. Devices are
+        # the partition key, so they are an ingester's own; the rest is shared.
         for chunk in batched(devices, rows_per_query):
             client.tx_run(tx, "ingest/merge_devices", rows=list(chunk), now=now_ms)
         for chunk in batched(networks, rows_per_query):
@@ -62,6 +62,8 @@ def write_batch(
         for chunk in batched(buckets, rows_per_query):
             fresh_ids.update(client.tx_run(tx, "ingest/merge_seen_on", rows=list(chunk))[0]["fresh"])
         watched, exposed = activity_rows(prep.presence, fresh_ids)
+        for chunk in batched(content_merge_rows(prep.content, watched), rows_per_query):
+            client.tx_run(tx, "ingest/merge_content", rows=list(chunk))
         for name, rows in (("ingest/merge_watched", watched), ("ingest/merge_exposed", exposed)):
             for chunk in batched(rows, rows_per_query):
                 client.tx_run(tx, name, rows=list(chunk))

@@ -1,8 +1,9 @@
 // mode: write
-// params: $rows: [{pair, device, content, views, bookmarks, secs, first, last}] — new events only
+// params: $rows: [{pair, device, content, views, bookmarks, secs, first, last}] — new events only,
+// sorted by content; merge_content has created every content they reference
 UNWIND $rows AS row
 MATCH (d:Device {key: row.device})
-MERGE (c:Content {id: row.content})
+MATCH (c:Content {id: row.content})
 MERGE (d)-[w:WATCHED {pair: row.pair}]->(c)
   ON CREATE SET w.views = row.views, w.bookmarks = row.bookmarks, w.seconds = row.secs,
                 w.first = row.first, w.last = row.last
