@@ -30,3 +30,16 @@ def saved_world(params: WorldParams, out: Path = WORLD_DIR) -> Path:
     if not saved.exists() or orjson.loads(saved.read_bytes())["params"] != truth_params(params):
         generate_to_dir(params, out)
     return out
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100
+
+
+def server_pids(settings: Settings) -> dict[str, int]:
+    """Pids of the managed servers that run."""
+    from hausgraph.servers import status
+
+    return {s.name: s.pid for s in status(settings) if s.pid}

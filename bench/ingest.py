@@ -18,6 +18,8 @@ import argparse
 import cProfile
 import io
 import json
+import logging
+import os
 import pstats
 import resource
 import subprocess
@@ -32,7 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from kafka import KafkaProducer  # noqa: E402
 
-from bench.common import SECRET, bench_settings  # noqa: E402
+from bench.common import SECRET, bench_settings, cpu_seconds, server_pids  # noqa: E402
 from generator.params import WorldParams  # noqa: E402
 from generator.pipeline import Generation  # noqa: E402
 from generator.run import generate_to_kafka  # noqa: E402
@@ -45,8 +47,21 @@ from ingest.kafka_source import IngestLoop, end_offsets, make_consumer  # noqa: 
 from ingest.sink import read_offsets, write_batch  # noqa: E402
 
 
+class _DriverRetries(logging.Handler):
+    """Counts the transactions the driver retried (deadlocks between ingesters, mostly)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += "will be retried" in record.getMessage()
+
+
 def worker(views: str, content: str, group: str, batch: int) -> None:
     """Ingest the topics as one member of ``group`` until the group has caught up; print figures."""
+    retried = _DriverRetries()
+    logging.getLogger("neo4j").addHandler(retried)
     settings = bench_settings()
     conn = ensure_started(settings)
     client = graph_client(settings, conn)
@@ -57,6 +72,7 @@ def worker(views: str, content: str, group: str, batch: int) -> None:
                       poll_timeout_ms=500, max_records=batch)
     stop = threading.Event()
     t = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    cpu0 = time.process_time()
     t0 = time.monotonic()
     t.start()
     while True:  # done when the group's offsets stored with the data reach the end of every partition
@@ -70,6 +86,7 @@ def worker(views: str, content: str, group: str, batch: int) -> None:
     records = loop.stats.valid + loop.stats.invalid
     print(json.dumps({"records": records, "seconds": round(elapsed, 1), "per_s": round(records / elapsed),
                       "fresh": loop.stats.fresh, "dead": loop.stats.invalid, "batches": loop.stats.batches,
+                      "retried_tx": retried.count, "cpu_s": round(time.process_time() - cpu0, 1),
                       "peak_rss_mb": peak_rss_mb()}))
 
 
@@ -169,6 +186,8 @@ def main() -> None:
     print(f"produced {truth['counts']['lines']:,} event lines in {produce_s:.0f}s "
           f"({truth['counts']['lines'] / produce_s:,.0f}/s)")
     group = f"bench-{uuid.uuid4().hex[:6]}"
+    pids = server_pids(settings)
+    server_cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
     t0 = time.monotonic()
     procs = [subprocess.Popen([sys.executable, __file__, "--worker", views, content, group, "--batch", str(args.batch)],
                               stdout=subprocess.PIPE, text=True) for _ in range(args.ingesters)]
@@ -181,6 +200,11 @@ def main() -> None:
     figures = {"ingesters": args.ingesters, "records": records, "seconds": round(elapsed, 1),
                "per_s": round(records / elapsed), "peak_rss_mb": max(f["peak_rss_mb"] for f in each), "each": each}
     print(f"ingest (batch {args.batch}): {figures}")
+    # where the machine's CPU went while ingesting: microseconds per record of each process
+    cpu = {name: cpu_seconds(pid) - server_cpu0[name] for name, pid in pids.items()}
+    cpu["ingesters"] = sum(f["cpu_s"] for f in each)
+    print("cpu per record (us): " + ", ".join(f"{k} {v / records * 1e6:.0f}" for k, v in cpu.items())
+          + f"; total {sum(cpu.values()) / records * 1e6:.0f} = {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()} cores")
     sample = next(iter(Generation(params).chunks())).lines[: max(args.naive_events, 100_000)]
     reset(client)
     naive_rate = naive(client, sample[: args.naive_events], pseudonymizer(settings))

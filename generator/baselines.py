@@ -9,77 +9,38 @@
 from __future__ import annotations
 
 import csv
-import gzip
-import ipaddress
 from pathlib import Path
-from typing import Iterable
 
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
-from ingest.contract import parse_view
-from ingest.errors import InvalidRecord
-from ingest.pseudonym import Pseudonymizer, prefix64
+from graph.networks import PresenceTable
+from ingest.batch import prepare
+from ingest.file_source import chunks, file_records, open_lines
+from ingest.pseudonym import Pseudonymizer
 
-__all__ = ["shared_ip_components", "baseline_households_csv", "table_components", "cooccurrence_louvain"]
-
-
-def shared_ip_components(pairs: Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Connected components of the device-network graph; returns device -> component id.
-
-    >>> shared_ip_components([("m1", "ip1"), ("m2", "ip1"), ("m3", "ip2")])
-    {'m1': 'c0000', 'm2': 'c0000', 'm3': 'c0001'}
-    """
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        root = x
-        while parent.setdefault(root, root) != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    devices: list[str] = []
-    seen: set[str] = set()
-    for dev, net in pairs:
-        if dev not in seen:
-            seen.add(dev)
-            devices.append(dev)
-        a, b = find("d:" + dev), find("n:" + net)
-        if a != b:
-            parent[max(a, b)] = min(a, b)
-    names: dict[str, str] = {}
-    out = {}
-    for dev in devices:
-        root = find("d:" + dev)
-        out[dev] = names.setdefault(root, f"c{len(names):04d}")
-    return out
+__all__ = ["baseline_households_csv", "cooccurrence_louvain", "presence_table", "table_components"]
 
 
-def _pairs_from_lines(lines: Iterable[bytes], now_ms: int) -> Iterable[tuple[str, str]]:
-    for line in lines:
-        try:
-            ev = parse_view(line, now_ms)
-        except InvalidRecord:
-            continue
-        net = prefix64(ipaddress.IPv6Address(ev.ip)) if ev.ipv6 else ev.ip
-        yield ev.mac, net
+def presence_table(events: Path, secret: str, now_ms: int = 2**62) -> PresenceTable:
+    """The presence table of an events file (``.gz`` too), made by the ingester's own ``prepare``."""
+    pseudo = Pseudonymizer(secret)
+    rows: list[dict] = []
+    with open_lines(str(events)) as stream:
+        for chunk in chunks(file_records(stream, events.name), 20_000):
+            rows.extend({**r, "events": len(r["events"])} for r in prepare(chunk, pseudo, now_ms).presence)
+    return PresenceTable.from_rows(rows)
 
 
 def baseline_households_csv(events: Path, out: Path, secret: str, now_ms: int = 2**62) -> int:
-    """Write a households CSV (contract section 4) from an events file; returns rows written."""
-    opener = gzip.open if events.suffix == ".gz" else open
-    with opener(events, "rb") as fh:
-        comp = shared_ip_components(_pairs_from_lines((line.rstrip(b"\n") for line in fh), now_ms))
-    pseud = Pseudonymizer(secret)
+    """Write the "same IP = same home" households CSV (contract section 4) of an events file."""
+    comp = table_components(presence_table(events, secret, now_ms))
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "w", newline="") as fh:
         w = csv.writer(fh)
         w.writerow(["device_key", "household_id", "confidence"])
-        for mac, hid in comp.items():
-            w.writerow([pseud.mac(mac), hid, "1.0"])
+        w.writerows([key, hid, "1.0"] for key, hid in comp.items())
     return len(comp)
 
 
