@@ -37,6 +37,7 @@ from ingest.sink import write_batch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 CEILING = {"ingest/merge_seen_on": "ceiling_seen_on", "ingest/merge_watched": "ceiling_watched"}
+CEILING_TITLE = "ceiling (plain creates, no relationship indexes)"
 
 
 @dataclass
@@ -130,7 +131,7 @@ def main() -> None:
             _drop_relationship_indexes(base)
             client.swap = {name: _text(file) for name, file in CEILING.items()}
         figures = run(client, pseudo, world / "events.jsonl", args.events, batch, pid)
-        print(f"{'ceiling (CREATE only, no relationship indexes)' if ceiling else 'ingest'} batch {batch}:")
+        print(f"{CEILING_TITLE if ceiling else 'ingest'} batch {batch}:")
         for key, value in figures.items():
             print(f"  {key}: {value}")
     reset(base)
