@@ -85,7 +85,7 @@ def run(client: TimedClient, pseudo, lines: Path, events: int, batch: int, neo4j
             prep = prepare(chunk, pseudo, now)
             prep_s += time.perf_counter() - t
             t = time.perf_counter()
-            write_batch(client, prep, "profile", now, rows_per_query=batch)
+            write_batch(client, prep, "profile", now)
             write_s += time.perf_counter() - t
     wall = time.perf_counter() - t0
     cpu = thread_cpu(neo4j_pid)
