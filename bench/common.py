@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import orjson
@@ -32,10 +33,27 @@ def saved_world(params: WorldParams, out: Path = WORLD_DIR) -> Path:
     return out
 
 
+def _stat_cpu(stat: Path) -> float:
+    """User + system CPU seconds in a ``/proc`` ``stat`` file (fields 14 and 15, after the name)."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / 100
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU seconds a process has used so far (Linux ``/proc``)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / 100
+    return _stat_cpu(Path(f"/proc/{pid}/stat"))
+
+
+def thread_cpu(pid: int) -> Counter:
+    """CPU seconds of a process's threads, grouped by thread name without its number."""
+    out: Counter = Counter()
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        try:
+            name = (task / "comm").read_text().strip().rstrip("0123456789#-").rstrip("_")
+            out[name] += _stat_cpu(task / "stat")
+        except OSError:
+            continue  # the thread ended
+    return out
 
 
 def server_pids(settings: Settings) -> dict[str, int]:

@@ -39,11 +39,11 @@ from generator.params import WorldParams  # noqa: E402
 from generator.pipeline import Generation  # noqa: E402
 from generator.run import generate_to_kafka  # noqa: E402
 from graph.admin import migrate, reset  # noqa: E402
-from hausgraph.runtime import graph_client, pseudonymizer  # noqa: E402
+from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonymizer  # noqa: E402
 from hausgraph.servers import ensure_started  # noqa: E402
+from hausgraph.settings import Settings  # noqa: E402
 from ingest.batch import SourceRecord, prepare  # noqa: E402
-from ingest.deadletters import KafkaDeadLetters  # noqa: E402
-from ingest.kafka_source import IngestLoop, end_offsets, make_consumer  # noqa: E402
+from ingest.kafka_source import end_offsets  # noqa: E402
 from ingest.sink import read_offsets, write_batch  # noqa: E402
 
 
@@ -58,6 +58,13 @@ class _DriverRetries(logging.Handler):
         self.count += "will be retried" in record.getMessage()
 
 
+def ingester(settings: Settings, conn, client, views: str, content: str, group: str, batch: int):
+    """The product's own Kafka ingest loop (``hausgraph ingest``), on the benchmark's topics and group."""
+    return kafka_ingest_loop(settings.model_copy(update={
+        "topic_views": views, "topic_content": content, "topic_dlq": views + ".dlq", "consumer_group": group,
+        "ingest_batch_size": batch}), conn, client)
+
+
 def worker(views: str, content: str, group: str, batch: int) -> None:
     """Ingest the topics as one member of ``group`` until the group has caught up; print figures."""
     retried = _DriverRetries()
@@ -66,10 +73,7 @@ def worker(views: str, content: str, group: str, batch: int) -> None:
     conn = ensure_started(settings)
     client = graph_client(settings, conn)
     ends = end_offsets(conn.kafka_bootstrap, [views, content])
-    producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap)
-    loop = IngestLoop(make_consumer(conn.kafka_bootstrap, group, batch), client,
-                      KafkaDeadLetters(producer, views + ".dlq"), pseudonymizer(settings), group, views, content,
-                      poll_timeout_ms=500, max_records=batch)
+    loop, dead_letter_producer = ingester(settings, conn, client, views, content, group, batch)
     stop = threading.Event()
     t = threading.Thread(target=loop.run, args=(stop,), daemon=True)
     cpu0 = time.process_time()
@@ -83,6 +87,7 @@ def worker(views: str, content: str, group: str, batch: int) -> None:
     elapsed = time.monotonic() - t0
     stop.set()
     t.join(60)
+    dead_letter_producer.close()
     records = loop.stats.valid + loop.stats.invalid
     print(json.dumps({"records": records, "seconds": round(elapsed, 1), "per_s": round(records / elapsed),
                       "fresh": loop.stats.fresh, "dead": loop.stats.invalid, "batches": loop.stats.batches,
@@ -115,9 +120,7 @@ def live_latency(conn, settings, rate: float, seconds: float, batch: int) -> dic
     producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, linger_ms=5)
     producer.send(topic, b"{}").get(30)  # create the topic before the consumer subscribes
     lat: list[int] = []
-    loop = IngestLoop(make_consumer(conn.kafka_bootstrap, topic, batch), client,
-                      KafkaDeadLetters(producer, topic + ".dlq"), pseudonymizer(settings), topic, topic,
-                      topic + ".content", poll_timeout_ms=100, max_records=batch)
+    loop, dead_letter_producer = ingester(settings, conn, client, topic, topic + ".content", topic, batch)
     stop = threading.Event()
     t = threading.Thread(target=loop.run, args=(stop,), kwargs={"on_batch": lambda s: lat.extend(s.last_latencies_ms)},
                          daemon=True)
@@ -137,6 +140,8 @@ def live_latency(conn, settings, rate: float, seconds: float, batch: int) -> dic
     time.sleep(3)
     stop.set()
     t.join(30)
+    dead_letter_producer.close()
+    producer.close()
     lat.sort()
     pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None  # noqa: E731
     return {"rate": rate, "sent": sent, "measured": len(lat), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "max_ms": pct(1.0)}

@@ -25,12 +25,13 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.common import SECRET, bench_settings, saved_world  # noqa: E402
+from bench.common import SECRET, bench_settings, saved_world, server_pids, thread_cpu  # noqa: E402
+from cypher import split_statements  # noqa: E402
 from generator.params import WorldParams  # noqa: E402
 from graph.admin import migrate, reset  # noqa: E402
 from graph.client import GraphClient  # noqa: E402
 from hausgraph.runtime import graph_client, pseudonymizer  # noqa: E402
-from hausgraph.servers import ensure_started, status  # noqa: E402
+from hausgraph.servers import ensure_started  # noqa: E402
 from ingest.batch import prepare  # noqa: E402
 from ingest.file_source import chunks, file_records  # noqa: E402
 from ingest.sink import write_batch  # noqa: E402
@@ -59,19 +60,6 @@ class TimedClient(GraphClient):
 
 def _text(name: str) -> str:
     return (HERE / "cypher" / f"{name}.cypher").read_text()
-
-
-def thread_cpu(pid: int) -> Counter:
-    """CPU seconds of a process's threads, grouped by thread name without its number."""
-    out: Counter = Counter()
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        try:
-            name = (task / "comm").read_text().strip().rstrip("0123456789#-").rstrip("_")
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue  # the thread ended
-        out[name] += (int(fields[11]) + int(fields[12])) / 100
-    return out
 
 
 def run(client: TimedClient, pseudo, lines: Path, events: int, batch: int, neo4j_pid: int) -> dict:
@@ -113,7 +101,7 @@ def main() -> None:
     settings = bench_settings()
     conn = ensure_started(settings)
     base = graph_client(settings, conn)
-    pid = next(s.pid for s in status(settings, ["neo4j"]) if s.pid)
+    pid = server_pids(settings)["neo4j"]
     pseudo = pseudonymizer(settings)
     world = saved_world(WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET))
     plans = [(int(b), False) for b in args.batch.split(",")]
@@ -139,9 +127,8 @@ def main() -> None:
 
 
 def _drop_relationship_indexes(client: GraphClient) -> None:
-    body = "\n".join(ln for ln in _text("drop_relationship_indexes").splitlines() if not ln.startswith("//"))
     with client.driver.session(database=client.database) as session:
-        for statement in filter(None, (s.strip() for s in body.split(";"))):
+        for statement in split_statements(_text("drop_relationship_indexes")):
             session.run(statement).consume()
 
 

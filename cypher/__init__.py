@@ -14,7 +14,7 @@ from importlib import resources
 
 from neo4j import Query
 
-__all__ = ["CypherFile", "UnknownQuery", "load", "query", "names", "statements"]
+__all__ = ["CypherFile", "UnknownQuery", "load", "query", "names", "statements", "split_statements"]
 
 _MODE = re.compile(r"^//\s*mode:\s*(read|write|schema)\b", re.MULTILINE)
 
@@ -78,7 +78,14 @@ def query(name: str, timeout: float | None = None) -> Query:
 
 def statements(name: str) -> list[str]:
     """The statements of a multi-statement (schema) file, comments and blanks removed."""
-    body = "\n".join(
-        line for line in load(name).text.splitlines() if not line.lstrip().startswith("//")
-    )
+    return split_statements(load(name).text)
+
+
+def split_statements(text: str) -> list[str]:
+    r"""Statements of a ``;``-separated Cypher text, ``//`` comment lines and blanks removed.
+
+    >>> split_statements("// two\nDROP INDEX a IF EXISTS;\nDROP INDEX b IF EXISTS\n")
+    ['DROP INDEX a IF EXISTS', 'DROP INDEX b IF EXISTS']
+    """
+    body = "\n".join(line for line in text.splitlines() if not line.lstrip().startswith("//"))
     return [s.strip() for s in body.split(";") if s.strip()]

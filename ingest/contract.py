@@ -166,20 +166,15 @@ def normalize_ip(value: Any) -> str:
     return _normalized_ip(value)
 
 
-@lru_cache(maxsize=1 << 16)
+@lru_cache(maxsize=1 << 16)  # addresses repeat constantly; parsing, checking and formatting dominate
 def _normalized_ip(value: str) -> str:
-    return _parse_ip_text(value).compressed  # formatting an address costs more than parsing it
-
-
-@lru_cache(maxsize=1 << 16)  # addresses repeat constantly; the checks below dominate parse time
-def _parse_ip_text(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
     try:
         ip = ipaddress.ip_address(value)
     except ValueError:
         raise InvalidRecord("bad_ip", "ip is not an IPv4 or IPv6 address", "ip") from None
     if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
         raise InvalidRecord("non_public_ip", "ip is private, loopback, link-local, multicast or unspecified", "ip")
-    return ip
+    return ip.compressed
 
 
 def normalize_mac(value: Any) -> str:
