@@ -15,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from graph.households.copresence import row_windows
+from graph.households.cgnat import address_days
 from graph.households.core import as_table
 from graph.networks import CGNAT, HOME, PresenceTable, classify_table, sorted_runs
-from graph.params import DAY_MS, HOUR_MS, NETWORK_CLASSES, HouseholdParams, SocialParams
+from graph.params import HOUR_MS, NETWORK_CLASSES, HouseholdParams, SocialParams
 
 __all__ = ["social_links"]
 
@@ -179,13 +180,13 @@ def _cgnat_visits(t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: Soc
     behind = np.bincount(t.dev[cg], minlength=t.n_devices) > np.bincount(t.dev[hrow], minlength=t.n_devices)
     dev, net, hour = t.dev[cg].astype(np.int64), t.net[cg].astype(np.int64), t.hour[cg]
     hh = dev_hh[dev]
-    day = (hour - hp.cgnat_day_start_hour * HOUR_MS) // DAY_MS
+    day = address_days(hour, hp)
     day -= int(day.min())
     win, blk = row_windows(hour, hp)
     nn, ns = t.n_networks, int(day.max()) + 1
     # a device on CGNAT addresses most days lives there too, even if mostly seen elsewhere: in
     # a DS-Lite home a dual-stack device reaches some services over the shared IPv4 daily
-    all_days = (t.hour - hp.cgnat_day_start_hour * HOUR_MS) // DAY_MS
+    all_days = address_days(t.hour, hp)
     active = np.bincount(np.unique(t.dev.astype(np.int64) * (1 << 20) + all_days - int(all_days.min())) >> 20,
                          minlength=t.n_devices)
     cg_days = np.bincount(np.unique(dev * (1 << 20) + day) >> 20, minlength=t.n_devices)

@@ -19,7 +19,7 @@ import numpy as np
 from graph.networks import CGNAT, PresenceTable, sorted_runs
 from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
-__all__ = ["CgnatPairs", "cgnat_pairs"]
+__all__ = ["CgnatPairs", "address_days", "cgnat_pairs"]
 
 
 @dataclass(frozen=True)
@@ -34,6 +34,15 @@ class CgnatPairs:
     pw_b: np.ndarray
     pw_window: np.ndarray
     devices: np.ndarray  # bool per device: in at least one pair
+
+
+def address_days(hour_ms: np.ndarray, p: HouseholdParams) -> np.ndarray:
+    """The address day of each hour: CGNAT leases are read per day starting at ``cgnat_day_start_hour``.
+
+    >>> address_days(np.array([0, 3, 4, 27]) * HOUR_MS, HouseholdParams(cgnat_day_start_hour=4)).tolist()
+    [-1, -1, 0, 0]
+    """
+    return (hour_ms - p.cgnat_day_start_hour * HOUR_MS) // DAY_MS
 
 
 def _empty(n: int) -> CgnatPairs:
