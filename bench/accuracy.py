@@ -21,19 +21,30 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.append(str(Path(__file__).resolve().parent))  # after the packages: bench/ingest.py is no package
 
-from generator.baselines import cooccurrence_louvain, table_components  # noqa: E402
-from generator.evaluate import score_households  # noqa: E402
-from graph.households.core import as_table  # noqa: E402
-from tune_households import evaluate, world_rows  # noqa: E402
+from tune_households import evaluate, world_rows
 
-WORLDS = [("default", 1), ("default", 2), ("default", 3),
-          ("more-cgnat", 4), ("more-workplaces", 4), ("daily-ipv6", 4)]
+from generator.baselines import cooccurrence_louvain, table_components
+from generator.evaluate import score_households
+from graph.households.core import as_table
+
+WORLDS = [
+    ("default", 1),
+    ("default", 2),
+    ("default", 3),
+    ("more-cgnat", 4),
+    ("more-workplaces", 4),
+    ("daily-ipv6", 4),
+]
 
 
 def _baseline(name: str, fn, table, by_key: dict) -> dict:
     t0 = time.perf_counter()
     s = score_households(by_key, fn(table))
-    return {f"{name}_f1": s.pair_f1, f"{name}_ari": s.ari, f"{name}_seconds": round(time.perf_counter() - t0, 1)}
+    return {
+        f"{name}_f1": s.pair_f1,
+        f"{name}_ari": s.ari,
+        f"{name}_seconds": round(time.perf_counter() - t0, 1),
+    }
 
 
 def main() -> None:

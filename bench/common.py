@@ -19,9 +19,16 @@ WORLD_DIR = ROOT / "out" / "bench-world"
 
 def bench_settings() -> Settings:
     """Servers of the benchmarks' own (state dir and ports apart from the dev/test servers)."""
-    return Settings(pseudonym_secret=SECRET, state_dir=ROOT / ".hausgraph-bench", neo4j_bolt_port=27687,
-                    neo4j_http_port=27474, kafka_port=29092, kafka_controller_port=29093,
-                    neo4j_heap="2g", neo4j_pagecache="2g")
+    return Settings(
+        pseudonym_secret=SECRET,
+        state_dir=ROOT / ".hausgraph-bench",
+        neo4j_bolt_port=27687,
+        neo4j_http_port=27474,
+        kafka_port=29092,
+        kafka_controller_port=29093,
+        neo4j_heap="2g",
+        neo4j_pagecache="2g",
+    )
 
 
 def saved_world(params: WorldParams, out: Path = WORLD_DIR) -> Path:

@@ -40,7 +40,8 @@ def _render(page: str, household: str) -> float:
         at.button[0].click().run()
     if page == "console":
         at.text_area(key="console_query").input(
-            "MATCH (h:Household)-[s:SOCIAL_LINK]-() RETURN h.id AS id, count(s) AS links ORDER BY links DESC LIMIT 50")
+            "MATCH (h:Household)-[s:SOCIAL_LINK]-() RETURN h.id AS id, count(s) AS links ORDER BY links DESC LIMIT 50"
+        )
         at.button(key="console_run").click().run()
     elapsed = time.perf_counter() - start
     if at.exception:
@@ -75,17 +76,25 @@ def main() -> None:
     client = graph_client(settings, ensure_started(settings))
     t = time.perf_counter()
     world = load_real_world(client, args.out, args.households, args.days, args.seed, reuse=not args.reload)
-    counts = graph_facts(client, "CALL () { MATCH (h:Household) RETURN count(h) AS households } "
-                                 "CALL () { MATCH (d:Device) RETURN count(d) AS devices } "
-                                 "CALL () { MATCH ()-[s:SOCIAL_LINK]->() RETURN count(s) AS links } "
-                                 "RETURN households, devices, links")[0]
+    counts = graph_facts(
+        client,
+        "CALL () { MATCH (h:Household) RETURN count(h) AS households } "
+        "CALL () { MATCH (d:Device) RETURN count(d) AS devices } "
+        "CALL () { MATCH ()-[s:SOCIAL_LINK]->() RETURN count(s) AS links } "
+        "RETURN households, devices, links",
+    )[0]
     how = "loaded" if world.loaded else "reused"
-    print(f"{how} a {args.households}-household, {args.days}-day world in {time.perf_counter() - t:.0f} s "
-          f"({', '.join(f'{k} {v:.0f} s' for k, v in world.timings.items())}): {counts['households']:,} households, "
-          f"{counts['devices']:,} devices, {counts['links']:,} social links")
+    print(
+        f"{how} a {args.households}-household, {args.days}-day world in {time.perf_counter() - t:.0f} s "
+        f"({', '.join(f'{k} {v:.0f} s' for k, v in world.timings.items())}): {counts['households']:,} households, "
+        f"{counts['devices']:,} devices, {counts['links']:,} social links"
+    )
     # the household with the most members: the largest graph the explorer draws
-    household = graph_facts(client, "MATCH (d:Device)-[:MEMBER_OF]->(h:Household) "
-                                    "RETURN h.id AS id, count(d) AS n ORDER BY n DESC, id LIMIT 1")[0]["id"]
+    household = graph_facts(
+        client,
+        "MATCH (d:Device)-[:MEMBER_OF]->(h:Household) "
+        "RETURN h.id AS id, count(d) AS n ORDER BY n DESC, id LIMIT 1",
+    )[0]["id"]
     print(f"{'page':<12} {'cold s':>8} {'warm s':>8}")
     for page in PAGES:
         st.cache_data.clear()

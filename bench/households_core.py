@@ -64,16 +64,19 @@ def synthetic_world(n: int, days: int = 14, seed: int = 1) -> tuple[PresenceTabl
         size = counts[k] if name != "cgnat" else counts[k] // 50 + 1
         base[name] = (off, max(int(size), 1))
         off += max(int(size), 1)
-    base["dslite"] = (off, counts[3]); off += counts[3]
+    base["dslite"] = (off, counts[3])
+    off += counts[3]
     workers = (dtype > 0) & (rng.random(n) < 0.35)
     n_off = max(int(workers.sum()) // 40, 1)
-    base["office"] = (off, n_off); off += n_off
+    base["office"] = (off, n_off)
+    off += n_off
     n_mob = max(n // 200, 1)
-    base["mobile"] = (off, n_mob); off += n_mob
+    base["mobile"] = (off, n_mob)
+    off += n_mob
     n_net = off
     family = np.full(n_net, 4, dtype=np.int8)
-    family[base["ipv6"][0]:base["ipv6"][0] + base["ipv6"][1]] = 6
-    family[base["dslite"][0]:base["dslite"][0] + base["dslite"][1]] = 6
+    family[base["ipv6"][0] : base["ipv6"][0] + base["ipv6"][1]] = 6
+    family[base["dslite"][0] : base["dslite"][0] + base["dslite"][1]] = 6
     dual = (kind == 3) & (rng.random(nh) < 0.5)
 
     def home_net(h: np.ndarray, hour: np.ndarray) -> np.ndarray:
@@ -119,7 +122,9 @@ def synthetic_world(n: int, days: int = 14, seed: int = 1) -> tuple[PresenceTabl
     dev_o, hour_o = _expand(d[wd], dy[wd] * 24 + rng.integers(7, 12, wd.sum()), rng.integers(2, 5, wd.sum()))
     add(dev_o, hour_o, base["office"][0] + office_of[dev_o])
     mob = np.isin(dtype[d], (1, 2)) & (rng.random(len(d)) < 0.3)
-    dev_m, hour_m = _expand(d[mob], dy[mob] * 24 + rng.integers(6, 21, mob.sum()), rng.integers(1, 3, mob.sum()))
+    dev_m, hour_m = _expand(
+        d[mob], dy[mob] * 24 + rng.integers(6, 21, mob.sum()), rng.integers(1, 3, mob.sum())
+    )
     add(dev_m, hour_m, base["mobile"][0] + rng.integers(0, n_mob, len(dev_m)))
 
     visitors = np.flatnonzero((dtype == 1) & (rng.random(n) < 0.08))
@@ -136,9 +141,15 @@ def synthetic_world(n: int, days: int = 14, seed: int = 1) -> tuple[PresenceTabl
     hour = T0_MS + np.concatenate(rows_hour) * H
     net = np.concatenate(rows_net)
     table = PresenceTable.from_arrays(
-        np.array([f"d{i:07d}" for i in range(n)], dtype=object), dtype,
-        np.array([f"n{i:07d}" for i in range(n_net)], dtype=object), family,
-        dev, net, hour, np.ones(len(dev), dtype=np.int32))
+        np.array([f"d{i:07d}" for i in range(n)], dtype=object),
+        dtype,
+        np.array([f"n{i:07d}" for i in range(n_net)], dtype=object),
+        family,
+        dev,
+        net,
+        hour,
+        np.ones(len(dev), dtype=np.int32),
+    )
     facts = {"devices": n, "households": nh, "networks": int(n_net), "presence_rows": len(table.dev)}
     return table, hh, facts
 
@@ -152,22 +163,42 @@ def scores(labels: np.ndarray, truth: np.ndarray) -> dict[str, float]:
     tp = pairs(np.unique(pred * (truth.max() + 1) + truth, return_counts=True)[1])
     pp, tt = pairs(np.unique(pred, return_counts=True)[1]), pairs(np.unique(truth, return_counts=True)[1])
     prec, rec = tp / max(pp, 1), tp / max(tt, 1)
-    return {"ari": round(adjusted_rand_score(truth, pred), 4), "pair_precision": round(prec, 4),
-            "pair_recall": round(rec, 4), "pair_f1": round(2 * prec * rec / max(prec + rec, 1e-12), 4),
-            "assigned_share": round(float((labels >= 0).mean()), 4)}
+    return {
+        "ari": round(adjusted_rand_score(truth, pred), 4),
+        "pair_precision": round(prec, 4),
+        "pair_recall": round(rec, 4),
+        "pair_f1": round(2 * prec * rec / max(prec + rec, 1e-12), 4),
+        "assigned_share": round(float((labels >= 0).mean()), 4),
+    }
 
 
 def _save(path: Path, t: PresenceTable, truth: np.ndarray, facts: dict) -> None:
-    np.savez(path, device_type=t.device_type, network_family=t.network_family, dev=t.dev, net=t.net,
-             hour=t.hour, events=t.events, truth=truth, facts=json.dumps(facts))
+    np.savez(
+        path,
+        device_type=t.device_type,
+        network_family=t.network_family,
+        dev=t.dev,
+        net=t.net,
+        hour=t.hour,
+        events=t.events,
+        truth=truth,
+        facts=json.dumps(facts),
+    )
 
 
 def _load(path: Path) -> tuple[PresenceTable, np.ndarray, dict]:
     z = np.load(path)
     nd, nn = len(z["device_type"]), len(z["network_family"])
-    t = PresenceTable(np.array([f"d{i:07d}" for i in range(nd)], dtype=object), z["device_type"],
-                      np.array([f"n{i:07d}" for i in range(nn)], dtype=object), z["network_family"],
-                      z["dev"], z["net"], z["hour"], z["events"])
+    t = PresenceTable(
+        np.array([f"d{i:07d}" for i in range(nd)], dtype=object),
+        z["device_type"],
+        np.array([f"n{i:07d}" for i in range(nn)], dtype=object),
+        z["network_family"],
+        z["dev"],
+        z["net"],
+        z["hour"],
+        z["events"],
+    )
     return t, z["truth"], json.loads(str(z["facts"]))
 
 
@@ -180,8 +211,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("devices", type=int)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--cache", type=Path, help="npz file: load the world from it, or save it there "
-                    "(a fresh process that loads it measures the core's memory without the generator's)")
+    ap.add_argument(
+        "--cache",
+        type=Path,
+        help="npz file: load the world from it, or save it there "
+        "(a fresh process that loads it measures the core's memory without the generator's)",
+    )
     args = ap.parse_args(argv)
     p = HouseholdParams()
     t0 = time.perf_counter()
@@ -191,15 +226,23 @@ def main(argv: list[str] | None = None) -> dict:
         t, truth, facts = synthetic_world(args.devices, args.days, args.seed)
         if args.cache:
             _save(args.cache, t, truth, facts)
-    report = {"n": args.devices, "world": facts, "generate_s": round(time.perf_counter() - t0, 2),
-              "rss_after_generate_mb": round(_rss_mb()), "steps": {}}
+    report = {
+        "n": args.devices,
+        "world": facts,
+        "generate_s": round(time.perf_counter() - t0, 2),
+        "rss_after_generate_mb": round(_rss_mb()),
+        "steps": {},
+    }
     steps = report["steps"]
 
     def step(name, fn, *a, **kw):
         s, c = time.perf_counter(), time.process_time()
         out = fn(*a, **kw)
-        steps[name] = {"s": round(time.perf_counter() - s, 2), "cpu_s": round(time.process_time() - c, 2),
-                       "peak_rss_mb": round(_rss_mb())}
+        steps[name] = {
+            "s": round(time.perf_counter() - s, 2),
+            "cpu_s": round(time.process_time() - c, 2),
+            "peak_rss_mb": round(_rss_mb()),
+        }
         return out
 
     start, cstart = time.perf_counter(), time.process_time()

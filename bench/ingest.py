@@ -60,9 +60,19 @@ class _DriverRetries(logging.Handler):
 
 def ingester(settings: Settings, conn, client, views: str, content: str, group: str, batch: int):
     """The product's own Kafka ingest loop (``hausgraph ingest``), on the benchmark's topics and group."""
-    return kafka_ingest_loop(settings.model_copy(update={
-        "topic_views": views, "topic_content": content, "topic_dlq": views + ".dlq", "consumer_group": group,
-        "ingest_batch_size": batch}), conn, client)
+    return kafka_ingest_loop(
+        settings.model_copy(
+            update={
+                "topic_views": views,
+                "topic_content": content,
+                "topic_dlq": views + ".dlq",
+                "consumer_group": group,
+                "ingest_batch_size": batch,
+            }
+        ),
+        conn,
+        client,
+    )
 
 
 def worker(views: str, content: str, group: str, batch: int) -> None:
@@ -89,10 +99,21 @@ def worker(views: str, content: str, group: str, batch: int) -> None:
     t.join(60)
     dead_letter_producer.close()
     records = loop.stats.valid + loop.stats.invalid
-    print(json.dumps({"records": records, "seconds": round(elapsed, 1), "per_s": round(records / elapsed),
-                      "fresh": loop.stats.fresh, "dead": loop.stats.invalid, "batches": loop.stats.batches,
-                      "retried_tx": retried.count, "cpu_s": round(time.process_time() - cpu0, 1),
-                      "peak_rss_mb": peak_rss_mb()}))
+    print(
+        json.dumps(
+            {
+                "records": records,
+                "seconds": round(elapsed, 1),
+                "per_s": round(records / elapsed),
+                "fresh": loop.stats.fresh,
+                "dead": loop.stats.invalid,
+                "batches": loop.stats.batches,
+                "retried_tx": retried.count,
+                "cpu_s": round(time.process_time() - cpu0, 1),
+                "peak_rss_mb": peak_rss_mb(),
+            }
+        )
+    )
 
 
 def peak_rss_mb() -> int:
@@ -122,17 +143,25 @@ def live_latency(conn, settings, rate: float, seconds: float, batch: int) -> dic
     lat: list[int] = []
     loop, dead_letter_producer = ingester(settings, conn, client, topic, topic + ".content", topic, batch)
     stop = threading.Event()
-    t = threading.Thread(target=loop.run, args=(stop,), kwargs={"on_batch": lambda s: lat.extend(s.last_latencies_ms)},
-                         daemon=True)
+    t = threading.Thread(
+        target=loop.run,
+        args=(stop,),
+        kwargs={"on_batch": lambda s: lat.extend(s.last_latencies_ms)},
+        daemon=True,
+    )
     t.start()
     time.sleep(3)
     sent, t0 = 0, time.monotonic()
     while time.monotonic() - t0 < seconds:
         due = int((time.monotonic() - t0) * rate)
         while sent < due:
-            ev = {"ts": int(time.time() * 1000), "ip": f"81.{sent % 200}.1.{sent % 250 + 1}",
-                  "mac": f"3c:22:fb:{sent % 97:02x}:{sent % 89:02x}:01", "content_id": f"c{sent % 50}",
-                  "event_id": f"live-{topic}-{sent}"}
+            ev = {
+                "ts": int(time.time() * 1000),
+                "ip": f"81.{sent % 200}.1.{sent % 250 + 1}",
+                "mac": f"3c:22:fb:{sent % 97:02x}:{sent % 89:02x}:01",
+                "content_id": f"c{sent % 50}",
+                "event_id": f"live-{topic}-{sent}",
+            }
             producer.send(topic, json.dumps(ev).encode())
             sent += 1
         time.sleep(0.005)
@@ -143,8 +172,15 @@ def live_latency(conn, settings, rate: float, seconds: float, batch: int) -> dic
     dead_letter_producer.close()
     producer.close()
     lat.sort()
-    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None  # noqa: E731
-    return {"rate": rate, "sent": sent, "measured": len(lat), "p50_ms": pct(0.5), "p95_ms": pct(0.95), "max_ms": pct(1.0)}
+    pct = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] if lat else None
+    return {
+        "rate": rate,
+        "sent": sent,
+        "measured": len(lat),
+        "p50_ms": pct(0.5),
+        "p95_ms": pct(0.95),
+        "max_ms": pct(1.0),
+    }
 
 
 def profile_prepare(lines: list[bytes], pseudo) -> str:
@@ -188,32 +224,51 @@ def main() -> None:
     t0 = time.monotonic()
     truth, _ = generate_to_kafka(params, conn.kafka_bootstrap, views, content)
     produce_s = time.monotonic() - t0
-    print(f"produced {truth['counts']['lines']:,} event lines in {produce_s:.0f}s "
-          f"({truth['counts']['lines'] / produce_s:,.0f}/s)")
+    print(
+        f"produced {truth['counts']['lines']:,} event lines in {produce_s:.0f}s "
+        f"({truth['counts']['lines'] / produce_s:,.0f}/s)"
+    )
     group = f"bench-{uuid.uuid4().hex[:6]}"
     pids = server_pids(settings)
     server_cpu0 = {name: cpu_seconds(pid) for name, pid in pids.items()}
     t0 = time.monotonic()
-    procs = [subprocess.Popen([sys.executable, __file__, "--worker", views, content, group, "--batch", str(args.batch)],
-                              stdout=subprocess.PIPE, text=True) for _ in range(args.ingesters)]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, __file__, "--worker", views, content, group, "--batch", str(args.batch)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(args.ingesters)
+    ]
     outs = [p.communicate()[0] for p in procs]
     elapsed = time.monotonic() - t0
     if any(p.returncode for p in procs):
         sys.exit(f"an ingester failed: {[p.returncode for p in procs]}")
     each = [json.loads(o.strip().splitlines()[-1]) for o in outs]
     records = sum(f["records"] for f in each)
-    figures = {"ingesters": args.ingesters, "records": records, "seconds": round(elapsed, 1),
-               "per_s": round(records / elapsed), "peak_rss_mb": max(f["peak_rss_mb"] for f in each), "each": each}
+    figures = {
+        "ingesters": args.ingesters,
+        "records": records,
+        "seconds": round(elapsed, 1),
+        "per_s": round(records / elapsed),
+        "peak_rss_mb": max(f["peak_rss_mb"] for f in each),
+        "each": each,
+    }
     print(f"ingest (batch {args.batch}): {figures}")
     # where the machine's CPU went while ingesting: microseconds per record of each process
     cpu = {name: cpu_seconds(pid) - server_cpu0[name] for name, pid in pids.items()}
     cpu["ingesters"] = sum(f["cpu_s"] for f in each)
-    print("cpu per record (us): " + ", ".join(f"{k} {v / records * 1e6:.0f}" for k, v in cpu.items())
-          + f"; total {sum(cpu.values()) / records * 1e6:.0f} = {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()} cores")
+    print(
+        "cpu per record (us): "
+        + ", ".join(f"{k} {v / records * 1e6:.0f}" for k, v in cpu.items())
+        + f"; total {sum(cpu.values()) / records * 1e6:.0f} = {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()} cores"
+    )
     sample = next(iter(Generation(params).chunks())).lines[: max(args.naive_events, 100_000)]
     reset(client)
     naive_rate = naive(client, sample[: args.naive_events], pseudonymizer(settings))
-    print(f"naive one-tx-per-event: {naive_rate:,.0f} events/s; batched/naive = {figures['per_s'] / naive_rate:.0f}x")
+    print(
+        f"naive one-tx-per-event: {naive_rate:,.0f} events/s; batched/naive = {figures['per_s'] / naive_rate:.0f}x"
+    )
     print(f"live latency: {live_latency(conn, settings, args.live_rate, args.live_seconds, args.batch)}")
     print(profile_prepare(sample, pseudonymizer(settings)))
 

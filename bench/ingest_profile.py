@@ -78,13 +78,17 @@ def run(client: TimedClient, pseudo, lines: Path, events: int, batch: int, neo4j
     wall = time.perf_counter() - t0
     cpu = thread_cpu(neo4j_pid)
     cpu.subtract(cpu0)
-    return {"events_per_s": round(events / wall), "wall_s": round(wall, 1), "prepare_s": round(prep_s, 1),
-            "write_s": round(write_s, 1),
-            "statements_s": {k: round(v, 2) for k, v in client.spent.most_common()},
-            "begin_commit_s": round(write_s - sum(client.spent.values()), 1),
-            "neo4j_cpu_s": {k: round(v, 1) for k, v in cpu.most_common() if v >= 0.2},
-            "neo4j_cpu_us_per_event": round(sum(cpu.values()) / events * 1e6),
-            "python_cpu_s": round(time.process_time() - py0, 1)}
+    return {
+        "events_per_s": round(events / wall),
+        "wall_s": round(wall, 1),
+        "prepare_s": round(prep_s, 1),
+        "write_s": round(write_s, 1),
+        "statements_s": {k: round(v, 2) for k, v in client.spent.most_common()},
+        "begin_commit_s": round(write_s - sum(client.spent.values()), 1),
+        "neo4j_cpu_s": {k: round(v, 1) for k, v in cpu.most_common() if v >= 0.2},
+        "neo4j_cpu_us_per_event": round(sum(cpu.values()) / events * 1e6),
+        "python_cpu_s": round(time.process_time() - py0, 1),
+    }
 
 
 def main() -> None:
@@ -110,7 +114,14 @@ def main() -> None:
     # warm-up: the JIT compiles the write path on the first batches; not measured
     reset(base)
     migrate(base)
-    run(TimedClient(base.driver, base.database), pseudo, world / "events.jsonl", min(args.events, 40_000), 5000, pid)
+    run(
+        TimedClient(base.driver, base.database),
+        pseudo,
+        world / "events.jsonl",
+        min(args.events, 40_000),
+        5000,
+        pid,
+    )
     for batch, ceiling in plans:
         reset(base)
         migrate(base)

@@ -72,8 +72,12 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=WORLD_DIR)
     ap.add_argument("--skip-load", action="store_true")
     ap.add_argument("--yes", action="store_true")
-    ap.add_argument("--incremental-lines", type=int, default=300,
-                    help="events in the new ingest batch before the incremental run")
+    ap.add_argument(
+        "--incremental-lines",
+        type=int,
+        default=300,
+        help="events in the new ingest batch before the incremental run",
+    )
     args = ap.parse_args()
     settings = bench_settings()
     conn = ensure_started(settings)
@@ -114,7 +118,9 @@ def main() -> None:
         for dev, hh in before.items():
             groups.setdefault(hh, []).append(dev)
         kept = sum(1 for hh, devs in groups.items() if sum(after.get(d) == hh for d in devs) * 2 > len(devs))
-        print(f"stability after +10% days: {kept}/{len(groups)} household ids kept ({kept / len(groups):.1%})")
+        print(
+            f"stability after +10% days: {kept}/{len(groups)} household ids kept ({kept / len(groups):.1%})"
+        )
 
     hh, ln = args.out / "households.csv", args.out / "links.csv"
     hh.write_text(households_csv(client.read("export/read_household_export")))
@@ -122,7 +128,7 @@ def main() -> None:
     print(f"scores: {evaluate_files(truth, hh, ln).as_dict()}")
 
     # near real time: one new ingest batch (a known device seen again now), then an incremental run
-    lines = (args.out / "events.jsonl").read_bytes().splitlines()[-args.incremental_lines:]
+    lines = (args.out / "events.jsonl").read_bytes().splitlines()[-args.incremental_lines :]
     now = int(time.time() * 1000)
     recs = []
     for i, line in enumerate(lines):
@@ -138,8 +144,10 @@ def main() -> None:
     t1 = time.monotonic()
     ctx = run_job(client, "households", incremental=True)
     t2 = time.monotonic()
-    print(f"incremental: batch write {t1 - t0:.2f}s, re-cluster {t2 - t1:.2f}s "
-          f"(touched {ctx.counts.get('touched')}, households {ctx.counts.get('households')})")
+    print(
+        f"incremental: batch write {t1 - t0:.2f}s, re-cluster {t2 - t1:.2f}s "
+        f"(touched {ctx.counts.get('touched')}, households {ctx.counts.get('households')})"
+    )
     print(f"peak RSS {_rss_mb()} MB")
 
 

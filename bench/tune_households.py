@@ -20,16 +20,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.evaluate import score_households, score_links, true_links  # noqa: E402
-from generator.params import VARIANTS, variant_params  # noqa: E402
-from graph.households import assign_households  # noqa: E402
-from graph.households.core import as_table  # noqa: E402
-from graph.params import HouseholdParams, SocialParams  # noqa: E402
-from graph.social import social_links  # noqa: E402
+from generator.evaluate import score_households, score_links, true_links
+from generator.params import VARIANTS, variant_params
+from graph.households import assign_households
+from graph.households.core import as_table
+from graph.params import HouseholdParams, SocialParams
+from graph.social import social_links
 
 
-def world_rows(households: int, days: int, seed: int, variant: str = "default",
-               cache: Path = Path("/tmp")) -> tuple[list[dict], dict]:
+def world_rows(
+    households: int, days: int, seed: int, variant: str = "default", cache: Path = Path("/tmp")
+) -> tuple[list[dict], dict]:
     """(presence rows, truth) of a generated world, cached as a pickle."""
     path = cache / f"hausgraph_presence_{variant}_h{households}_d{days}_s{seed}.pkl"
     if path.exists():
@@ -45,21 +46,33 @@ def world_rows(households: int, days: int, seed: int, variant: str = "default",
     events: Counter = Counter()
     meta: dict = {}
     for ch in g.chunks():
-        prep = prepare([SourceRecord("view", line, "x", 0, i) for i, line in enumerate(ch.lines)], pseudo, 2**62)
+        prep = prepare(
+            [SourceRecord("view", line, "x", 0, i) for i, line in enumerate(ch.lines)], pseudo, 2**62
+        )
         for r in prep.presence:
             key = (r["device"], r["network"], r["hour"])
             events[key] += len(r["events"]) if isinstance(r["events"], list) else int(r["events"] or 1)
             meta[key] = (r.get("dtype", r.get("device_type")), r["family"])
-    rows = [{"device": d, "device_type": meta[(d, n, h)][0], "network": n, "family": meta[(d, n, h)][1],
-             "hour": h, "events": e} for (d, n, h), e in events.items()]
+    rows = [
+        {
+            "device": d,
+            "device_type": meta[(d, n, h)][0],
+            "network": n,
+            "family": meta[(d, n, h)][1],
+            "hour": h,
+            "events": e,
+        }
+        for (d, n, h), e in events.items()
+    ]
     truth = build_truth(g)
     with open(path, "wb") as fh:
         pickle.dump((rows, truth), fh)
     return rows, truth
 
 
-def evaluate(rows: list[dict], truth: dict, hp: HouseholdParams | None = None,
-             sp: SocialParams | None = None) -> dict:
+def evaluate(
+    rows: list[dict], truth: dict, hp: HouseholdParams | None = None, sp: SocialParams | None = None
+) -> dict:
     """Household and link scores of the cores on one world."""
     hp = hp or HouseholdParams()
     t = as_table(rows)
@@ -75,10 +88,20 @@ def evaluate(rows: list[dict], truth: dict, hp: HouseholdParams | None = None,
     lp, lr, n = score_links(by_key, assignment, pairs, found)
     _, lr_all, _ = score_links(by_key, assignment, true_links(truth, seen_only=False), found)
     reasons = Counter(u["reason"] for u in out["unassigned"])
-    return {"pair_precision": s.pair_precision, "pair_recall": s.pair_recall, "pair_f1": s.pair_f1,
-            "ari": s.ari, "exact_households": s.exact_households, "link_precision": lp, "link_recall": lr,
-            "link_recall_all_visits": lr_all,
-            "predicted_links": n, "true_links": len(pairs), "unassigned": dict(reasons), "seconds": round(seconds, 2)}
+    return {
+        "pair_precision": s.pair_precision,
+        "pair_recall": s.pair_recall,
+        "pair_f1": s.pair_f1,
+        "ari": s.ari,
+        "exact_households": s.exact_households,
+        "link_precision": lp,
+        "link_recall": lr,
+        "link_recall_all_visits": lr_all,
+        "predicted_links": n,
+        "true_links": len(pairs),
+        "unassigned": dict(reasons),
+        "seconds": round(seconds, 2),
+    }
 
 
 def main() -> None:
@@ -89,8 +112,17 @@ def main() -> None:
     ap.add_argument("--variant", default="default", choices=list(VARIANTS))
     a = ap.parse_args()
     rows, truth = world_rows(a.households, a.days, a.seed, a.variant)
-    print(json.dumps({"households": a.households, "days": a.days, "seed": a.seed, "variant": a.variant,
-                      **evaluate(rows, truth)}))
+    print(
+        json.dumps(
+            {
+                "households": a.households,
+                "days": a.days,
+                "seed": a.seed,
+                "variant": a.variant,
+                **evaluate(rows, truth),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

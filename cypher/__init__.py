@@ -14,7 +14,7 @@ from importlib import resources
 
 from neo4j import Query
 
-__all__ = ["CypherFile", "UnknownQuery", "load", "query", "names", "statements", "split_statements"]
+__all__ = ["CypherFile", "UnknownQuery", "load", "names", "query", "split_statements", "statements"]
 
 _MODE = re.compile(r"^//\s*mode:\s*(read|write|schema)\b", re.MULTILINE)
 

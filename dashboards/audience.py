@@ -7,7 +7,7 @@ import io
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Segment", "export_refusal", "households_csv", "devices_csv", "DAY_MS"]
+__all__ = ["DAY_MS", "Segment", "devices_csv", "export_refusal", "households_csv"]
 
 DAY_MS = 86_400_000
 
@@ -46,8 +46,10 @@ def export_refusal(households: int, minimum: int) -> str | None:
     True
     """
     if households < minimum:
-        return (f"export refused: the segment has {households} households, fewer than the minimum of "
-                f"{minimum} (clean-room rule)")
+        return (
+            f"export refused: the segment has {households} households, fewer than the minimum of "
+            f"{minimum} (clean-room rule)"
+        )
     return None
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import streamlit as st
 
-__all__ = ["role", "password_role", "ANALYST", "MARKETER"]
+__all__ = ["ANALYST", "MARKETER", "password_role", "role"]
 
 ANALYST = "analyst"
 MARKETER = "marketer"

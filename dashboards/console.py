@@ -25,16 +25,41 @@ from neo4j.exceptions import Neo4jError
 from neo4j.graph import Node, Path, Relationship
 
 __all__ = [
-    "ConsoleError", "ConsoleRefusal", "ConsoleResult", "screen", "judge_plan", "parse_params",
-    "graph_elements", "run_console_query", "FORBIDDEN_PROCEDURES",
+    "FORBIDDEN_PROCEDURES",
+    "ConsoleError",
+    "ConsoleRefusal",
+    "ConsoleResult",
+    "graph_elements",
+    "judge_plan",
+    "parse_params",
+    "run_console_query",
+    "screen",
 ]
 
 #: Procedure / function name prefixes the console refuses (files, URLs, the DBMS, dynamic Cypher).
 FORBIDDEN_PROCEDURES = (
-    "apoc.load.", "apoc.import.", "apoc.export.", "apoc.cypher.", "apoc.periodic.", "apoc.systemdb.",
-    "apoc.trigger.", "apoc.custom.", "apoc.util.", "apoc.log.", "apoc.static.", "apoc.config.",
-    "apoc.create.", "apoc.refactor.", "apoc.merge.", "apoc.nodes.delete", "apoc.schema.assert",
-    "dbms.", "db.create.", "db.index.fulltext.create", "gds.", "tx.",
+    "apoc.load.",
+    "apoc.import.",
+    "apoc.export.",
+    "apoc.cypher.",
+    "apoc.periodic.",
+    "apoc.systemdb.",
+    "apoc.trigger.",
+    "apoc.custom.",
+    "apoc.util.",
+    "apoc.log.",
+    "apoc.static.",
+    "apoc.config.",
+    "apoc.create.",
+    "apoc.refactor.",
+    "apoc.merge.",
+    "apoc.nodes.delete",
+    "apoc.schema.assert",
+    "dbms.",
+    "db.create.",
+    "db.index.fulltext.create",
+    "gds.",
+    "tx.",
 )
 _ADMIN_START = re.compile(
     r"^\s*(?:TERMINATE|GRANT|DENY|REVOKE|ALTER|DROP|START|STOP|ENABLE|DEALLOCATE|RENAME"
@@ -120,7 +145,9 @@ def judge_plan(query_type: str | None) -> str | None:
     """
     if query_type == "r":
         return None
-    what = {"w": "write", "rw": "write", "s": "change the schema or the DBMS"}.get(query_type or "", "not be read-only")
+    what = {"w": "write", "rw": "write", "s": "change the schema or the DBMS"}.get(
+        query_type or "", "not be read-only"
+    )
     return f"the console runs read-only queries; this one would {what} (query type {query_type})"
 
 
@@ -137,9 +164,11 @@ def parse_params(text: str) -> dict[str, Any]:
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
-        raise ConsoleRefusal(f"parameters are not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})") from None
+        raise ConsoleRefusal(
+            f"parameters are not valid JSON: {err.msg} (line {err.lineno}, column {err.colno})"
+        ) from None
     if not isinstance(value, dict):
-        raise ConsoleRefusal("parameters must be a JSON object, e.g. {\"limit\": 25}")
+        raise ConsoleRefusal('parameters must be a JSON object, e.g. {"limit": 25}')
     return value
 
 
@@ -174,8 +203,16 @@ def graph_elements(values: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[s
             if v.start_node is not None and v.end_node is not None:
                 node(v.start_node)
                 node(v.end_node)
-                rels.setdefault(v.element_id, {"id": v.element_id, "type": v.type, "source": v.start_node.element_id,
-                                               "target": v.end_node.element_id, "props": dict(v)})
+                rels.setdefault(
+                    v.element_id,
+                    {
+                        "id": v.element_id,
+                        "type": v.type,
+                        "source": v.start_node.element_id,
+                        "target": v.end_node.element_id,
+                        "props": dict(v),
+                    },
+                )
         elif isinstance(v, Path):
             for n in v.nodes:
                 node(n)
@@ -193,8 +230,9 @@ def graph_elements(values: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[s
     return nodes, rels
 
 
-def run_console_query(driver: neo4j.Driver, database: str, text: str, params: dict[str, Any],
-                      row_cap: int, timeout_s: float) -> ConsoleResult:
+def run_console_query(
+    driver: neo4j.Driver, database: str, text: str, params: dict[str, Any], row_cap: int, timeout_s: float
+) -> ConsoleResult:
     """Screen, EXPLAIN, then run ``text`` read-only; at most ``row_cap`` rows come back.
 
     Raises
@@ -221,9 +259,13 @@ def run_console_query(driver: neo4j.Driver, database: str, text: str, params: di
                 columns = list(result.keys())
                 kept = records[:row_cap]
                 nodes, rels = graph_elements([v for r in kept for v in r.values()])
-                return ConsoleResult(columns=columns, rows=[{k: _plain(r[k]) for k in columns} for r in kept],
-                                     truncated=len(records) > row_cap, nodes=list(nodes.values()),
-                                     relationships=list(rels.values()))
+                return ConsoleResult(
+                    columns=columns,
+                    rows=[{k: _plain(r[k]) for k in columns} for r in kept],
+                    truncated=len(records) > row_cap,
+                    nodes=list(nodes.values()),
+                    relationships=list(rels.values()),
+                )
 
             return session.execute_read(work)
     except ConsoleRefusal:

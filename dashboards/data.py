@@ -14,9 +14,25 @@ import streamlit as st
 from dashboards.resources import client, settings
 
 __all__ = [
-    "overview_counts", "ingest_progress", "kafka_lag", "household_sizes", "device_mix", "top_genres", "network_classes",
-    "genres", "filter_ranges", "find_household", "household_graph", "household_timeline", "social_graph", "audience_summary",
-    "audience_members", "job_runs", "dead_letters", "ingest_quality", "clear",
+    "audience_members",
+    "audience_summary",
+    "clear",
+    "dead_letters",
+    "device_mix",
+    "filter_ranges",
+    "find_household",
+    "genres",
+    "household_graph",
+    "household_sizes",
+    "household_timeline",
+    "ingest_progress",
+    "ingest_quality",
+    "job_runs",
+    "kafka_lag",
+    "network_classes",
+    "overview_counts",
+    "social_graph",
+    "top_genres",
 ]
 
 SHORT = 10  # seconds: live numbers
@@ -110,9 +126,17 @@ def household_timeline(household: str, limit: int = 2000) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=LONG, show_spinner=False)
-def social_graph(genre: str | None, min_size: int, max_size: int, min_weight: float, limit: int) -> dict[str, Any]:
-    rows = _read("read_social_graph", genre=genre, min_size=min_size, max_size=max_size,
-                 min_weight=min_weight, limit=limit)
+def social_graph(
+    genre: str | None, min_size: int, max_size: int, min_weight: float, limit: int
+) -> dict[str, Any]:
+    rows = _read(
+        "read_social_graph",
+        genre=genre,
+        min_size=min_size,
+        max_size=max_size,
+        min_weight=min_weight,
+        limit=limit,
+    )
     return rows[0] if rows else {"total": 0, "nodes": [], "edges": []}
 
 
@@ -133,7 +157,9 @@ def job_runs(per_job: int = 10) -> pd.DataFrame:
     cols = ["job", "id", "status", "started", "ended", "counts", "params", "error", "duration_s"]
     df = pd.DataFrame(rows, columns=cols)
     # a running job has no duration yet: its time so far
-    df["duration_s"] = df["duration_s"].fillna((df["ended"].fillna(time.time() * 1000) - df["started"]) / 1000.0)
+    df["duration_s"] = df["duration_s"].fillna(
+        (df["ended"].fillna(time.time() * 1000) - df["started"]) / 1000.0
+    )
     for c in ("started", "ended"):
         df[c] = pd.to_datetime(df[c], unit="ms", utc=True)
     return df

@@ -20,12 +20,17 @@ from typing import Any
 
 from pyvis.network import Network
 
-__all__ = ["GraphView", "safe_text", "build_network", "render_html", "has_remote_resources", "COLORS"]
+__all__ = ["COLORS", "GraphView", "build_network", "has_remote_resources", "render_html", "safe_text"]
 
 #: One colour per node kind, shared by every page.
 COLORS = {
-    "household": "#4e79a7", "device": "#f28e2b", "network": "#59a14f", "content": "#e15759",
-    "neighbour": "#76b7b2", "genre": "#b07aa1", "other": "#9c755f",
+    "household": "#4e79a7",
+    "device": "#f28e2b",
+    "network": "#59a14f",
+    "content": "#e15759",
+    "neighbour": "#76b7b2",
+    "genre": "#b07aa1",
+    "other": "#9c755f",
 }
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
@@ -52,17 +57,33 @@ class GraphView:
     edges: list[dict[str, Any]] = field(default_factory=list)
     total: int | None = None
 
-    def add_node(self, node_id: str, label: Any, kind: str, tooltip: list[str] | None = None,
-                 size: float = 15.0) -> None:
+    def add_node(
+        self, node_id: str, label: Any, kind: str, tooltip: list[str] | None = None, size: float = 15.0
+    ) -> None:
         """Add a node once (later adds of the same id are ignored)."""
         if any(n["id"] == node_id for n in self.nodes):
             return
-        self.nodes.append({"id": node_id, "label": safe_text(label, 28), "kind": kind,
-                           "title": "\n".join(safe_text(t, 120) for t in (tooltip or [])), "size": size})
+        self.nodes.append(
+            {
+                "id": node_id,
+                "label": safe_text(label, 28),
+                "kind": kind,
+                "title": "\n".join(safe_text(t, 120) for t in (tooltip or [])),
+                "size": size,
+            }
+        )
 
-    def add_edge(self, source: str, target: str, tooltip: list[str] | None = None, width: float = 1.0) -> None:
-        self.edges.append({"source": source, "target": target, "width": width,
-                           "title": "\n".join(safe_text(t, 120) for t in (tooltip or []))})
+    def add_edge(
+        self, source: str, target: str, tooltip: list[str] | None = None, width: float = 1.0
+    ) -> None:
+        self.edges.append(
+            {
+                "source": source,
+                "target": target,
+                "width": width,
+                "title": "\n".join(safe_text(t, 120) for t in (tooltip or [])),
+            }
+        )
 
 
 def build_network(view: GraphView, cap: int, height: str = "560px") -> tuple[Network, int]:
@@ -74,23 +95,34 @@ def build_network(view: GraphView, cap: int, height: str = "560px") -> tuple[Net
     kept = view.nodes[:cap]
     ids = set()
     for n in kept:
-        net.add_node(n["id"], label=n["label"], title=n["title"] or None, size=n["size"],
-                     color=COLORS.get(n["kind"], COLORS["other"]))
+        net.add_node(
+            n["id"],
+            label=n["label"],
+            title=n["title"] or None,
+            size=n["size"],
+            color=COLORS.get(n["kind"], COLORS["other"]),
+        )
         ids.add(n["id"])
     for e in view.edges:
         if e["source"] in ids and e["target"] in ids:
             net.add_edge(e["source"], e["target"], title=e["title"] or None, width=e["width"])
-    net.set_options(json.dumps({
-        "physics": {"stabilization": {"iterations": 150}, "barnesHut": {"springLength": 120}},
-        "interaction": {"hover": True, "tooltipDelay": 120},
-        "nodes": {"font": {"size": 12}},
-    }))
+    net.set_options(
+        json.dumps(
+            {
+                "physics": {"stabilization": {"iterations": 150}, "barnesHut": {"springLength": 120}},
+                "interaction": {"hover": True, "tooltipDelay": 120},
+                "nodes": {"font": {"size": 12}},
+            }
+        )
+    )
     return net, len(kept)
 
 
 @cache
 def _asset(name: str) -> str:
-    return resources.files("pyvis").joinpath("templates", "lib", "vis-9.1.2", name).read_text(encoding="utf-8")
+    return (
+        resources.files("pyvis").joinpath("templates", "lib", "vis-9.1.2", name).read_text(encoding="utf-8")
+    )
 
 
 def _script_json(value: Any) -> str:

@@ -27,7 +27,9 @@ class LagReport:
         return sum(r["lag"] for r in self.rows)
 
 
-def lag_rows(ends: dict[tuple[str, int], int], committed: dict[tuple[str, int], int | None]) -> list[dict[str, Any]]:
+def lag_rows(
+    ends: dict[tuple[str, int], int], committed: dict[tuple[str, int], int | None]
+) -> list[dict[str, Any]]:
     """Lag per partition; a partition the group never committed lags by its whole length.
 
     >>> lag_rows({("views", 0): 10, ("views", 1): 5}, {("views", 0): 7})
@@ -36,8 +38,15 @@ def lag_rows(ends: dict[tuple[str, int], int], committed: dict[tuple[str, int], 
     rows = []
     for (topic, part), end in sorted(ends.items()):
         done = committed.get((topic, part))
-        rows.append({"topic": topic, "partition": part, "committed": done, "end": end,
-                     "lag": max(0, end - (done or 0))})
+        rows.append(
+            {
+                "topic": topic,
+                "partition": part,
+                "committed": done,
+                "end": end,
+                "lag": max(0, end - (done or 0)),
+            }
+        )
     return rows
 
 
@@ -54,10 +63,17 @@ def consumer_lag(bootstrap: str, group: str, topics: list[str], timeout_ms: int 
     consumer = None
     try:
         consumer = KafkaConsumer(
-            bootstrap_servers=bootstrap, group_id=group, enable_auto_commit=False, client_id="hausgraph-dashboard",
-            request_timeout_ms=max(timeout_ms, 1000), bootstrap_timeout_ms=timeout_ms, fetch_max_wait_ms=100,
+            bootstrap_servers=bootstrap,
+            group_id=group,
+            enable_auto_commit=False,
+            client_id="hausgraph-dashboard",
+            request_timeout_ms=max(timeout_ms, 1000),
+            bootstrap_timeout_ms=timeout_ms,
+            fetch_max_wait_ms=100,
             metadata_max_age_ms=max(timeout_ms, 1000),
-            reconnect_backoff_max_ms=500, connections_max_idle_ms=max(timeout_ms * 3, 10_000))
+            reconnect_backoff_max_ms=500,
+            connections_max_idle_ms=max(timeout_ms * 3, 10_000),
+        )
         parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
         if not parts:
             return LagReport()

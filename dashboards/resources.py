@@ -12,7 +12,7 @@ from hausgraph.settings import Settings
 from ingest.errors import MissingSecret
 from ingest.pseudonym import Pseudonymizer
 
-__all__ = ["settings", "client", "pseudo"]
+__all__ = ["client", "pseudo", "settings"]
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ import re
 
 import cypher
 
-__all__ = ["saved_queries", "example_params", "description"]
+__all__ = ["description", "example_params", "saved_queries"]
 
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)\s*(?:\(([^)]*)\))?")
 _EXAMPLES = {"int": 25, "float": 0.5, "bool": True, "list": [], "map": {}}

@@ -8,7 +8,7 @@ from typing import Any
 
 from dashboards.graphviz import GraphView
 
-__all__ = ["household_view", "social_view", "console_view", "evidence_text", "link_width"]
+__all__ = ["console_view", "evidence_text", "household_view", "link_width", "social_view"]
 
 
 def _short(value: Any) -> str:
@@ -62,33 +62,84 @@ def household_view(row: dict[str, Any]) -> GraphView:
     h = row["household"]
     view = GraphView()
     hid = f"h:{h['id']}"
-    view.add_node(hid, h["id"], "household", [f"household {h['id']}", f"size {h.get('size')}",
-                                              f"confidence {h.get('confidence')}"], size=30)
+    view.add_node(
+        hid,
+        h["id"],
+        "household",
+        [f"household {h['id']}", f"size {h.get('size')}", f"confidence {h.get('confidence')}"],
+        size=30,
+    )
     for d in row.get("devices") or []:
         did = f"d:{d['key']}"
-        view.add_node(did, f"{d.get('type')} {d['key'][:6]}", "device",
-                      [f"device {d['key']}", f"type {d.get('type')}", f"events {d.get('events')}",
-                       f"membership confidence {d.get('confidence')}", f"evidence {evidence_text(d.get('evidence'))}"])
-        view.add_edge(hid, did, [f"MEMBER_OF confidence {d.get('confidence')}"], width=1 + 3 * float(d.get("confidence") or 0))
+        view.add_node(
+            did,
+            f"{d.get('type')} {d['key'][:6]}",
+            "device",
+            [
+                f"device {d['key']}",
+                f"type {d.get('type')}",
+                f"events {d.get('events')}",
+                f"membership confidence {d.get('confidence')}",
+                f"evidence {evidence_text(d.get('evidence'))}",
+            ],
+        )
+        view.add_edge(
+            hid,
+            did,
+            [f"MEMBER_OF confidence {d.get('confidence')}"],
+            width=1 + 3 * float(d.get("confidence") or 0),
+        )
     for n in row.get("networks") or []:
         nid = f"n:{n['key']}"
-        view.add_node(nid, f"{n.get('class') or 'unclassified'} net", "network",
-                      [f"network {n['key']}", f"class {n.get('class')}", f"IPv{n.get('family')}",
-                       f"devices seen {n.get('devices')}", f"class evidence {evidence_text(n.get('class_evidence'))}"])
+        view.add_node(
+            nid,
+            f"{n.get('class') or 'unclassified'} net",
+            "network",
+            [
+                f"network {n['key']}",
+                f"class {n.get('class')}",
+                f"IPv{n.get('family')}",
+                f"devices seen {n.get('devices')}",
+                f"class evidence {evidence_text(n.get('class_evidence'))}",
+            ],
+        )
         view.add_edge(hid, nid, ["HOME_NETWORK"], width=2)
     for c in row.get("contents") or []:
         cid = f"c:{c['id']}"
-        view.add_node(cid, c.get("title") or c["id"], "content",
-                      [f"content {c['id']}", f"title {c.get('title')}", f"genres {', '.join(c.get('genres') or [])}",
-                       f"watched {c.get('seconds')} s, {c.get('views')} views"], size=10)
+        view.add_node(
+            cid,
+            c.get("title") or c["id"],
+            "content",
+            [
+                f"content {c['id']}",
+                f"title {c.get('title')}",
+                f"genres {', '.join(c.get('genres') or [])}",
+                f"watched {c.get('seconds')} s, {c.get('views')} views",
+            ],
+            size=10,
+        )
         for viewer in c.get("viewers") or []:
             view.add_edge(f"d:{viewer}", cid, ["WATCHED"])
     for o in row.get("neighbours") or []:
         oid = f"h:{o['id']}"
-        view.add_node(oid, o["id"], "neighbour", [f"household {o['id']}", f"size {o.get('size')}",
-                                                  f"link weight {o.get('weight')}", f"visits {o.get('visits')}"], size=20)
-        view.add_edge(hid, oid, [f"SOCIAL_LINK weight {o.get('weight')}", evidence_text(o.get("evidence"))],
-                      width=link_width(o.get("weight")))
+        view.add_node(
+            oid,
+            o["id"],
+            "neighbour",
+            [
+                f"household {o['id']}",
+                f"size {o.get('size')}",
+                f"link weight {o.get('weight')}",
+                f"visits {o.get('visits')}",
+            ],
+            size=20,
+        )
+        view.add_edge(
+            hid,
+            oid,
+            [f"SOCIAL_LINK weight {o.get('weight')}", evidence_text(o.get("evidence"))],
+            width=link_width(o.get("weight")),
+        )
     return view
 
 
@@ -100,14 +151,29 @@ def social_view(row: dict[str, Any], colour_by: str = "degree") -> GraphView:
         if colour_by == "kids" and n.get("kids"):
             kind = "content"
         elif colour_by == "top genre":
-            kind = ("household", "device", "network", "content", "neighbour", "genre")[zlib.crc32(str(n.get("top_genre")).encode()) % 6]
-        view.add_node(f"h:{n['id']}", n["id"], kind,
-                      [f"household {n['id']}", f"size {n.get('size')}", f"degree {n.get('degree')}",
-                       f"top genre {n.get('top_genre')}", f"kids' content {n.get('kids')}"],
-                      size=8 + 4 * min(int(n.get("degree") or 0), 10))
+            kind = ("household", "device", "network", "content", "neighbour", "genre")[
+                zlib.crc32(str(n.get("top_genre")).encode()) % 6
+            ]
+        view.add_node(
+            f"h:{n['id']}",
+            n["id"],
+            kind,
+            [
+                f"household {n['id']}",
+                f"size {n.get('size')}",
+                f"degree {n.get('degree')}",
+                f"top genre {n.get('top_genre')}",
+                f"kids' content {n.get('kids')}",
+            ],
+            size=8 + 4 * min(int(n.get("degree") or 0), 10),
+        )
     for e in row.get("edges") or []:
-        view.add_edge(f"h:{e['source']}", f"h:{e['target']}", [f"weight {e.get('weight')}", f"visits {e.get('visits')}"],
-                      width=link_width(e.get("weight")))
+        view.add_edge(
+            f"h:{e['source']}",
+            f"h:{e['target']}",
+            [f"weight {e.get('weight')}", f"visits {e.get('visits')}"],
+            width=link_width(e.get("weight")),
+        )
     return view
 
 
@@ -118,7 +184,12 @@ def console_view(nodes: list[dict[str, Any]], relationships: list[dict[str, Any]
         props = n.get("props") or {}
         name = props.get("id") or props.get("name") or props.get("title") or props.get("key") or n["id"]
         kind = (n.get("labels") or ["other"])[0].lower()
-        view.add_node(n["id"], name, kind, [":".join(n.get("labels") or [])] + [f"{k} {props[k]}" for k in sorted(props)][:12])
+        view.add_node(
+            n["id"],
+            name,
+            kind,
+            [":".join(n.get("labels") or [])] + [f"{k} {props[k]}" for k in sorted(props)][:12],
+        )
     for r in relationships:
         props = r.get("props") or {}
         view.add_edge(r["source"], r["target"], [r["type"]] + [f"{k} {props[k]}" for k in sorted(props)][:8])

@@ -9,7 +9,7 @@ import streamlit as st
 from dashboards.graphviz import GraphView, build_network, has_remote_resources, render_html
 from graph.errors import GraphError
 
-__all__ = ["show_graph", "show_error"]
+__all__ = ["show_error", "show_graph"]
 
 log = logging.getLogger(__name__)
 

@@ -53,7 +53,7 @@ def _incidence(dev: np.ndarray, col: np.ndarray, n_dev: int) -> sparse.csr_matri
 
 
 def table_components(table) -> dict[str, str]:
-    """"Same IP = same home" over a :class:`graph.networks.PresenceTable`: device -> component.
+    """ "Same IP = same home" over a :class:`graph.networks.PresenceTable`: device -> component.
 
     >>> from graph.networks import PresenceTable
     >>> t = PresenceTable.from_rows([{"device": d, "network": n, "hour": 0, "events": 1}
@@ -68,7 +68,7 @@ def table_components(table) -> dict[str, str]:
 
 
 def cooccurrence_louvain(table, seed: int = 0, resolution: float = 1.0) -> dict[str, str]:
-    """"Louvain on raw co-occurrence": edge weight = (network, hour) buckets two devices share.
+    """ "Louvain on raw co-occurrence": edge weight = (network, hour) buckets two devices share.
 
     >>> from graph.networks import PresenceTable
     >>> rows = [{"device": d, "network": n, "hour": h * 3_600_000, "events": 1}

@@ -9,28 +9,70 @@ import numpy as np
 from generator.catalog import GENRES, christmas_share
 from generator.schedule import SLOT_MS, DaySchedule
 
-__all__ = ["DayEvents", "Sampler", "simulate_day", "EVENTS", "N_ADS"]
+__all__ = ["EVENTS", "N_ADS", "DayEvents", "Sampler", "simulate_day"]
 
 EVENTS = ("view", "impression", "click", "search", "conversion", "bookmark")
 N_ADS = 90
 _CHRISTMAS = GENRES.index("christmas")
 # Local-hour activity weights per device form (tv, phone, tablet, laptop, desktop, console), weekday.
 _H = {
-    "tv": [1, .5, .2, .1, .1, .3, 1, 2, 1.5, 1, 1, 1, 1.5, 1.5, 2, 2.5, 3, 4, 6, 9, 11, 10, 7, 3],
-    "phone": [.8, .3, .1, .1, .1, .3, 2, 4, 4, 3, 3, 3, 5, 4, 3, 3, 3.5, 4.5, 4, 4, 5, 5, 4, 2],
-    "tablet": [.5, .1, .1, .1, .1, .1, .5, 1.5, 1, 1, 1, 1, 1.5, 2, 3, 3.5, 3.5, 3, 3, 4, 5, 5, 3, 1],
-    "laptop": [.5, .2, .1, .1, .1, .1, .3, 1, 2, 3, 3, 3, 2.5, 3, 3, 3, 2.5, 2, 2, 3, 3.5, 3, 2, 1],
-    "desktop": [.5, .2, .1, .1, .1, .1, .3, 1, 2, 3, 3, 3, 2.5, 3, 3, 3, 2.5, 2, 2, 3, 3.5, 3, 2, 1],
-    "console": [1, .5, .1, .1, .1, .1, .1, .2, .2, .3, .3, .5, .8, 1, 2, 4, 5, 5, 5, 6, 7, 6, 4, 2],
-    "kid": [0, 0, 0, 0, 0, 0, .5, 1, .2, .1, .1, .2, .5, 2, 5, 6, 6, 5, 4, 3, 1, .2, 0, 0],
+    "tv": [1, 0.5, 0.2, 0.1, 0.1, 0.3, 1, 2, 1.5, 1, 1, 1, 1.5, 1.5, 2, 2.5, 3, 4, 6, 9, 11, 10, 7, 3],
+    "phone": [0.8, 0.3, 0.1, 0.1, 0.1, 0.3, 2, 4, 4, 3, 3, 3, 5, 4, 3, 3, 3.5, 4.5, 4, 4, 5, 5, 4, 2],
+    "tablet": [0.5, 0.1, 0.1, 0.1, 0.1, 0.1, 0.5, 1.5, 1, 1, 1, 1, 1.5, 2, 3, 3.5, 3.5, 3, 3, 4, 5, 5, 3, 1],
+    "laptop": [0.5, 0.2, 0.1, 0.1, 0.1, 0.1, 0.3, 1, 2, 3, 3, 3, 2.5, 3, 3, 3, 2.5, 2, 2, 3, 3.5, 3, 2, 1],
+    "desktop": [0.5, 0.2, 0.1, 0.1, 0.1, 0.1, 0.3, 1, 2, 3, 3, 3, 2.5, 3, 3, 3, 2.5, 2, 2, 3, 3.5, 3, 2, 1],
+    "console": [
+        1,
+        0.5,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.1,
+        0.2,
+        0.2,
+        0.3,
+        0.3,
+        0.5,
+        0.8,
+        1,
+        2,
+        4,
+        5,
+        5,
+        5,
+        6,
+        7,
+        6,
+        4,
+        2,
+    ],
+    "kid": [0, 0, 0, 0, 0, 0, 0.5, 1, 0.2, 0.1, 0.1, 0.2, 0.5, 2, 5, 6, 6, 5, 4, 3, 1, 0.2, 0, 0],
 }
 _ROWS = ("tv", "phone", "tablet", "laptop", "desktop", "console", "kid")
-_MEDIAN_S = {"series_episode": 1500, "movie": 3600, "show": 1800, "live": 2400, "article": 70,
-             "recipe": 150, "game": 900, "clip": 60, "other": 300}
+_MEDIAN_S = {
+    "series_episode": 1500,
+    "movie": 3600,
+    "show": 1800,
+    "live": 2400,
+    "article": 70,
+    "recipe": 150,
+    "game": 900,
+    "clip": 60,
+    "other": 300,
+}
 # Which location kinds a device form follows its owner to (home, office, mobile, cafe, visit).
-_FOLLOWS = np.array([
-    [1, 0, 0, 0, 0], [1, 1, 1, 1, 1], [1, 0, 0, 1, 1], [1, 1, 0, 1, 0], [1, 0, 0, 0, 0], [1, 0, 0, 0, 0],
-], dtype=bool)
+_FOLLOWS = np.array(
+    [
+        [1, 0, 0, 0, 0],
+        [1, 1, 1, 1, 1],
+        [1, 0, 0, 1, 1],
+        [1, 1, 0, 1, 0],
+        [1, 0, 0, 0, 0],
+        [1, 0, 0, 0, 0],
+    ],
+    dtype=bool,
+)
 
 
 def _flat_cum(rows: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -50,7 +92,10 @@ class Sampler:
         self.w = world
         cat = world.catalog
         wkend = [np.array(_H[k]) for k in _ROWS]
-        wkend = [np.roll(h, -1) * 0.5 + h * 0.5 + (h.mean() * 0.3 if k != "kid" else 0) for k, h in zip(_ROWS, wkend)]
+        wkend = [
+            np.roll(h, -1) * 0.5 + h * 0.5 + (h.mean() * 0.3 if k != "kid" else 0)
+            for k, h in zip(_ROWS, wkend)
+        ]
         self.hours = _flat_cum([np.array(_H[k], float) for k in _ROWS] + wkend)
         self.genre = _flat_cum(list(world.person_taste))
         rows, items = [], []
@@ -72,7 +117,9 @@ class Sampler:
         self.members = np.zeros((n_h, width), dtype=np.int64)
         for h, ps in enumerate(world.hh_persons):
             self.members[h] = (ps * width)[:width]
-        self.kid = np.array([next((p for p in ps if world.person_role[p] == 2), -1) for ps in world.hh_persons])
+        self.kid = np.array(
+            [next((p for p in ps if world.person_role[p] == 2), -1) for ps in world.hh_persons]
+        )
         self.band = np.array([0, 1, 2])[2 - world.person_role]  # kid->0, teen->1, adult->2
         self.binge_pos = {int(p): 0 for p in np.flatnonzero(world.person_series >= 0)}
 
@@ -91,8 +138,9 @@ class DayEvents:
     loc: np.ndarray
 
 
-def simulate_day(s: Sampler, sched: DaySchedule, day_ms: int, weekday: int, date,
-                 rng: np.random.Generator) -> DayEvents:
+def simulate_day(
+    s: Sampler, sched: DaySchedule, day_ms: int, weekday: int, date, rng: np.random.Generator
+) -> DayEvents:
     """Sample one day's events from the world behind sampler ``s`` and the day's schedule."""
     w, cat = s.w, s.w.catalog
     weekend = weekday >= 5
@@ -114,7 +162,9 @@ def simulate_day(s: Sampler, sched: DaySchedule, day_ms: int, weekday: int, date
     shared = person < 0
     pick = s.members[home[shared], rng.integers(0, s.members.shape[1], size=int(shared.sum()))]
     kid = s.kid[home[shared]]
-    afternoon = (hour[shared] >= 14) & (hour[shared] < 19) & (kid >= 0) & (rng.random(int(shared.sum())) < 0.6)
+    afternoon = (
+        (hour[shared] >= 14) & (hour[shared] < 19) & (kid >= 0) & (rng.random(int(shared.sum())) < 0.6)
+    )
     person[shared] = np.where(afternoon, kid, pick)
     event = rng.choice(6, size=n, p=[0.79, 0.11, 0.0, 0.07, 0.0, 0.03])
     genre = np.searchsorted(s.genre[0], person + rng.random(n), side="right") - s.genre[1][person]
@@ -144,8 +194,12 @@ def simulate_day(s: Sampler, sched: DaySchedule, day_ms: int, weekday: int, date
     clk = np.flatnonzero(imp & (rng.random(n) < 0.04))
     conv = clk[rng.random(len(clk)) < 0.12]
     extra = np.concatenate([clk, conv])
-    extra_tod = np.concatenate([tod[clk] + rng.integers(2_000, 30_000, len(clk)),
-                                tod[conv] + rng.integers(300_000, 3_600_000, len(conv))])
+    extra_tod = np.concatenate(
+        [
+            tod[clk] + rng.integers(2_000, 30_000, len(clk)),
+            tod[conv] + rng.integers(300_000, 3_600_000, len(conv)),
+        ]
+    )
     extra_ev = np.concatenate([np.full(len(clk), 2), np.full(len(conv), 4)])
     dev, tod = np.concatenate([dev, dev[extra]]), np.minimum(np.concatenate([tod, extra_tod]), 86_399_999)
     person, form = np.concatenate([person, person[extra]]), np.concatenate([form, form[extra]])
@@ -162,5 +216,13 @@ def simulate_day(s: Sampler, sched: DaySchedule, day_ms: int, weekday: int, date
     lk[stay], ll[stay] = 0, w.dev_home[dev[stay]]
     ts = day_ms + tod + w.dev_skew_ms[dev]
     order = np.argsort(ts, kind="stable")
-    return DayEvents(ts[order], dev[order], event[order], content[order], duration[order], ad[order],
-                     lk[order].astype(np.int64), ll[order].astype(np.int64))
+    return DayEvents(
+        ts[order],
+        dev[order],
+        event[order],
+        content[order],
+        duration[order],
+        ad[order],
+        lk[order].astype(np.int64),
+        ll[order].astype(np.int64),
+    )

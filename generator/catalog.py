@@ -10,16 +10,72 @@ import numpy as np
 __all__ = ["GENRES", "Catalog", "build_catalog", "christmas_share"]
 
 GENRES = (
-    "cooking", "kids", "sports", "news", "romance", "documentary", "christmas", "crime",
-    "comedy", "drama", "music", "gaming", "thriller", "scifi", "travel", "reality",
+    "cooking",
+    "kids",
+    "sports",
+    "news",
+    "romance",
+    "documentary",
+    "christmas",
+    "crime",
+    "comedy",
+    "drama",
+    "music",
+    "gaming",
+    "thriller",
+    "scifi",
+    "travel",
+    "reality",
 )
 _G = {g: i for i, g in enumerate(GENRES)}
-_RATING = {"kids": 0, "cooking": 0, "news": 0, "documentary": 6, "music": 0, "sports": 0, "travel": 0,
-           "christmas": 0, "comedy": 6, "romance": 12, "drama": 12, "reality": 12, "gaming": 12,
-           "scifi": 12, "crime": 16, "thriller": 16}
-_WORDS = ("Night", "River", "Kitchen", "Secret", "Harbour", "Golden", "Winter", "City", "Wild",
-          "Little", "Last", "Summer", "Forest", "Star", "Home", "Lost", "Red", "Silent", "Big",
-          "Happy", "North", "Island", "Station", "Garden", "Dragon", "Empire", "Road", "Moon")
+_RATING = {
+    "kids": 0,
+    "cooking": 0,
+    "news": 0,
+    "documentary": 6,
+    "music": 0,
+    "sports": 0,
+    "travel": 0,
+    "christmas": 0,
+    "comedy": 6,
+    "romance": 12,
+    "drama": 12,
+    "reality": 12,
+    "gaming": 12,
+    "scifi": 12,
+    "crime": 16,
+    "thriller": 16,
+}
+_WORDS = (
+    "Night",
+    "River",
+    "Kitchen",
+    "Secret",
+    "Harbour",
+    "Golden",
+    "Winter",
+    "City",
+    "Wild",
+    "Little",
+    "Last",
+    "Summer",
+    "Forest",
+    "Star",
+    "Home",
+    "Lost",
+    "Red",
+    "Silent",
+    "Big",
+    "Happy",
+    "North",
+    "Island",
+    "Station",
+    "Garden",
+    "Dragon",
+    "Empire",
+    "Road",
+    "Moon",
+)
 #: (kind, count, id prefix, genre choices, how many genres)
 _KINDS = (
     ("movie", 420, "mov", None, 2),
@@ -81,9 +137,15 @@ def build_catalog(seed: int, n_series: int = 140) -> Catalog:
         first = len(recs)
         for season in range(1, int(rng.integers(1, 5)) + 1):
             for ep in range(1, int(rng.integers(6, 13)) + 1):
-                recs.append({"content_id": f"ep-{s:04d}-s{season:02d}e{ep:02d}",
-                             "title": f"{title} S{season}E{ep}", "kind": "series_episode",
-                             "series_id": sid, "genres": genres})
+                recs.append(
+                    {
+                        "content_id": f"ep-{s:04d}-s{season:02d}e{ep:02d}",
+                        "title": f"{title} S{season}E{ep}",
+                        "kind": "series_episode",
+                        "series_id": sid,
+                        "genres": genres,
+                    }
+                )
         series_eps.append(np.arange(first, len(recs)))
     for kind, count, prefix, choices, ng in _KINDS:
         pool = list(choices) if choices else free_genres
@@ -91,8 +153,9 @@ def build_catalog(seed: int, n_series: int = 140) -> Catalog:
             genres = list(rng.choice(pool, size=min(ng, len(pool)), replace=False))
             if kind in ("movie", "show", "clip") and rng.random() < 0.05:
                 genres = ["christmas"] + genres[:1]
-            recs.append({"content_id": f"{prefix}-{i:05d}", "title": _title(rng), "kind": kind,
-                         "genres": genres})
+            recs.append(
+                {"content_id": f"{prefix}-{i:05d}", "title": _title(rng), "kind": kind, "genres": genres}
+            )
     ratings = np.zeros(len(recs), dtype=np.int8)
     for i, r in enumerate(recs):
         ratings[i] = max(_RATING[g] for g in r["genres"])

@@ -10,8 +10,15 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import adjusted_rand_score
 
-__all__ = ["Scores", "score_households", "score_links", "evaluate_files", "read_households_csv", "read_links_csv",
-           "true_links"]
+__all__ = [
+    "Scores",
+    "evaluate_files",
+    "read_households_csv",
+    "read_links_csv",
+    "score_households",
+    "score_links",
+    "true_links",
+]
 
 
 @dataclass(frozen=True)
@@ -71,15 +78,22 @@ def score_households(truth: dict[str, str], predicted: dict[str, str]) -> Scores
     pred_of = dict(zip(devs, pred))
     exact = sum(1 for s in tsets.values() if psets[pred_of[next(iter(s))]] == s)
     return Scores(
-        devices=len(devs), devices_exported=sum(1 for d in devs if d in predicted),
-        pair_precision=round(precision, 6), pair_recall=round(recall, 6), pair_f1=round(_f1(precision, recall), 6),
+        devices=len(devs),
+        devices_exported=sum(1 for d in devs if d in predicted),
+        pair_precision=round(precision, 6),
+        pair_recall=round(recall, 6),
+        pair_f1=round(_f1(precision, recall), 6),
         ari=round(float(adjusted_rand_score(np.array(true), np.array(pred))), 6),
         exact_households=round(exact / len(tsets), 6) if tsets else 1.0,
     )
 
 
-def score_links(truth: dict[str, str], predicted: dict[str, str], true_pairs: set[tuple[str, str]],
-                links: list[tuple[str, str]]) -> tuple[float, float, int]:
+def score_links(
+    truth: dict[str, str],
+    predicted: dict[str, str],
+    true_pairs: set[tuple[str, str]],
+    links: list[tuple[str, str]],
+) -> tuple[float, float, int]:
     """Social-link precision and recall: predicted households map to the true household of most members.
 
     >>> t = {"a": "H1", "b": "H2", "c": "H3"}
@@ -123,12 +137,21 @@ def true_links(truth: dict, min_visits: int = 2, seen_only: bool = True) -> set[
     (set(), {('H1', 'H2')})
     """
     field = "seen_visits" if seen_only else "visits"
-    return {(min(x["a"], x["b"]), max(x["a"], x["b"])) for x in truth["social_pairs"]
-            if x.get(field, x["visits"]) >= min_visits}
+    return {
+        (min(x["a"], x["b"]), max(x["a"], x["b"]))
+        for x in truth["social_pairs"]
+        if x.get(field, x["visits"]) >= min_visits
+    }
 
 
-def evaluate_files(truth: dict, households_csv: Path, links_csv: Path | None = None,
-                   min_visits: int = 2, active_only: bool = True, seen_only: bool = True) -> Scores:
+def evaluate_files(
+    truth: dict,
+    households_csv: Path,
+    links_csv: Path | None = None,
+    min_visits: int = 2,
+    active_only: bool = True,
+    seen_only: bool = True,
+) -> Scores:
     """Score export files against a loaded ``truth.json`` (devices keyed by pseudonymous key).
 
     Only devices that emitted at least one valid event are scored when ``active_only``; links
@@ -141,5 +164,13 @@ def evaluate_files(truth: dict, households_csv: Path, links_csv: Path | None = N
         return s
     pairs = true_links(truth, min_visits, seen_only)
     lp, lr, n = score_links(by_key, pred, pairs, read_links_csv(links_csv))
-    return Scores(**{**s.as_dict(), "link_precision": lp, "link_recall": lr, "link_f1": round(_f1(lp, lr), 6),
-                     "true_links": len(pairs), "predicted_links": n})
+    return Scores(
+        **{
+            **s.as_dict(),
+            "link_precision": lp,
+            "link_recall": lr,
+            "link_f1": round(_f1(lp, lr), 6),
+            "true_links": len(pairs),
+            "predicted_links": n,
+        }
+    )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import fields
-from typing import Callable
 
 import numpy as np
 
@@ -20,10 +20,18 @@ def _slice(ev: DayEvents, a: int, b: int) -> DayEvents:
     return DayEvents(**{f.name: getattr(ev, f.name)[a:b] for f in fields(ev)})
 
 
-def stream_live(params: WorldParams, sink, rate: float, speedup: float | None = None, forever: bool = False,
-                stop: threading.Event | None = None, clock: Callable[[], float] = time.time,
-                sleep: Callable[[float], None] = time.sleep, tick_s: float = 0.1,
-                max_events: int | None = None) -> int:
+def stream_live(
+    params: WorldParams,
+    sink,
+    rate: float,
+    speedup: float | None = None,
+    forever: bool = False,
+    stop: threading.Event | None = None,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+    tick_s: float = 0.1,
+    max_events: int | None = None,
+) -> int:
     """Send the world's events to ``sink`` at about ``rate`` events/s until done or ``stop`` is set.
 
     Behaviour (who, where, what) follows the simulated days in order; every timestamp is the
@@ -54,9 +62,12 @@ def stream_live(params: WorldParams, sink, rate: float, speedup: float | None = 
             part = _slice(ev, pos, b)
             now_ms = int(now * 1000)
             stamp = now_ms - rng.integers(0, 2_000, size=b - pos)
-            objs = gen.renderer.objects(part, table, aid[pos:b], rng, tag=f"{params.seed:x}-{day:04d}-{pos}",
-                                        ts_override=stamp)
-            lines, keys, _ = gen.dirty_lines(objs, part, stamp, rng, max(FAR_FUTURE_MS, now_ms + 10 * 86_400_000))
+            objs = gen.renderer.objects(
+                part, table, aid[pos:b], rng, tag=f"{params.seed:x}-{day:04d}-{pos}", ts_override=stamp
+            )
+            lines, keys, _ = gen.dirty_lines(
+                objs, part, stamp, rng, max(FAR_FUTURE_MS, now_ms + 10 * 86_400_000)
+            )
             sink.write(lines, keys)
             sent += len(lines)
             budget -= b - pos

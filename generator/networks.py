@@ -13,15 +13,22 @@ import numpy as np
 
 from generator.params import WorldParams
 
-__all__ = ["NetworkPlan", "NetworkState", "plan_networks", "HOME_KINDS", "LOC_KINDS", "LEASE_MS"]
+__all__ = ["HOME_KINDS", "LEASE_MS", "LOC_KINDS", "NetworkPlan", "NetworkState", "plan_networks"]
 
 HOME_KINDS = ("dynamic_daily", "dynamic_weekly", "static", "cgnat", "ipv6")
 LOC_KINDS = ("home", "office", "mobile", "cafe", "visit")
 LEASE_MS = 3 * 3_600_000
 _V4 = {  # public /16s per network family
-    "dynamic_daily": ("91.64", "91.65"), "dynamic_weekly": ("84.128", "84.129"), "static": ("188.192",),
-    "cgnat": ("37.24",), "dslite": ("95.90",), "office": ("62.153", "212.114"), "cafe": ("85.214",),
-    "mobile0": ("80.187",), "mobile1": ("176.0",), "mobile2": ("109.40",),
+    "dynamic_daily": ("91.64", "91.65"),
+    "dynamic_weekly": ("84.128", "84.129"),
+    "static": ("188.192",),
+    "cgnat": ("37.24",),
+    "dslite": ("95.90",),
+    "office": ("62.153", "212.114"),
+    "cafe": ("85.214",),
+    "mobile0": ("80.187",),
+    "mobile1": ("176.0",),
+    "mobile2": ("109.40",),
 }
 _V6_HIGH = 0x2A028070  # 2a02:8070::/32
 
@@ -67,11 +74,24 @@ def plan_networks(params: WorldParams, devices: int, offices: int) -> NetworkPla
     office_pool = _v4_pool(rng, "office", offices * 3)
     office_ips = [office_pool[3 * o : 3 * o + int(rng.choice([1, 1, 2, 3]))] for o in range(offices)]
     cafe_ips = _v4_pool(rng, "cafe", max(2, households // 50))
-    phase = np.where(kind == 4, rng.choice(list(params.ipv6_rotation_days), size=households),
-                     rng.integers(0, 7, size=households))
+    phase = np.where(
+        kind == 4,
+        rng.choice(list(params.ipv6_rotation_days), size=households),
+        rng.integers(0, 7, size=households),
+    )
     iid = rng.integers(1, 2**63, size=devices, dtype=np.int64).astype(np.uint64)
-    return NetworkPlan(seed, kind, phase, pools, static_ip, office_ips, cafe_ips, iid,
-                       rng.random(devices) < params.ipv4_only_share, params.ipv4_fallback_rate)
+    return NetworkPlan(
+        seed,
+        kind,
+        phase,
+        pools,
+        static_ip,
+        office_ips,
+        cafe_ips,
+        iid,
+        rng.random(devices) < params.ipv4_only_share,
+        params.ipv4_fallback_rate,
+    )
 
 
 @dataclass
@@ -124,8 +144,9 @@ class NetworkState:
         self.v6_prev = self.v6_cur if day else v6
         self.v4_cur, self.v6_cur, self.day = cur, v6, day
 
-    def resolve(self, kind: np.ndarray, loc: np.ndarray, dev: np.ndarray, tod_ms: np.ndarray,
-                carrier: np.ndarray) -> tuple[list[str], np.ndarray]:
+    def resolve(
+        self, kind: np.ndarray, loc: np.ndarray, dev: np.ndarray, tod_ms: np.ndarray, carrier: np.ndarray
+    ) -> tuple[list[str], np.ndarray]:
         """Public address of each event: a string table and an index into it per event.
 
         ``kind``/``loc`` are the location (LOC_KINDS index, and home/office/café id), ``dev`` the

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from ingest.pseudonym import DEMO_SECRET
 
-__all__ = ["WorldParams", "DEFAULT_START", "DAY_MS", "LOCAL_OFFSET_MS", "VARIANTS", "variant_params"]
+__all__ = ["DAY_MS", "DEFAULT_START", "LOCAL_OFFSET_MS", "VARIANTS", "WorldParams", "variant_params"]
 
 DEFAULT_START = date(2026, 10, 1)
 DAY_MS = 86_400_000
@@ -46,14 +46,18 @@ class WorldParams:
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
             raise ValueError(f"home_mix must be 5 non-negative shares summing to 1, got {self.home_mix}")
-        if not 0 <= self.office_share <= 1 or self.households_per_office < 1 or self.homes_per_cgnat_address < 1:
+        if (
+            not 0 <= self.office_share <= 1
+            or self.households_per_office < 1
+            or self.homes_per_cgnat_address < 1
+        ):
             raise ValueError("office_share in [0, 1], households_per_office and homes_per_cgnat_address >= 1")
         if not self.ipv6_rotation_days or min(self.ipv6_rotation_days) < 0:
             raise ValueError("ipv6_rotation_days: one or more periods in days (0 = stable)")
 
     @property
     def start_ms(self) -> int:
-        dt = datetime(self.start.year, self.start.month, self.start.day, tzinfo=timezone.utc)
+        dt = datetime(self.start.year, self.start.month, self.start.day, tzinfo=UTC)
         return int(dt.timestamp()) * 1000
 
     def day_start_ms(self, day: int) -> int:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Iterator
 
 import numpy as np
 import orjson
@@ -19,7 +19,7 @@ from generator.schedule import plan_day
 from generator.stats import WorldStats
 from generator.world import World, build_world
 
-__all__ = ["Generation", "Chunk", "FAR_FUTURE_MS"]
+__all__ = ["FAR_FUTURE_MS", "Chunk", "Generation"]
 
 FAR_FUTURE_MS = 1_924_992_000_000  # 2031-01-01: "in the future" for any sane processing clock
 
@@ -77,8 +77,14 @@ class Generation:
         self.dev_events += np.bincount(ev.dev, minlength=w.n_devices)
         return ev, table, aid, rng
 
-    def dirty_lines(self, objs: list[dict], ev: DayEvents, arrival: np.ndarray, rng: np.random.Generator,
-                    far_future_ms: int) -> tuple[list[bytes], list[bytes], np.ndarray]:
+    def dirty_lines(
+        self,
+        objs: list[dict],
+        ev: DayEvents,
+        arrival: np.ndarray,
+        rng: np.random.Generator,
+        far_future_ms: int,
+    ) -> tuple[list[bytes], list[bytes], np.ndarray]:
         """Valid lines plus duplicates and malformed lines, with keys and arrival times."""
         p, n = self.params, len(objs)
         lines = [orjson.dumps(o) for o in objs]

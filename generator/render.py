@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
 from generator.behaviour import EVENTS, DayEvents
 
-__all__ = ["TsFormatter", "Renderer", "ad_ids"]
+__all__ = ["Renderer", "TsFormatter", "ad_ids"]
 
 _HMS = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
 
@@ -26,7 +26,7 @@ class TsFormatter:
     def _date(self, day: int) -> str:
         d = self._dates.get(day)
         if d is None:
-            d = self._dates[day] = datetime.fromtimestamp(day * 86_400, tz=timezone.utc).strftime("%Y-%m-%d")
+            d = self._dates[day] = datetime.fromtimestamp(day * 86_400, tz=UTC).strftime("%Y-%m-%d")
         return d
 
     def format(self, ms: int, style: int) -> str | int:
@@ -68,8 +68,15 @@ class Renderer:
         self.ads = ad_ids(90)
         self.event_id_rate = event_id_rate
 
-    def objects(self, ev: DayEvents, table: list[str], aid: np.ndarray, rng: np.random.Generator,
-                tag: str, ts_override: np.ndarray | None = None) -> list[dict]:
+    def objects(
+        self,
+        ev: DayEvents,
+        table: list[str],
+        aid: np.ndarray,
+        rng: np.random.Generator,
+        tag: str,
+        ts_override: np.ndarray | None = None,
+    ) -> list[dict]:
         """One dict per event, in the order of ``ev`` (field choices drawn from ``rng``)."""
         w, n = self.w, len(ev.ts)
         ts = ev.ts if ts_override is None else ts_override
@@ -80,9 +87,17 @@ class Renderer:
         n_cat = len(self.content_ids)
         fmt, forms, rep, src = self.ts.format, w.dev_mac_forms, w.dev_reported, w.dev_source
         out = []
-        for i, (t, d, e, c, dur, a, ai) in enumerate(zip(ts.tolist(), ev.dev.tolist(), ev.event.tolist(),
-                                                         ev.content.tolist(), ev.duration.tolist(),
-                                                         ev.ad.tolist(), aid.tolist())):
+        for i, (t, d, e, c, dur, a, ai) in enumerate(
+            zip(
+                ts.tolist(),
+                ev.dev.tolist(),
+                ev.event.tolist(),
+                ev.content.tolist(),
+                ev.duration.tolist(),
+                ev.ad.tolist(),
+                aid.tolist(),
+            )
+        ):
             o = {"ts": fmt(t, style[i]), "ip": table[ai], "mac": forms[d][notation[i]]}
             if e or not omit_event[i]:
                 o["event"] = EVENTS[e]

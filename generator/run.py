@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 import orjson
 
@@ -12,7 +12,7 @@ from generator.pipeline import Generation
 from generator.sinks import FileSink, KafkaSink
 from generator.truth import build_truth
 
-__all__ = ["generate_to_dir", "generate_to_sinks", "generate_to_kafka"]
+__all__ = ["generate_to_dir", "generate_to_kafka", "generate_to_sinks"]
 
 Progress = Callable[[int, int], None]  # (days done, lines so far)
 
@@ -30,20 +30,30 @@ def generate_to_sinks(params: WorldParams, events, content, progress: Progress |
     return gen
 
 
-def generate_to_dir(params: WorldParams, out: Path, gzip: bool = False,
-                    progress: Progress | None = None) -> tuple[dict, dict]:
+def generate_to_dir(
+    params: WorldParams, out: Path, gzip: bool = False, progress: Progress | None = None
+) -> tuple[dict, dict]:
     """Write ``events.jsonl[.gz]``, ``content.jsonl`` and ``truth.json`` to ``out``; return (truth, stats)."""
     out.mkdir(parents=True, exist_ok=True)
-    with FileSink(out / ("events.jsonl.gz" if gzip else "events.jsonl")) as ev, FileSink(out / "content.jsonl") as ct:
+    with (
+        FileSink(out / ("events.jsonl.gz" if gzip else "events.jsonl")) as ev,
+        FileSink(out / "content.jsonl") as ct,
+    ):
         gen = generate_to_sinks(params, ev, ct, progress)
     truth = build_truth(gen)
     (out / "truth.json").write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
     return truth, gen.stats.summary()
 
 
-def generate_to_kafka(params: WorldParams, bootstrap: str, views_topic: str = "views",
-                      content_topic: str = "content", truth_path: Path | None = None,
-                      progress: Progress | None = None, compression: str | None = "gzip") -> tuple[dict, dict]:
+def generate_to_kafka(
+    params: WorldParams,
+    bootstrap: str,
+    views_topic: str = "views",
+    content_topic: str = "content",
+    truth_path: Path | None = None,
+    progress: Progress | None = None,
+    compression: str | None = "gzip",
+) -> tuple[dict, dict]:
     """Send the whole world to Kafka as fast as possible; optionally write the truth file."""
     with KafkaSink(bootstrap, views_topic, compression) as ev:
         ct = KafkaSink(bootstrap, content_topic, compression, producer=ev._p)

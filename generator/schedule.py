@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["DaySchedule", "plan_day", "SLOT_MS", "SLOTS"]
+__all__ = ["SLOTS", "SLOT_MS", "DaySchedule", "plan_day"]
 
 SLOT_MS = 300_000
 SLOTS = 288
@@ -56,7 +56,13 @@ def plan_day(world, day: int, weekday: int, rng: np.random.Generator) -> DaySche
         if r < 2 and rng.random() < (0.12 if weekend else 0.05):
             a = 9 + rng.random() * 9
             fav = (int(world.person_home[p]) * 7 + p) % n_cafes
-            paint(p, a, a + 0.7 + rng.random() * 1.5, _CAFE, fav if rng.random() < 0.7 else int(rng.integers(n_cafes)))
+            paint(
+                p,
+                a,
+                a + 0.7 + rng.random() * 1.5,
+                _CAFE,
+                fav if rng.random() < 0.7 else int(rng.integers(n_cafes)),
+            )
     visits = []
     p_visit = 0.16 if weekend else 0.05
     for a, b in world.friends:

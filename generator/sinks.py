@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import gzip
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Iterable
 
 __all__ = ["FileSink", "KafkaSink", "producer_config"]
 
@@ -16,7 +16,11 @@ class FileSink:
         path.parent.mkdir(parents=True, exist_ok=True)
         raw = open(path, "wb")
         # mtime=0 and no file name in the header keep gzip output byte-identical across runs
-        self._fh = gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=4) if path.suffix == ".gz" else raw
+        self._fh = (
+            gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=4)
+            if path.suffix == ".gz"
+            else raw
+        )
         self._raw = raw
         self.count = 0
 
@@ -30,7 +34,7 @@ class FileSink:
         if self._fh is not self._raw:
             self._raw.close()
 
-    def __enter__(self) -> "FileSink":
+    def __enter__(self) -> FileSink:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -39,9 +43,16 @@ class FileSink:
 
 def producer_config(bootstrap: str, compression: str | None = "gzip") -> dict:
     """KafkaProducer settings tuned for throughput on a small machine."""
-    return {"bootstrap_servers": bootstrap.split(","), "acks": 1, "linger_ms": 50, "batch_size": 512 * 1024,
-            "compression_type": compression, "max_request_size": 4 * 1024 * 1024,
-            "retries": 5, "max_in_flight_requests_per_connection": 1}
+    return {
+        "bootstrap_servers": bootstrap.split(","),
+        "acks": 1,
+        "linger_ms": 50,
+        "batch_size": 512 * 1024,
+        "compression_type": compression,
+        "max_request_size": 4 * 1024 * 1024,
+        "retries": 5,
+        "max_in_flight_requests_per_connection": 1,
+    }
 
 
 class KafkaSink:
@@ -73,10 +84,8 @@ class KafkaSink:
         self._p.flush()
         self._p.close()
 
-    def __enter__(self) -> "KafkaSink":
+    def __enter__(self) -> KafkaSink:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-

@@ -19,7 +19,9 @@ class WorldStats:
     """Counters a batch run prints at the end (see :meth:`summary`)."""
 
     events_by_form_day: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
-    form_loc: np.ndarray = field(default_factory=lambda: np.zeros((len(FORMS), len(LOC_KINDS)), dtype=np.int64))
+    form_loc: np.ndarray = field(
+        default_factory=lambda: np.zeros((len(FORMS), len(LOC_KINDS)), dtype=np.int64)
+    )
     events_by_kind: Counter = field(default_factory=Counter)
     malformed_by_kind: Counter = field(default_factory=Counter)
     office_devices: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
@@ -55,9 +57,13 @@ class WorldStats:
         return {
             "valid_events": self.valid,
             "duplicates": self.duplicates,
-            "events_per_form_per_day": {k: round(float(np.mean(v)), 1) for k, v in self.events_by_form_day.items()},
-            "events_by_location": {FORMS[f]: {LOC_KINDS[k]: int(self.form_loc[f, k]) for k in range(len(LOC_KINDS))}
-                                   for f in range(len(FORMS))},
+            "events_per_form_per_day": {
+                k: round(float(np.mean(v)), 1) for k, v in self.events_by_form_day.items()
+            },
+            "events_by_location": {
+                FORMS[f]: {LOC_KINDS[k]: int(self.form_loc[f, k]) for k in range(len(LOC_KINDS))}
+                for f in range(len(FORMS))
+            },
             "devices_per_home": _dist(self.devices_per_home),
             "homes_per_cgnat_address": _dist(shared),
             "devices_per_office_ip": _dist(office),
@@ -71,4 +77,9 @@ def _dist(xs: list[int]) -> dict:
     if not xs:
         return {"n": 0}
     a = np.array(xs)
-    return {"n": len(a), "mean": round(float(a.mean()), 2), "median": float(np.median(a)), "max": int(a.max())}
+    return {
+        "n": len(a),
+        "mean": round(float(a.mean()), 2),
+        "median": float(np.median(a)),
+        "max": int(a.max()),
+    }

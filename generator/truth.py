@@ -11,12 +11,21 @@ __all__ = ["build_truth", "truth_params"]
 
 def truth_params(p) -> dict:
     """The world's parameters as ``truth.json`` records them (to tell whether a saved world is this one)."""
-    return {"households": p.households, "days": p.days, "seed": p.seed, "start": p.start.isoformat(),
-            "malformed_rate": p.malformed_rate, "duplicate_rate": p.duplicate_rate,
-            "home_mix": list(p.home_mix), "homes_per_cgnat_address": p.homes_per_cgnat_address,
-            "ipv6_rotation_days": list(p.ipv6_rotation_days), "office_share": p.office_share,
-            "households_per_office": p.households_per_office, "ipv4_only_share": p.ipv4_only_share,
-            "ipv4_fallback_rate": p.ipv4_fallback_rate}
+    return {
+        "households": p.households,
+        "days": p.days,
+        "seed": p.seed,
+        "start": p.start.isoformat(),
+        "malformed_rate": p.malformed_rate,
+        "duplicate_rate": p.duplicate_rate,
+        "home_mix": list(p.home_mix),
+        "homes_per_cgnat_address": p.homes_per_cgnat_address,
+        "ipv6_rotation_days": list(p.ipv6_rotation_days),
+        "office_share": p.office_share,
+        "households_per_office": p.households_per_office,
+        "ipv4_only_share": p.ipv4_only_share,
+        "ipv4_fallback_rate": p.ipv4_fallback_rate,
+    }
 
 
 def build_truth(gen) -> dict:
@@ -25,24 +34,46 @@ def build_truth(gen) -> dict:
     devices = []
     for d in range(w.n_devices):
         owner = int(w.dev_owner[d])
-        devices.append({
-            "mac": w.dev_mac[d], "key": w.dev_key[d], "household": w.hh_ids[w.dev_home[d]],
-            "device_type": FORM_TYPE[w.dev_form[d]], "form": FORMS[w.dev_form[d]],
-            "reported_type": w.dev_reported[d], "owner": f"P{owner + 1:06d}" if owner >= 0 else None,
-            "events": int(gen.dev_events[d]), "clock_skew_ms": int(w.dev_skew_ms[d]),
-        })
+        devices.append(
+            {
+                "mac": w.dev_mac[d],
+                "key": w.dev_key[d],
+                "household": w.hh_ids[w.dev_home[d]],
+                "device_type": FORM_TYPE[w.dev_form[d]],
+                "form": FORMS[w.dev_form[d]],
+                "reported_type": w.dev_reported[d],
+                "owner": f"P{owner + 1:06d}" if owner >= 0 else None,
+                "events": int(gen.dev_events[d]),
+                "clock_skew_ms": int(w.dev_skew_ms[d]),
+            }
+        )
     households = []
     for h, hid in enumerate(w.hh_ids):
-        households.append({
-            "id": hid, "network": HOME_KINDS[w.net.home_kind[h]],
-            "persons": [{"id": f"P{q + 1:06d}", "role": ROLES[w.person_role[q]], "persona": w.person_persona[q],
-                         "office": int(w.person_office[q]) if w.person_office[q] >= 0 else None}
-                        for q in w.hh_persons[h]],
-            "devices": [w.dev_mac[d] for d in w.hh_devices[h]],
-        })
-    social = [{"a": w.hh_ids[a], "b": w.hh_ids[b], "visits": int(gen.visits.get((a, b), 0)),
-               "seen_visits": int(gen.seen_visits.get((a, b), 0))}
-              for a, b in w.friends]
+        households.append(
+            {
+                "id": hid,
+                "network": HOME_KINDS[w.net.home_kind[h]],
+                "persons": [
+                    {
+                        "id": f"P{q + 1:06d}",
+                        "role": ROLES[w.person_role[q]],
+                        "persona": w.person_persona[q],
+                        "office": int(w.person_office[q]) if w.person_office[q] >= 0 else None,
+                    }
+                    for q in w.hh_persons[h]
+                ],
+                "devices": [w.dev_mac[d] for d in w.hh_devices[h]],
+            }
+        )
+    social = [
+        {
+            "a": w.hh_ids[a],
+            "b": w.hh_ids[b],
+            "visits": int(gen.visits.get((a, b), 0)),
+            "seen_visits": int(gen.seen_visits.get((a, b), 0)),
+        }
+        for a, b in w.friends
+    ]
     malformed = gen.malformed_counts()
     by_reason: dict[str, int] = {}
     for kind, n in malformed.items():
@@ -55,7 +86,12 @@ def build_truth(gen) -> dict:
         "device_household_by_mac": {x["mac"]: x["household"] for x in devices},
         "device_household_by_key": {x["key"]: x["household"] for x in devices},
         "social_pairs": social,
-        "counts": {"lines": int(gen.counts["lines"]), "valid": int(gen.counts["valid"]),
-                   "duplicates": int(gen.counts["duplicates"]), "malformed": int(gen.counts["malformed"]),
-                   "malformed_by_kind": malformed, "malformed_by_reason": by_reason},
+        "counts": {
+            "lines": int(gen.counts["lines"]),
+            "valid": int(gen.counts["valid"]),
+            "duplicates": int(gen.counts["duplicates"]),
+            "malformed": int(gen.counts["malformed"]),
+            "malformed_by_kind": malformed,
+            "malformed_by_reason": by_reason,
+        },
     }

@@ -11,14 +11,30 @@ from generator.networks import NetworkPlan, plan_networks
 from generator.params import WorldParams
 from ingest.pseudonym import Pseudonymizer
 
-__all__ = ["World", "build_world", "FORMS", "FORM_TYPE", "ROLES", "PERSONAS"]
+__all__ = ["FORMS", "FORM_TYPE", "PERSONAS", "ROLES", "World", "build_world"]
 
 ROLES = ("adult", "teen", "kid")
-PERSONAS = ("mainstream", "binge_watcher", "ghoster", "sports_fan", "foodie", "news_junkie",
-            "kids_fan", "gamer", "romantic", "crime_buff")
-_PERSONA_GENRES = {"sports_fan": ("sports",), "foodie": ("cooking",), "news_junkie": ("news",),
-                   "kids_fan": ("kids",), "gamer": ("gaming",), "romantic": ("romance", "drama"),
-                   "crime_buff": ("crime", "thriller")}
+PERSONAS = (
+    "mainstream",
+    "binge_watcher",
+    "ghoster",
+    "sports_fan",
+    "foodie",
+    "news_junkie",
+    "kids_fan",
+    "gamer",
+    "romantic",
+    "crime_buff",
+)
+_PERSONA_GENRES = {
+    "sports_fan": ("sports",),
+    "foodie": ("cooking",),
+    "news_junkie": ("news",),
+    "kids_fan": ("kids",),
+    "gamer": ("gaming",),
+    "romantic": ("romance", "drama"),
+    "crime_buff": ("crime", "thriller"),
+}
 #: Physical device forms; FORM_TYPE gives the contract's device_type of each.
 FORMS = ("tv", "phone", "tablet", "laptop", "desktop", "console")
 FORM_TYPE = ("tv", "phone", "tablet", "desktop", "desktop", "console")
@@ -31,8 +47,14 @@ _OUIS = {  # realistic vendor OUIs per form
     "desktop": ("00:d8:61", "b4:2e:99", "18:c0:4d", "30:9c:23"),
     "console": ("7c:bb:8a", "00:d9:d1", "98:b6:e9", "c8:3f:26"),
 }
-_SOURCES = {"tv": ("tv-app", "hbbtv"), "phone": ("mobile-app", "web"), "tablet": ("mobile-app", "web"),
-            "laptop": ("web", "partner-recipes"), "desktop": ("web", "partner-news"), "console": ("console-app",)}
+_SOURCES = {
+    "tv": ("tv-app", "hbbtv"),
+    "phone": ("mobile-app", "web"),
+    "tablet": ("mobile-app", "web"),
+    "laptop": ("web", "partner-recipes"),
+    "desktop": ("web", "partner-news"),
+    "console": ("console-app",),
+}
 
 
 @dataclass
@@ -92,7 +114,9 @@ def build_world(params: WorldParams) -> World:
     n_series = len(catalog.series_episodes)
     n_offices = max(2, params.households // params.households_per_office)
     p: dict[str, list] = {k: [] for k in ("home", "role", "persona", "taste", "act", "office", "series")}
-    d: dict[str, list] = {k: [] for k in ("home", "owner", "form", "rate", "rep", "mac", "src", "skew", "car")}
+    d: dict[str, list] = {
+        k: [] for k in ("home", "owner", "form", "rate", "rep", "mac", "src", "skew", "car")
+    }
     hh_persons: list[list[int]] = []
     hh_devices: list[list[int]] = []
     macs: set[str] = set()
@@ -106,17 +130,38 @@ def build_world(params: WorldParams) -> World:
                 break
         macs.add(mac)
         r = rng.random()
-        rep = FORM_TYPE[form] if r < 0.84 else (None if r < 0.94 else ("other" if r < 0.97 else "tablet" if name == "phone" else "desktop" if name != "desktop" else "other"))
+        rep = (
+            FORM_TYPE[form]
+            if r < 0.84
+            else (
+                None
+                if r < 0.94
+                else (
+                    "other"
+                    if r < 0.97
+                    else "tablet"
+                    if name == "phone"
+                    else "desktop"
+                    if name != "desktop"
+                    else "other"
+                )
+            )
+        )
         hh_devices[h].append(len(d["mac"]))
-        d["home"].append(h); d["owner"].append(owner); d["form"].append(form)
-        d["rate"].append(_BASE_RATE[form] * act * rng.lognormal(0, 0.3)); d["rep"].append(rep)
-        d["mac"].append(mac); d["src"].append(_SOURCES[name][int(rng.integers(len(_SOURCES[name])))])
+        d["home"].append(h)
+        d["owner"].append(owner)
+        d["form"].append(form)
+        d["rate"].append(_BASE_RATE[form] * act * rng.lognormal(0, 0.3))
+        d["rep"].append(rep)
+        d["mac"].append(mac)
+        d["src"].append(_SOURCES[name][int(rng.integers(len(_SOURCES[name])))])
         d["skew"].append(int(rng.normal(0, 240_000)) if rng.random() < 0.03 else 0)
         d["car"].append(int(rng.integers(3)))
 
     for h in range(params.households):
         roles = _household_roles(rng)
-        hh_persons.append([]); hh_devices.append([])
+        hh_persons.append([])
+        hh_devices.append([])
         for role in roles:
             pid = len(p["home"])
             hh_persons[h].append(pid)
@@ -129,7 +174,11 @@ def build_world(params: WorldParams) -> World:
             elif r < 0.17:
                 persona = "ghoster"
             elif r < 0.55:
-                persona = str(rng.choice(list(_PERSONA_GENRES)[:-1] if role == 0 else ["gamer", "sports_fan", "romantic"]))
+                persona = str(
+                    rng.choice(
+                        list(_PERSONA_GENRES)[:-1] if role == 0 else ["gamer", "sports_fan", "romantic"]
+                    )
+                )
                 persona = "kids_fan" if persona == "kids_fan" else persona
             taste = rng.dirichlet(np.full(len(GENRES), 0.4))
             for g in _PERSONA_GENRES.get(persona, ()):
@@ -140,9 +189,14 @@ def build_world(params: WorldParams) -> World:
             taste[GENRES.index("christmas")] = 0.005
             taste /= taste.sum()
             act = 0.04 if persona == "ghoster" else float(rng.lognormal(0, 0.35))
-            p["home"].append(h); p["role"].append(role); p["persona"].append(persona)
-            p["taste"].append(taste); p["act"].append(act)
-            p["office"].append(int(rng.integers(n_offices)) if role == 0 and rng.random() < params.office_share else -1)
+            p["home"].append(h)
+            p["role"].append(role)
+            p["persona"].append(persona)
+            p["taste"].append(taste)
+            p["act"].append(act)
+            p["office"].append(
+                int(rng.integers(n_offices)) if role == 0 and rng.random() < params.office_share else -1
+            )
             p["series"].append(int(rng.integers(n_series)) if persona == "binge_watcher" else -1)
             if role < 2 or rng.random() < 0.25:
                 add_device(h, pid, 1, act)
@@ -150,7 +204,7 @@ def build_world(params: WorldParams) -> World:
                 add_device(h, pid, 2, act)
             if role < 2 and rng.random() < (0.55 if role == 0 else 0.35):
                 add_device(h, pid, 3, act)
-        house_act = float(np.mean(p["act"][-len(roles):]))
+        house_act = float(np.mean(p["act"][-len(roles) :]))
         for _ in range(1 + int(rng.random() < 0.25 * len(roles)) + int(rng.random() < 0.1)):
             add_device(h, -1, 0, max(house_act, 0.3))
         if rng.random() < 0.2:
@@ -162,15 +216,32 @@ def build_world(params: WorldParams) -> World:
     friends = _friend_pairs(rng, params.households)
     net = plan_networks(params, len(d["mac"]), n_offices)
     return World(
-        params=params, catalog=catalog, hh_ids=[f"H{h + 1:05d}" for h in range(params.households)],
-        hh_size=np.array([len(x) for x in hh_persons]), person_home=np.array(p["home"]),
-        person_role=np.array(p["role"]), person_persona=p["persona"], person_taste=np.array(p["taste"]),
-        person_activity=np.array(p["act"]), person_office=np.array(p["office"]),
-        person_series=np.array(p["series"]), dev_home=np.array(d["home"]), dev_owner=np.array(d["owner"]),
-        dev_form=np.array(d["form"]), dev_rate=np.array(d["rate"]), dev_reported=d["rep"], dev_mac=d["mac"],
-        dev_mac_forms=[_mac_forms(m) for m in d["mac"]], dev_key=[pseud.mac(m) for m in d["mac"]],
-        dev_source=d["src"], dev_skew_ms=np.array(d["skew"], dtype=np.int64), dev_carrier=np.array(d["car"]),
-        friends=friends, net=net, hh_persons=hh_persons, hh_devices=hh_devices,
+        params=params,
+        catalog=catalog,
+        hh_ids=[f"H{h + 1:05d}" for h in range(params.households)],
+        hh_size=np.array([len(x) for x in hh_persons]),
+        person_home=np.array(p["home"]),
+        person_role=np.array(p["role"]),
+        person_persona=p["persona"],
+        person_taste=np.array(p["taste"]),
+        person_activity=np.array(p["act"]),
+        person_office=np.array(p["office"]),
+        person_series=np.array(p["series"]),
+        dev_home=np.array(d["home"]),
+        dev_owner=np.array(d["owner"]),
+        dev_form=np.array(d["form"]),
+        dev_rate=np.array(d["rate"]),
+        dev_reported=d["rep"],
+        dev_mac=d["mac"],
+        dev_mac_forms=[_mac_forms(m) for m in d["mac"]],
+        dev_key=[pseud.mac(m) for m in d["mac"]],
+        dev_source=d["src"],
+        dev_skew_ms=np.array(d["skew"], dtype=np.int64),
+        dev_carrier=np.array(d["car"]),
+        friends=friends,
+        net=net,
+        hh_persons=hh_persons,
+        hh_devices=hh_devices,
     )
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import cypher
 from graph.client import GraphClient
 
-__all__ = ["MigrationResult", "migrate", "schema_files", "count_graph", "reset"]
+__all__ = ["MigrationResult", "count_graph", "migrate", "reset", "schema_files"]
 
 log = logging.getLogger(__name__)
 

@@ -21,11 +21,14 @@ from graph.params import DEVICE_TYPES, AffinityParams, NetworkParams
 __all__ = ["household_affinity", "similar_households"]
 
 
-def household_affinity(watch_rows: Iterable[Mapping[str, Any]], content_rows: Iterable[Mapping[str, Any]],
-                       assignment: Mapping[str, str],
-                       presence: PresenceTable | Iterable[Mapping[str, Any]] | None = None,
-                       params: AffinityParams | None = None,
-                       network_params: NetworkParams | None = None) -> list[dict[str, Any]]:
+def household_affinity(
+    watch_rows: Iterable[Mapping[str, Any]],
+    content_rows: Iterable[Mapping[str, Any]],
+    assignment: Mapping[str, str],
+    presence: PresenceTable | Iterable[Mapping[str, Any]] | None = None,
+    params: AffinityParams | None = None,
+    network_params: NetworkParams | None = None,
+) -> list[dict[str, Any]]:
     """One affinity profile per household.
 
     Parameters
@@ -98,16 +101,27 @@ def household_affinity(watch_rows: Iterable[Mapping[str, Any]], content_rows: It
             smoothed = (sec_g[h][g] + p.smoothing_seconds * pg) / (genre_total + p.smoothing_seconds)
             genres[g] = {"share": round(share, 4), "lift": round(smoothed / pg, 4)}
         watched = [g for g in genres if sec_g[h][g] > 0]
-        out.append({
-            "household_id": h, "devices": len(members[h]),
-            "device_mix": dict(sorted(hh_types.get(h, Counter()).items())),
-            "seconds": round(total[h], 1), "views": views[h], "genres": genres,
-            "top_genres": sorted(watched, key=lambda g: (-genres[g]["lift"], g))[:p.top_n],
-            "top_series": [{"series_id": s, "seconds": round(v, 1)} for s, v in _top(sec_series[h], p.top_n)],
-            "top_content": [{"content_id": s, "seconds": round(v, 1)} for s, v in _top(sec_content[h], p.top_n)],
-            "kids_content": kids[h] > 0, "kids_share": round(kids[h] / total[h], 4) if total[h] else 0.0,
-            "activity_by_hour": hour_hist.get(h, [0] * 24), "activity_by_weekday": wd_hist.get(h, [0] * 7),
-        })
+        out.append(
+            {
+                "household_id": h,
+                "devices": len(members[h]),
+                "device_mix": dict(sorted(hh_types.get(h, Counter()).items())),
+                "seconds": round(total[h], 1),
+                "views": views[h],
+                "genres": genres,
+                "top_genres": sorted(watched, key=lambda g: (-genres[g]["lift"], g))[: p.top_n],
+                "top_series": [
+                    {"series_id": s, "seconds": round(v, 1)} for s, v in _top(sec_series[h], p.top_n)
+                ],
+                "top_content": [
+                    {"content_id": s, "seconds": round(v, 1)} for s, v in _top(sec_content[h], p.top_n)
+                ],
+                "kids_content": kids[h] > 0,
+                "kids_share": round(kids[h] / total[h], 4) if total[h] else 0.0,
+                "activity_by_hour": hour_hist.get(h, [0] * 24),
+                "activity_by_weekday": wd_hist.get(h, [0] * 7),
+            }
+        )
     return out
 
 
@@ -133,11 +147,16 @@ def _presence_profile(presence, assignment, network_params):
     lh, _, wd = local_time(t.hour[ok], np_.local_offset_hours)
     byh = np.bincount(hh[ok] * 24 + lh, minlength=len(hids) * 24).reshape(-1, 24)
     byw = np.bincount(hh[ok] * 7 + wd, minlength=len(hids) * 7).reshape(-1, 7)
-    return (types, {h: byh[i].tolist() for i, h in enumerate(hids)},
-            {h: byw[i].tolist() for i, h in enumerate(hids)})
+    return (
+        types,
+        {h: byh[i].tolist() for i, h in enumerate(hids)},
+        {h: byw[i].tolist() for i, h in enumerate(hids)},
+    )
 
 
-def similar_households(profiles: list[dict[str, Any]], params: AffinityParams | None = None) -> list[dict[str, Any]]:
+def similar_households(
+    profiles: list[dict[str, Any]], params: AffinityParams | None = None
+) -> list[dict[str, Any]]:
     """Top-k most similar households by cosine of their log-lift genre vectors.
 
     Returns

@@ -34,7 +34,9 @@ class Client(Protocol):
 
     def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
 
-    def write(self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = ..., **params: Any) -> int: ...
+    def write(
+        self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = ..., **params: Any
+    ) -> int: ...
 
     def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
 
@@ -100,7 +102,9 @@ class GraphClient:
         except Neo4jError as err:
             raise QueryFailed(name, err.code, err.message or str(err)) from err
 
-    def write(self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = 5000, **params: Any) -> int:
+    def write(
+        self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = 5000, **params: Any
+    ) -> int:
         """``UNWIND $rows`` write in batches, one transaction each; returns the rows written."""
         done = 0
         for batch in batched(rows, batch_size):
@@ -136,7 +140,9 @@ class RecordingClient:
         self.calls.append((name, params))
         return list(self.answers.get(name, []))
 
-    def write(self, name: str, rows: Iterable[dict[str, Any]], /, batch_size: int = 5000, **params: Any) -> int:
+    def write(
+        self, name: str, rows: Iterable[dict[str, Any]], /, batch_size: int = 5000, **params: Any
+    ) -> int:
         rows = list(rows)
         self.run_write(name, rows=rows, **params)
         return len(rows)

@@ -39,8 +39,9 @@ def networkx_louvain_partition(G: nx.Graph, resolution: float, seed: int) -> dic
     return {n: i for i, c in enumerate(sorted(comms, key=lambda c: min(c))) for n in c}
 
 
-def _best_of(G: nx.Graph, resolution: float, seed: int, starts: int,
-             partition: Partitioner) -> dict[Hashable, int]:
+def _best_of(
+    G: nx.Graph, resolution: float, seed: int, starts: int, partition: Partitioner
+) -> dict[Hashable, int]:
     """Highest-modularity partition over seeds ``seed .. seed + starts - 1`` (first wins ties)."""
     best, best_q = None, float("-inf")
     for s in range(seed, seed + max(starts, 1)):
@@ -77,9 +78,18 @@ def cut_ratio(G: nx.Graph, groups: list[list[Hashable]]) -> float:
     return dens_cross / dens_in if dens_in else 1.0
 
 
-def split_graph(G: nx.Graph, *, max_size: int, resolution: float, step: float, depth: int,
-                seed: int, partition: Partitioner = louvain_partition, starts: int = 3,
-                max_cut_ratio: float | None = None) -> list[list[Hashable]]:
+def split_graph(
+    G: nx.Graph,
+    *,
+    max_size: int,
+    resolution: float,
+    step: float,
+    depth: int,
+    seed: int,
+    partition: Partitioner = louvain_partition,
+    starts: int = 3,
+    max_cut_ratio: float | None = None,
+) -> list[list[Hashable]]:
     """Split ``G`` into communities; communities still larger than ``max_size`` are split again
     at ``resolution * step`` (at most ``depth`` levels). Each level keeps the best of ``starts``
     seeded runs (Louvain is a heuristic). With ``max_cut_ratio``, a split whose
@@ -107,10 +117,19 @@ def split_graph(G: nx.Graph, *, max_size: int, resolution: float, step: float, d
     out: list[list[Hashable]] = []
     for members in groups.values():
         if len(members) > max_size and depth > 1 and len(members) < G.number_of_nodes():
-            out.extend(split_graph(G.subgraph(members).copy(), max_size=max_size,
-                                   resolution=resolution * step, step=step, depth=depth - 1,
-                                   seed=seed, partition=partition, starts=starts,
-                                   max_cut_ratio=max_cut_ratio))
+            out.extend(
+                split_graph(
+                    G.subgraph(members).copy(),
+                    max_size=max_size,
+                    resolution=resolution * step,
+                    step=step,
+                    depth=depth - 1,
+                    seed=seed,
+                    partition=partition,
+                    starts=starts,
+                    max_cut_ratio=max_cut_ratio,
+                )
+            )
         else:
             out.append(sorted(members))
     return sorted(out)

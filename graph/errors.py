@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["GraphError", "QueryFailed", "JobLocked"]
+__all__ = ["GraphError", "JobLocked", "QueryFailed"]
 
 
 class GraphError(Exception):

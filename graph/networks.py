@@ -94,12 +94,14 @@ class PresenceTable:
         dtype = np.full(len(dkeys), -1, dtype=np.int8)
         for d, c in types.items():
             dtype[d] = DEVICE_TYPES.index(min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0])
-        return cls.from_arrays(np.array(dkeys, dtype=object), dtype, np.array(nkeys, dtype=object),
-                               fam, dev, net, hour, ev)
+        return cls.from_arrays(
+            np.array(dkeys, dtype=object), dtype, np.array(nkeys, dtype=object), fam, dev, net, hour, ev
+        )
 
     @classmethod
-    def from_arrays(cls, device_keys, device_type, network_keys, network_family,
-                    dev, net, hour, events) -> PresenceTable:
+    def from_arrays(
+        cls, device_keys, device_type, network_keys, network_family, dev, net, hour, events
+    ) -> PresenceTable:
         """Build from code arrays, summing the events of duplicate (device, network, hour) entries."""
         dev = np.asarray(dev, dtype=np.int32)
         net = np.asarray(net, dtype=np.int32)
@@ -119,9 +121,16 @@ class PresenceTable:
                 starts = np.flatnonzero(new)
                 events = np.add.reduceat(events, starts).astype(np.int32)
                 dev, net, hour = dev[starts], net[starts], hour[starts]
-        return cls(np.asarray(device_keys, dtype=object), np.asarray(device_type, dtype=np.int8),
-                   np.asarray(network_keys, dtype=object), np.asarray(network_family, dtype=np.int8),
-                   dev, net, hour, events)
+        return cls(
+            np.asarray(device_keys, dtype=object),
+            np.asarray(device_type, dtype=np.int8),
+            np.asarray(network_keys, dtype=object),
+            np.asarray(network_family, dtype=np.int8),
+            dev,
+            net,
+            hour,
+            events,
+        )
 
 
 def local_time(hour_ms: np.ndarray, offset_hours: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -193,8 +202,9 @@ def network_stats(t: PresenceTable, p: NetworkParams) -> dict[str, np.ndarray]:
     cnt = np.diff(np.r_[nh_start, len(net)]).astype(np.float64)
     unet = net[nh_start]
     is_tv = t.device_type == _TV
-    tv_conc = np.add.reduceat(is_tv[dev].astype(np.float32), nh_start).astype(np.float64) \
-        if len(nh_start) else cnt
+    tv_conc = (
+        np.add.reduceat(is_tv[dev].astype(np.float32), nh_start).astype(np.float64) if len(nh_start) else cnt
+    )
     key = net.astype(np.int64)
     key *= dspan
     key += (lday - d0).astype(np.int64)[hidx]
@@ -236,8 +246,9 @@ def classify_table(t: PresenceTable, p: NetworkParams) -> tuple[np.ndarray, dict
     fleeting = s["mean_days_per_device"] <= p.public_max_mean_days
     handheld = s["handheld_share"] >= p.mobile_min_handheld
     few_a_day = s["max_devices_per_day"] <= p.home_max_devices_per_day
-    homey = (s["home_share"] >= p.home_min_fraction) & ((s["mean_days_per_device"] >= p.home_min_mean_days)
-                                                        | few_a_day)
+    homey = (s["home_share"] >= p.home_min_fraction) & (
+        (s["mean_days_per_device"] >= p.home_min_mean_days) | few_a_day
+    )
     shared = s["max_concurrent"] >= p.shared_min_concurrent
     # later assignments win: from the weakest reading to the strongest
     cls[enough & homey] = HOME
@@ -257,8 +268,9 @@ def classify_table(t: PresenceTable, p: NetworkParams) -> tuple[np.ndarray, dict
     return cls, s
 
 
-def classify_networks(presence_rows: Iterable[Mapping[str, Any]],
-                      params: NetworkParams | None = None) -> dict[str, tuple[str, dict[str, Any]]]:
+def classify_networks(
+    presence_rows: Iterable[Mapping[str, Any]], params: NetworkParams | None = None
+) -> dict[str, tuple[str, dict[str, Any]]]:
     """Classify every network seen in presence rows.
 
     Parameters

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from graph.households.copresence import row_windows
 from graph.households.cgnat import address_days
+from graph.households.copresence import row_windows
 from graph.households.core import as_table
 from graph.networks import CGNAT, HOME, PresenceTable, classify_table, sorted_runs
 from graph.params import HOUR_MS, NETWORK_CLASSES, HouseholdParams, SocialParams
@@ -27,16 +27,23 @@ def _net_codes(t: PresenceTable, net_class: Any, hp: HouseholdParams) -> np.ndar
     if net_class is None:
         return classify_table(t, hp.network)[0]
     if isinstance(net_class, Mapping):
+
         def code(v: Any) -> int:
             name = v[0] if isinstance(v, tuple) else v
             return NETWORK_CLASSES.index(name)
+
         return np.array([code(net_class.get(k, "unknown")) for k in t.network_keys], dtype=np.int8)
     return np.asarray(net_class)
 
 
-def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignment: Mapping[str, str],
-                 params: SocialParams | None = None, household_params: HouseholdParams | None = None,
-                 *, net_class: Any = None) -> list[dict[str, Any]]:
+def social_links(
+    presence: PresenceTable | Iterable[Mapping[str, Any]],
+    assignment: Mapping[str, str],
+    params: SocialParams | None = None,
+    household_params: HouseholdParams | None = None,
+    *,
+    net_class: Any = None,
+) -> list[dict[str, Any]]:
     """Links between households from visits to each other's home networks.
 
     Parameters
@@ -113,39 +120,66 @@ def social_links(presence: PresenceTable | Iterable[Mapping[str, Any]], assignme
     row_nb = net * (int(blk.max()) - b0 + 1) + (blk - b0)
     host_blocks = np.unique(row_nb[hh == row_host])
     row_ten = tenure[np.searchsorted(nd_key, net * nd + dev)]
-    visit = ((hh != row_host) & np.isin(row_nb, host_blocks)
-             & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1)))
+    visit = (
+        (hh != row_host)
+        & np.isin(row_nb, host_blocks)
+        & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1))
+    )
 
     links: dict[tuple[int, int], dict[str, Any]] = {}
     seen = [(hh[visit], row_host[visit], dev[visit], win[visit], net[visit], hour[visit], False)]
     seen.append(_cgnat_visits(t, cls, dev_hh, sp, hp) + (True,))
     for va, vb, vd, vw, vn, vh, cg in seen:
-        for a, b, d, w, n, h in zip(va.tolist(), vb.tolist(), vd.tolist(), vw.tolist(), vn.tolist(), vh.tolist()):
+        for a, b, d, w, n, h in zip(
+            va.tolist(), vb.tolist(), vd.tolist(), vw.tolist(), vn.tolist(), vh.tolist()
+        ):
             _add_visit(links, hids, a, b, d, w, n, h, cg)
     out = []
     for (lo, hi), x in links.items():
         visits = len(x["windows"] | x["cg_windows"])
         if visits < sp.min_visits or len(x["windows"]) < sp.min_home_visits:
             continue
-        out.append({
-            "household_a": hids[lo], "household_b": hids[hi], "weight": float(visits),
-            "visits": visits, "first_seen": int(x["first"]), "last_seen": int(x["last"]),
-            "evidence": {"visits_a_to_b": len(x["dir"][0]), "visits_b_to_a": len(x["dir"][1]),
-                         "nights": len(x["nights"]), "cgnat_visits": len(x["cg_windows"] - x["windows"]),
-                         "visiting_devices": sorted(str(t.device_keys[d]) for d in x["devices"]),
-                         "networks": len(x["networks"]), "device_hours": len(x["hours"])},
-        })
+        out.append(
+            {
+                "household_a": hids[lo],
+                "household_b": hids[hi],
+                "weight": float(visits),
+                "visits": visits,
+                "first_seen": int(x["first"]),
+                "last_seen": int(x["last"]),
+                "evidence": {
+                    "visits_a_to_b": len(x["dir"][0]),
+                    "visits_b_to_a": len(x["dir"][1]),
+                    "nights": len(x["nights"]),
+                    "cgnat_visits": len(x["cg_windows"] - x["windows"]),
+                    "visiting_devices": sorted(str(t.device_keys[d]) for d in x["devices"]),
+                    "networks": len(x["networks"]),
+                    "device_hours": len(x["hours"]),
+                },
+            }
+        )
     out.sort(key=lambda r: (r["household_a"], r["household_b"]))
     return out
 
 
-def _add_visit(links: dict, hids: list[str], a: int, b: int, d: int, w: int, n: int, h: int, cg: bool) -> None:
+def _add_visit(
+    links: dict, hids: list[str], a: int, b: int, d: int, w: int, n: int, h: int, cg: bool
+) -> None:
     """Record that a device ``d`` of household ``a`` visited ``b`` (or maybe ``b``, if ``cg``)."""
     lo, hi = (a, b) if hids[a] < hids[b] else (b, a)
     x = links.get((lo, hi))
     if x is None:
-        x = links[(lo, hi)] = {"windows": set(), "cg_windows": set(), "dir": ({}, {}), "devices": set(),
-                               "networks": set(), "nights": set(), "hours": set(), "first": h, "last": h}
+        x = links[(lo, hi)] = {
+            "windows": set(),
+            "cg_windows": set(),
+            "dir": ({}, {}),
+            "devices": set(),
+            "networks": set(),
+            "nights": set(),
+            "hours": set(),
+            "first": h,
+            "last": h,
+        }
     if cg:
         x["cg_windows"].add(w // 2)
     else:
@@ -159,8 +193,9 @@ def _add_visit(links: dict, hids: list[str], a: int, b: int, d: int, w: int, n: 
         x["first"], x["last"] = min(x["first"], h), max(x["last"], h)
 
 
-def _cgnat_visits(t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: SocialParams,
-                  hp: HouseholdParams) -> tuple[np.ndarray, ...]:
+def _cgnat_visits(
+    t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: SocialParams, hp: HouseholdParams
+) -> tuple[np.ndarray, ...]:
     """(visitor household, candidate host, device, window, network, hour) of visits behind CGNAT.
 
     A device lives behind CGNAT when it is seen there more than on home networks; on an
@@ -187,8 +222,10 @@ def _cgnat_visits(t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: Soc
     # a device on CGNAT addresses most days lives there too, even if mostly seen elsewhere: in
     # a DS-Lite home a dual-stack device reaches some services over the shared IPv4 daily
     all_days = address_days(t.hour, hp)
-    active = np.bincount(np.unique(t.dev.astype(np.int64) * (1 << 20) + all_days - int(all_days.min())) >> 20,
-                         minlength=t.n_devices)
+    active = np.bincount(
+        np.unique(t.dev.astype(np.int64) * (1 << 20) + all_days - int(all_days.min())) >> 20,
+        minlength=t.n_devices,
+    )
     cg_days = np.bincount(np.unique(dev * (1 << 20) + day) >> 20, minlength=t.n_devices)
     behind |= cg_days >= sp.cgnat_resident_day_share * np.maximum(active, 1)
     # each resident device's address of the day (its most used); its household lives there
@@ -212,7 +249,9 @@ def _cgnat_visits(t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: Soc
     idx = np.flatnonzero(visit)
     n_hosts = (hi - lo)[idx]
     owner = np.repeat(idx, n_hosts)
-    host = res_hh[np.arange(len(owner)) - np.repeat(np.cumsum(n_hosts) - n_hosts, n_hosts) + np.repeat(lo[idx], n_hosts)]
+    host = res_hh[
+        np.arange(len(owner)) - np.repeat(np.cumsum(n_hosts) - n_hosts, n_hosts) + np.repeat(lo[idx], n_hosts)
+    ]
     keep = host != hh[owner]
     owner, host = owner[keep], host[keep]
     return hh[owner], host, dev[owner], win[owner], net[owner], hour[owner]

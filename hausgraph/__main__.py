@@ -16,8 +16,9 @@ def configure_logging() -> None:
     # The clients' own chatter (metadata refreshes, selector timing) is not the user's business;
     # their real failures surface as exceptions that our commands report.
     for noisy in ("kafka", "neo4j"):
-        logging.getLogger(noisy).setLevel(max(logging.CRITICAL if noisy == "kafka" else logging.WARNING,
-                                              logging.getLogger().level))
+        logging.getLogger(noisy).setLevel(
+            max(logging.CRITICAL if noisy == "kafka" else logging.WARNING, logging.getLogger().level)
+        )
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from kafka import KafkaProducer
@@ -19,8 +19,13 @@ from ingest.kafka_source import IngestLoop, make_consumer
 from ingest.pseudonym import Pseudonymizer
 
 __all__ = [
-    "graph_client", "pseudonymizer", "pseudonym_secret", "demo_secret_path", "topic_partitions",
-    "kafka_ingest_loop", "job_schedule",
+    "demo_secret_path",
+    "graph_client",
+    "job_schedule",
+    "kafka_ingest_loop",
+    "pseudonym_secret",
+    "pseudonymizer",
+    "topic_partitions",
 ]
 
 log = logging.getLogger(__name__)
@@ -60,7 +65,7 @@ def pseudonym_secret(settings: Settings) -> str:
     return path.read_text().strip()
 
 
-@lru_cache(maxsize=None)
+@cache
 def _announce_demo(path: str) -> None:
     log.warning("DEMO MODE: pseudonym keys use a generated secret in %s, not a configured one", path)
 
@@ -70,20 +75,31 @@ def topic_partitions(settings: Settings) -> dict[str, int]:
     return {settings.topic_views: 4, settings.topic_content: 1, settings.topic_dlq: 1}
 
 
-def kafka_ingest_loop(settings: Settings, conn: Connections, client: GraphClient,
-                      batch_size: int | None = None) -> tuple[IngestLoop, KafkaProducer]:
+def kafka_ingest_loop(
+    settings: Settings, conn: Connections, client: GraphClient, batch_size: int | None = None
+) -> tuple[IngestLoop, KafkaProducer]:
     """The Kafka → Neo4j loop of the configured group, and its dead-letter producer (close it after)."""
     size = batch_size or settings.ingest_batch_size
     producer = KafkaProducer(bootstrap_servers=conn.kafka_bootstrap, acks="all", linger_ms=20)
     loop = IngestLoop(
-        make_consumer(conn.kafka_bootstrap, settings.consumer_group, size), client,
-        KafkaDeadLetters(producer, settings.topic_dlq), pseudonymizer(settings), settings.consumer_group,
-        settings.topic_views, settings.topic_content, settings.ingest_poll_timeout_ms, size,
+        make_consumer(conn.kafka_bootstrap, settings.consumer_group, size),
+        client,
+        KafkaDeadLetters(producer, settings.topic_dlq),
+        pseudonymizer(settings),
+        settings.consumer_group,
+        settings.topic_views,
+        settings.topic_content,
+        settings.ingest_poll_timeout_ms,
+        size,
     )
     return loop, producer
 
 
 def job_schedule(settings: Settings) -> Schedule:
     """Seconds between runs of each graph job, from settings."""
-    return Schedule(settings.schedule_households_s, settings.schedule_social_s, settings.schedule_affinity_s,
-                    settings.schedule_incremental_s)
+    return Schedule(
+        settings.schedule_households_s,
+        settings.schedule_social_s,
+        settings.schedule_affinity_s,
+        settings.schedule_incremental_s,
+    )

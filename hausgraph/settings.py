@@ -27,15 +27,21 @@ class Settings(BaseSettings):
     managed local servers" (``hausgraph servers start``).
     """
 
-    model_config = SettingsConfigDict(env_prefix="HAUSGRAPH_", frozen=True, extra="ignore", validate_by_name=True)
+    model_config = SettingsConfigDict(
+        env_prefix="HAUSGRAPH_", frozen=True, extra="ignore", validate_by_name=True
+    )
 
     # --- external servers (the usual names win; HAUSGRAPH_ names also work) ---
     neo4j_uri: str | None = Field(None, validation_alias=AliasChoices("NEO4J_URI", "HAUSGRAPH_NEO4J_URI"))
-    neo4j_user: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "HAUSGRAPH_NEO4J_USER"))
+    neo4j_user: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_USER", "NEO4J_USERNAME", "HAUSGRAPH_NEO4J_USER")
+    )
     neo4j_password: SecretStr | None = Field(
         None, validation_alias=AliasChoices("NEO4J_PASSWORD", "HAUSGRAPH_NEO4J_PASSWORD")
     )
-    neo4j_database: str = Field("neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "HAUSGRAPH_NEO4J_DATABASE"))
+    neo4j_database: str = Field(
+        "neo4j", validation_alias=AliasChoices("NEO4J_DATABASE", "HAUSGRAPH_NEO4J_DATABASE")
+    )
     kafka_bootstrap_servers: str | None = Field(
         None, validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "HAUSGRAPH_KAFKA_BOOTSTRAP_SERVERS")
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from ingest.contract import ContentRecord, ViewEvent, parse_content, parse_view
@@ -12,7 +12,7 @@ from ingest.errors import InvalidRecord
 from ingest.pseudonym import Pseudonymizer
 from ingest.rows import content_rows, presence_rows
 
-__all__ = ["SourceRecord", "DeadLetter", "Prepared", "prepare", "LATE_AFTER_MS"]
+__all__ = ["LATE_AFTER_MS", "DeadLetter", "Prepared", "SourceRecord", "prepare"]
 
 #: An event this much older than the newest one of its batch counts as late.
 LATE_AFTER_MS = 3_600_000
@@ -56,7 +56,7 @@ class Prepared:
 
     def dead_letter_rows(self, now_ms: int) -> list[dict[str, Any]]:
         """``{id, day, reason, count}`` rows for the per-day dead-letter counters."""
-        day = datetime.fromtimestamp(now_ms / 1000, tz=timezone.utc).date().isoformat()
+        day = datetime.fromtimestamp(now_ms / 1000, tz=UTC).date().isoformat()
         return [
             {"id": f"{day}|{reason}", "day": day, "reason": reason, "count": n}
             for reason, n in sorted(self.dead_by_reason.items())

@@ -20,18 +20,18 @@ from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 from ingest.errors import InvalidRecord
 
 __all__ = [
-    "MAX_MESSAGE_BYTES",
-    "EVENT_TYPES",
-    "DEVICE_TYPES",
     "CONTENT_KINDS",
+    "DEVICE_TYPES",
+    "EVENT_TYPES",
+    "MAX_MESSAGE_BYTES",
     "REASONS",
-    "ViewEvent",
     "ContentRecord",
-    "parse_view",
-    "parse_content",
-    "normalize_mac",
+    "ViewEvent",
     "normalize_ip",
+    "normalize_mac",
+    "parse_content",
     "parse_ts",
+    "parse_view",
 ]
 
 MAX_MESSAGE_BYTES = 64 * 1024
@@ -60,9 +60,7 @@ REASONS = (
     "bad_value",
 )
 
-_RFC3339 = re.compile(
-    r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$"
-)
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d{1,9})?([Zz]|[+-]\d{2}:\d{2})$")
 _MAC_FORMS = (
     re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){5}$"),
     re.compile(r"^[0-9a-f]{2}(-[0-9a-f]{2}){5}$"),
@@ -119,9 +117,14 @@ class ContentRecord(BaseModel):
 
     content_id: Id128
     title: Annotated[StrictStr, Field(max_length=512)] | None = None
-    kind: Literal["movie", "series_episode", "show", "live", "article", "recipe", "game", "clip", "other"] | None = None
+    kind: (
+        Literal["movie", "series_episode", "show", "live", "article", "recipe", "game", "clip", "other"]
+        | None
+    ) = None
     series_id: Id128 | None = None
-    genres: Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=64)]], Field(max_length=32)] | None = None
+    genres: (
+        Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=64)]], Field(max_length=32)] | None
+    ) = None
     age_rating: Annotated[int, Field(ge=0, le=18)] | None = None
 
 
@@ -173,7 +176,9 @@ def _normalized_ip(value: str) -> str:
     except ValueError:
         raise InvalidRecord("bad_ip", "ip is not an IPv4 or IPv6 address", "ip") from None
     if ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_unspecified:
-        raise InvalidRecord("non_public_ip", "ip is private, loopback, link-local, multicast or unspecified", "ip")
+        raise InvalidRecord(
+            "non_public_ip", "ip is private, loopback, link-local, multicast or unspecified", "ip"
+        )
     return ip.compressed
 
 
@@ -211,7 +216,16 @@ def _load_object(raw: bytes | str) -> dict[str, Any]:
     return obj
 
 
-_VIEW_OPTIONAL = ("event", "content_id", "device_type", "duration_s", "ad_id", "campaign_id", "source", "event_id")
+_VIEW_OPTIONAL = (
+    "event",
+    "content_id",
+    "device_type",
+    "duration_s",
+    "ad_id",
+    "campaign_id",
+    "source",
+    "event_id",
+)
 _CONTENT_OPTIONAL = ("title", "kind", "series_id", "genres", "age_rating")
 
 
@@ -268,7 +282,9 @@ def parse_view(raw: bytes | str, now_ms: int) -> ViewEvent:
     except ValidationError as err:
         raise _from_validation_error(err) from None
     if opt.content_id is None and opt.event in _NEEDS_CONTENT:
-        raise InvalidRecord("missing_content_id", f"content_id is required for {opt.event} events", "content_id")
+        raise InvalidRecord(
+            "missing_content_id", f"content_id is required for {opt.event} events", "content_id"
+        )
     return ViewEvent(
         ts_ms=ts_ms,
         ip=ip,

@@ -10,7 +10,7 @@ import orjson
 
 from ingest.batch import DeadLetter
 
-__all__ = ["DeadLetterSink", "KafkaDeadLetters", "FileDeadLetters", "dead_letter_headers"]
+__all__ = ["DeadLetterSink", "FileDeadLetters", "KafkaDeadLetters", "dead_letter_headers"]
 
 
 class DeadLetterSink(Protocol):
@@ -58,8 +58,13 @@ class FileDeadLetters:
                 raw: dict[str, str] = {"raw": rec.value.decode("utf-8")}
             except UnicodeDecodeError:
                 raw = {"raw_base64": base64.b64encode(rec.value).decode()}
-            line = {"reason": letter.reason, "detail": letter.detail, "source": rec.topic,
-                    "line": rec.offset + 1, **raw}
+            line = {
+                "reason": letter.reason,
+                "detail": letter.detail,
+                "source": rec.topic,
+                "line": rec.offset + 1,
+                **raw,
+            }
             self._fh.write(orjson.dumps(line) + b"\n")
         self._fh.flush()
 

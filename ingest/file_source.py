@@ -10,7 +10,7 @@ from typing import BinaryIO
 
 from ingest.batch import SourceRecord
 
-__all__ = ["open_lines", "file_records", "chunks"]
+__all__ = ["chunks", "file_records", "open_lines"]
 
 
 def open_lines(path: str) -> BinaryIO:

@@ -19,7 +19,7 @@ from ingest.pipeline import WritePipeline, Written, retry
 from ingest.pseudonym import Pseudonymizer
 from ingest.sink import read_offsets
 
-__all__ = ["IngestLoop", "LoopStats", "make_consumer", "end_offsets"]
+__all__ = ["IngestLoop", "LoopStats", "end_offsets", "make_consumer"]
 
 log = logging.getLogger(__name__)
 
@@ -39,8 +39,13 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
         # A crashed (SIGKILLed) ingester holds its partitions until its session expires; the
         # client's 45 s default stalls the replacement that long. Heartbeats run on their own
         # thread, so a long Neo4j back-off does not expire the session.
-        **{"session_timeout_ms": 10_000, "heartbeat_interval_ms": 3_000,
-           "fetch_max_bytes": 8 * 1024 * 1024, "max_partition_fetch_bytes": 1024 * 1024, **extra},
+        **{
+            "session_timeout_ms": 10_000,
+            "heartbeat_interval_ms": 3_000,
+            "fetch_max_bytes": 8 * 1024 * 1024,
+            "max_partition_fetch_bytes": 1024 * 1024,
+            **extra,
+        },
     )
 
 
@@ -49,7 +54,9 @@ def end_offsets(bootstrap: str, topics: list[str]) -> dict[tuple[str, int], int]
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
     try:
         parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
-        return {(tp.topic, tp.partition): n for tp, n in (consumer.end_offsets(parts) if parts else {}).items()}
+        return {
+            (tp.topic, tp.partition): n for tp, n in (consumer.end_offsets(parts) if parts else {}).items()
+        }
     finally:
         consumer.close()
 
@@ -86,8 +93,11 @@ class _SeekToStored(ConsumerRebalanceListener):
             nxt = stored.get((tp.topic, tp.partition))
             if nxt is not None:
                 self._loop.consumer.seek(tp, nxt)
-        log.info("partitions assigned count=%d resumed=%d", len(assigned),
-                 sum((tp.topic, tp.partition) in stored for tp in assigned))
+        log.info(
+            "partitions assigned count=%d resumed=%d",
+            len(assigned),
+            sum((tp.topic, tp.partition) in stored for tp in assigned),
+        )
 
 
 class IngestLoop:
@@ -128,7 +138,9 @@ class IngestLoop:
         return all(self._floor.get(tp, 0) >= n for tp, n in ends.items() if n > 0)
 
     def refresh_floor(self) -> dict[tuple[str, int], int]:
-        self._floor = retry(lambda: read_offsets(self.client, self.group), threading.Event(), self._count_retry)
+        self._floor = retry(
+            lambda: read_offsets(self.client, self.group), threading.Event(), self._count_retry
+        )
         return self._floor
 
     def _count_retry(self) -> None:
@@ -136,14 +148,18 @@ class IngestLoop:
 
     def run(self, stop: threading.Event, on_batch: Callable[[LoopStats], None] | None = None) -> LoopStats:
         self.consumer.subscribe(list(self.kinds), listener=_SeekToStored(self))
-        pipeline = WritePipeline(self.client, self.group, self.dead_letters, stop, self._count_retry,
-                                 skip_committed=True)
+        pipeline = WritePipeline(
+            self.client, self.group, self.dead_letters, stop, self._count_retry, skip_committed=True
+        )
         try:
             while not stop.is_set():
                 polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
                 records = self._records(polled)
-                done = pipeline.submit(prepare(records, self.pseudo, self._now_ms()), self._now_ms()) \
-                    if records else pipeline.drain()
+                done = (
+                    pipeline.submit(prepare(records, self.pseudo, self._now_ms()), self._now_ms())
+                    if records
+                    else pipeline.drain()
+                )
                 if done is not None and not self._committed(done, on_batch):
                     break  # stopped while Neo4j was unavailable: nothing committed, replay is safe
             self._committed(pipeline.drain(), on_batch)
@@ -175,9 +191,12 @@ class IngestLoop:
         if result is None:
             return False
         try:
-            self.consumer.commit({
-                TopicPartition(t, p): OffsetAndMetadata(n, "", -1) for (t, p), n in prep.next_offsets.items()
-            })
+            self.consumer.commit(
+                {
+                    TopicPartition(t, p): OffsetAndMetadata(n, "", -1)
+                    for (t, p), n in prep.next_offsets.items()
+                }
+            )
         except (CommitFailedError, KafkaError) as err:
             # Harmless: Neo4j holds the authoritative offsets, the next owner resumes from them.
             log.warning("kafka commit failed error=%s", type(err).__name__)
@@ -191,8 +210,12 @@ class IngestLoop:
         s.duplicates += result.duplicates
         committed_ms = self._now_ms()
         s.last_latencies_ms = [committed_ms - e["ts"] for r in prep.presence for e in r["events"]]
-        log.info("batch committed records=%d fresh=%d dead=%d", prep.valid + len(prep.dead), result.fresh,
-                 len(prep.dead))
+        log.info(
+            "batch committed records=%d fresh=%d dead=%d",
+            prep.valid + len(prep.dead),
+            result.fresh,
+            len(prep.dead),
+        )
         if on_batch:
             on_batch(s)
         return True

@@ -15,10 +15,17 @@ from ingest.batch import Prepared
 from ingest.deadletters import DeadLetterSink
 from ingest.sink import BatchResult, write_batch
 
-__all__ = ["Written", "WritePipeline", "RETRYABLE", "retry"]
+__all__ = ["RETRYABLE", "WritePipeline", "Written", "retry"]
 
 log = logging.getLogger(__name__)
-RETRYABLE = (ServiceUnavailable, SessionExpired, TransientError, DatabaseUnavailable, ConnectionError, OSError)
+RETRYABLE = (
+    ServiceUnavailable,
+    SessionExpired,
+    TransientError,
+    DatabaseUnavailable,
+    ConnectionError,
+    OSError,
+)
 
 
 def retry(work: Callable[[], object], stop: threading.Event, on_retry: Callable[[], None] = lambda: None):
@@ -50,8 +57,15 @@ class WritePipeline:
     batch's source offsets after ``submit``/``drain`` returned it, nothing can be lost.
     """
 
-    def __init__(self, client: GraphClient, group: str, dead_letters: DeadLetterSink, stop: threading.Event,
-                 on_retry: Callable[[], None] = lambda: None, skip_committed: bool = False) -> None:
+    def __init__(
+        self,
+        client: GraphClient,
+        group: str,
+        dead_letters: DeadLetterSink,
+        stop: threading.Event,
+        on_retry: Callable[[], None] = lambda: None,
+        skip_committed: bool = False,
+    ) -> None:
         self._client = client
         self._group = group
         self._dead = dead_letters
@@ -65,9 +79,12 @@ class WritePipeline:
         if prep.dead:
             self._dead.send(prep.dead)
         done = self.drain()
-        fut = self._pool.submit(retry, lambda: write_batch(self._client, prep, self._group, now_ms,
-                                                          skip_committed=self._skip_committed),
-                                self._stop, self._on_retry)
+        fut = self._pool.submit(
+            retry,
+            lambda: write_batch(self._client, prep, self._group, now_ms, skip_committed=self._skip_committed),
+            self._stop,
+            self._on_retry,
+        )
         self._pending = (prep, fut)
         return done
 

@@ -7,7 +7,7 @@ import hmac
 import ipaddress
 from functools import lru_cache
 
-__all__ = ["Pseudonymizer", "DEMO_SECRET", "prefix64"]
+__all__ = ["DEMO_SECRET", "Pseudonymizer", "prefix64"]
 
 #: Used only in demo mode, which says so loudly at start-up.
 DEMO_SECRET = "hausgraph-demo-secret-not-for-production"

@@ -16,8 +16,17 @@ from ingest.contract import ContentRecord, ViewEvent
 from ingest.pseudonym import Pseudonymizer, prefix64
 
 __all__ = [
-    "HOUR_MS", "event_identity", "network_of", "presence_rows", "content_rows", "content_merge_rows",
-    "device_rows", "network_rows", "bucket_rows", "activity_rows", "relationship_key",
+    "HOUR_MS",
+    "activity_rows",
+    "bucket_rows",
+    "content_merge_rows",
+    "content_rows",
+    "device_rows",
+    "event_identity",
+    "network_of",
+    "network_rows",
+    "presence_rows",
+    "relationship_key",
 ]
 
 HOUR_MS = 3_600_000
@@ -60,16 +69,25 @@ def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[di
         row = buckets.get(k)
         if row is None:
             row = buckets[k] = {
-                "device": device, "network": network, "family": family, "hour": k[2],
-                "first": ts, "last": ts, "events": {},
+                "device": device,
+                "network": network,
+                "family": family,
+                "hour": k[2],
+                "first": ts,
+                "last": ts,
+                "events": {},
             }
         eid = event_identity(ev, pseudo)
         seen = row["events"]
         if eid in seen:
             continue
         seen[eid] = {
-            "id": eid, "ts": ts, "event": ev.event, "content": ev.content_id,
-            "secs": ev.duration_s or 0.0, "campaign": ev.campaign_id,
+            "id": eid,
+            "ts": ts,
+            "event": ev.event,
+            "content": ev.content_id,
+            "secs": ev.duration_s or 0.0,
+            "campaign": ev.campaign_id,
         }
         if ts < row["first"]:
             row["first"] = ts
@@ -115,7 +133,12 @@ def device_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in presence:
         cur = out.get(r["device"])
         if cur is None:
-            out[r["device"]] = {"device": r["device"], "dtype": r["dtype"], "first": r["first"], "last": r["last"]}
+            out[r["device"]] = {
+                "device": r["device"],
+                "dtype": r["dtype"],
+                "first": r["first"],
+                "last": r["last"],
+            }
         else:
             cur["first"] = min(cur["first"], r["first"])
             if r["last"] >= cur["last"]:
@@ -130,7 +153,12 @@ def network_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for r in presence:
         cur = out.get(r["network"])
         if cur is None:
-            out[r["network"]] = {"network": r["network"], "family": r["family"], "first": r["first"], "last": r["last"]}
+            out[r["network"]] = {
+                "network": r["network"],
+                "family": r["family"],
+                "first": r["first"],
+                "last": r["last"],
+            }
         else:
             cur["first"] = min(cur["first"], r["first"])
             cur["last"] = max(cur["last"], r["last"])
@@ -150,9 +178,15 @@ def relationship_key(*parts: str | int) -> int:
 def bucket_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """``bucket, device, network, hour, first, last, ids`` per bucket (event ids only, no payload)."""
     return [
-        {"bucket": relationship_key(r["device"], r["network"], r["hour"]),
-         "device": r["device"], "network": r["network"], "hour": r["hour"], "first": r["first"],
-         "last": r["last"], "ids": [e["id"] for e in r["events"]]}
+        {
+            "bucket": relationship_key(r["device"], r["network"], r["hour"]),
+            "device": r["device"],
+            "network": r["network"],
+            "hour": r["hour"],
+            "first": r["first"],
+            "last": r["last"],
+            "ids": [e["id"] for e in r["events"]],
+        }
         for r in presence
     ]
 
@@ -179,18 +213,36 @@ def activity_rows(
                 continue
             kind = e["event"]
             if kind in ("view", "bookmark") and e["content"] is not None:
-                w = watched.setdefault((r["device"], e["content"]), {
-                    "pair": relationship_key(r["device"], e["content"]),
-                    "device": r["device"], "content": e["content"], "views": 0, "bookmarks": 0,
-                    "secs": 0.0, "first": e["ts"], "last": e["ts"]})
+                w = watched.setdefault(
+                    (r["device"], e["content"]),
+                    {
+                        "pair": relationship_key(r["device"], e["content"]),
+                        "device": r["device"],
+                        "content": e["content"],
+                        "views": 0,
+                        "bookmarks": 0,
+                        "secs": 0.0,
+                        "first": e["ts"],
+                        "last": e["ts"],
+                    },
+                )
                 w["views" if kind == "view" else "bookmarks"] += 1
                 w["secs"] += e["secs"]
                 w["first"], w["last"] = min(w["first"], e["ts"]), max(w["last"], e["ts"])
             elif kind in ("impression", "click", "conversion"):
                 campaign = e["campaign"] or "(none)"
-                x = exposed.setdefault((r["device"], campaign), {
-                    "device": r["device"], "campaign": campaign, "impressions": 0, "clicks": 0,
-                    "conversions": 0, "first": e["ts"], "last": e["ts"]})
+                x = exposed.setdefault(
+                    (r["device"], campaign),
+                    {
+                        "device": r["device"],
+                        "campaign": campaign,
+                        "impressions": 0,
+                        "clicks": 0,
+                        "conversions": 0,
+                        "first": e["ts"],
+                        "last": e["ts"],
+                    },
+                )
                 x[kind + "s"] += 1
                 x["first"], x["last"] = min(x["first"], e["ts"]), max(x["last"], e["ts"])
     # by content / campaign first: the devices are locked already (written at the start of the

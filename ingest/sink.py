@@ -11,7 +11,7 @@ from graph.client import GraphClient, batched
 from ingest.batch import Prepared
 from ingest.rows import activity_rows, bucket_rows, content_merge_rows, device_rows, network_rows
 
-__all__ = ["BatchResult", "write_batch", "read_offsets"]
+__all__ = ["BatchResult", "read_offsets", "write_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,11 @@ def read_offsets(client: GraphClient, group: str) -> dict[tuple[str, int], int]:
 
 
 def write_batch(
-    client: GraphClient, prep: Prepared, group: str, now_ms: int, rows_per_query: int = 2000,
+    client: GraphClient,
+    prep: Prepared,
+    group: str,
+    now_ms: int,
+    rows_per_query: int = 2000,
     skip_committed: bool = False,
 ) -> BatchResult:
     """Write presence, catalog, offsets, dead-letter counts and stats atomically.
@@ -41,14 +45,20 @@ def write_batch(
         {"id": f"{group}|{t}|{p}", "group": group, "topic": t, "partition": p, "next": n}
         for (t, p), n in sorted(prep.next_offsets.items())
     ]
-    devices, networks, buckets = device_rows(prep.presence), network_rows(prep.presence), bucket_rows(prep.presence)
+    devices, networks, buckets = (
+        device_rows(prep.presence),
+        network_rows(prep.presence),
+        bucket_rows(prep.presence),
+    )
 
     def work(tx: ManagedTransaction) -> int:
         if skip_committed and offsets:
             # A retry after a commit whose acknowledgement was lost (e.g. the server went down
             # mid-commit): the stored offsets already cover the batch, so it is not written again.
-            stored = {(r["topic"], r["partition"]): r["next"]
-                      for r in client.tx_run(tx, "ingest/read_offsets", group=group)}
+            stored = {
+                (r["topic"], r["partition"]): r["next"]
+                for r in client.tx_run(tx, "ingest/read_offsets", group=group)
+            }
             if all(stored.get((o["topic"], o["partition"]), 0) >= o["next"] for o in offsets):
                 return -1
         # Lock order, the same in every ingester: devices, networks (each in key order), content
@@ -73,8 +83,15 @@ def write_batch(
         if prep.dead:
             client.tx_run(tx, "ingest/add_dead_letters", rows=prep.dead_letter_rows(now_ms))
         client.tx_run(
-            tx, "ingest/add_stats", id=group, now=now_ms, valid=prep.valid, invalid=len(prep.dead),
-            fresh=fresh, late=prep.late, duplicates=prep.valid_views - fresh,
+            tx,
+            "ingest/add_stats",
+            id=group,
+            now=now_ms,
+            valid=prep.valid,
+            invalid=len(prep.dead),
+            fresh=fresh,
+            late=prep.late,
+            duplicates=prep.valid_views - fresh,
         )
         return fresh
 

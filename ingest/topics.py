@@ -8,7 +8,7 @@ import time
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import TopicAlreadyExistsError, UnknownTopicOrPartitionError
 
-__all__ = ["ensure_topics", "delete_topics"]
+__all__ = ["delete_topics", "ensure_topics"]
 
 log = logging.getLogger(__name__)
 

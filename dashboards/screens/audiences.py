@@ -26,8 +26,15 @@ except Exception as err:  # noqa: BLE001
 
 c1, c2, c3 = st.columns(3)
 genre = c1.selectbox("Genre affinity", ["any", *genres], key="aud_genre")
-min_score = c1.slider("Minimum genre lift", 0.0, 3.0, 1.0, 0.1, key="aud_score",
-                      help="Lift: the household's share of the genre over the catalogue-wide share; 1 is average.")
+min_score = c1.slider(
+    "Minimum genre lift",
+    0.0,
+    3.0,
+    1.0,
+    0.1,
+    key="aud_score",
+    help="Lift: the household's share of the genre over the catalogue-wide share; 1 is average.",
+)
 types = c2.multiselect("Has devices of type", TYPES, key="aud_types")
 size = c2.slider("Household size", 1, max_size, (1, max_size), key="aud_size")
 kids = c3.selectbox("Kids' content", ["any", "yes", "no"], key="aud_kids")
@@ -35,9 +42,15 @@ min_degree = c3.number_input("Minimum social links", 0, 100, 0, key="aud_degree"
 recency = c3.selectbox("Active within", ["any time", "1 day", "7 days", "30 days"], key="aud_recency")
 
 segment = Segment(
-    genre=None if genre == "any" else genre, min_score=min_score, device_types=tuple(types),
-    min_size=size[0], max_size=size[1], kids={"any": None, "yes": True, "no": False}[kids],
-    min_degree=int(min_degree), active_days=None if recency == "any time" else int(recency.split()[0]))
+    genre=None if genre == "any" else genre,
+    min_score=min_score,
+    device_types=tuple(types),
+    min_size=size[0],
+    max_size=size[1],
+    kids={"any": None, "yes": True, "no": False}[kids],
+    min_degree=int(min_degree),
+    active_days=None if recency == "any time" else int(recency.split()[0]),
+)
 # recency is relative to now, rounded to the minute so the cached result is reused
 params = segment.params(now_ms=int(time.time() // 60 * 60_000))
 
@@ -64,8 +77,14 @@ if refusal:
 else:
     members = data.audience_members(params, EXPORT_CAP)
     e1, e2 = st.columns(2)
-    e1.download_button("Household ids (CSV)", households_csv(members), "audience_households.csv", "text/csv",
-                       key="export_households")
-    e2.download_button("Device keys (CSV)", devices_csv(members), "audience_devices.csv", "text/csv",
-                       key="export_devices")
+    e1.download_button(
+        "Household ids (CSV)",
+        households_csv(members),
+        "audience_households.csv",
+        "text/csv",
+        key="export_households",
+    )
+    e2.download_button(
+        "Device keys (CSV)", devices_csv(members), "audience_devices.csv", "text/csv", key="export_devices"
+    )
     st.caption(f"{len(members):,} households ready to export (minimum {minimum}).")

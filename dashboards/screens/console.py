@@ -16,8 +16,10 @@ from dashboards.widgets import show_graph
 
 st.title("Cypher console")
 s = settings()
-st.caption(f"Read-only: every query is planned first and refused unless it only reads; it runs in a READ "
-           f"transaction with a {s.console_timeout_s:g} s timeout and returns at most {s.console_row_cap:,} rows.")
+st.caption(
+    f"Read-only: every query is planned first and refused unless it only reads; it runs in a READ "
+    f"transaction with a {s.console_timeout_s:g} s timeout and returns at most {s.console_row_cap:,} rows."
+)
 
 
 def _load_saved() -> None:
@@ -31,7 +33,9 @@ def _load_saved() -> None:
 saved = st.selectbox("Saved queries", ["—", *saved_queries()], key="console_saved", on_change=_load_saved)
 if saved != "—":
     st.caption(description(cypher.load(saved).text))
-st.session_state.setdefault("console_query", "MATCH (h:Household) RETURN h.id AS household, h.size AS size LIMIT 25")
+st.session_state.setdefault(
+    "console_query", "MATCH (h:Household) RETURN h.id AS household, h.size AS size LIMIT 25"
+)
 st.session_state.setdefault("console_params", "{}")
 query = st.text_area("Query", key="console_query", height=180)
 params_text = st.text_area("Parameters (JSON object)", key="console_params", height=68)
@@ -42,17 +46,31 @@ history: list[dict] = st.session_state.setdefault("console_history", [])
 if run:
     started = time.perf_counter()
     try:
-        result = run_console_query(client().driver, client().database, query, parse_params(params_text),
-                                   s.console_row_cap, s.console_timeout_s)
+        result = run_console_query(
+            client().driver,
+            client().database,
+            query,
+            parse_params(params_text),
+            s.console_row_cap,
+            s.console_timeout_s,
+        )
     except ConsoleError as err:
         st.session_state["console_result"] = None
         st.error(err.message)
-        history.insert(0, {"query": query, "params": params_text, "outcome": f"refused/failed: {err.message[:80]}"})
+        history.insert(
+            0, {"query": query, "params": params_text, "outcome": f"refused/failed: {err.message[:80]}"}
+        )
     else:
         st.session_state["console_result"] = result
         elapsed = time.perf_counter() - started
-        history.insert(0, {"query": query, "params": params_text,
-                           "outcome": f"{len(result.rows)} rows{'+' if result.truncated else ''} in {elapsed:.2f} s"})
+        history.insert(
+            0,
+            {
+                "query": query,
+                "params": params_text,
+                "outcome": f"{len(result.rows)} rows{'+' if result.truncated else ''} in {elapsed:.2f} s",
+            },
+        )
     del history[20:]
 
 result = st.session_state.get("console_result")
@@ -63,12 +81,16 @@ if result is not None:
     table, graph = st.tabs(["Table", "Graph"])
     with table:
         st.dataframe(frame.astype(str) if not frame.empty else frame, hide_index=True, width="stretch")
-        st.download_button("Download CSV", frame.to_csv(index=False), "query.csv", "text/csv", key="console_csv")
+        st.download_button(
+            "Download CSV", frame.to_csv(index=False), "query.csv", "text/csv", key="console_csv"
+        )
     with graph:
         if result.nodes:
             show_graph(console_view(result.nodes, result.relationships), s.graph_node_cap)
         else:
-            st.info("The result holds no nodes or relationships: return nodes, relationships or paths to see a graph.")
+            st.info(
+                "The result holds no nodes or relationships: return nodes, relationships or paths to see a graph."
+            )
 
 if history:
     with st.expander(f"History ({len(history)})"):

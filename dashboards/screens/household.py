@@ -17,6 +17,7 @@ st.title("Household explorer")
 cap = settings().graph_node_cap
 how = st.radio("Find by", ["Household id", "Device key", "MAC address"], horizontal=True, key="find_by")
 
+
 def _lookup() -> None:
     """Resolve what was typed to a household id (a form callback, so it runs before the widgets).
 
@@ -38,8 +39,10 @@ def _lookup() -> None:
     else:
         p = pseudo()
         if p is None:
-            st.session_state["find_message"] = ("error", "MAC look-up needs the pseudonym secret "
-                                                "(HAUSGRAPH_PSEUDONYM_SECRET) the ingest used.")
+            st.session_state["find_message"] = (
+                "error",
+                "MAC look-up needs the pseudonym secret (HAUSGRAPH_PSEUDONYM_SECRET) the ingest used.",
+            )
             return
         try:
             device = p.mac(normalize_mac(typed))
@@ -86,8 +89,12 @@ m = st.columns(5)
 m[0].metric("Size", h.get("size"))
 m[1].metric("Devices", h.get("devices"))
 m[2].metric("Confidence", f"{h.get('confidence') or 0:.2f}")
-m[3].metric("Kids' content", "yes" if h.get("kids") else "no",
-            f"{h['kids_share']:.0%} of viewing" if h.get("kids_share") is not None else None, delta_color="off")
+m[3].metric(
+    "Kids' content",
+    "yes" if h.get("kids") else "no",
+    f"{h['kids_share']:.0%} of viewing" if h.get("kids_share") is not None else None,
+    delta_color="off",
+)
 m[4].metric("Social links", len(row.get("neighbours") or []))
 facts = []
 if h.get("last_active"):
@@ -104,17 +111,38 @@ st.caption(" · ".join(facts))
 show_graph(household_view(row), cap)
 
 st.subheader("Why each device belongs")
-devices = pd.DataFrame([{"device": d["key"], "type": d.get("type"), "confidence": d.get("confidence"),
-                         "evidence": evidence_text(d.get("evidence")), "events": d.get("events")}
-                        for d in row.get("devices") or []])
+devices = pd.DataFrame(
+    [
+        {
+            "device": d["key"],
+            "type": d.get("type"),
+            "confidence": d.get("confidence"),
+            "evidence": evidence_text(d.get("evidence")),
+            "events": d.get("events"),
+        }
+        for d in row.get("devices") or []
+    ]
+)
 st.dataframe(devices, hide_index=True, width="stretch")
 
 if row.get("networks"):
     st.subheader("Home networks")
-    st.dataframe(pd.DataFrame([{"network": n["key"], "class": n.get("class"), "IPv": n.get("family"),
-                                "member devices seen": n.get("devices"),
-                                "class evidence": evidence_text(n.get("class_evidence"))}
-                               for n in row["networks"]]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "network": n["key"],
+                    "class": n.get("class"),
+                    "IPv": n.get("family"),
+                    "member devices seen": n.get("devices"),
+                    "class evidence": evidence_text(n.get("class_evidence")),
+                }
+                for n in row["networks"]
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("Activity timeline")
 if timeline.empty:
@@ -129,17 +157,48 @@ else:
     weekdays = h.get("weekday_profile")
     if weekdays and len(weekdays) == 7:
         st.caption("Typical week (device-hours active by weekday)")
-        st.bar_chart(pd.Series(weekdays, index=["1 Mon", "2 Tue", "3 Wed", "4 Thu", "5 Fri", "6 Sat", "7 Sun"],
-                               name="device-hours"))
+        st.bar_chart(
+            pd.Series(
+                weekdays,
+                index=["1 Mon", "2 Tue", "3 Wed", "4 Thu", "5 Fri", "6 Sat", "7 Sun"],
+                name="device-hours",
+            )
+        )
 
 if row.get("neighbours"):
     st.subheader("Socially linked households")
-    st.dataframe(pd.DataFrame([{"household": o["id"], "size": o.get("size"), "weight": o.get("weight"),
-                                "visits": o.get("visits"), "evidence": evidence_text(o.get("evidence"))}
-                               for o in row["neighbours"]]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "household": o["id"],
+                    "size": o.get("size"),
+                    "weight": o.get("weight"),
+                    "visits": o.get("visits"),
+                    "evidence": evidence_text(o.get("evidence")),
+                }
+                for o in row["neighbours"]
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )
 
 if row.get("similar"):
     st.subheader("Most similar households (genre taste)")
-    st.dataframe(pd.DataFrame([{"rank": o.get("rank"), "household": o["id"], "size": o.get("size"),
-                                "cosine": o.get("score"), "top genres": ", ".join(o.get("top_genres") or [])}
-                               for o in row["similar"]]), hide_index=True, width="stretch")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                {
+                    "rank": o.get("rank"),
+                    "household": o["id"],
+                    "size": o.get("size"),
+                    "cosine": o.get("score"),
+                    "top genres": ", ".join(o.get("top_genres") or []),
+                }
+                for o in row["similar"]
+            ]
+        ),
+        hide_index=True,
+        width="stretch",
+    )

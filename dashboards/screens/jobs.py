@@ -7,10 +7,10 @@ import json
 import streamlit as st
 
 import graph.jobs
-from graph.errors import JobLocked
 from dashboards import data
 from dashboards.resources import client
 from dashboards.widgets import show_error
+from graph.errors import JobLocked
 
 st.title("Jobs")
 
@@ -26,11 +26,18 @@ else:
     latest = runs.sort_values("started", ascending=False).groupby("job", as_index=False).first()
     cols = st.columns(max(1, len(latest)))
     for col, (_, r) in zip(cols, latest.iterrows()):
-        col.metric(r["job"], r["status"], f"{r['duration_s']:.1f} s" if r["duration_s"] == r["duration_s"] else None,
-                   delta_color="off")
+        col.metric(
+            r["job"],
+            r["status"],
+            f"{r['duration_s']:.1f} s" if r["duration_s"] == r["duration_s"] else None,
+            delta_color="off",
+        )
     st.subheader("Recent runs")
-    st.dataframe(runs[["job", "status", "started", "duration_s", "counts", "params", "error", "id"]],
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        runs[["job", "status", "started", "duration_s", "counts", "params", "error", "id"]],
+        hide_index=True,
+        width="stretch",
+    )
 
 st.subheader("Run a job now")
 st.caption("Households first: social links and affinities are derived from the households.")
@@ -42,12 +49,15 @@ if st.button("Run now", key="job_run"):
         try:
             ctx = graph.jobs.run_job(client(), name)
         except JobLocked as err:
-            st.warning(f"{name} is already running (started by {err.owner}); "
-                       "wait for it to finish, its run appears above when done.")
+            st.warning(
+                f"{name} is already running (started by {err.owner}); "
+                "wait for it to finish, its run appears above when done."
+            )
         except Exception as err:  # noqa: BLE001 - the job's own error, shown as its message
             show_error(err)
         else:
             data.clear()  # the new run and what it wrote show up everywhere
-            st.session_state["job_message"] = (f"{name} finished (run {ctx.run_id}): "
-                                               f"{json.dumps(ctx.counts, default=str, sort_keys=True)}")
+            st.session_state["job_message"] = (
+                f"{name} finished (run {ctx.run_id}): {json.dumps(ctx.counts, default=str, sort_keys=True)}"
+            )
             st.rerun()

@@ -27,9 +27,17 @@ def _live() -> None:
         show_error(err)
         return
     cols = st.columns(6)
-    for col, (label, key) in zip(cols, [("Devices", "devices"), ("Networks", "networks"), ("Households", "households"),
-                                        ("Social links", "social_links"), ("Contents", "contents"),
-                                        ("Events ingested", "events")]):
+    for col, (label, key) in zip(
+        cols,
+        [
+            ("Devices", "devices"),
+            ("Networks", "networks"),
+            ("Households", "households"),
+            ("Social links", "social_links"),
+            ("Contents", "contents"),
+            ("Events ingested", "events"),
+        ],
+    ):
         col.metric(label, f"{counts.get(key) or 0:,}")
     stats = progress.get("stats") or []
     valid = sum(s.get("valid") or 0 for s in stats)
@@ -43,21 +51,30 @@ def _live() -> None:
     lag = data.kafka_lag()
     c1, c2, c3, c4 = st.columns(4)
     c1.metric("Ingest rate", "—" if rate is None else f"{rate:,.0f} events/s")
-    c2.metric("Lag (since last commit)", "never" if not last_commit else f"{(now - last_commit) / 1000:,.0f} s")
+    c2.metric(
+        "Lag (since last commit)", "never" if not last_commit else f"{(now - last_commit) / 1000:,.0f} s"
+    )
     behind = sum(r["lag"] for r in lag["rows"])
-    c3.metric("Kafka consumer lag", "unreachable" if lag["error"] else f"{behind:,} message{'' if behind == 1 else 's'}")
+    c3.metric(
+        "Kafka consumer lag",
+        "unreachable" if lag["error"] else f"{behind:,} message{'' if behind == 1 else 's'}",
+    )
     c4.metric("Batches committed", f"{sum(s.get('batches') or 0 for s in stats):,}")
     if lag["error"]:
         st.caption(f"Kafka unreachable ({lag['bootstrap'] or 'no address'}): {lag['error']}")
     elif lag["rows"]:
-        st.caption("Kafka lag per partition (end − committed by the ingest group): " + ", ".join(
-            f"{r['topic']}[{r['partition']}]={r['lag']:,}" for r in lag["rows"]))
+        st.caption(
+            "Kafka lag per partition (end − committed by the ingest group): "
+            + ", ".join(f"{r['topic']}[{r['partition']}]={r['lag']:,}" for r in lag["rows"])
+        )
     else:
         st.caption("Kafka: the ingest topics do not exist yet.")
     offsets = progress.get("offsets") or []
     if offsets:
-        st.caption("Offsets stored with the data: " + ", ".join(
-            f"{o['topic']}[{o['partition']}]={o['next']:,}" for o in offsets))
+        st.caption(
+            "Offsets stored with the data: "
+            + ", ".join(f"{o['topic']}[{o['partition']}]={o['next']:,}" for o in offsets)
+        )
     streaming = bool(last_commit) and now - last_commit < STREAMING_WINDOW_MS
     st.session_state["streaming"] = streaming
     if streaming:
@@ -68,7 +85,12 @@ def _live() -> None:
 st.fragment(_live, run_every=5 if st.session_state.get("streaming") else None)()
 
 try:
-    sizes, mix, genres, classes = data.household_sizes(), data.device_mix(), data.top_genres(), data.network_classes()
+    sizes, mix, genres, classes = (
+        data.household_sizes(),
+        data.device_mix(),
+        data.top_genres(),
+        data.network_classes(),
+    )
 except Exception as err:  # noqa: BLE001
     show_error(err)
     st.stop()
@@ -83,7 +105,9 @@ with left:
 with right:
     st.subheader("Device mix per household size")
     if not mix.empty:
-        per = mix.set_index("size")[["tv", "phone", "tablet", "desktop", "console", "other"]].div(mix.set_index("size")["households"], axis=0)
+        per = mix.set_index("size")[["tv", "phone", "tablet", "desktop", "console", "other"]].div(
+            mix.set_index("size")["households"], axis=0
+        )
         st.bar_chart(per)
     else:
         st.info("No households yet: run the household job.")

@@ -22,11 +22,22 @@ except Exception as err:  # noqa: BLE001
 c1, c2, c3, c4 = st.columns(4)
 max_size = max(10, int(ranges.get("max_size") or 0))
 max_weight = max(2, int(ranges.get("max_weight") or 0))
-genre = c1.selectbox("Top genre", ["any", *genres], key="social_genre",
-                     help="Households with this genre among their top genres (by lift against the whole catalogue).")
+genre = c1.selectbox(
+    "Top genre",
+    ["any", *genres],
+    key="social_genre",
+    help="Households with this genre among their top genres (by lift against the whole catalogue).",
+)
 size = c2.slider("Household size", 1, max_size, (1, max_size), key="social_size")
-weight = c3.slider("Minimum visits per link", 1, max_weight, 1, 1, key="social_weight",
-                   help="A link's weight is the number of distinct days one household's devices visited the other.")
+weight = c3.slider(
+    "Minimum visits per link",
+    1,
+    max_weight,
+    1,
+    1,
+    key="social_weight",
+    help="A link's weight is the number of distinct days one household's devices visited the other.",
+)
 colour = c4.selectbox("Colour by", ["degree", "top genre", "kids"], key="social_colour")
 limit = st.slider("Node cap", 10, cap, min(cap, 150), 10, key="social_cap")
 
@@ -36,6 +47,8 @@ except Exception as err:  # noqa: BLE001
     show_error(err)
     st.stop()
 
-st.markdown(f"**showing {len(row['nodes'])} of {row['total']} households** with at least one link passing the filters, "
-            f"{len(row['edges'])} links among them")
+st.markdown(
+    f"**showing {len(row['nodes'])} of {row['total']} households** with at least one link passing the filters, "
+    f"{len(row['edges'])} links among them"
+)
 show_graph(social_view(row, colour), cap)

@@ -64,7 +64,7 @@ def _pairs_in_groups(gid: np.ndarray, dev: np.ndarray, max_group: int) -> tuple[
         pa.append(dev[idx])
         pb.append(dev[idx + d])
         d += 1
-    cat = (lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64))
+    cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64)
     return cat(pa), cat(pb)
 
 
@@ -84,8 +84,14 @@ def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return owner, pos
 
 
-def cgnat_pairs(t: PresenceTable, net_class: np.ndarray, window_of_hour: np.ndarray, hidx: np.ndarray,
-                w0: int, p: HouseholdParams) -> CgnatPairs:
+def cgnat_pairs(
+    t: PresenceTable,
+    net_class: np.ndarray,
+    window_of_hour: np.ndarray,
+    hidx: np.ndarray,
+    w0: int,
+    p: HouseholdParams,
+) -> CgnatPairs:
     """Pairs of devices that live together behind CGNAT addresses.
 
     Parameters
@@ -136,7 +142,9 @@ def cgnat_pairs(t: PresenceTable, net_class: np.ndarray, window_of_hour: np.ndar
         if not near.any():
             break  # entries run by (device, day): further offsets are only further apart
         sel = np.flatnonzero(near & (gap > 0) & (e_net[j:] != e_net[:-j]))
-        mk.append(((e_day[sel] * nc + e_net[sel]) * (p.cgnat_horizon_days + 1) + gap[sel]) * nc + e_net[sel + j])
+        mk.append(
+            ((e_day[sel] * nc + e_net[sel]) * (p.cgnat_horizon_days + 1) + gap[sel]) * nc + e_net[sel + j]
+        )
         md.append(e_dev[sel])
         j += 1
     if not mk:
@@ -167,9 +175,11 @@ def cgnat_pairs(t: PresenceTable, net_class: np.ndarray, window_of_hour: np.ndar
     agree_days = np.bincount(np.unique(pday[agree]) // ns, minlength=len(a))
     common_days = np.bincount(np.unique(pday[common]) // ns, minlength=len(a))
     least = np.minimum(days_of[a], days_of[b])
-    ok = ((agree_days >= p.cgnat_min_days)
-          & (agree_days >= p.cgnat_min_agreement * np.maximum(common_days, 1))
-          & (agree_days >= p.cgnat_min_share * np.maximum(least, 1)))
+    ok = (
+        (agree_days >= p.cgnat_min_days)
+        & (agree_days >= p.cgnat_min_agreement * np.maximum(common_days, 1))
+        & (agree_days >= p.cgnat_min_share * np.maximum(least, 1))
+    )
     a, b, moves, agree_days = a[ok], b[ok], moves[ok], agree_days[ok]
     if not len(a):
         return _empty(nd)

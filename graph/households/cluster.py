@@ -24,12 +24,12 @@ UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_lit
 def edge_mask(cp: CoPresence, p: HouseholdParams) -> np.ndarray:
     """Pairs strong enough to be a household tie (both devices eligible, often enough together)."""
     eligible = cp.home_windows >= p.min_home_windows
-    return ((cp.together >= p.min_together) & (cp.fraction >= p.min_fraction)
-            & eligible[cp.a] & eligible[cp.b])
+    return (cp.together >= p.min_together) & (cp.fraction >= p.min_fraction) & eligible[cp.a] & eligible[cp.b]
 
 
-def cluster_devices(cp: CoPresence, p: HouseholdParams, *, seed: int = 0,
-                    partition: Partitioner = louvain_partition) -> tuple[np.ndarray, int]:
+def cluster_devices(
+    cp: CoPresence, p: HouseholdParams, *, seed: int = 0, partition: Partitioner = louvain_partition
+) -> tuple[np.ndarray, int]:
     """Household label per device code (0..k-1), or a negative reason code; and k.
 
     Negative labels ``-1, -2, -3`` index ``UNASSIGNED_REASONS``.
@@ -57,11 +57,22 @@ def cluster_devices(cp: CoPresence, p: HouseholdParams, *, seed: int = 0,
         for c, lo, hi in zip(todo, *bounds):
             G = nx.Graph()
             G.add_weighted_edges_from(zip(ea[lo:hi].tolist(), eb[lo:hi].tolist(), ew[lo:hi].tolist()))
-            parts = split_graph(G, max_size=p.max_household_size, resolution=p.resolution,
-                                step=p.resolution_step, depth=p.max_split_depth, seed=seed,
-                                partition=partition, starts=p.louvain_starts, max_cut_ratio=p.max_cut_ratio)
-            if (size[c] <= p.max_household_size and len(parts) > 1
-                    and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity):
+            parts = split_graph(
+                G,
+                max_size=p.max_household_size,
+                resolution=p.resolution,
+                step=p.resolution_step,
+                depth=p.max_split_depth,
+                seed=seed,
+                partition=partition,
+                starts=p.louvain_starts,
+                max_cut_ratio=p.max_cut_ratio,
+            )
+            if (
+                size[c] <= p.max_household_size
+                and len(parts) > 1
+                and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity
+            ):
                 parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
             for members in parts:
                 idx = np.asarray(members, dtype=np.int64)

@@ -43,8 +43,9 @@ def network_weights(net_class: np.ndarray, p: HouseholdParams) -> np.ndarray:
     >>> network_weights(np.array([0, 1, 5]), HouseholdParams(unknown_weight=0.25)).tolist()
     [1.0, 0.0, 0.25]
     """
-    return np.where(net_class == HOME, p.home_weight,
-                    np.where(net_class == UNKNOWN, p.unknown_weight, 0.0)).astype(np.float64)
+    return np.where(
+        net_class == HOME, p.home_weight, np.where(net_class == UNKNOWN, p.unknown_weight, 0.0)
+    ).astype(np.float64)
 
 
 def row_windows(hour_ms: np.ndarray, p: HouseholdParams) -> tuple[np.ndarray, np.ndarray]:
@@ -72,14 +73,17 @@ def _hour_tables(hour: np.ndarray, p: HouseholdParams) -> tuple[np.ndarray, np.n
         return z, np.zeros(1, np.int64), np.zeros(1, np.int64), 0, 0
     h0 = int(hour.min())
     hidx = ((hour - h0) // HOUR_MS).astype(np.int32)
-    local = h0 + np.arange(int(hidx.max()) + 1, dtype=np.int64) * HOUR_MS + p.network.local_offset_hours * HOUR_MS
+    local = (
+        h0 + np.arange(int(hidx.max()) + 1, dtype=np.int64) * HOUR_MS + p.network.local_offset_hours * HOUR_MS
+    )
     win, blk = _local_window(local, p), local // (p.block_hours * HOUR_MS)
     w0, b0 = int(win.min()), int(blk.min())
     return hidx, win - w0, blk - b0, w0, b0
 
 
-def _live_windows(t: PresenceTable, hidx: np.ndarray, win_h: np.ndarray, net_class: np.ndarray,
-                  p: HouseholdParams) -> np.ndarray:
+def _live_windows(
+    t: PresenceTable, hidx: np.ndarray, win_h: np.ndarray, net_class: np.ndarray, p: HouseholdParams
+) -> np.ndarray:
     """Distinct windows per device on any network a home could be behind (``residence_classes``)."""
     codes = [NETWORK_CLASSES.index(c) for c in p.residence_classes]
     rows = np.isin(net_class, codes)[t.net]
@@ -158,7 +162,7 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
         pb.append(dev[idx + d])  # within a group devices ascend, so a < b
         pwin.append(win[idx])
         pc.append(contrib[idx])
-    cat = (lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt))
+    cat = lambda xs, dt: np.concatenate(xs).astype(dt) if xs else np.zeros(0, dt)
     pa.append(cg.pw_a)
     pb.append(cg.pw_b)
     pwin.append(cg.pw_window)
@@ -196,8 +200,19 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
     weight = np.add.reduceat(wgt, pstarts) if len(pstarts) else wgt
     # relative to where each device *lives*: a phone whose own home is behind CGNAT and that
     # visits a friend's home three evenings must not look like a member of the friend's home
-    fraction = together / np.maximum(np.minimum(np.maximum(home_windows, live)[a],
-                                                np.maximum(home_windows, live)[b]), 1)
-    return CoPresence(cg_rows, home_windows, home_nights.astype(np.int64),
-                      a.astype(np.int32), b.astype(np.int32), together.astype(np.int32),
-                      nights.astype(np.int32), weight, fraction, pw_pair.astype(np.int64), pw_window)
+    fraction = together / np.maximum(
+        np.minimum(np.maximum(home_windows, live)[a], np.maximum(home_windows, live)[b]), 1
+    )
+    return CoPresence(
+        cg_rows,
+        home_windows,
+        home_nights.astype(np.int64),
+        a.astype(np.int32),
+        b.astype(np.int32),
+        together.astype(np.int32),
+        nights.astype(np.int32),
+        weight,
+        fraction,
+        pw_pair.astype(np.int64),
+        pw_window,
+    )

@@ -37,8 +37,13 @@ def as_table(presence: PresenceTable | Iterable[Mapping[str, Any]]) -> PresenceT
     return presence if isinstance(presence, PresenceTable) else PresenceTable.from_rows(presence)
 
 
-def run_households(presence: PresenceTable | Iterable[Mapping[str, Any]], params: HouseholdParams | None = None,
-                   *, seed: int = 0, partition: Partitioner = louvain_partition) -> HouseholdRun:
+def run_households(
+    presence: PresenceTable | Iterable[Mapping[str, Any]],
+    params: HouseholdParams | None = None,
+    *,
+    seed: int = 0,
+    partition: Partitioner = louvain_partition,
+) -> HouseholdRun:
     """Classify networks, count co-presence, cluster and score (arrays only, no ids yet)."""
     p = params or HouseholdParams()
     t = as_table(presence)
@@ -49,8 +54,9 @@ def run_households(presence: PresenceTable | Iterable[Mapping[str, Any]], params
     return HouseholdRun(t, net_class, cp, labels, k, ev)
 
 
-def household_rows(run: HouseholdRun, previous: Mapping[str, str] | None = None,
-                   params: HouseholdParams | None = None) -> dict[str, list[dict[str, Any]]]:
+def household_rows(
+    run: HouseholdRun, previous: Mapping[str, str] | None = None, params: HouseholdParams | None = None
+) -> dict[str, list[dict[str, Any]]]:
     """Turn a run into JSON-serialisable rows with stable ids; see :func:`assign_households`."""
     p = params or HouseholdParams()
     t, labels, ev, cp = run.table, run.labels, run.evidence, run.copresence
@@ -59,48 +65,67 @@ def household_rows(run: HouseholdRun, previous: Mapping[str, str] | None = None,
     assigned = np.flatnonzero(labels >= 0)
     order = assigned[np.argsort(labels[assigned], kind="stable")]
     bounds = np.searchsorted(labels[order], np.arange(run.k + 1))
-    clusters = [keys[order[bounds[i]:bounds[i + 1]]].tolist() for i in range(run.k)]
+    clusters = [keys[order[bounds[i] : bounds[i + 1]]].tolist() for i in range(run.k)]
     ids = stable_ids(clusters, previous, p)
     hid = [x["household_id"] for x in ids]
     memberships = []
     for d in assigned.tolist():
         lab = int(labels[d])
-        memberships.append({
-            "device": keys[d], "household_id": hid[lab], "confidence": float(ev.confidence[d]),
-            "evidence": {
-                "windows_together": int(ev.windows_together[d]),
-                "nights_together": int(ev.nights_together[d]),
-                "days_together": int(ev.windows_together[d] - ev.nights_together[d]),
-                "copresent_hours": int(ev.copresent_hours[d]),
-                "home_windows": int(cp.home_windows[d]),
-                "home_nights": int(cp.home_nights[d]),
-                "home_networks": [nkeys[x] for x in ev.device_networks[d]],
-                "anchor_device": keys[ev.anchor[lab]],
-            },
-        })
+        memberships.append(
+            {
+                "device": keys[d],
+                "household_id": hid[lab],
+                "confidence": float(ev.confidence[d]),
+                "evidence": {
+                    "windows_together": int(ev.windows_together[d]),
+                    "nights_together": int(ev.nights_together[d]),
+                    "days_together": int(ev.windows_together[d] - ev.nights_together[d]),
+                    "copresent_hours": int(ev.copresent_hours[d]),
+                    "home_windows": int(cp.home_windows[d]),
+                    "home_nights": int(cp.home_nights[d]),
+                    "home_networks": [nkeys[x] for x in ev.device_networks[d]],
+                    "anchor_device": keys[ev.anchor[lab]],
+                },
+            }
+        )
     memberships.sort(key=lambda r: r["device"])
     households = []
     for lab, members in enumerate(clusters):
-        codes = order[bounds[lab]:bounds[lab + 1]]
+        codes = order[bounds[lab] : bounds[lab + 1]]
         types = Counter(DEVICE_TYPES[x] if x >= 0 else "unknown" for x in t.device_type[codes].tolist())
-        households.append({
-            "household_id": hid[lab], "size": len(members), "devices": members,
-            "anchor_device": keys[ev.anchor[lab]],
-            "device_types": dict(sorted(types.items())),
-            "home_networks": [nkeys[x] for x in ev.household_networks[lab]],
-            "confidence": round(float(ev.confidence[codes].mean()), 3),
-            "lineage": ids[lab]["lineage"], "previous": ids[lab]["previous"],
-        })
+        households.append(
+            {
+                "household_id": hid[lab],
+                "size": len(members),
+                "devices": members,
+                "anchor_device": keys[ev.anchor[lab]],
+                "device_types": dict(sorted(types.items())),
+                "home_networks": [nkeys[x] for x in ev.household_networks[lab]],
+                "confidence": round(float(ev.confidence[codes].mean()), 3),
+                "lineage": ids[lab]["lineage"],
+                "previous": ids[lab]["previous"],
+            }
+        )
     households.sort(key=lambda r: r["household_id"])
-    unassigned = [{"device": keys[d], "reason": UNASSIGNED_REASONS[-int(labels[d]) - 1],
-                   "home_windows": int(cp.home_windows[d])}
-                  for d in np.flatnonzero(labels < 0).tolist()]
+    unassigned = [
+        {
+            "device": keys[d],
+            "reason": UNASSIGNED_REASONS[-int(labels[d]) - 1],
+            "home_windows": int(cp.home_windows[d]),
+        }
+        for d in np.flatnonzero(labels < 0).tolist()
+    ]
     return {"memberships": memberships, "households": households, "unassigned": unassigned}
 
 
-def assign_households(presence: PresenceTable | Iterable[Mapping[str, Any]],
-                      params: HouseholdParams | None = None, *, previous: Mapping[str, str] | None = None,
-                      seed: int = 0, partition: Partitioner = louvain_partition) -> dict[str, list[dict[str, Any]]]:
+def assign_households(
+    presence: PresenceTable | Iterable[Mapping[str, Any]],
+    params: HouseholdParams | None = None,
+    *,
+    previous: Mapping[str, str] | None = None,
+    seed: int = 0,
+    partition: Partitioner = louvain_partition,
+) -> dict[str, list[dict[str, Any]]]:
     """Households from presence rows.
 
     Parameters

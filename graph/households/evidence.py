@@ -42,8 +42,9 @@ def _top_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, top: int)
     return out
 
 
-def membership_evidence(t: PresenceTable, cp: CoPresence, labels: np.ndarray, k: int,
-                        p: HouseholdParams) -> MembershipEvidence:
+def membership_evidence(
+    t: PresenceTable, cp: CoPresence, labels: np.ndarray, k: int, p: HouseholdParams
+) -> MembershipEvidence:
     """Confidence = cohesion (share of a device's co-presence weight inside its household)
     times support (windows together relative to ``confident_windows``); lone households
     are capped at ``singleton_confidence``."""
@@ -67,7 +68,9 @@ def membership_evidence(t: PresenceTable, cp: CoPresence, labels: np.ndarray, k:
     alone = sizes[np.maximum(labels, 0)] == 1
     cohesion = np.where(s_tot > 0, s_in / np.where(s_tot > 0, s_tot, 1), 1.0)
     support = np.minimum(1.0, together / p.confident_windows)
-    solo = np.minimum(p.singleton_confidence, cohesion * np.minimum(1.0, cp.home_windows / p.confident_windows))
+    solo = np.minimum(
+        p.singleton_confidence, cohesion * np.minimum(1.0, cp.home_windows / p.confident_windows)
+    )
     conf = np.where(alone, solo, cohesion * support)
     conf = np.where(labels >= 0, np.round(conf, 3), 0.0)
 

@@ -29,8 +29,9 @@ def new_household_id(members: Sequence[str]) -> str:
     return "hh-" + digest[:16]
 
 
-def stable_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str] | None,
-               p: HouseholdParams | None = None) -> list[dict]:
+def stable_ids(
+    clusters: Sequence[Sequence[str]], previous: Mapping[str, str] | None, p: HouseholdParams | None = None
+) -> list[dict]:
     """Id and lineage of each cluster (same order as ``clusters``).
 
     Returns
@@ -81,13 +82,25 @@ def stable_ids(clusters: Sequence[Sequence[str]], previous: Mapping[str, str] | 
         else:
             hid = o
         used.add(hid)
-        out.append({"household_id": hid, "lineage": _lineage(c, o, prev, by_old, old_size, len(members), p),
-                    "previous": [{"household_id": h, "devices": k} for h, k in prev]})
+        out.append(
+            {
+                "household_id": hid,
+                "lineage": _lineage(c, o, prev, by_old, old_size, len(members), p),
+                "previous": [{"household_id": h, "devices": k} for h, k in prev],
+            }
+        )
     return out
 
 
-def _lineage(c: int, o: str | None, prev: list[tuple[str, int]], by_old: dict[str, list[tuple[int, int]]],
-             old_size: Counter[str], size: int, p: HouseholdParams) -> str:
+def _lineage(
+    c: int,
+    o: str | None,
+    prev: list[tuple[str, int]],
+    by_old: dict[str, list[tuple[int, int]]],
+    old_size: Counter[str],
+    size: int,
+    p: HouseholdParams,
+) -> str:
     """Why the cluster has its id: see :func:`stable_ids`.
 
     merged: another old household came along as a group (most of it, or a large share of the

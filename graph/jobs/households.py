@@ -13,7 +13,7 @@ from graph.jobs.runs import JobContext, last_success
 from graph.networks import NETWORK_CLASSES, classify_table
 from graph.params import GraphParams
 
-__all__ = ["run_households_job", "write_assignment", "network_class_rows"]
+__all__ = ["network_class_rows", "run_households_job", "write_assignment"]
 
 _DAY_MS = 86_400_000
 
@@ -23,8 +23,13 @@ def network_class_rows(run, params: GraphParams) -> list[dict[str, Any]]:
     t = run.table
     _, stats = classify_table(t, params.households.network)
     return [
-        {"network": str(k), "class": NETWORK_CLASSES[int(c)],
-         "evidence": json.dumps({name: round(float(v[i]), 3) for name, v in stats.items()}, sort_keys=True)}
+        {
+            "network": str(k),
+            "class": NETWORK_CLASSES[int(c)],
+            "evidence": json.dumps(
+                {name: round(float(v[i]), 3) for name, v in stats.items()}, sort_keys=True
+            ),
+        }
         for i, (k, c) in enumerate(zip(t.network_keys, run.net_class))
     ]
 
@@ -33,20 +38,37 @@ def write_assignment(ctx: JobContext, out: dict[str, list[dict[str, Any]]], full
     """Write households, memberships and home networks; a full run also retires what it did not see."""
     client, run_id, now = ctx.client, ctx.run_id, int(time.time() * 1000)
     households = [
-        {"id": h["household_id"], "size": h["size"], "confidence": round(float(h["confidence"]), 4),
-         "lineage": h["lineage"], "previous": [x["household_id"] if isinstance(x, dict) else str(x) for x in h.get("previous") or []], "anchor": h["anchor_device"],
-         "device_types": json.dumps(h["device_types"], sort_keys=True)}
+        {
+            "id": h["household_id"],
+            "size": h["size"],
+            "confidence": round(float(h["confidence"]), 4),
+            "lineage": h["lineage"],
+            "previous": [
+                x["household_id"] if isinstance(x, dict) else str(x) for x in h.get("previous") or []
+            ],
+            "anchor": h["anchor_device"],
+            "device_types": json.dumps(h["device_types"], sort_keys=True),
+        }
         for h in out["households"]
     ]
     client.write("jobs/write_households", households, run=run_id, now=now)
     members = [
-        {"device": m["device"], "household": m["household_id"], "confidence": round(float(m["confidence"]), 4),
-         "evidence": json.dumps(m["evidence"], sort_keys=True)}
+        {
+            "device": m["device"],
+            "household": m["household_id"],
+            "confidence": round(float(m["confidence"]), 4),
+            "evidence": json.dumps(m["evidence"], sort_keys=True),
+        }
         for m in out["memberships"]
     ]
     client.write("jobs/write_memberships", members, batch_size=2000, run=run_id)
-    homes = [{"household": h["household_id"], "networks": [{"network": n, "hours": None} for n in h["home_networks"]]}
-             for h in out["households"]]
+    homes = [
+        {
+            "household": h["household_id"],
+            "networks": [{"network": n, "hours": None} for n in h["home_networks"]],
+        }
+        for h in out["households"]
+    ]
     client.write("jobs/write_home_networks", homes, run=run_id)
     if full:
         client.run_write("jobs/delete_stale_memberships", run=run_id)
@@ -54,12 +76,17 @@ def write_assignment(ctx: JobContext, out: dict[str, list[dict[str, Any]]], full
         client.run_write("jobs/delete_memberships", devices=[u["device"] for u in out["unassigned"]])
     retired = client.run_write("jobs/delete_empty_households")[0]["deleted"]
     ctx.counts.update(
-        households=len(households), memberships=len(members), unassigned=len(out["unassigned"]), retired=retired,
+        households=len(households),
+        memberships=len(members),
+        unassigned=len(out["unassigned"]),
+        retired=retired,
         lineage=dict(Counter(h["lineage"] for h in out["households"])),
     )
 
 
-def run_households_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
+def run_households_job(
+    ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False
+) -> None:
     """Full run: every device. Incremental: devices active since the last successful run and
     every device that shares a home-like network with them."""
     client = ctx.client
@@ -68,8 +95,12 @@ def run_households_job(ctx: JobContext, params: GraphParams, seed: int = 0, incr
         since = last_success(client, "households")
         if since is not None:
             # devices written after the last run started (its read may have missed them)
-            touched = client.read("jobs/read_touched_devices", since=since, limit=100_000,
-                                  window=params.households.incremental_window_hours * 3_600_000)[0]
+            touched = client.read(
+                "jobs/read_touched_devices",
+                since=since,
+                limit=100_000,
+                window=params.households.incremental_window_hours * 3_600_000,
+            )[0]
             devices = sorted(set(touched["touched"]) | set(touched["neighbours"]))
             ctx.counts["touched"] = len(touched["touched"])
             if not touched["touched"]:
@@ -85,4 +116,6 @@ def run_households_job(ctx: JobContext, params: GraphParams, seed: int = 0, incr
     ctx.counts["mode"] = "incremental" if devices is not None else "full"
     classes = Counter(NETWORK_CLASSES[int(c)] for c in run.net_class)
     ctx.counts["network_classes"] = dict(classes)
-    ctx.progress(f"households: {ctx.counts['households']:,} households, {ctx.counts['unassigned']:,} unassigned")
+    ctx.progress(
+        f"households: {ctx.counts['households']:,} households, {ctx.counts['unassigned']:,} unassigned"
+    )

@@ -7,7 +7,7 @@ from typing import Any
 
 from graph.client import GraphClient
 
-__all__ = ["presence_rows", "all_presence", "current_assignment", "expand_presence", "watch_rows"]
+__all__ = ["all_presence", "current_assignment", "expand_presence", "presence_rows", "watch_rows"]
 
 
 def expand_presence(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -18,16 +18,26 @@ def expand_presence(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
     3600000
     """
     return [
-        {"device": g["device"], "device_type": g["device_type"], "network": g["network"],
-         "family": g["family"], "hour": h, "events": e}
+        {
+            "device": g["device"],
+            "device_type": g["device_type"],
+            "network": g["network"],
+            "family": g["family"],
+            "hour": h,
+            "events": e,
+        }
         for g in grouped
         for h, e in zip(g["hours"], g["events"])
     ]
 
 
-def presence_rows(client: GraphClient, since: int = 0, devices: Sequence[str] | None = None) -> list[dict[str, Any]]:
+def presence_rows(
+    client: GraphClient, since: int = 0, devices: Sequence[str] | None = None
+) -> list[dict[str, Any]]:
     """Presence rows (``device, device_type, network, family, hour, events``) since ``since``."""
-    grouped = client.read("jobs/read_presence", since=since, devices=list(devices) if devices is not None else None)
+    grouped = client.read(
+        "jobs/read_presence", since=since, devices=list(devices) if devices is not None else None
+    )
     return expand_presence(grouped)
 
 

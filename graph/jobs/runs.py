@@ -16,7 +16,7 @@ from typing import Any
 from graph.client import GraphClient
 from graph.errors import JobLocked
 
-__all__ = ["JobContext", "job_lock", "run_job_with_record", "last_success"]
+__all__ = ["JobContext", "job_lock", "last_success", "run_job_with_record"]
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,9 @@ def job_lock(client: GraphClient, job: str, ttl_s: float = 3600.0):
     """Hold the job's lock in Neo4j for the block; raises :class:`JobLocked` if another run has it."""
     owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
     now = _now_ms()
-    row = client.run_write("jobs/acquire_lock", job=job, owner=owner, now=now, expires=now + int(ttl_s * 1000))[0]
+    row = client.run_write(
+        "jobs/acquire_lock", job=job, owner=owner, now=now, expires=now + int(ttl_s * 1000)
+    )[0]
     if not row["acquired"]:
         raise JobLocked(job, row["owner"], str(row["since"]))
     try:
@@ -71,10 +73,21 @@ def run_job_with_record(
     params = params or {}
     run_id = f"{job}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}"
     with job_lock(client, job):
-        client.run_write("jobs/start_run", id=run_id, job=job, started=_now_ms(),
-                         params=json.dumps(params, sort_keys=True, default=str))
-        ctx = JobContext(client, run_id, job, params, progress=progress or (lambda msg: None),
-                         shared=shared if shared is not None else {})
+        client.run_write(
+            "jobs/start_run",
+            id=run_id,
+            job=job,
+            started=_now_ms(),
+            params=json.dumps(params, sort_keys=True, default=str),
+        )
+        ctx = JobContext(
+            client,
+            run_id,
+            job,
+            params,
+            progress=progress or (lambda msg: None),
+            shared=shared if shared is not None else {},
+        )
         status, error = "succeeded", None
         try:
             body(ctx)
@@ -82,7 +95,13 @@ def run_job_with_record(
             status, error = "failed", f"{type(err).__name__}: {err}"
             raise
         finally:
-            client.run_write("jobs/finish_run", id=run_id, ended=_now_ms(), status=status,
-                             counts=json.dumps(ctx.counts, sort_keys=True, default=str), error=error)
+            client.run_write(
+                "jobs/finish_run",
+                id=run_id,
+                ended=_now_ms(),
+                status=status,
+                counts=json.dumps(ctx.counts, sort_keys=True, default=str),
+                error=error,
+            )
             log.info("job finished job=%s run=%s status=%s", job, run_id, status)
     return ctx

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -29,7 +30,9 @@ class Schedule:
     incremental: int = 10  # households re-clustered where data changed: near real time
 
 
-def _guarded(client: GraphClient, name: str, incremental: bool, say: Callable[[str], None]) -> Callable[[], None]:
+def _guarded(
+    client: GraphClient, name: str, incremental: bool, say: Callable[[str], None]
+) -> Callable[[], None]:
     def tick() -> None:
         try:
             ctx = run_job(client, name, incremental=incremental)
@@ -43,24 +46,37 @@ def _guarded(client: GraphClient, name: str, incremental: bool, say: Callable[[s
     return tick
 
 
-def build_scheduler(client: GraphClient, schedule: Schedule, say: Callable[[str], None] = print,
-                    background: bool = False) -> BaseScheduler:
+def build_scheduler(
+    client: GraphClient, schedule: Schedule, say: Callable[[str], None] = print, background: bool = False
+) -> BaseScheduler:
     """A scheduler whose jobs never run twice at once (max_instances=1 here, a lock in Neo4j
     across processes) and whose missed runs collapse into one (coalesce)."""
     kind = BackgroundScheduler if background else BlockingScheduler
     sched = kind(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-    for name, every in (("households", schedule.households), ("social", schedule.social),
-                        ("affinity", schedule.affinity)):
+    for name, every in (
+        ("households", schedule.households),
+        ("social", schedule.social),
+        ("affinity", schedule.affinity),
+    ):
         if every > 0:
-            sched.add_job(_guarded(client, name, False, say), "interval", seconds=every, id=name,
-                          next_run_time=None if name != "households" else _now())
+            sched.add_job(
+                _guarded(client, name, False, say),
+                "interval",
+                seconds=every,
+                id=name,
+                next_run_time=None if name != "households" else _now(),
+            )
     if schedule.incremental > 0:
-        sched.add_job(_guarded(client, "households", True, say), "interval", seconds=schedule.incremental,
-                      id="households-incremental")
+        sched.add_job(
+            _guarded(client, "households", True, say),
+            "interval",
+            seconds=schedule.incremental,
+            id="households-incremental",
+        )
     return sched
 
 
 def _now():
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -18,9 +18,15 @@ def run_social_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremen
     rows = all_presence(client, ctx.shared)
     links = social_links(rows, assignment, params.social, params.households)
     out = [
-        {"a": x["household_a"], "b": x["household_b"], "weight": round(float(x["weight"]), 4),
-         "visits": int(x["visits"]), "first": int(x["first_seen"]), "last": int(x["last_seen"]),
-         "evidence": json.dumps(x["evidence"], sort_keys=True)}
+        {
+            "a": x["household_a"],
+            "b": x["household_b"],
+            "weight": round(float(x["weight"]), 4),
+            "visits": int(x["visits"]),
+            "first": int(x["first_seen"]),
+            "last": int(x["last_seen"]),
+            "evidence": json.dumps(x["evidence"], sort_keys=True),
+        }
         for x in links
     ]
     client.write("jobs/write_social_links", out, run=ctx.run_id)

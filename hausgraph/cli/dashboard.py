@@ -22,8 +22,19 @@ def streamlit_command(port: int, headless: bool, address: str | None) -> list[st
     >>> streamlit_command(8501, True, None)[-6:]
     ['--server.port', '8501', '--server.headless', 'true', '--server.address', '127.0.0.1']
     """
-    cmd = [sys.executable, "-m", "streamlit", "run", str(APP), "--browser.gatherUsageStats", "false",
-           "--server.port", str(port), "--server.headless", "true" if headless else "false"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP),
+        "--browser.gatherUsageStats",
+        "false",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true" if headless else "false",
+    ]
     # Marketers' data: loopback only, unless the operator configured an address for Streamlit.
     if not address:
         cmd += ["--server.address", "127.0.0.1"]

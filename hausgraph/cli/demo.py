@@ -42,7 +42,9 @@ def demo(
     serve: bool = typer.Option(True, help="Serve the dashboard at the end (until Ctrl-C)."),
     live_rate: float = typer.Option(50.0, help="Live events/s streamed while the dashboard runs (0: none)."),
     reset: bool | None = typer.Option(
-        None, help="Start from an empty graph and fresh topics (default: yes on the managed servers, no on external ones)."),
+        None,
+        help="Start from an empty graph and fresh topics (default: yes on the managed servers, no on external ones).",
+    ),
 ) -> None:
     """Servers up, world generated into Kafka, ingested, graph jobs run, exports scored, dashboard served."""
     from generator.params import WorldParams
@@ -52,7 +54,9 @@ def demo(
     settings = get_settings()
     if settings.pseudonym_secret is None and not settings.demo_mode:
         settings = settings.model_copy(update={"demo_mode": True})
-        console.print("[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET, using a generated per-checkout secret")
+        console.print(
+            "[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET, using a generated per-checkout secret"
+        )
     conn = ensure_started(settings, console=console)
     client = graph_client(settings, conn)
     topics = topic_partitions(settings)
@@ -67,8 +71,12 @@ def demo(
     with Progress(*cols, console=console) as progress:
         task = progress.add_task("generate world → Kafka (days)", total=days)
         generate_to_kafka(
-            params, conn.kafka_bootstrap, settings.topic_views, settings.topic_content,
-            truth_path=out / "truth.json", progress=lambda d, _lines: progress.update(task, completed=d),
+            params,
+            conn.kafka_bootstrap,
+            settings.topic_views,
+            settings.topic_content,
+            truth_path=out / "truth.json",
+            progress=lambda d, _lines: progress.update(task, completed=d),
         )
         ends = end_offsets(conn.kafka_bootstrap, [settings.topic_views, settings.topic_content])
         loop, producer = kafka_ingest_loop(settings, conn, client)

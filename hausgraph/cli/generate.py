@@ -17,7 +17,7 @@ from rich.table import Table
 from generator.evaluate import evaluate_files
 from generator.params import DEFAULT_START, VARIANTS, variant_params
 
-__all__ = ["generate", "evaluate"]
+__all__ = ["evaluate", "generate"]
 
 _console = Console()
 
@@ -31,7 +31,9 @@ def _secret(explicit: str | None) -> str:
 
     settings = get_settings()
     if settings.pseudonym_secret is None and not settings.demo_mode:
-        _console.print("[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET; truth keys use the per-checkout demo secret")
+        _console.print(
+            "[yellow]DEMO MODE[/]: no HAUSGRAPH_PSEUDONYM_SECRET; truth keys use the per-checkout demo secret"
+        )
         settings = settings.model_copy(update={"demo_mode": True})
     return pseudonym_secret(settings)
 
@@ -49,9 +51,17 @@ def _print_stats(stats: dict, truth_counts: dict) -> None:
     t = Table(title="World statistics")
     t.add_column("what")
     t.add_column("value")
-    for key in ("valid_events", "duplicates", "events_per_form_per_day", "devices_per_home",
-                "homes_per_cgnat_address", "devices_per_office_ip", "homes_per_home_ipv4", "events_by_kind",
-                "malformed_by_kind"):
+    for key in (
+        "valid_events",
+        "duplicates",
+        "events_per_form_per_day",
+        "devices_per_home",
+        "homes_per_cgnat_address",
+        "devices_per_office_ip",
+        "homes_per_home_ipv4",
+        "events_by_kind",
+        "malformed_by_kind",
+    ):
         t.add_row(key, json.dumps(stats[key]))
     t.add_row("lines (valid+duplicate+malformed)", str(truth_counts["lines"]))
     _console.print(t)
@@ -78,9 +88,19 @@ def generate(
 ) -> None:
     """Generate a synthetic broadcaster world with ground truth."""
     if variant not in VARIANTS:
-        raise typer.BadParameter(f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}", param_hint="--variant")
-    params = variant_params(variant, households=households, days=days, seed=seed, start=date.fromisoformat(start),
-                            malformed_rate=malformed_rate, duplicate_rate=duplicate_rate, secret=_secret(secret))
+        raise typer.BadParameter(
+            f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}", param_hint="--variant"
+        )
+    params = variant_params(
+        variant,
+        households=households,
+        days=days,
+        seed=seed,
+        start=date.fromisoformat(start),
+        malformed_rate=malformed_rate,
+        duplicate_rate=duplicate_rate,
+        secret=_secret(secret),
+    )
     if to_kafka and rate:
         from generator.live import stream_live
         from generator.sinks import KafkaSink
@@ -106,8 +126,14 @@ def generate(
             n = stream_live(params, _Split(), rate, speedup=speedup, forever=forever, stop=stop)
         _console.print(f"sent {n} lines")
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[lines]} lines"),
-                  TimeElapsedColumn(), console=_console) as bar:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[lines]} lines"),
+        TimeElapsedColumn(),
+        console=_console,
+    ) as bar:
         task = bar.add_task("days", total=days, lines=0)
 
         def progress(done: int, lines: int) -> None:
@@ -116,8 +142,14 @@ def generate(
         if to_kafka:
             from generator.run import generate_to_kafka
 
-            truth, stats = generate_to_kafka(params, _bootstrap(bootstrap), views_topic, content_topic,
-                                             truth_path=out / "truth.json", progress=progress)
+            truth, stats = generate_to_kafka(
+                params,
+                _bootstrap(bootstrap),
+                views_topic,
+                content_topic,
+                truth_path=out / "truth.json",
+                progress=progress,
+            )
         else:
             from generator.run import generate_to_dir
 
@@ -129,12 +161,15 @@ def generate(
 def evaluate(
     truth: Path = typer.Option(..., help="truth.json of a generated world."),
     households: Path | None = typer.Option(
-        None, help="Households export CSV (device_key,household_id,confidence); default: the graph's own."),
+        None, help="Households export CSV (device_key,household_id,confidence); default: the graph's own."
+    ),
     links: Path | None = typer.Option(
-        None, help="Links export CSV (household_a,household_b,weight,evidence); default: the graph's own."),
+        None, help="Links export CSV (household_a,household_b,weight,evidence); default: the graph's own."
+    ),
     min_visits: int = typer.Option(2, help="A true social link needs this many visits."),
-    all_visits: bool = typer.Option(False, "--all-visits",
-                                    help="Count every scheduled visit, also those no device event reveals."),
+    all_visits: bool = typer.Option(
+        False, "--all-visits", help="Count every scheduled visit, also those no device event reveals."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
 ) -> None:
     """Score household / link exports against a world's ground truth."""
@@ -142,8 +177,9 @@ def evaluate(
         from hausgraph.cli.jobs import export_current
 
         households, links = export_current(truth.parent / "export")
-    scores = evaluate_files(orjson.loads(truth.read_bytes()), households, links, min_visits=min_visits,
-                            seen_only=not all_visits)
+    scores = evaluate_files(
+        orjson.loads(truth.read_bytes()), households, links, min_visits=min_visits, seen_only=not all_visits
+    )
     if as_json:
         typer.echo(json.dumps(scores.as_dict()))
         return

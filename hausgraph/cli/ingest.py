@@ -39,7 +39,9 @@ def _stop_on_signals() -> threading.Event:
 @handle_errors
 def ingest(
     ctx: typer.Context,
-    from_file: str | None = typer.Option(None, "--from-file", help="JSON Lines file (.gz ok) or - for stdin."),
+    from_file: str | None = typer.Option(
+        None, "--from-file", help="JSON Lines file (.gz ok) or - for stdin."
+    ),
     content_file: str | None = typer.Option(None, "--content-file", help="Catalog JSON Lines file."),
     dead_letters: Path = typer.Option(Path("out/dead-letters.jsonl"), help="Dead letters of a file ingest."),
     batch_size: int | None = typer.Option(None, help="Records per transaction."),
@@ -72,8 +74,13 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
             totals["fresh"] += done.result.fresh
 
     stop = _stop_on_signals()
-    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed:,} records"),
-                  TimeElapsedColumn(), console=console) as progress:
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:,} records"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
         for path, kind in ((content_file, "content"), (from_file, "view")):
             if not path:
                 continue
@@ -102,10 +109,16 @@ def _ingest_kafka(client, settings, size: int) -> None:
     stop = _stop_on_signals()
     console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")
     with console.status("waiting for events") as status:
-        stats = loop.run(stop, on_batch=lambda s: status.update(
-            f"{s.valid + s.invalid:,} records, {s.fresh:,} new, {s.invalid:,} dead letters, {s.rate:,.0f}/s"))
+        stats = loop.run(
+            stop,
+            on_batch=lambda s: status.update(
+                f"{s.valid + s.invalid:,} records, {s.fresh:,} new, {s.invalid:,} dead letters, {s.rate:,.0f}/s"
+            ),
+        )
     producer.close()
-    console.print(f"stopped after {stats.batches} batches: {stats.fresh:,} new events, {stats.invalid:,} dead letters")
+    console.print(
+        f"stopped after {stats.batches} batches: {stats.fresh:,} new events, {stats.invalid:,} dead letters"
+    )
 
 
 @app.command("status")
@@ -141,17 +154,28 @@ def status(as_json: bool = typer.Option(False, "--json")) -> None:
 
 
 def _lag(bootstrap: str, settings) -> list[dict]:
-    consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=settings.consumer_group,
-                             enable_auto_commit=False)
+    consumer = KafkaConsumer(
+        bootstrap_servers=bootstrap, group_id=settings.consumer_group, enable_auto_commit=False
+    )
     try:
-        parts = [TopicPartition(t, p) for t in (settings.topic_views, settings.topic_content)
-                 for p in sorted(consumer.partitions_for_topic(t) or [])]
+        parts = [
+            TopicPartition(t, p)
+            for t in (settings.topic_views, settings.topic_content)
+            for p in sorted(consumer.partitions_for_topic(t) or [])
+        ]
         ends = consumer.end_offsets(parts) if parts else {}
         rows = []
         for tp in parts:
             committed = consumer.committed(tp) or 0
-            rows.append({"topic": tp.topic, "partition": tp.partition, "committed": committed,
-                         "end": ends[tp], "lag": ends[tp] - committed})
+            rows.append(
+                {
+                    "topic": tp.topic,
+                    "partition": tp.partition,
+                    "committed": committed,
+                    "end": ends[tp],
+                    "lag": ends[tp] - committed,
+                }
+            )
         return rows
     finally:
         consumer.close()

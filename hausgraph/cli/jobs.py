@@ -19,7 +19,7 @@ from hausgraph.runtime import graph_client, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
 
-__all__ = ["jobs_app", "export_app", "household_of", "scheduler", "export_current", "export_and_evaluate"]
+__all__ = ["export_and_evaluate", "export_app", "export_current", "household_of", "jobs_app", "scheduler"]
 
 register_errors(JobLocked, InvalidRecord)
 
@@ -31,7 +31,9 @@ export_app = typer.Typer(help="Contract section 4 exports as CSV.", no_args_is_h
 @handle_errors
 def run(
     job: str = typer.Argument(..., help="households | social | affinity | all"),
-    incremental: bool = typer.Option(False, help="Households: re-cluster only what changed since the last run."),
+    incremental: bool = typer.Option(
+        False, help="Households: re-cluster only what changed since the last run."
+    ),
     seed: int = typer.Option(0, help="Seed of the community detection."),
 ) -> None:
     """Run a graph job now (read → pure core → write), with a run record and a lock."""
@@ -41,10 +43,13 @@ def run(
     client = graph_client(get_settings())
     try:
         started = time.monotonic()
-        say = lambda msg: console.print(f"  {msg}")  # noqa: E731
+        say = lambda msg: console.print(f"  {msg}")
         with console.status(f"running {job}"):
-            ctxs = run_all(client, seed=seed, progress=say) if job == "all" else [
-                run_job(client, job, seed=seed, incremental=incremental, progress=say)]
+            ctxs = (
+                run_all(client, seed=seed, progress=say)
+                if job == "all"
+                else [run_job(client, job, seed=seed, incremental=incremental, progress=say)]
+            )
         for ctx in ctxs:
             console.print(f"[green]{ctx.job}[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
         console.print(f"done in {time.monotonic() - started:.1f}s")
@@ -63,8 +68,13 @@ def runs(job: str | None = typer.Option(None), limit: int = typer.Option(10)) ->
         client.driver.close()
     table = Table("job", "started", "status", "seconds", "counts")
     for r in (row["run"] for row in rows):
-        table.add_row(r["job"], time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["started"] / 1000)),
-                      r["status"], f"{r.get('duration_s') or 0:.1f}", r.get("counts") or "")
+        table.add_row(
+            r["job"],
+            time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["started"] / 1000)),
+            r["status"],
+            f"{r.get('duration_s') or 0:.1f}",
+            r.get("counts") or "",
+        )
     console.print(table)
 
 
@@ -149,19 +159,27 @@ def household_of(
         typer.echo(json.dumps(row, indent=2, default=str))
         return
     if row["household"] is None:
-        console.print(f"device {key} ({row['device'].get('type')}) has no household yet (too little evidence)")
+        console.print(
+            f"device {key} ({row['device'].get('type')}) has no household yet (too little evidence)"
+        )
         return
     h = row["household"]
-    console.print(f"device [bold]{key}[/] ({row['device'].get('type')}) → household [bold]{h['id']}[/] "
-                  f"(confidence {row['confidence']:.2f}, {h.get('size')} devices, lineage {h.get('lineage')})")
+    console.print(
+        f"device [bold]{key}[/] ({row['device'].get('type')}) → household [bold]{h['id']}[/] "
+        f"(confidence {row['confidence']:.2f}, {h.get('size')} devices, lineage {h.get('lineage')})"
+    )
     console.print("evidence: " + (row["evidence"] or "{}"))
     members = Table("member device", "type", "confidence")
     for m in row["members"]:
         members.add_row(m["key"], str(m.get("type")), f"{m.get('confidence') or 0:.2f}")
     console.print(members)
-    console.print(f"home networks: {', '.join(n['key'] + ' (' + str(n.get('class')) + ')' for n in row['home_networks'])}")
+    console.print(
+        f"home networks: {', '.join(n['key'] + ' (' + str(n.get('class')) + ')' for n in row['home_networks'])}"
+    )
     if row["social_links"]:
-        console.print("social links: " + ", ".join(f"{s['id']} ({s['visits']} visits)" for s in row["social_links"]))
+        console.print(
+            "social links: " + ", ".join(f"{s['id']} ({s['visits']} visits)" for s in row["social_links"])
+        )
 
 
 @handle_errors

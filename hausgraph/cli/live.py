@@ -28,18 +28,28 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
     producer = None
     if rate > 0:
         sink = KafkaSink(conn.kafka_bootstrap, settings.topic_views)
-        threads.append(threading.Thread(target=stream_live, name="live-feed", daemon=True,
-                                        kwargs={"params": params, "sink": sink, "rate": rate, "forever": True,
-                                                "stop": stop}))
+        threads.append(
+            threading.Thread(
+                target=stream_live,
+                name="live-feed",
+                daemon=True,
+                kwargs={"params": params, "sink": sink, "rate": rate, "forever": True, "stop": stop},
+            )
+        )
         loop, producer = kafka_ingest_loop(settings, conn, client)
         threads.append(threading.Thread(target=loop.run, args=(stop,), name="ingest", daemon=True))
     sched = build_scheduler(client, job_schedule(settings), say=lambda m: None, background=True)
     for t in threads:
         t.start()
     sched.start()
-    env = {**os.environ, "HAUSGRAPH_DEMO_MODE": "1" if settings.demo_mode else os.environ.get("HAUSGRAPH_DEMO_MODE", "")}
-    console.print(f"[bold green]dashboard on http://127.0.0.1:{settings.dashboard_port}[/] "
-                  f"(live feed {rate:g} events/s → Kafka → Neo4j, jobs on schedule); Ctrl-C to stop")
+    env = {
+        **os.environ,
+        "HAUSGRAPH_DEMO_MODE": "1" if settings.demo_mode else os.environ.get("HAUSGRAPH_DEMO_MODE", ""),
+    }
+    console.print(
+        f"[bold green]dashboard on http://127.0.0.1:{settings.dashboard_port}[/] "
+        f"(live feed {rate:g} events/s → Kafka → Neo4j, jobs on schedule); Ctrl-C to stop"
+    )
     app = subprocess.Popen(streamlit_command(settings.dashboard_port, True, None), env=env)
     try:
         app.wait()

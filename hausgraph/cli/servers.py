@@ -89,9 +89,7 @@ def stop_cmd(
 @handle_errors
 def status_cmd(
     server: _ServerArg = None,
-    as_json: Annotated[
-        bool, typer.Option("--json", help="Machine-readable output on stdout.")
-    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
     """Show each server: running, pid, ports, resident memory and uptime."""
     items = status(get_settings(), _names(server))

@@ -118,9 +118,7 @@ def _run_maven(mvn: str, pom: Path, paths: ServerPaths, out_dir: Path) -> None:
             cmd, check=False, capture_output=True, text=True, timeout=1800, cwd=out_dir.parent
         )
     except subprocess.TimeoutExpired as exc:
-        raise MavenFailed(
-            paths.name, paths.version, "mvn timed out after 30 min", network=True
-        ) from exc
+        raise MavenFailed(paths.name, paths.version, "mvn timed out after 30 min", network=True) from exc
     if proc.returncode != 0:
         output = (proc.stdout + proc.stderr).strip()
         tail = "\n".join(re.sub(r"\x1b\[[0-9;]*m", "", output).splitlines()[:40])
@@ -161,9 +159,7 @@ def ensure_jars(paths: ServerPaths) -> Path:
             shutil.rmtree(version_dir)
         tmp = Path(tempfile.mkdtemp(prefix=f".{version_dir.name}-", dir=cache_root))
         try:
-            pom_src = importlib.resources.files("hausgraph.servers").joinpath(
-                "poms", f"{paths.name}.xml"
-            )
+            pom_src = importlib.resources.files("hausgraph.servers").joinpath("poms", f"{paths.name}.xml")
             pom = tmp / "pom.xml"
             pom.write_text(pom_src.read_text("utf-8"), "utf-8")
             _run_maven(mvn, pom, paths, tmp / "lib")

@@ -53,9 +53,7 @@ def prepare(settings: Settings, paths: ServerPaths, java: str) -> None:
     if (paths.data_dir / "meta.properties").exists():
         return
     argv = config.kafka_storage_format_command(java, paths, _cluster_id(paths))
-    proc = subprocess.run(
-        argv, check=False, capture_output=True, text=True, timeout=300, cwd=paths.home
-    )
+    proc = subprocess.run(argv, check=False, capture_output=True, text=True, timeout=300, cwd=paths.home)
     if proc.returncode != 0:
         tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-30:])
         raise ServerDied("kafka storage format", tail, str(paths.main_log))

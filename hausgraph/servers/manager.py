@@ -150,9 +150,7 @@ def _wait_ready(settings: Settings, launches: list[_Launch], console: Any) -> No
     timeout = settings.server_start_timeout_s
     started = time.monotonic()
     pending = list(launches)
-    with _status_cm(
-        console, "Waiting for " + " and ".join(l.name for l in pending) + " to answer…"
-    ):
+    with _status_cm(console, "Waiting for " + " and ".join(l.name for l in pending) + " to answer…"):
         while pending:
             for launch in list(pending):
                 if _probe(settings, launch.name):
@@ -169,9 +167,7 @@ def _wait_ready(settings: Settings, launches: list[_Launch], console: Any) -> No
             if waited > timeout:
                 for launch in pending:
                     if launch.proc is not None:  # only what this call started
-                        stop_process(
-                            launch.proc.pid, _marker(launch.paths), _stop_timeout(launch.name)
-                        )
+                        stop_process(launch.proc.pid, _marker(launch.paths), _stop_timeout(launch.name))
                         launch.paths.pid_file.unlink(missing_ok=True)
                 raise NotReady(pending[0].name, waited, str(pending[0].paths.main_log))
             time.sleep(_PROBE_INTERVAL_S)
@@ -241,9 +237,7 @@ def start(settings: Settings, names: Sequence[str] = SERVER_NAMES, console: Any 
                 module = _MODULES[launch.name]
                 with _status_cm(console, f"Preparing {launch.name}…"):
                     module.prepare(settings, launch.paths, java)
-                launch.log_offsets = {
-                    p: _size(p) for p in (launch.paths.main_log, launch.paths.out_file)
-                }
+                launch.log_offsets = {p: _size(p) for p in (launch.paths.main_log, launch.paths.out_file)}
                 launch.proc = spawn_detached(
                     module.command(java, settings, launch.paths),
                     cwd=launch.paths.home,

@@ -125,9 +125,7 @@ def probe(
         If the server is up but rejects the credentials (retrying cannot help).
     """
     parsed = urlsplit(uri)
-    if parsed.hostname in ("127.0.0.1", "localhost") and not port_open(
-        parsed.port or 7687, "127.0.0.1"
-    ):
+    if parsed.hostname in ("127.0.0.1", "localhost") and not port_open(parsed.port or 7687, "127.0.0.1"):
         return False  # skip the driver, which logs every refused connection
     try:
         driver = neo4j.GraphDatabase.driver(

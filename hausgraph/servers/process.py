@@ -94,12 +94,7 @@ def is_alive(pid: int | None, marker: str | None = None) -> bool:
     if marker is None:
         return True
     try:
-        cmdline = (
-            Path(f"/proc/{pid}/cmdline")
-            .read_bytes()
-            .replace(b"\0", b" ")
-            .decode("utf-8", "replace")
-        )
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
     except OSError:
         return False
     return marker in cmdline

@@ -22,8 +22,15 @@ pytestmark = pytest.mark.browser
 CHROMIUM = "/usr/bin/chromium"
 ROOT = Path(__file__).resolve().parents[2]
 SCREENSHOTS = ROOT / "out" / "screenshots"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -37,25 +44,53 @@ def household(neo4j_driver, services, tmp_path_factory) -> str:
     """Loads the real pipeline's graph; returns the household with the most member devices."""
     client = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
     load_real_world(client, tmp_path_factory.mktemp("dash-world"))
-    return graph_facts(client, "MATCH (d:Device)-[:MEMBER_OF]->(h:Household) "
-                               "RETURN h.id AS id, count(d) AS n ORDER BY n DESC, id LIMIT 1")[0]["id"]
+    return graph_facts(
+        client,
+        "MATCH (d:Device)-[:MEMBER_OF]->(h:Household) "
+        "RETURN h.id AS id, count(d) AS n ORDER BY n DESC, id LIMIT 1",
+    )[0]["id"]
 
 
 @pytest.fixture(scope="module")
 def app_url(household, services, tmp_path_factory):
     if not os.path.exists(CHROMIUM):
-        pytest.fail(f"{CHROMIUM} is missing: run `make browser-deps` (installs Debian's chromium)", pytrace=False)
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `make browser-deps` (installs Debian's chromium)", pytrace=False
+        )
     port = _free_port()
-    env = {**os.environ, "NEO4J_URI": services.neo4j_uri, "NEO4J_USER": services.neo4j_user,
-           "NEO4J_PASSWORD": services.neo4j_password, "NEO4J_DATABASE": services.neo4j_database,
-           "HAUSGRAPH_PSEUDONYM_SECRET": SECRET, "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap}
+    env = {
+        **os.environ,
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
+        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
+    }
     env.pop("HAUSGRAPH_DASHBOARD_PASSWORD", None)
     log = tmp_path_factory.mktemp("app") / "streamlit.log"
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboards" / "app.py"), "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                str(ROOT / "dashboards" / "app.py"),
+                "--server.headless",
+                "true",
+                "--server.port",
+                str(port),
+                "--server.address",
+                "127.0.0.1",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -87,7 +122,14 @@ def page(app_url):
         context = browser.new_context(viewport={"width": 1400, "height": 1000})
         pg = context.new_page()
         outside: list[str] = []
-        pg.on("request", lambda req: outside.append(req.url) if not req.url.startswith((app_url, "data:", "about:", "blob:")) else None)
+        pg.on(
+            "request",
+            lambda req: (
+                outside.append(req.url)
+                if not req.url.startswith((app_url, "data:", "about:", "blob:"))
+                else None
+            ),
+        )
         pg.outside_requests = outside  # type: ignore[attr-defined]
         yield pg
         context.close()

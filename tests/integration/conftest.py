@@ -74,10 +74,8 @@ def services() -> Iterator[Connections]:
         logger.info("integration servers source=testcontainers")
         try:
             yield from _containers()
-        except Exception as exc:  # noqa: BLE001 - turn any container failure into a fail
-            pytest.fail(
-                f"Docker answers but the test containers did not start: {exc}", pytrace=False
-            )
+        except Exception as exc:
+            pytest.fail(f"Docker answers but the test containers did not start: {exc}", pytrace=False)
         return
     logger.info("integration servers source=%s", "external" if external else "managed")
     try:

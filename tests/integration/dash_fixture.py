@@ -19,7 +19,7 @@ from graph.client import GraphClient
 from ingest.pseudonym import Pseudonymizer
 from tests.integration.world import SECRET, ingest_dir, make_world
 
-__all__ = ["SECRET", "RealWorld", "load_real_world", "graph_facts"]
+__all__ = ["SECRET", "RealWorld", "graph_facts", "load_real_world"]
 
 
 @dataclass
@@ -46,14 +46,20 @@ def _already_loaded(client: GraphClient, truth: dict[str, Any]) -> bool:
         "OPTIONAL MATCH (s:IngestStats {id: 'file:view'}) "
         "WITH s CALL () { MATCH (r:JobRun) RETURN collect(r.job + ':' + r.status) AS runs } "
         "CALL () { MATCH (d:Device) RETURN count(d) AS devices } "
-        "RETURN s.valid + s.invalid AS read, runs, devices", database_=client.database).records[0]
+        "RETURN s.valid + s.invalid AS read, runs, devices",
+        database_=client.database,
+    ).records[0]
     # every line of the world's events file was read exactly once (valid or dead-lettered)
-    return (rows["read"] == truth["counts"]["lines"] and rows["devices"] > 0
-            and sorted(rows["runs"]) == sorted(f"{j}:succeeded" for j in graph.jobs.JOBS))
+    return (
+        rows["read"] == truth["counts"]["lines"]
+        and rows["devices"] > 0
+        and sorted(rows["runs"]) == sorted(f"{j}:succeeded" for j in graph.jobs.JOBS)
+    )
 
 
-def load_real_world(client: GraphClient, out: Path, households: int = 60, days: int = 7, seed: int = 11,
-                    reuse: bool = True) -> RealWorld:
+def load_real_world(
+    client: GraphClient, out: Path, households: int = 60, days: int = 7, seed: int = 11, reuse: bool = True
+) -> RealWorld:
     """Generate (or reuse) the world in ``out``, then empty the graph, ingest it and run every job.
 
     With ``reuse`` a graph that already holds this very world (same ingest, one good run per job) is kept.

@@ -18,8 +18,13 @@ def sample_stream(n_devices: int = 20, per_device: int = 30, seed: int = 7) -> t
         for i in range(per_device):
             ts = BASE_MS + rng.randrange(0, 3 * 24 * 3_600_000)
             kind = rng.choice(["view", "view", "view", "impression", "click", "search", "bookmark"])
-            ev = {"ts": ts, "ip": home_ip if i % 5 else "2a02:8071:77:%x::%x" % (d, i), "mac": mac, "event": kind,
-                  "device_type": rng.choice(["tv", "phone", "tablet"])}
+            ev = {
+                "ts": ts,
+                "ip": home_ip if i % 5 else "2a02:8071:77:%x::%x" % (d, i),
+                "mac": mac,
+                "event": kind,
+                "device_type": rng.choice(["tv", "phone", "tablet"]),
+            }
             if kind in ("view", "bookmark") or rng.random() < 0.2:
                 ev["content_id"] = f"show-{rng.randrange(12)}"
             if kind == "view":
@@ -29,9 +34,15 @@ def sample_stream(n_devices: int = 20, per_device: int = 30, seed: int = 7) -> t
             msgs.append(json.dumps(ev).encode())
             if rng.random() < 0.05:
                 msgs.append(msgs[-1])  # an at-least-once duplicate
-    bad = [b"not json", b"[]", b'{"ts": 1, "ip": "10.0.0.1", "mac": "3c:22:fb:00:00:01", "content_id": "x"}',
-           b'{"ts": 1, "ip": "81.1.1.1", "mac": "00:00:00:00:00:00", "content_id": "x"}',
-           b'{"ts": 1, "ip": "81.1.1.1", "mac": "3c:22:fb:00:00:01"}', b"\xff" * 10, b"{" + b" " * 70_000 + b"}"]
+    bad = [
+        b"not json",
+        b"[]",
+        b'{"ts": 1, "ip": "10.0.0.1", "mac": "3c:22:fb:00:00:01", "content_id": "x"}',
+        b'{"ts": 1, "ip": "81.1.1.1", "mac": "00:00:00:00:00:00", "content_id": "x"}',
+        b'{"ts": 1, "ip": "81.1.1.1", "mac": "3c:22:fb:00:00:01"}',
+        b"\xff" * 10,
+        b"{" + b" " * 70_000 + b"}",
+    ]
     for i, b in enumerate(bad):
         msgs.insert(7 * (i + 1), b)
     return msgs, len(bad)
@@ -39,6 +50,15 @@ def sample_stream(n_devices: int = 20, per_device: int = 30, seed: int = 7) -> t
 
 def catalog() -> list[bytes]:
     """Catalog records for the shows of :func:`sample_stream` (one left undescribed)."""
-    return [json.dumps({"content_id": f"show-{i}", "title": f"Show {i}", "kind": "show",
-                        "genres": ["kids"] if i % 3 == 0 else ["news", "sports"], "age_rating": 6}).encode()
-            for i in range(11)]
+    return [
+        json.dumps(
+            {
+                "content_id": f"show-{i}",
+                "title": f"Show {i}",
+                "kind": "show",
+                "genres": ["kids"] if i % 3 == 0 else ["news", "sports"],
+                "age_rating": 6,
+            }
+        ).encode()
+        for i in range(11)
+    ]

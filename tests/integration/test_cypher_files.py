@@ -28,7 +28,9 @@ def test_query_compiles(client, name):
     with client.driver.session(database=client.database) as session:
         summary = session.run("EXPLAIN " + text, params).consume()
     expected = {"read": ("r",), "write": ("w", "rw", "s")}[cypher.load(name).mode]
-    assert summary.query_type in expected, f"{name} is declared {cypher.load(name).mode} but plans as {summary.query_type}"
+    assert summary.query_type in expected, (
+        f"{name} is declared {cypher.load(name).mode} but plans as {summary.query_type}"
+    )
 
 
 def test_migrate_twice_applies_nothing_the_second_time(client):

@@ -28,9 +28,14 @@ def graph_client_(neo4j_driver, services) -> GraphClient:
 def world(graph_client_, services, tmp_path_factory) -> Iterator[RealWorld]:
     """The real pipeline's graph loaded once for the module, and the app's environment pointing at it."""
     w = load_real_world(graph_client_, tmp_path_factory.mktemp("dash-world"))
-    env = {"NEO4J_URI": services.neo4j_uri, "NEO4J_USER": services.neo4j_user,
-           "NEO4J_PASSWORD": services.neo4j_password, "NEO4J_DATABASE": services.neo4j_database,
-           "HAUSGRAPH_PSEUDONYM_SECRET": SECRET, "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap}
+    env = {
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
+        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
+    }
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
@@ -45,19 +50,25 @@ def world(graph_client_, services, tmp_path_factory) -> Iterator[RealWorld]:
 @pytest.fixture(scope="module")
 def facts(world, graph_client_) -> dict:
     """What the graph itself says, read directly (not through the app's queries)."""
-    q = lambda text, **p: graph_facts(graph_client_, text, **p)  # noqa: E731
+    q = lambda text, **p: graph_facts(graph_client_, text, **p)
     return {
         "households": q("MATCH (h:Household) RETURN count(h) AS n")[0]["n"],
         "devices": q("MATCH (d:Device) RETURN count(d) AS n")[0]["n"],
         "links": q("MATCH ()-[s:SOCIAL_LINK]->() RETURN count(s) AS n")[0]["n"],
         # the household with most members, and the members of each household
-        "big": q("MATCH (d:Device)-[:MEMBER_OF]->(h:Household) RETURN h.id AS id, collect(d.key) AS devices "
-                 "ORDER BY size(devices) DESC, id LIMIT 1")[0],
-        "linked": q("MATCH (h:Household)-[s:SOCIAL_LINK]-(o:Household) RETURN h.id AS id, collect(o.id) AS others "
-                    "ORDER BY size(others) DESC, id LIMIT 1")[0],
+        "big": q(
+            "MATCH (d:Device)-[:MEMBER_OF]->(h:Household) RETURN h.id AS id, collect(d.key) AS devices "
+            "ORDER BY size(devices) DESC, id LIMIT 1"
+        )[0],
+        "linked": q(
+            "MATCH (h:Household)-[s:SOCIAL_LINK]-(o:Household) RETURN h.id AS id, collect(o.id) AS others "
+            "ORDER BY size(others) DESC, id LIMIT 1"
+        )[0],
         "sizes": {r["size"]: r["n"] for r in q("MATCH (h:Household) RETURN h.size AS size, count(h) AS n")},
-        "stats": q("MATCH (s:IngestStats) RETURN sum(s.late) AS late, sum(s.duplicates) AS duplicates, "
-                   "sum(s.invalid) AS invalid")[0],
+        "stats": q(
+            "MATCH (s:IngestStats) RETURN sum(s.late) AS late, sum(s.duplicates) AS duplicates, "
+            "sum(s.invalid) AS invalid"
+        )[0],
         "dead": q("MATCH (x:DeadLetterCount) RETURN sum(x.count) AS n")[0]["n"],
     }
 
@@ -72,14 +83,18 @@ def _page(name: str) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    parts = [e.value for kind in ("markdown", "caption", "error", "warning", "info", "success", "subheader")
-             for e in getattr(at, kind)]
+    parts = [
+        e.value
+        for kind in ("markdown", "caption", "error", "warning", "info", "success", "subheader")
+        for e in getattr(at, kind)
+    ]
     return "\n".join(str(p) for p in parts)
 
 
 def _iframes(at: AppTest) -> list:
-    return [e for e in at.main if getattr(e, "type", "") in ("iframe", "components_html")] or \
-        [e for e in at.get("iframe")]
+    return [e for e in at.main if getattr(e, "type", "") in ("iframe", "components_html")] or [
+        e for e in at.get("iframe")
+    ]
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -178,16 +193,20 @@ def test_household_explorer_unknown_device_says_so(world):
 
 
 def test_social_graph_says_how_many_it_shows(world, graph_client_):
-    total = graph_facts(graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[:SOCIAL_LINK]-() } > 0 "
-                                       "RETURN count(h) AS n")[0]["n"]
+    total = graph_facts(
+        graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[:SOCIAL_LINK]-() } > 0 RETURN count(h) AS n"
+    )[0]["n"]
     assert total > 10  # enough linked households for the cap below to bite
     at = _page("social")
     assert f"of {total} households** with at least one link" in _texts(at)
     at.slider(key="social_cap").set_value(10).run()
     assert f"**showing 10 of {total} households**" in _texts(at)
     at.slider(key="social_weight").set_value(2).run()
-    strong = graph_facts(graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[s:SOCIAL_LINK]-() WHERE s.weight >= 2 } > 0 "
-                                        "RETURN count(h) AS n")[0]["n"]
+    strong = graph_facts(
+        graph_client_,
+        "MATCH (h:Household) WHERE COUNT { (h)-[s:SOCIAL_LINK]-() WHERE s.weight >= 2 } > 0 "
+        "RETURN count(h) AS n",
+    )[0]["n"]
     assert f"of {strong} households**" in _texts(at)
 
 
@@ -210,9 +229,14 @@ def test_audience_export_is_refused_below_the_minimum(world, facts):
 
 
 def test_audience_genre_filter_uses_the_lift(world, graph_client_):
-    genre, n = next((r["g"], r["n"]) for r in graph_facts(
-        graph_client_, "MATCH (h:Household)-[l:LIKES]->(g:Genre) WHERE l.score >= 1.5 "
-                       "RETURN g.name AS g, count(h) AS n ORDER BY n DESC, g LIMIT 1"))
+    genre, n = next(
+        (r["g"], r["n"])
+        for r in graph_facts(
+            graph_client_,
+            "MATCH (h:Household)-[l:LIKES]->(g:Genre) WHERE l.score >= 1.5 "
+            "RETURN g.name AS g, count(h) AS n ORDER BY n DESC, g LIMIT 1",
+        )
+    )
     at = _page("audiences")
     at.selectbox(key="aud_genre").select(genre).run()
     at.slider(key="aud_score").set_value(1.5).run()
@@ -230,7 +254,9 @@ def test_jobs_show_last_runs_and_run_now(world, graph_client_):
     assert not at.exception and not at.error, [e.value for e in at.error]
     assert any("social finished (run social-" in s.value for s in at.success)
     assert len(at.dataframe[0].value) == before + 1  # the new run is listed right away
-    runs = graph_facts(graph_client_, "MATCH (r:JobRun {job: 'social'}) RETURN r.status AS s ORDER BY r.started")
+    runs = graph_facts(
+        graph_client_, "MATCH (r:JobRun {job: 'social'}) RETURN r.status AS s ORDER BY r.started"
+    )
     assert [r["s"] for r in runs][-1] == "succeeded" and len(runs) >= 2
 
 
@@ -265,42 +291,58 @@ def _console(at: AppTest, query: str, params: str = "{}") -> AppTest:
 
 
 def test_console_runs_a_read_query_with_parameters(world, graph_client_):
-    at = _console(_page("console"), "MATCH (h:Household) WHERE h.size >= $s RETURN h.id AS id ORDER BY id LIMIT $n",
-                  '{"s": 3, "n": 5}')
+    at = _console(
+        _page("console"),
+        "MATCH (h:Household) WHERE h.size >= $s RETURN h.id AS id ORDER BY id LIMIT $n",
+        '{"s": 3, "n": 5}',
+    )
     assert not at.error
-    expected = graph_facts(graph_client_, "MATCH (h:Household) WHERE h.size >= 3 RETURN h.id AS id ORDER BY id LIMIT 5")
+    expected = graph_facts(
+        graph_client_, "MATCH (h:Household) WHERE h.size >= 3 RETURN h.id AS id ORDER BY id LIMIT 5"
+    )
     assert list(at.dataframe[0].value["id"]) == [r["id"] for r in expected]
 
 
 def test_console_draws_returned_nodes_as_a_graph(world, facts, graph_client_):
     hid = facts["big"]["id"]
-    homes = graph_facts(graph_client_, "MATCH (:Household {id: $h})-[:HOME_NETWORK]->(n) RETURN count(n) AS n", h=hid)[0]["n"]
+    homes = graph_facts(
+        graph_client_, "MATCH (:Household {id: $h})-[:HOME_NETWORK]->(n) RETURN count(n) AS n", h=hid
+    )[0]["n"]
     assert homes >= 1
-    at = _console(_page("console"), "MATCH p = (:Household {id: $h})-[:HOME_NETWORK]->() RETURN p", json.dumps({"h": hid}))
+    at = _console(
+        _page("console"),
+        "MATCH p = (:Household {id: $h})-[:HOME_NETWORK]->() RETURN p",
+        json.dumps({"h": hid}),
+    )
     assert not at.error
     assert f"showing {homes + 1} of {homes + 1} nodes" in _texts(at)
 
 
-@pytest.mark.parametrize("query", [
-    "CREATE (x:Intruder {at: 1})",
-    "MERGE (x:Intruder {at: 1}) RETURN x",
-    "MATCH (h:Household) SET h.size = 99",
-    "CALL () { CREATE (x:Intruder) } IN TRANSACTIONS OF 10 ROWS",
-    "CALL { CREATE (x:Intruder) } IN TRANSACTIONS",
-    "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
-    "load  csv with headers from 'https://example.org/x.csv' as r return r",
-    "CALL apoc.load.json('https://example.org/x.json') YIELD value RETURN value",
-    "CALL dbms.listConfig()",
-    "TERMINATE TRANSACTIONS 'neo4j-transaction-1'",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "CREATE (x:Intruder {at: 1})",
+        "MERGE (x:Intruder {at: 1}) RETURN x",
+        "MATCH (h:Household) SET h.size = 99",
+        "CALL () { CREATE (x:Intruder) } IN TRANSACTIONS OF 10 ROWS",
+        "CALL { CREATE (x:Intruder) } IN TRANSACTIONS",
+        "LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row",
+        "load  csv with headers from 'https://example.org/x.csv' as r return r",
+        "CALL apoc.load.json('https://example.org/x.json') YIELD value RETURN value",
+        "CALL dbms.listConfig()",
+        "TERMINATE TRANSACTIONS 'neo4j-transaction-1'",
+    ],
+)
 def test_console_refuses_anything_but_a_read(world, neo4j_driver, services, query):
     at = _console(_page("console"), query)
     assert at.error, f"not refused: {query}"
     records, _, _ = neo4j_driver.execute_query(
-        "MATCH (x:Intruder) RETURN count(x) AS n", database_=services.neo4j_database)
+        "MATCH (x:Intruder) RETURN count(x) AS n", database_=services.neo4j_database
+    )
     assert records[0]["n"] == 0
     records, _, _ = neo4j_driver.execute_query(
-        "MATCH (h:Household {size: 99}) RETURN count(h) AS n", database_=services.neo4j_database)
+        "MATCH (h:Household {size: 99}) RETURN count(h) AS n", database_=services.neo4j_database
+    )
     assert records[0]["n"] == 0
 
 
@@ -318,8 +360,9 @@ def test_console_loads_saved_queries_and_keeps_history(world, graph_client_):
     assert at.text_area(key="console_params").value == '{"limit": 25}'
     at.button(key="console_run").click().run()
     assert not at.error
-    linked = graph_facts(graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[:SOCIAL_LINK]-() } > 0 "
-                                        "RETURN count(h) AS n")[0]["n"]
+    linked = graph_facts(
+        graph_client_, "MATCH (h:Household) WHERE COUNT { (h)-[:SOCIAL_LINK]-() } > 0 RETURN count(h) AS n"
+    )[0]["n"]
     n = min(25, linked)
     assert n > 0 and len(at.dataframe[0].value) == n
     assert at.session_state["console_history"][0]["outcome"].startswith(f"{n} rows")
@@ -341,7 +384,7 @@ def test_password_sign_in_hides_the_console_from_marketers(world, monkeypatch):
         assert {m.label for m in at.metric} >= {"Households"}
         try:
             at.switch_page("screens/console.py").run()
-        except Exception:  # noqa: BLE001 - not a page of a marketer's navigation
+        except Exception:
             pass
         else:
             assert not at.title or at.title[0].value != "Cypher console"

@@ -15,10 +15,20 @@ pytestmark = pytest.mark.integration
 def test_small_world_round_trips_through_kafka(kafka_bootstrap, unique_topic, tmp_path):
     from kafka import KafkaConsumer
 
-    truth, _ = generate_to_kafka(WorldParams(households=10, days=1, seed=2), kafka_bootstrap, unique_topic,
-                                 unique_topic + "-content", truth_path=tmp_path / "truth.json")
-    consumer = KafkaConsumer(unique_topic, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
-                             consumer_timeout_ms=10_000, enable_auto_commit=False)
+    truth, _ = generate_to_kafka(
+        WorldParams(households=10, days=1, seed=2),
+        kafka_bootstrap,
+        unique_topic,
+        unique_topic + "-content",
+        truth_path=tmp_path / "truth.json",
+    )
+    consumer = KafkaConsumer(
+        unique_topic,
+        bootstrap_servers=kafka_bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=10_000,
+        enable_auto_commit=False,
+    )
     got = list(consumer)
     consumer.close()
     assert len(got) == truth["counts"]["lines"]

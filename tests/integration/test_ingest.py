@@ -69,14 +69,20 @@ def test_catalog_arriving_after_views_describes_the_content(client):
             ev = json.loads(m)
         except ValueError:
             continue
-        if isinstance(ev, dict) and ev.get("event") in ("view", "bookmark") and ev["content_id"].startswith("show-"):
+        if (
+            isinstance(ev, dict)
+            and ev.get("event") in ("view", "bookmark")
+            and ev["content_id"].startswith("show-")
+        ):
             referenced.add(ev["content_id"])  # views and bookmarks of valid events create Content
     assert client.read("ingest/read_content_coverage")[0] == {"contents": len(referenced), "described": 0}
     now = int(time.time() * 1000)
     write_batch(client, prepare(_records(catalog(), kind="content"), PSEUDO, now), "test", now)
     catalogued = {f"show-{i}" for i in range(11)}
     assert client.read("ingest/read_content_coverage")[0] == {
-        "contents": len(referenced | catalogued), "described": 11}
+        "contents": len(referenced | catalogued),
+        "described": 11,
+    }
 
 
 def test_no_raw_mac_or_ip_anywhere_in_the_graph(client):
@@ -108,8 +114,17 @@ def _run_until(loop: IngestLoop, done, timeout: float = 90.0) -> None:
 def _loop(client, bootstrap, group, views, content, dlq) -> tuple[IngestLoop, KafkaProducer]:
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all")
     consumer = make_consumer(bootstrap, group, 500)
-    return IngestLoop(consumer, client, KafkaDeadLetters(producer, dlq), PSEUDO, group, views, content,
-                      poll_timeout_ms=200, max_records=500), producer
+    return IngestLoop(
+        consumer,
+        client,
+        KafkaDeadLetters(producer, dlq),
+        PSEUDO,
+        group,
+        views,
+        content,
+        poll_timeout_ms=200,
+        max_records=500,
+    ), producer
 
 
 def test_kafka_stream_lands_with_dead_letters_and_replay_is_a_no_op(client, kafka_bootstrap, unique_topic):
@@ -124,8 +139,9 @@ def test_kafka_stream_lands_with_dead_letters_and_replay_is_a_no_op(client, kafk
     totals = client.read("db/read_totals")[0]
 
     # dead letters carry the original bytes, the reason and the source position
-    consumer = KafkaConsumer(dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest",
-                             consumer_timeout_ms=5000)
+    consumer = KafkaConsumer(
+        dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=5000
+    )
     letters = list(consumer)
     consumer.close()
     assert len(letters) == n_bad

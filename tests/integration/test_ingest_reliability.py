@@ -93,13 +93,15 @@ def _wait(done: Callable[[], bool], timeout: float, what: str, interval: float =
         time.sleep(interval)
 
 
-def _run_in_thread(loop: IngestLoop, stop_event: threading.Event, on_batch=None) -> tuple[threading.Thread, list]:
+def _run_in_thread(
+    loop: IngestLoop, stop_event: threading.Event, on_batch=None
+) -> tuple[threading.Thread, list]:
     errors: list[BaseException] = []
 
     def target() -> None:
         try:
             loop.run(stop_event, on_batch=on_batch)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:
             errors.append(exc)
 
     t = threading.Thread(target=target, daemon=True, name="ingest-loop")
@@ -110,8 +112,17 @@ def _run_in_thread(loop: IngestLoop, stop_event: threading.Event, on_batch=None)
 def _loop(client: GraphClient, bootstrap: str, group: str, views: str, dlq: str, batch: int):
     producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", max_request_size=4 << 20)
     consumer = make_consumer(bootstrap, group, batch)
-    loop = IngestLoop(consumer, client, KafkaDeadLetters(producer, dlq), Pseudonymizer(SECRET), group, views,
-                      views + ".content", poll_timeout_ms=200, max_records=batch)
+    loop = IngestLoop(
+        consumer,
+        client,
+        KafkaDeadLetters(producer, dlq),
+        Pseudonymizer(SECRET),
+        group,
+        views,
+        views + ".content",
+        poll_timeout_ms=200,
+        max_records=batch,
+    )
     return loop, producer
 
 
@@ -120,9 +131,15 @@ def _loop(client: GraphClient, bootstrap: str, group: str, views: str, dlq: str,
 
 def _spawn_ingest(env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("ab") as fh:
-        return subprocess.Popen([sys.executable, "-m", "hausgraph", "ingest"], cwd=REPO, env=env,
-                                stdout=fh, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "hausgraph", "ingest"],
+            cwd=REPO,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
 
 
 def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, unique_topic, tmp_path):
@@ -134,13 +151,19 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, 
     ends = end_offsets(services.kafka_bootstrap, [views])
     env = {
         **os.environ,
-        "NEO4J_URI": services.neo4j_uri, "NEO4J_USER": services.neo4j_user,
-        "NEO4J_PASSWORD": services.neo4j_password, "NEO4J_DATABASE": services.neo4j_database,
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
         "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
-        "HAUSGRAPH_TOPIC_VIEWS": views, "HAUSGRAPH_TOPIC_CONTENT": views + ".content",
-        "HAUSGRAPH_TOPIC_DLQ": dlq, "HAUSGRAPH_CONSUMER_GROUP": group,
-        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET, "HAUSGRAPH_INGEST_BATCH_SIZE": "200",
-        "HAUSGRAPH_INGEST_POLL_TIMEOUT_MS": "200", "HAUSGRAPH_LOG_LEVEL": "INFO",
+        "HAUSGRAPH_TOPIC_VIEWS": views,
+        "HAUSGRAPH_TOPIC_CONTENT": views + ".content",
+        "HAUSGRAPH_TOPIC_DLQ": dlq,
+        "HAUSGRAPH_CONSUMER_GROUP": group,
+        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
+        "HAUSGRAPH_INGEST_BATCH_SIZE": "200",
+        "HAUSGRAPH_INGEST_POLL_TIMEOUT_MS": "200",
+        "HAUSGRAPH_LOG_LEVEL": "INFO",
     }
     log = tmp_path / "ingest.log"
     procs: list[subprocess.Popen] = []
@@ -149,7 +172,9 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, 
         procs.append(first)
 
         def some_batches() -> bool:
-            assert first.poll() is None, f"ingest exited early ({first.returncode}):\n{log.read_text()[-3000:]}"
+            assert first.poll() is None, (
+                f"ingest exited early ({first.returncode}):\n{log.read_text()[-3000:]}"
+            )
             return _group_stats(client, group).get("batches", 0) >= 3
 
         _wait(some_batches, 45, "the first batches", interval=0.05)
@@ -162,7 +187,9 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, 
         procs.append(second)
 
         def caught_up() -> bool:
-            assert second.poll() is None, f"ingest exited early ({second.returncode}):\n{log.read_text()[-3000:]}"
+            assert second.poll() is None, (
+                f"ingest exited early ({second.returncode}):\n{log.read_text()[-3000:]}"
+            )
             return _caught_up(client, group, ends)
 
         _wait(caught_up, 60, "the restarted ingester to catch up", interval=0.2)
@@ -203,8 +230,9 @@ def test_neo4j_restart_mid_stream_backs_off_and_resumes(client, services, neo4j_
     _produce(services.kafka_bootstrap, views, msgs[:half])
     # A short driver retry window so an outage reaches the loop's own back-off (the default, 30 s,
     # would hide a short restart inside the driver).
-    driver = connect(services.neo4j_uri, services.neo4j_user, services.neo4j_password,
-                     max_transaction_retry_time=1.0)
+    driver = connect(
+        services.neo4j_uri, services.neo4j_user, services.neo4j_password, max_transaction_retry_time=1.0
+    )
     loop_client = GraphClient(driver, services.neo4j_database, timeout=60)
     loop, producer = _loop(loop_client, services.kafka_bootstrap, group, views, dlq, batch=50)
     stop_event = threading.Event()
@@ -247,9 +275,14 @@ VALID, INVALID, EITHER = "valid", "invalid", "either"
 
 def _event(i: int, rng: random.Random) -> dict:
     """A valid, unique (distinct ts) view event."""
-    return {"ts": BASE_MS + i * 1000, "ip": f"81.20.{rng.randrange(256)}.{rng.randrange(1, 250)}",
-            "mac": f"3c:22:fb:aa:{rng.randrange(256):02x}:{rng.randrange(256):02x}", "event": "view",
-            "content_id": f"show-{rng.randrange(12)}", "duration_s": rng.randrange(0, 3600)}
+    return {
+        "ts": BASE_MS + i * 1000,
+        "ip": f"81.20.{rng.randrange(256)}.{rng.randrange(1, 250)}",
+        "mac": f"3c:22:fb:aa:{rng.randrange(256):02x}:{rng.randrange(256):02x}",
+        "event": "view",
+        "content_id": f"show-{rng.randrange(12)}",
+        "duration_s": rng.randrange(0, 3600),
+    }
 
 
 def _pad_to(ev: dict, size: int) -> bytes:
@@ -276,12 +309,47 @@ def _mutations(now_ms: int) -> list[tuple[str, Callable[[dict], bytes | None]]]:
         out.append((f"missing {f}", lambda e, f=f: _dumps(_without(e, f))))
         out.append((f"null {f}", lambda e, f=f: _dumps({**e, f: None})))
     bad_values = {
-        "ts": ["yesterday", "2026-11-02T19:04:11", "2026-13-45T99:99:99Z", "", -5, True, 1.5, [], {},
-               now_ms + 2 * 3_600_000, "2099-01-01T00:00:00Z"],
-        "ip": ["999.1.1.1", "81.1.1", "10.0.0.1", "192.168.1.1", "127.0.0.1", "169.254.1.1", "224.0.0.1",
-               "0.0.0.0", "::1", "fe80::1", "ff02::1", "::", 12345, ["81.1.1.1"], ""],
-        "mac": ["3c:22:fb:00:00", "3c:22:fb:00:00:01:02", "zz:22:fb:00:00:01", "3c:22-fb:00:00:01",
-                "00:00:00:00:00:00", "FF-FF-FF-FF-FF-FF", "ffff.ffff.ffff", 66111342133249, ""],
+        "ts": [
+            "yesterday",
+            "2026-11-02T19:04:11",
+            "2026-13-45T99:99:99Z",
+            "",
+            -5,
+            True,
+            1.5,
+            [],
+            {},
+            now_ms + 2 * 3_600_000,
+            "2099-01-01T00:00:00Z",
+        ],
+        "ip": [
+            "999.1.1.1",
+            "81.1.1",
+            "10.0.0.1",
+            "192.168.1.1",
+            "127.0.0.1",
+            "169.254.1.1",
+            "224.0.0.1",
+            "0.0.0.0",
+            "::1",
+            "fe80::1",
+            "ff02::1",
+            "::",
+            12345,
+            ["81.1.1.1"],
+            "",
+        ],
+        "mac": [
+            "3c:22:fb:00:00",
+            "3c:22:fb:00:00:01:02",
+            "zz:22:fb:00:00:01",
+            "3c:22-fb:00:00:01",
+            "00:00:00:00:00:00",
+            "FF-FF-FF-FF-FF-FF",
+            "ffff.ffff.ffff",
+            66111342133249,
+            "",
+        ],
         "event": ["play", "", "VIEW", 1, None, ["view"]],
         "content_id": ["", "c" * 129, 5, ["show-1"]],
         "device_type": ["smartwatch", 3, "TV"],
@@ -326,8 +394,11 @@ def _valid_variants() -> list[tuple[str, Callable[[dict], bytes]]]:
 
     def mac_as(e: dict, form: str) -> bytes:
         h = e["mac"].replace(":", "")
-        mac = {"dash": "-".join(h[i:i + 2] for i in range(0, 12, 2)).upper(),
-               "dot": ".".join(h[i:i + 4] for i in range(0, 12, 4)), "bare": h.upper()}[form]
+        mac = {
+            "dash": "-".join(h[i : i + 2] for i in range(0, 12, 2)).upper(),
+            "dot": ".".join(h[i : i + 4] for i in range(0, 12, 4)),
+            "bare": h.upper(),
+        }[form]
         return _dumps({**e, "mac": mac})
 
     return [
@@ -336,16 +407,31 @@ def _valid_variants() -> list[tuple[str, Callable[[dict], bytes]]]:
         ("mac dots", lambda e: mac_as(e, "dot")),
         ("mac bare", lambda e: mac_as(e, "bare")),
         ("ipv6", lambda e: _dumps({**e, "ip": "2a02:8071:77:%x::1" % (e["ts"] % 4096)})),
-        ("rfc3339 offset", lambda e: _dumps({**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S+00:00",
-                                                                      time.gmtime(e["ts"] / 1000))})),
-        ("rfc3339 fraction", lambda e: _dumps({**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S.250Z",
-                                                                        time.gmtime(e["ts"] / 1000))})),
+        (
+            "rfc3339 offset",
+            lambda e: _dumps(
+                {**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S+00:00", time.gmtime(e["ts"] / 1000))}
+            ),
+        ),
+        (
+            "rfc3339 fraction",
+            lambda e: _dumps(
+                {**e, "ts": time.strftime("%Y-%m-%dT%H:%M:%S.250Z", time.gmtime(e["ts"] / 1000))}
+            ),
+        ),
         ("integral float ts", lambda e: _dumps({**e, "ts": float(e["ts"])})),
-        ("impression without content", lambda e: _dumps({**_without(e, "content_id"), "event": "impression",
-                                                        "ad_id": "ad-1", "campaign_id": "cmp-1"})),
+        (
+            "impression without content",
+            lambda e: _dumps(
+                {**_without(e, "content_id"), "event": "impression", "ad_id": "ad-1", "campaign_id": "cmp-1"}
+            ),
+        ),
         ("search", lambda e: _dumps({**_without(e, "content_id"), "event": "search"})),
         ("no event field", lambda e: _dumps(_without(e, "event"))),
-        ("unicode content", lambda e: json.dumps({**e, "content_id": "Käse-Show 📺"}, ensure_ascii=False).encode()),
+        (
+            "unicode content",
+            lambda e: json.dumps({**e, "content_id": "Käse-Show 📺"}, ensure_ascii=False).encode(),
+        ),
         ("extra fields", lambda e: _dumps({**e, "x": [1, {"y": None}], "z": "ignored", "score": 1e300})),
         ("nested extra", lambda e: _dumps({**e, "deep": json.loads("[" * 50 + "]" * 50)})),
         ("surrounding whitespace", lambda e: b"  " + _dumps(e) + b"\n"),

@@ -72,16 +72,16 @@ def test_incremental_run_with_nothing_new_changes_nothing(client):
 
 
 def test_a_job_never_runs_twice_at_once(client):
-    with job_lock(client, "households"):
-        with pytest.raises(JobLocked):
-            run_job(client, "households")
+    with job_lock(client, "households"), pytest.raises(JobLocked):
+        run_job(client, "households")
     run_job(client, "households")  # the lock is released afterwards
 
 
 def test_affinity_writes_profiles_and_genres(client):
     run_all(client)
-    rows = client.read("export/read_household_of_device",
-                       device=client.read("export/read_household_export")[0]["device_key"])
+    rows = client.read(
+        "export/read_household_of_device", device=client.read("export/read_household_export")[0]["device_key"]
+    )
     household = rows[0]["household"]
     assert household["devices"] >= 1 and len(household["hour_profile"]) == 24
     assert isinstance(household["top_genres"], list)
@@ -111,7 +111,9 @@ def test_incremental_run_places_a_new_device_in_its_home(client, world):
             by_tv.setdefault(ev.mac, []).append(json.loads(line))
     tv_mac, events = max(by_tv.items(), key=lambda kv: len(kv[1]))
     new_mac = "02:aa:bb:cc:dd:01"
-    copies = [{**e, "mac": new_mac, "device_type": "tablet", "event_id": f"copy-{i}"} for i, e in enumerate(events)]
+    copies = [
+        {**e, "mac": new_mac, "device_type": "tablet", "event_id": f"copy-{i}"} for i, e in enumerate(events)
+    ]
     recs = [SourceRecord("view", json.dumps(e).encode(), "t", 0, i) for i, e in enumerate(copies)]
     write_batch(client, prepare(recs, pseudo, now), "test", now)
 

@@ -74,9 +74,7 @@ def test_start_is_idempotent_status_shows_memory_and_stop_leaves_nothing(private
     assert {s.name: s.pid for s in status(private)} == {n: s.pid for n, s in first.items()}
 
     conns = resolve_connections(private)
-    with neo4j.GraphDatabase.driver(
-        conns.neo4j_uri, auth=(conns.neo4j_user, conns.neo4j_password)
-    ) as driver:
+    with neo4j.GraphDatabase.driver(conns.neo4j_uri, auth=(conns.neo4j_user, conns.neo4j_password)) as driver:
         records, _, _ = driver.execute_query("RETURN 1 AS one", database_=conns.neo4j_database)
         assert records[0]["one"] == 1
     admin = KafkaAdminClient(bootstrap_servers=conns.kafka_bootstrap)
@@ -107,8 +105,6 @@ def test_server_dying_at_startup_reports_its_log(tmp_path: Path) -> None:
 def test_invalid_config_is_one_clear_error(tmp_path: Path) -> None:
     from hausgraph.servers import ServerError
 
-    broken = _private(
-        tmp_path, neo4j_pagecache="lots", neo4j_bolt_port=17689, neo4j_http_port=17476
-    )
+    broken = _private(tmp_path, neo4j_pagecache="lots", neo4j_bolt_port=17689, neo4j_http_port=17476)
     with pytest.raises(ServerError, match="server.memory.pagecache.size"):
         start(broken, ["neo4j"])

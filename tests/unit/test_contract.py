@@ -35,14 +35,22 @@ def test_every_mac_notation_normalizes_to_one_form(mac):
 
 @pytest.mark.parametrize(
     "ts",
-    ["2026-11-02T19:04:11Z", "2026-11-02T20:04:11+01:00", "2026-11-02t19:04:11z", "2026-11-02T19:04:11.000Z", 1793646251000],
+    [
+        "2026-11-02T19:04:11Z",
+        "2026-11-02T20:04:11+01:00",
+        "2026-11-02t19:04:11z",
+        "2026-11-02T19:04:11.000Z",
+        1793646251000,
+    ],
 )
 def test_timestamps_in_every_form_give_the_same_instant(ts):
     assert parse_view(_view(ts=ts), NOW).ts_ms == 1793646251000
 
 
 def test_ipv6_is_compressed_and_optional_fields_kept():
-    ev = parse_view(_view(ip="2A02:8071:0:0::1", event="click", content_id=..., ad_id="ad-1", extra={"x": 1}), NOW)
+    ev = parse_view(
+        _view(ip="2A02:8071:0:0::1", event="click", content_id=..., ad_id="ad-1", extra={"x": 1}), NOW
+    )
     assert ev.ip == "2a02:8071::1" and ev.ipv6 and ev.event == "click" and ev.ad_id == "ad-1"
 
 
@@ -121,8 +129,13 @@ def test_parser_agrees_with_the_json_schema_on_schema_level_rules():
 def test_content_records():
     rec = parse_content(b'{"content_id": "c1", "genres": ["kids"], "age_rating": 6, "kind": "show", "x": 1}')
     assert rec.genres == ["kids"] and rec.age_rating == 6
-    for bad in [b'{"title": "no id"}', b'{"content_id": "c1", "age_rating": 19}',
-                b'{"content_id": "c1", "kind": "opera"}', b'{"content_id": "c1", "genres": "kids"}', b"[]"]:
+    for bad in [
+        b'{"title": "no id"}',
+        b'{"content_id": "c1", "age_rating": 19}',
+        b'{"content_id": "c1", "kind": "opera"}',
+        b'{"content_id": "c1", "genres": "kids"}',
+        b"[]",
+    ]:
         with pytest.raises(InvalidRecord):
             parse_content(bad)
 

@@ -19,43 +19,66 @@ from dashboards.graphviz import GraphView, build_network, has_remote_resources, 
 from dashboards.views import household_view
 
 
-@pytest.mark.parametrize("module", [dashboards.audience, dashboards.auth, dashboards.console, dashboards.graphviz,
-                                    dashboards.kafka_lag, dashboards.saved, dashboards.views])
+@pytest.mark.parametrize(
+    "module",
+    [
+        dashboards.audience,
+        dashboards.auth,
+        dashboards.console,
+        dashboards.graphviz,
+        dashboards.kafka_lag,
+        dashboards.saved,
+        dashboards.views,
+    ],
+)
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
 
 
-@pytest.mark.parametrize("text", [
-    "LOAD CSV FROM 'file:///x' AS r RETURN r",
-    "load\n csv with headers from 'https://x' as r return r",
-    "LOAD/* hidden */CSV FROM 'x' AS r RETURN r",
-    "MATCH (n) CALL (n) { SET n.x = 1 } IN TRANSACTIONS OF 5 ROWS",
-    "CALL { MATCH (n) RETURN n } IN CONCURRENT TRANSACTIONS RETURN n",
-    "CALL apoc.load.json('https://x') YIELD value RETURN value",
-    "CALL `apoc`.`export`.csv.all('/tmp/x.csv', {})",
-    "RETURN apoc.cypher.runFirstColumnSingle('CREATE (n) RETURN n', {})",
-    "CALL apoc.import.graphml('file:///x', {})",
-    "CALL dbms.setConfigValue('x', 'y')",
-    "CALL db.create.setNodeVectorProperty(n, 'x', [1])",
-    "USE system SHOW USERS",
-    "SHOW USERS", "SHOW TRANSACTIONS", "TERMINATE TRANSACTIONS 'x'", "CREATE USER bob SET PASSWORD 'x'",
-    "DROP INDEX x", "CREATE INDEX x FOR (n:A) ON (n.a)", "GRANT ROLE admin TO bob",
-    "MATCH (n) RETURN n; MATCH (m) DETACH DELETE m",
-    "", "   ",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "LOAD CSV FROM 'file:///x' AS r RETURN r",
+        "load\n csv with headers from 'https://x' as r return r",
+        "LOAD/* hidden */CSV FROM 'x' AS r RETURN r",
+        "MATCH (n) CALL (n) { SET n.x = 1 } IN TRANSACTIONS OF 5 ROWS",
+        "CALL { MATCH (n) RETURN n } IN CONCURRENT TRANSACTIONS RETURN n",
+        "CALL apoc.load.json('https://x') YIELD value RETURN value",
+        "CALL `apoc`.`export`.csv.all('/tmp/x.csv', {})",
+        "RETURN apoc.cypher.runFirstColumnSingle('CREATE (n) RETURN n', {})",
+        "CALL apoc.import.graphml('file:///x', {})",
+        "CALL dbms.setConfigValue('x', 'y')",
+        "CALL db.create.setNodeVectorProperty(n, 'x', [1])",
+        "USE system SHOW USERS",
+        "SHOW USERS",
+        "SHOW TRANSACTIONS",
+        "TERMINATE TRANSACTIONS 'x'",
+        "CREATE USER bob SET PASSWORD 'x'",
+        "DROP INDEX x",
+        "CREATE INDEX x FOR (n:A) ON (n.a)",
+        "GRANT ROLE admin TO bob",
+        "MATCH (n) RETURN n; MATCH (m) DETACH DELETE m",
+        "",
+        "   ",
+    ],
+)
 def test_screen_refuses(text):
     assert screen(text)
 
 
-@pytest.mark.parametrize("text", [
-    "MATCH (h:Household) RETURN h LIMIT 5",
-    "MATCH (h) WHERE h.title = 'LOAD CSV' RETURN h",  # inside a literal: fine
-    "// LOAD CSV in a comment\nMATCH (n) RETURN count(n)",
-    "CALL db.labels() YIELD label RETURN label",
-    "SHOW INDEXES", "SHOW ALL CONSTRAINTS",
-    "MATCH (n:Show) RETURN n",
-    "CREATE (n:X)",  # passes screening; the plan check refuses it (query type w)
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "MATCH (h:Household) RETURN h LIMIT 5",
+        "MATCH (h) WHERE h.title = 'LOAD CSV' RETURN h",  # inside a literal: fine
+        "// LOAD CSV in a comment\nMATCH (n) RETURN count(n)",
+        "CALL db.labels() YIELD label RETURN label",
+        "SHOW INDEXES",
+        "SHOW ALL CONSTRAINTS",
+        "MATCH (n:Show) RETURN n",
+        "CREATE (n:X)",  # passes screening; the plan check refuses it (query type w)
+    ],
+)
 def test_screen_passes_to_planning(text):
     assert screen(text) is None
 
@@ -75,10 +98,13 @@ def test_parameters_must_be_a_json_object():
 
 
 def test_graph_page_is_offline_and_escapes_data():
-    row = {"household": {"id": "h</script><script>alert(1)</script>", "size": 1},
-           "devices": [{"key": "k" * 32, "type": "tv", "confidence": 0.9, "evidence": '{"x": "<b>&"}'}],
-           "networks": [], "contents": [{"id": "c1", "title": "A" * 200, "genres": ["x"], "viewers": ["k" * 32]}],
-           "neighbours": []}
+    row = {
+        "household": {"id": "h</script><script>alert(1)</script>", "size": 1},
+        "devices": [{"key": "k" * 32, "type": "tv", "confidence": 0.9, "evidence": '{"x": "<b>&"}'}],
+        "networks": [],
+        "contents": [{"id": "c1", "title": "A" * 200, "genres": ["x"], "viewers": ["k" * 32]}],
+        "neighbours": [],
+    }
     view = household_view(row)
     net, shown = build_network(view, cap=10)
     html = render_html(net)
@@ -102,7 +128,9 @@ def test_node_cap_keeps_edges_among_kept_nodes_only():
 
 def test_pyvis_stock_template_would_have_used_a_cdn():
     # why graphviz.render_html exists: pyvis's own in_line page still links CDNs
-    net, _ = build_network(GraphView(nodes=[{"id": "a", "label": "a", "kind": "household", "title": "", "size": 5}]), 5)
+    net, _ = build_network(
+        GraphView(nodes=[{"id": "a", "label": "a", "kind": "household", "title": "", "size": 5}]), 5
+    )
     assert has_remote_resources(net.generate_html())
 
 

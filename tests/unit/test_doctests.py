@@ -16,8 +16,11 @@ def _modules() -> list[str]:
     for pkg in PACKAGES:
         mod = importlib.import_module(pkg)
         names.append(pkg)
-        names += [m.name for m in pkgutil.walk_packages(mod.__path__, pkg + ".")
-                  if not m.name.startswith("dashboards.screens") and m.name != "dashboards.app"]
+        names += [
+            m.name
+            for m in pkgutil.walk_packages(mod.__path__, pkg + ".")
+            if not m.name.startswith("dashboards.screens") and m.name != "dashboards.app"
+        ]
     return names
 
 

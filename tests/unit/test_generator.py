@@ -74,8 +74,14 @@ def test_malformed_kind_gives_expected_reason_each():
     from generator.dirty import malformed_line
 
     rng = np.random.default_rng(0)
-    tpl = {"ts": "2026-10-02T19:04:11Z", "ip": "91.64.1.2", "mac": "a4:5e:60:0f:12:9c", "event": "view",
-           "content_id": "mov-00001", "duration_s": 12.0}
+    tpl = {
+        "ts": "2026-10-02T19:04:11Z",
+        "ip": "91.64.1.2",
+        "mac": "a4:5e:60:0f:12:9c",
+        "event": "view",
+        "content_id": "mov-00001",
+        "duration_s": 12.0,
+    }
     for kind, reason in MALFORMED.items():
         for _ in range(5):
             with pytest.raises(InvalidRecord) as err:
@@ -106,9 +112,13 @@ def test_mixed_notations_are_emitted(world):
     out, _, _ = world
     sample = [orjson.loads(x) for x in _lines(out / "events.jsonl")[:5000] if x.startswith(b"{")]
     sample = [o for o in sample if isinstance(o, dict) and isinstance(o.get("mac"), str)]
-    ts_kinds = {("int" if isinstance(o["ts"], int) else o["ts"][-6:] if "+" in str(o["ts"]) else "Z")
-                for o in sample if o.get("ts") is not None}
+    ts_kinds = {
+        ("int" if isinstance(o["ts"], int) else o["ts"][-6:] if "+" in str(o["ts"]) else "Z")
+        for o in sample
+        if o.get("ts") is not None
+    }
     assert {"int", "Z", "+01:00", "+02:00"} <= ts_kinds
+
     def notation(mac: str) -> str:
         return "colon" if ":" in mac else "dash" if "-" in mac else "dot" if "." in mac else "bare"
 
@@ -158,13 +168,23 @@ def test_baseline_scores_badly_and_perfect_export_scores_one(world, tmp_path):
     base = evaluate_files(truth, csv_path)
     assert base.pair_f1 < 0.3 and base.ari < 0.3
     perfect = tmp_path / "perfect.csv"
-    perfect.write_text("device_key,household_id,confidence\n" + "".join(
-        f"{d['key']},{d['household']},1.0\n" for d in truth["devices"]))
+    perfect.write_text(
+        "device_key,household_id,confidence\n"
+        + "".join(f"{d['key']},{d['household']},1.0\n" for d in truth["devices"])
+    )
     links = tmp_path / "links.csv"
-    links.write_text("household_a,household_b,weight,evidence\n" + "".join(
-        f"{p['a']},{p['b']},1,visits\n" for p in truth["social_pairs"] if p["seen_visits"] >= 2))
+    links.write_text(
+        "household_a,household_b,weight,evidence\n"
+        + "".join(f"{p['a']},{p['b']},1,visits\n" for p in truth["social_pairs"] if p["seen_visits"] >= 2)
+    )
     s = evaluate_files(truth, perfect, links)
-    assert (s.pair_f1, s.ari, s.exact_households, s.link_precision, s.link_recall) == (1.0, 1.0, 1.0, 1.0, 1.0)
+    assert (s.pair_f1, s.ari, s.exact_households, s.link_precision, s.link_recall) == (
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+    )
     scheduled = evaluate_files(truth, perfect, links, seen_only=False)  # unseen visits count as misses
     assert scheduled.link_precision == 1.0 and scheduled.link_recall < 1.0
 
@@ -192,15 +212,19 @@ def test_cli_generate_and_evaluate(tmp_path):
     app = typer.Typer()
     app.command("generate")(generate)
     app.command("evaluate")(evaluate)
-    r = CliRunner().invoke(app, ["generate", "--households", "8", "--days", "1", "--out", str(tmp_path),
-                                 "--secret", "s3cret"])
+    r = CliRunner().invoke(
+        app, ["generate", "--households", "8", "--days", "1", "--out", str(tmp_path), "--secret", "s3cret"]
+    )
     assert r.exit_code == 0, r.output
     truth = json.loads((tmp_path / "truth.json").read_text())
     csv_path = tmp_path / "h.csv"
-    csv_path.write_text("device_key,household_id,confidence\n" + "".join(
-        f"{d['key']},{d['household']},1\n" for d in truth["devices"]))
-    r = CliRunner().invoke(app, ["evaluate", "--truth", str(tmp_path / "truth.json"), "--households",
-                                 str(csv_path), "--json"])
+    csv_path.write_text(
+        "device_key,household_id,confidence\n"
+        + "".join(f"{d['key']},{d['household']},1\n" for d in truth["devices"])
+    )
+    r = CliRunner().invoke(
+        app, ["evaluate", "--truth", str(tmp_path / "truth.json"), "--households", str(csv_path), "--json"]
+    )
     assert r.exit_code == 0, r.output
     assert json.loads(r.output)["ari"] == 1.0
 
@@ -212,11 +236,12 @@ def test_variants_change_what_they_say():
 
     base = build_world(WorldParams(households=400, days=1, seed=3))
     cg = build_world(variant_params("more-cgnat", households=400, days=1, seed=3))
-    share = lambda w: float((w.net.home_kind == HOME_KINDS.index("cgnat")).mean())  # noqa: E731
+    share = lambda w: float((w.net.home_kind == HOME_KINDS.index("cgnat")).mean())
     assert share(cg) > 1.6 * share(base)
     work = build_world(variant_params("more-workplaces", households=400, days=1, seed=3))
     assert len(set(work.person_office[work.person_office >= 0].tolist())) > 2 * len(
-        set(base.person_office[base.person_office >= 0].tolist()))
+        set(base.person_office[base.person_office >= 0].tolist())
+    )
     v6 = build_world(variant_params("daily-ipv6", households=400, days=1, seed=3))
     ipv6 = v6.net.home_kind == HOME_KINDS.index("ipv6")
     assert ipv6.mean() > 0.28 and set(v6.net.home_phase[ipv6].tolist()) == {1}

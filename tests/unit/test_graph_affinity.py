@@ -9,9 +9,27 @@ from tests.unit.test_graph_worlds import home
 
 CONTENT = [
     {"content_id": "news1", "kind": "show", "series_id": "tagesschau", "genres": ["news"], "age_rating": 0},
-    {"content_id": "cook1", "kind": "series_episode", "series_id": "kochen", "genres": ["cooking"], "age_rating": 0},
-    {"content_id": "kids1", "kind": "series_episode", "series_id": "maus", "genres": ["kids"], "age_rating": 0},
-    {"content_id": "sport1", "kind": "live", "series_id": None, "genres": ["sports", "news"], "age_rating": 0},
+    {
+        "content_id": "cook1",
+        "kind": "series_episode",
+        "series_id": "kochen",
+        "genres": ["cooking"],
+        "age_rating": 0,
+    },
+    {
+        "content_id": "kids1",
+        "kind": "series_episode",
+        "series_id": "maus",
+        "genres": ["kids"],
+        "age_rating": 0,
+    },
+    {
+        "content_id": "sport1",
+        "kind": "live",
+        "series_id": None,
+        "genres": ["sports", "news"],
+        "age_rating": 0,
+    },
 ]
 
 

@@ -30,16 +30,24 @@ def _moving_home(prefix: str, addresses: list[str]) -> list[dict]:
 
 def test_two_homes_on_one_address_part_at_the_remap_and_each_home_stays_together():
     # both homes behind X for two days, then the carrier remaps them to different addresses
-    rows = (_moving_home("a", ["X", "X", "Y", "Y", "Y", "X"])
-            + _moving_home("b", ["X", "X", "Z", "Z", "X", "X"]))
+    rows = _moving_home("a", ["X", "X", "Y", "Y", "Y", "X"]) + _moving_home(
+        "b", ["X", "X", "Z", "Z", "X", "X"]
+    )
     pairs = _pairs(rows, {"X", "Y", "Z"})
-    assert pairs == {("a-ph", "a-tab"), ("a-ph", "a-tv"), ("a-tab", "a-tv"),
-                     ("b-ph", "b-tab"), ("b-ph", "b-tv"), ("b-tab", "b-tv")}
+    assert pairs == {
+        ("a-ph", "a-tab"),
+        ("a-ph", "a-tv"),
+        ("a-tab", "a-tv"),
+        ("b-ph", "b-tab"),
+        ("b-ph", "b-tv"),
+        ("b-tab", "b-tv"),
+    }
 
 
 def test_homes_that_move_together_once_but_then_part_are_not_linked():
-    rows = (_moving_home("c", ["X", "X", "Y", "Y", "Z", "Z", "Z", "Z"])
-            + _moving_home("d", ["X", "X", "Y", "Y", "Y", "Y", "Y", "Y"]))
+    rows = _moving_home("c", ["X", "X", "Y", "Y", "Z", "Z", "Z", "Z"]) + _moving_home(
+        "d", ["X", "X", "Y", "Y", "Y", "Y", "Y", "Y"]
+    )
     pairs = _pairs(rows, {"X", "Y", "Z"})
     assert {tuple(sorted({x.split("-")[0] for x in pr})) for pr in pairs} == {("c",), ("d",)}
 

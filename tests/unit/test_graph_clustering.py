@@ -61,8 +61,10 @@ def test_oversized_component_is_split_with_modularity_at_least_networkx():
         rows += home(f"h{h}", f"n{h}", members=members)
     p = HouseholdParams(max_household_size=6, min_fraction=0.0)
     for h in range(3):  # h's d0 is often at the next home too
-        rows += [dict(r, device=f"h{h}-d0") for r in home(f"h{h + 1}", f"n{h + 1}", days=range(0, 14, 3),
-                                                          members=(("d0", "phone"),))]
+        rows += [
+            dict(r, device=f"h{h}-d0")
+            for r in home(f"h{h + 1}", f"n{h + 1}", days=range(0, 14, 3), members=(("d0", "phone"),))
+        ]
     run = run_households(rows, p)
     labels, k = cluster_devices(run.copresence, p, seed=0)
     assert k == 4

@@ -21,10 +21,17 @@ from households_core import scores, synthetic_world
 def _as_rows(t: PresenceTable) -> list[dict]:
     from graph.params import DEVICE_TYPES
 
-    return [{"device": t.device_keys[d], "device_type": DEVICE_TYPES[t.device_type[d]] if t.device_type[d] >= 0
-             else None, "network": t.network_keys[n], "family": int(t.network_family[n]), "hour": int(h),
-             "events": int(e)} for d, n, h, e in zip(t.dev.tolist(), t.net.tolist(), t.hour.tolist(),
-                                                     t.events.tolist())]
+    return [
+        {
+            "device": t.device_keys[d],
+            "device_type": DEVICE_TYPES[t.device_type[d]] if t.device_type[d] >= 0 else None,
+            "network": t.network_keys[n],
+            "family": int(t.network_family[n]),
+            "hour": int(h),
+            "events": int(e),
+        }
+        for d, n, h, e in zip(t.dev.tolist(), t.net.tolist(), t.hour.tolist(), t.events.tolist())
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +51,14 @@ def test_one_home_is_one_household_with_tv_anchor():
 
 def test_reassigned_address_does_not_merge_two_homes():
     # A has X for a week, then Y; B the other way round; at the lease change both touch X in one night
-    rows = (home("a", "X", days=range(7)) + home("a", "Y", days=range(7, 14))
-            + home("b", "Y", days=range(7)) + home("b", "X", days=range(7, 14))
-            + stay("a-ph", "phone", "X", [7], [1]) + stay("b-ph", "phone", "X", [7], [4]))
+    rows = (
+        home("a", "X", days=range(7))
+        + home("a", "Y", days=range(7, 14))
+        + home("b", "Y", days=range(7))
+        + home("b", "X", days=range(7, 14))
+        + stay("a-ph", "phone", "X", [7], [1])
+        + stay("b-ph", "phone", "X", [7], [4])
+    )
     hh = households_of(assign_households(rows))
     assert sorted(map(sorted, hh.values())) == [["a-ph", "a-tab", "a-tv"], ["b-ph", "b-tab", "b-tv"]]
 

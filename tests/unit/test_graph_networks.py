@@ -32,7 +32,9 @@ def test_office_is_workplace():
 
 
 def test_small_office_without_tv_is_workplace():
-    rows = stay("w1", "desktop", "o", range(5), range(8, 16)) + stay("w2", "phone", "o", range(5), range(8, 16))
+    rows = stay("w1", "desktop", "o", range(5), range(8, 16)) + stay(
+        "w2", "phone", "o", range(5), range(8, 16)
+    )
     assert classify_networks(rows)["o"][0] == "workplace"
 
 
@@ -54,7 +56,9 @@ def test_mobile_carrier_address_is_mobile():
 def test_daily_reassigned_home_address_is_still_home():
     rows = []
     for d in range(14):  # another home each day, phones only
-        rows += stay(f"h{d}-a", "phone", "dyn", [d], [18, 19]) + stay(f"h{d}-b", "phone", "dyn", [d], [19, 20])
+        rows += stay(f"h{d}-a", "phone", "dyn", [d], [18, 19]) + stay(
+            f"h{d}-b", "phone", "dyn", [d], [19, 20]
+        )
     assert classify_networks(rows)["dyn"][0] == "home"
 
 

@@ -48,8 +48,13 @@ def test_office_colleagues_are_not_linked():
     rows = _two_homes()
     for dev in ("a-ph", "b-ph"):
         for i in range(6):
-            rows += stay(f"{dev}" if i == 0 else f"w{dev}{i}", "phone", "office",
-                         [d for d in range(14) if d % 7 < 5], range(8, 16))
+            rows += stay(
+                f"{dev}" if i == 0 else f"w{dev}{i}",
+                "phone",
+                "office",
+                [d for d in range(14) if d % 7 < 5],
+                range(8, 16),
+            )
     assert _links(rows) == []
 
 
@@ -62,15 +67,22 @@ def test_cgnat_neighbours_are_not_linked():
 
 def test_reassigned_address_is_not_a_visit():
     # X is A's address in week one, B's in week two: A's devices were never there with B's
-    rows = (home("a", "X", days=range(7)) + home("a", "Y", days=range(7, 14))
-            + home("b", "Z", days=range(7)) + home("b", "X", days=range(7, 14))
-            + stay("a-ph", "phone", "X", [6, 7], [2]))  # A's phone lingers at the lease change
+    rows = (
+        home("a", "X", days=range(7))
+        + home("a", "Y", days=range(7, 14))
+        + home("b", "Z", days=range(7))
+        + home("b", "X", days=range(7, 14))
+        + stay("a-ph", "phone", "X", [6, 7], [2])
+    )  # A's phone lingers at the lease change
     assert _links(rows) == []
 
 
 def test_visits_in_both_directions_add_up():
-    rows = (_two_homes() + stay("a-ph", "phone", "nb", [2], [19, 20])
-            + stay("b-tab", "tablet", "na", [4], [19, 20]))
+    rows = (
+        _two_homes()
+        + stay("a-ph", "phone", "nb", [2], [19, 20])
+        + stay("b-tab", "tablet", "na", [4], [19, 20])
+    )
     links = _links(rows)
     assert len(links) == 1
     ev = links[0]["evidence"]
@@ -79,26 +91,42 @@ def test_visits_in_both_directions_add_up():
 
 def _visit_rows(dev, typ, net, days, at=19):
     H = 3_600_000
-    return [{"device": dev, "device_type": typ, "network": net, "family": 4,
-             "hour": (at + 24 * d) * H, "events": 1} for d in days]
+    return [
+        {
+            "device": dev,
+            "device_type": typ,
+            "network": net,
+            "family": 4,
+            "hour": (at + 24 * d) * H,
+            "events": 1,
+        }
+        for d in days
+    ]
 
 
 def test_visit_to_a_home_behind_cgnat_counts_with_a_home_visit_the_other_way():
     from graph.social import social_links
 
-    base = (_visit_rows("tvA", "tv", "netA", range(7)) + _visit_rows("phA", "phone", "netA", [0, 1, 2, 3, 4, 6])
-            + _visit_rows("tvB", "tv", "cg1", range(7)) + _visit_rows("phB", "phone", "cg1", [0, 1, 2, 4, 5, 6])
-            + _visit_rows("tvC", "tv", "cg1", range(7)))
+    base = (
+        _visit_rows("tvA", "tv", "netA", range(7))
+        + _visit_rows("phA", "phone", "netA", [0, 1, 2, 3, 4, 6])
+        + _visit_rows("tvB", "tv", "cg1", range(7))
+        + _visit_rows("phB", "phone", "cg1", [0, 1, 2, 4, 5, 6])
+        + _visit_rows("tvC", "tv", "cg1", range(7))
+    )
     classes = {"netA": "home", "cg1": "cgnat"}
     assignment = {"tvA": "A", "phA": "A", "tvB": "B", "phB": "B", "tvC": "C"}
     visit_b = _visit_rows("phA", "phone", "cg1", [5])  # A visits someone behind cg1: B or C
     visit_a = _visit_rows("phB", "phone", "netA", [3])  # B visits A's home
     links = social_links(base + visit_b + visit_a, assignment, net_class=classes)
-    assert [(x["household_a"], x["household_b"], x["visits"], x["evidence"]["cgnat_visits"]) for x in links] \
-        == [("A", "B", 2, 1)]
+    assert [
+        (x["household_a"], x["household_b"], x["visits"], x["evidence"]["cgnat_visits"]) for x in links
+    ] == [("A", "B", 2, 1)]
     # a visit behind CGNAT alone is no link: the host is one of several
-    assert social_links(base + visit_b + _visit_rows("phA", "phone", "cg1", [6]), assignment,
-                        net_class=classes) == []
+    assert (
+        social_links(base + visit_b + _visit_rows("phA", "phone", "cg1", [6]), assignment, net_class=classes)
+        == []
+    )
 
 
 def test_ds_lite_fallback_is_living_not_visiting_behind_cgnat():
@@ -110,10 +138,14 @@ def test_ds_lite_fallback_is_living_not_visiting_behind_cgnat():
     from graph.params import HouseholdParams, SocialParams
     from graph.social import _cgnat_visits
 
-    rows = (home("a", "na") + home("c", "nc") + stay("b-tv", "tv", "X", range(14), [18, 19, 20])
-            + stay("b-ph", "phone", "X", range(14), [19, 20])
-            + stay("a-ph", "phone", "X", range(0, 14, 2), [21])  # fallback, every other day, 21:00
-            + stay("c-ph", "phone", "X", [3, 9], [22]))  # two evenings at b's
+    rows = (
+        home("a", "na")
+        + home("c", "nc")
+        + stay("b-tv", "tv", "X", range(14), [18, 19, 20])
+        + stay("b-ph", "phone", "X", range(14), [19, 20])
+        + stay("a-ph", "phone", "X", range(0, 14, 2), [21])  # fallback, every other day, 21:00
+        + stay("c-ph", "phone", "X", [3, 9], [22])
+    )  # two evenings at b's
     t = as_table(rows)
     hh = {"a": 0, "b": 1, "c": 2}
     dev_hh = np.array([hh[str(k)[0]] for k in t.device_keys])

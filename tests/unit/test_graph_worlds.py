@@ -9,16 +9,32 @@ T0 = 1_791_158_400_000  # Monday 2026-10-05 00:00 UTC
 DEFAULT_MEMBERS = (("tv", "tv"), ("ph", "phone"), ("tab", "tablet"))
 
 
-def stay(device: str, dtype: str | None, network: str, days: Iterable[int], hours: Iterable[int],
-         family: int = 4) -> list[dict]:
+def stay(
+    device: str, dtype: str | None, network: str, days: Iterable[int], hours: Iterable[int], family: int = 4
+) -> list[dict]:
     """Presence rows of ``device`` on ``network`` at the given UTC hours of the given days."""
     hours = list(hours)
-    return [{"device": device, "device_type": dtype, "network": network, "family": family,
-             "hour": T0 + (24 * d + h) * H, "events": 1} for d in days for h in hours]
+    return [
+        {
+            "device": device,
+            "device_type": dtype,
+            "network": network,
+            "family": family,
+            "hour": T0 + (24 * d + h) * H,
+            "events": 1,
+        }
+        for d in days
+        for h in hours
+    ]
 
 
-def home(prefix: str, network: str, days: Iterable[int] = range(14), members=DEFAULT_MEMBERS,
-         hours: Iterable[int] = (18, 19, 20)) -> list[dict]:
+def home(
+    prefix: str,
+    network: str,
+    days: Iterable[int] = range(14),
+    members=DEFAULT_MEMBERS,
+    hours: Iterable[int] = (18, 19, 20),
+) -> list[dict]:
     """A household's devices together on its home network in the evenings."""
     days = list(days)
     rows = []

@@ -27,7 +27,11 @@ def test_pseudonym_matches_the_contract_formula():
 
 
 def test_events_of_one_hour_share_a_bucket_and_duplicates_collapse():
-    prep = prepare([_rec(0), _rec(1), _rec(2, ts=1793646251000 + 60_000), _rec(3, ts="2026-11-02T19:04:11Z")], PSEUDO, NOW)
+    prep = prepare(
+        [_rec(0), _rec(1), _rec(2, ts=1793646251000 + 60_000), _rec(3, ts="2026-11-02T19:04:11Z")],
+        PSEUDO,
+        NOW,
+    )
     assert len(prep.presence) == 1
     row = prep.presence[0]
     assert row["hour"] % HOUR_MS == 0 and row["hour"] <= row["first"] < row["hour"] + HOUR_MS
@@ -38,7 +42,11 @@ def test_events_of_one_hour_share_a_bucket_and_duplicates_collapse():
 def test_ipv6_devices_of_one_prefix_share_a_network():
     a = prepare([_rec(0, ip="2a02:8071:1:2::aa")], PSEUDO, NOW).presence[0]
     b = prepare([_rec(0, ip="2a02:8071:1:2:ffff::1", mac="a4:5e:60:0f:12:9d")], PSEUDO, NOW).presence[0]
-    assert a["network"] == b["network"] == PSEUDO.ip(prefix64(__import__("ipaddress").IPv6Address("2a02:8071:1:2::")))
+    assert (
+        a["network"]
+        == b["network"]
+        == PSEUDO.ip(prefix64(__import__("ipaddress").IPv6Address("2a02:8071:1:2::")))
+    )
     assert a["family"] == 6
 
 
@@ -50,8 +58,12 @@ def test_no_raw_identifier_leaves_prepare():
 
 
 def test_bad_records_become_dead_letters_and_the_rest_is_kept():
-    recs = [_rec(0), SourceRecord("view", b"\x00garbage", "views", 0, 1), _rec(2, mac="00:00:00:00:00:00"),
-            SourceRecord("view", b"", "views", 0, 3)]
+    recs = [
+        _rec(0),
+        SourceRecord("view", b"\x00garbage", "views", 0, 1),
+        _rec(2, mac="00:00:00:00:00:00"),
+        SourceRecord("view", b"", "views", 0, 3),
+    ]
     prep = prepare(recs, PSEUDO, NOW)
     assert prep.valid == 1
     assert dict(prep.dead_by_reason) == {"not_json": 2, "reserved_mac": 1}

@@ -227,9 +227,7 @@ def test_offline_maven_leaves_no_half_cache(
         ensure_jars(paths)
     assert info.value.network and "not reachable" in str(info.value)
     assert not paths.lib_dir.parent.exists()
-    assert [
-        p.name for p in paths.lib_dir.parent.parent.iterdir() if not p.name.endswith(".lock")
-    ] == []
+    assert [p.name for p in paths.lib_dir.parent.parent.iterdir() if not p.name.endswith(".lock")] == []
 
 
 def test_successful_fetch_renames_into_place(
