@@ -71,6 +71,16 @@ class GraphClient:
     database: str = "neo4j"
     timeout: float | None = None
 
+    def __enter__(self) -> GraphClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the driver (``with graph_client(settings) as client:`` does it on leaving)."""
+        self.driver.close()
+
     def _query(self, name: str) -> neo4j.Query:
         return cypher.query(name, timeout=self.timeout)
 

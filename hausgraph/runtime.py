@@ -10,7 +10,7 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from graph.client import GraphClient, connect
-from graph.jobs.schedule import Schedule
+from graph.jobs.registry import schedule_of
 from hausgraph.servers import Connections, resolve_connections
 from hausgraph.settings import Settings
 from ingest.deadletters import KafkaDeadLetters
@@ -95,11 +95,6 @@ def kafka_ingest_loop(
     return loop, producer
 
 
-def job_schedule(settings: Settings) -> Schedule:
-    """Seconds between runs of each graph job, from settings."""
-    return Schedule(
-        settings.schedule_households_s,
-        settings.schedule_social_s,
-        settings.schedule_affinity_s,
-        settings.schedule_incremental_s,
-    )
+def job_schedule(settings: Settings) -> dict[str, int]:
+    """Seconds between runs per schedule entry: the registry's defaults with the settings' overrides."""
+    return schedule_of(settings.job_schedule_s)

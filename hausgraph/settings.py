@@ -72,10 +72,9 @@ class Settings(BaseSettings):
     query_timeout_s: float = 120.0
 
     # --- graph jobs ---
-    schedule_households_s: int = 300
-    schedule_social_s: int = 600
-    schedule_affinity_s: int = 900
-    schedule_incremental_s: int = 10
+    #: seconds between runs per job, overriding the registry's defaults (``graph.jobs.JOBS``):
+    #: ``HAUSGRAPH_JOB_SCHEDULE_S='{"social": 1200, "households:incremental": 30}'``; 0 = off
+    job_schedule_s: dict[str, int] = Field(default_factory=dict)
 
     # --- dashboard ---
     dashboard_port: int = 8501

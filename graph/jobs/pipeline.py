@@ -1,23 +1,15 @@
-"""The graph jobs by name, run one at a time or all in order, each with its record and lock."""
+"""Run graph jobs by name, one at a time or with their dependencies, each with its record and lock."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from graph.client import GraphClient
-from graph.jobs.affinity import run_affinity_job
-from graph.jobs.households import run_households_job
+from graph.jobs.registry import JOBS, UnknownJob, job_order
 from graph.jobs.runs import JobContext, run_job_with_record
-from graph.jobs.social import run_social_job
 from graph.params import GraphParams
 
-__all__ = ["JOBS", "run_all", "run_job"]
-
-JOBS: dict[str, Callable[..., None]] = {
-    "households": run_households_job,
-    "social": run_social_job,
-    "affinity": run_affinity_job,
-}
+__all__ = ["run_all", "run_job"]
 
 
 def run_job(
@@ -29,14 +21,16 @@ def run_job(
     progress: Callable[[str], None] | None = None,
     shared: dict | None = None,
 ) -> JobContext:
-    """Run one job by name (``households``, ``social``, ``affinity``)."""
-    body = JOBS[name]
+    """Run one registered job (:data:`graph.jobs.registry.JOBS`) now."""
+    if name not in JOBS:
+        raise UnknownJob(name)
+    spec = JOBS[name]
     p = params or GraphParams()
     return run_job_with_record(
         client,
         name,
-        lambda ctx: body(ctx, p, seed=seed, incremental=incremental),
-        params={"seed": seed, "incremental": incremental},
+        lambda ctx: spec(ctx, p, seed=seed, incremental=incremental and spec.incremental),
+        params={"seed": seed, "incremental": incremental and spec.incremental},
         progress=progress,
         shared=shared,
     )
@@ -47,7 +41,10 @@ def run_all(
     params: GraphParams | None = None,
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
+    names: Iterable[str] | None = None,
 ) -> list[JobContext]:
-    """Households, then social links (they need households), then affinity."""
+    """Every job (or ``names`` and what they depend on), dependencies first, sharing one read memo."""
     shared: dict = {}
-    return [run_job(client, name, params, seed, progress=progress, shared=shared) for name in JOBS]
+    return [
+        run_job(client, name, params, seed, progress=progress, shared=shared) for name in job_order(names)
+    ]

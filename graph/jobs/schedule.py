@@ -1,11 +1,10 @@
-"""The jobs on a schedule (APScheduler): no overlapping runs, missed runs coalesced into one."""
+"""The registered jobs on a schedule (APScheduler): no overlapping runs, missed runs coalesced into one."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
@@ -14,20 +13,11 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from graph.client import GraphClient
 from graph.errors import GraphError, JobLocked
 from graph.jobs.pipeline import run_job
+from graph.jobs.registry import JOBS
 
-__all__ = ["Schedule", "build_scheduler"]
+__all__ = ["build_scheduler"]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class Schedule:
-    """Seconds between runs of each job (0 switches a job off)."""
-
-    households: int = 300
-    social: int = 600
-    affinity: int = 900
-    incremental: int = 10  # households re-clustered where data changed: near real time
 
 
 def _guarded(
@@ -47,36 +37,27 @@ def _guarded(
 
 
 def build_scheduler(
-    client: GraphClient, schedule: Schedule, say: Callable[[str], None] = print, background: bool = False
+    client: GraphClient,
+    schedule: Mapping[str, int],
+    say: Callable[[str], None] = print,
+    background: bool = False,
 ) -> BaseScheduler:
-    """A scheduler whose jobs never run twice at once (max_instances=1 here, a lock in Neo4j
-    across processes) and whose missed runs collapse into one (coalesce)."""
+    """A scheduler over ``schedule`` (:func:`graph.jobs.registry.schedule_of`: seconds per ``NAME`` and
+    ``NAME:incremental``, 0 = off) whose jobs never run twice at once (max_instances=1 here, a lock in
+    Neo4j across processes) and whose missed runs collapse into one (coalesce). Jobs without
+    dependencies start at once; the others wait for their first interval."""
     kind = BackgroundScheduler if background else BlockingScheduler
     sched = kind(job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60})
-    for name, every in (
-        ("households", schedule.households),
-        ("social", schedule.social),
-        ("affinity", schedule.affinity),
-    ):
-        if every > 0:
-            sched.add_job(
-                _guarded(client, name, False, say),
-                "interval",
-                seconds=every,
-                id=name,
-                next_run_time=None if name != "households" else _now(),
-            )
-    if schedule.incremental > 0:
+    for entry, every in schedule.items():
+        name, _, mode = entry.partition(":")
+        if every <= 0:
+            continue
+        first = datetime.now(UTC) if not mode and not JOBS[name].depends_on else None
         sched.add_job(
-            _guarded(client, "households", True, say),
+            _guarded(client, name, mode == "incremental", say),
             "interval",
-            seconds=schedule.incremental,
-            id="households-incremental",
+            seconds=every,
+            id=entry,
+            next_run_time=first,
         )
     return sched
-
-
-def _now():
-    from datetime import datetime
-
-    return datetime.now(UTC)

@@ -18,11 +18,8 @@ app = typer.Typer(help="Schema migrations and reset of the graph database.", no_
 @handle_errors
 def migrate_cmd() -> None:
     """Apply the numbered schema files not applied yet (idempotent)."""
-    client = graph_client(get_settings())
-    try:
+    with graph_client(get_settings()) as client:
         result = migrate(client)
-    finally:
-        client.driver.close()
     for name in result.applied:
         console.print(f"[green]applied[/] {name}")
     console.print(f"{len(result.applied)} applied, {len(result.skipped)} already up to date")
@@ -35,12 +32,9 @@ def reset_cmd(yes: bool = typer.Option(False, "--yes", help="Really delete every
     if not yes:
         console.print("[red]refusing to empty the graph without --yes[/]")
         raise typer.Exit(2)
-    client = graph_client(get_settings())
-    try:
+    with graph_client(get_settings()) as client:
         before = reset(client)
         migrate(client)
-    finally:
-        client.driver.close()
     table = Table("kind", "name", "deleted")
     for kind, counts in before.items():
         for name, n in sorted(counts.items()):

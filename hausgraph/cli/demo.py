@@ -87,7 +87,7 @@ def demo(
     from hausgraph.cli.jobs import export_and_evaluate
 
     export_and_evaluate(client, out, out / "truth.json")
-    client.driver.close()
+    client.close()
     if serve:
         from hausgraph.cli.live import serve_with_live_feed
 

@@ -60,7 +60,7 @@ def ingest(
         else:
             _ingest_kafka(client, settings, size)
     finally:
-        client.driver.close()
+        client.close()
 
 
 def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size: int) -> None:
@@ -126,11 +126,8 @@ def _ingest_kafka(client, settings, size: int) -> None:
 def status(as_json: bool = typer.Option(False, "--json")) -> None:
     """Rate, lag per partition, dead letters by reason and the last commit."""
     settings = get_settings()
-    client = graph_client(settings)
-    try:
+    with graph_client(settings) as client:
         row = client.read("ingest/read_stats")[0]
-    finally:
-        client.driver.close()
     lag = _lag(resolve_connections(settings).kafka_bootstrap, settings)
     out = {"stats": row["stats"], "dead_letters": row["dead_letters"], "lag": lag}
     if as_json:

@@ -23,14 +23,16 @@ __all__ = ["export_and_evaluate", "export_app", "export_current", "household_of"
 
 register_errors(JobLocked, InvalidRecord)
 
-jobs_app = typer.Typer(help="Graph jobs: households, social links, content affinity.", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="Graph jobs: " + "; ".join(f"{s.name}: {s.summary}" for s in JOBS.values()), no_args_is_help=True
+)
 export_app = typer.Typer(help="Contract section 4 exports as CSV.", no_args_is_help=True)
 
 
 @jobs_app.command("run")
 @handle_errors
 def run(
-    job: str = typer.Argument(..., help="households | social | affinity | all"),
+    job: str = typer.Argument(..., help=f"{' | '.join(JOBS)} | all (a job's dependencies run first)"),
     incremental: bool = typer.Option(
         False, help="Households: re-cluster only what changed since the last run."
     ),
@@ -40,8 +42,10 @@ def run(
     if job != "all" and job not in JOBS:
         console.print(f"[red]unknown job {job!r}; choose one of: {', '.join(JOBS)}, all[/]")
         raise typer.Exit(2)
-    client = graph_client(get_settings())
-    try:
+    if incremental and job != "all" and not JOBS[job].incremental:
+        console.print(f"[red]job {job} has no incremental mode[/]")
+        raise typer.Exit(2)
+    with graph_client(get_settings()) as client:
         started = time.monotonic()
         say = lambda msg: console.print(f"  {msg}")
         with console.status(f"running {job}"):
@@ -53,19 +57,14 @@ def run(
         for ctx in ctxs:
             console.print(f"[green]{ctx.job}[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
         console.print(f"done in {time.monotonic() - started:.1f}s")
-    finally:
-        client.driver.close()
 
 
 @jobs_app.command("runs")
 @handle_errors
 def runs(job: str | None = typer.Option(None), limit: int = typer.Option(10)) -> None:
     """The last runs of each job: status, duration, counts."""
-    client = graph_client(get_settings())
-    try:
+    with graph_client(get_settings()) as client:
         rows = client.read("jobs/read_runs", job=job, limit=limit)
-    finally:
-        client.driver.close()
     table = Table("job", "started", "status", "seconds", "counts")
     for r in (row["run"] for row in rows):
         table.add_row(
@@ -89,11 +88,8 @@ def export_files(client: GraphClient, out_dir: Path) -> tuple[Path, Path]:
 
 def export_current(out_dir: Path) -> tuple[Path, Path]:
     """Export the configured graph's households and links into ``out_dir``."""
-    client = graph_client(get_settings())
-    try:
+    with graph_client(get_settings()) as client:
         return export_files(client, out_dir)
-    finally:
-        client.driver.close()
 
 
 def export_and_evaluate(client: GraphClient, out_dir: Path, truth: Path) -> None:
@@ -114,11 +110,8 @@ _EXPORTS = {
 
 def _export(kind: str, out: Path) -> None:
     query, to_csv, noun = _EXPORTS[kind]
-    client = graph_client(get_settings())
-    try:
+    with graph_client(get_settings()) as client:
         rows = client.read(query)
-    finally:
-        client.driver.close()
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(to_csv(rows))
     console.print(f"{len(rows):,} {noun} → {out}")
@@ -146,11 +139,8 @@ def household_of(
     """The household of a device, with the evidence and confidence of its membership."""
     settings = get_settings()
     key = pseudonymizer(settings).mac(normalize_mac(mac))
-    client = graph_client(settings)
-    try:
+    with graph_client(settings) as client:
         rows = client.read("export/read_household_of_device", device=key)
-    finally:
-        client.driver.close()
     if not rows:
         console.print(f"no device with key {key} in the graph")
         raise typer.Exit(1)
@@ -197,4 +187,4 @@ def scheduler() -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
-        client.driver.close()
+        client.close()

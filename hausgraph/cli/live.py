@@ -63,4 +63,4 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
             t.join(30)
         if producer is not None:
             producer.close()
-        client.driver.close()
+        client.close()

@@ -1,12 +1,14 @@
 """Fixtures for tests against a real Neo4j and a real Kafka.
 
-Servers come from, in order: (1) ``NEO4J_URI`` / ``KAFKA_BOOTSTRAP_SERVERS`` in the
-environment, (2) a Docker engine via testcontainers, if ``docker info`` answers quickly,
-(3) the managed local servers (``hausgraph servers start``, same code). If none can be
-had, the session fails loudly; these tests never skip.
+Servers come from, in order: (1) servers named for tests (``HAUSGRAPH_TEST_NEO4J_URI`` /
+``HAUSGRAPH_TEST_KAFKA_BOOTSTRAP_SERVERS``, see :mod:`tests.servers`), (2) a Docker engine via
+testcontainers, if ``docker info`` answers quickly, (3) the managed test servers (the same code as
+``hausgraph servers``, in ``.hausgraph-test/`` on their own ports). If none can be had, the session
+fails loudly; these tests never skip.
 
-Managed servers started here are left running after the session on purpose (startup
-takes ~15 s warm, minutes cold); ``hausgraph servers stop`` stops them.
+A database is cleaned only when the tests made it theirs: it was empty when first seen and carries
+the :data:`MARK` node since. Managed servers that this session started are stopped at its end,
+unless ``KEEP_SERVERS=1``.
 """
 
 from __future__ import annotations
@@ -22,12 +24,14 @@ from collections.abc import Iterator
 import neo4j
 import pytest
 
-from hausgraph.servers import Connections, ServerError, ensure_started
-from hausgraph.settings import Settings
+from hausgraph.servers import Connections, ServerError, ensure_started, status, stop
+from tests.servers import test_settings
 
 logger = logging.getLogger(__name__)
 
-_DELETE_ALL = "MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+#: label of the one node that says "the tests made this database; they may empty it"
+MARK = "HausgraphTestDatabase"
+_DELETE_ALL = f"MATCH (n) WHERE NOT n:{MARK} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -68,7 +72,7 @@ def _containers() -> Iterator[Connections]:
 @pytest.fixture(scope="session")
 def services() -> Iterator[Connections]:
     """Connections to a real Neo4j and Kafka (see the module docstring for the source)."""
-    settings = Settings()
+    settings = test_settings()
     external = settings.neo4j_uri or settings.kafka_bootstrap_servers
     if not external and _docker_answers():
         logger.info("integration servers source=testcontainers")
@@ -78,11 +82,17 @@ def services() -> Iterator[Connections]:
             pytest.fail(f"Docker answers but the test containers did not start: {exc}", pytrace=False)
         return
     logger.info("integration servers source=%s", "external" if external else "managed")
+    were_running = {s.name for s in status(settings) if s.running} if not external else set()
     try:
         conns = ensure_started(settings)
     except ServerError as exc:
         pytest.fail(f"Cannot get Neo4j and Kafka for the integration tests: {exc}", pytrace=False)
-    yield conns
+    try:
+        yield conns
+    finally:
+        started_here = [n for n in ("neo4j", "kafka") if n not in were_running]
+        if not external and started_here and os.environ.get("KEEP_SERVERS") != "1":
+            stop(settings, started_here)
 
 
 @pytest.fixture(scope="session")
@@ -93,15 +103,36 @@ def neo4j_driver(services: Connections) -> Iterator[neo4j.Driver]:
         auth=(services.neo4j_user, services.neo4j_password),
         notifications_min_severity="OFF",
     )
+    claim_database(driver, services.neo4j_database)
     try:
         yield driver
     finally:
         driver.close()
 
 
+def claim_database(driver: neo4j.Driver, database: str) -> None:
+    """Mark the database as the tests' own, or fail if it holds data the tests did not make."""
+    records, _, _ = driver.execute_query(
+        f"OPTIONAL MATCH (m:{MARK}) WITH count(m) AS marks "
+        "CALL () { MATCH (n) RETURN count(n) AS nodes } RETURN marks, nodes",
+        database_=database,
+    )
+    marks, nodes = records[0]["marks"], records[0]["nodes"]
+    if marks == 0 and nodes > 0:
+        pytest.fail(
+            f"the test database {database!r} holds {nodes} nodes that the tests did not create; "
+            "refusing to empty it (point HAUSGRAPH_TEST_NEO4J_URI at a database for tests only)",
+            pytrace=False,
+        )
+    driver.execute_query(
+        f"MERGE (m:{MARK} {{id: 1}}) ON CREATE SET m.created = timestamp()", database_=database
+    )
+
+
 @pytest.fixture
 def clean_db(neo4j_driver: neo4j.Driver, services: Connections) -> None:
-    """Delete every node and relationship (schema stays) before the test."""
+    """Delete every node and relationship (schema stays) before the test, in the tests' own database."""
+    claim_database(neo4j_driver, services.neo4j_database)
     # CALL ... IN TRANSACTIONS needs an implicit (auto-commit) transaction: session.run.
     with neo4j_driver.session(database=services.neo4j_database) as session:
         session.run(_DELETE_ALL).consume()

@@ -17,6 +17,7 @@ import graph.jobs
 from graph.admin import migrate, reset
 from graph.client import GraphClient
 from ingest.pseudonym import Pseudonymizer
+from tests.integration.conftest import claim_database
 from tests.integration.world import SECRET, ingest_dir, make_world
 
 __all__ = ["SECRET", "RealWorld", "graph_facts", "load_real_world"]
@@ -78,6 +79,7 @@ def load_real_world(
     if reuse and _already_loaded(client, truth):
         return RealWorld(out, truth, loaded=False, timings=timings)
     t = time.perf_counter()
+    claim_database(client.driver, client.database)
     reset(client)
     migrate(client)
     ingest_dir(client, out)

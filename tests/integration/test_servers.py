@@ -1,7 +1,7 @@
 """The managed servers for real, in a private state dir and on private ports.
 
 These tests start and stop their own servers, so they never touch the shared ones the
-rest of the integration suite uses (default ports, ./.hausgraph).
+rest of the integration suite uses (``.hausgraph-test``) or a user's (``.hausgraph``).
 """
 
 from __future__ import annotations
@@ -17,6 +17,9 @@ from kafka import KafkaAdminClient
 from hausgraph.servers import ServerDied, resolve_connections, start, status, stop
 from hausgraph.servers.process import port_free
 from hausgraph.settings import Settings
+from tests.servers import test_ports
+
+_P = test_ports().private
 
 _ENV = (
     "NEO4J_URI",
@@ -37,10 +40,10 @@ def _managed_only(monkeypatch: pytest.MonkeyPatch) -> None:
 def _private(tmp_path: Path, **overrides: object) -> Settings:
     values: dict[str, object] = {
         "state_dir": tmp_path / "state",
-        "neo4j_bolt_port": 17687,
-        "neo4j_http_port": 17474,
-        "kafka_port": 19092,
-        "kafka_controller_port": 19093,
+        "neo4j_bolt_port": _P(0),
+        "neo4j_http_port": _P(1),
+        "kafka_port": _P(2),
+        "kafka_controller_port": _P(3),
         "neo4j_heap": "512m",
         "neo4j_pagecache": "128m",
         "kafka_heap": "256m",
@@ -85,14 +88,14 @@ def test_start_is_idempotent_status_shows_memory_and_stop_leaves_nothing(private
 
     assert stop(private) == {"kafka": True, "neo4j": True}
     assert _pids_gone(pids)
-    assert all(port_free(p) for p in (17687, 17474, 19092, 19093))
+    assert all(port_free(p) for p in (_P(0), _P(1), _P(2), _P(3)))
     assert not any(s.running for s in status(private))
     assert stop(private) == {"kafka": False, "neo4j": False}
 
 
 def test_server_dying_at_startup_reports_its_log(tmp_path: Path) -> None:
     # The JVM itself refuses a 1 KiB heap, after the config and password steps passed.
-    broken = _private(tmp_path, neo4j_heap="1k", neo4j_bolt_port=17688, neo4j_http_port=17475)
+    broken = _private(tmp_path, neo4j_heap="1k", neo4j_bolt_port=_P(4), neo4j_http_port=_P(5))
     try:
         with pytest.raises(ServerDied) as info:
             start(broken, ["neo4j"])
@@ -105,6 +108,6 @@ def test_server_dying_at_startup_reports_its_log(tmp_path: Path) -> None:
 def test_invalid_config_is_one_clear_error(tmp_path: Path) -> None:
     from hausgraph.servers import ServerError
 
-    broken = _private(tmp_path, neo4j_pagecache="lots", neo4j_bolt_port=17689, neo4j_http_port=17476)
+    broken = _private(tmp_path, neo4j_pagecache="lots", neo4j_bolt_port=_P(6), neo4j_http_port=_P(7))
     with pytest.raises(ServerError, match="server.memory.pagecache.size"):
         start(broken, ["neo4j"])

@@ -9,10 +9,11 @@ import jsonschema
 import pytest
 
 from ingest.contract import REASONS, normalize_mac, parse_content, parse_view
+from ingest.contracts import SCHEMAS, schema_text
+from ingest.contracts import schema as contract_schema
 from ingest.errors import InvalidRecord
 
 NOW = 1_793_700_000_000  # 2026-11-03T08:40Z
-CONTRACTS = Path(__file__).resolve().parents[3] / "shared" / "contracts"
 BASE = {"ts": "2026-11-02T19:04:11Z", "ip": "81.2.69.160", "mac": "a4:5e:60:0f:12:9c", "content_id": "show-1"}
 
 
@@ -115,7 +116,7 @@ def test_invalid_records_are_rejected_with_their_reason(raw, reason):
 
 
 def test_parser_agrees_with_the_json_schema_on_schema_level_rules():
-    schema = json.loads((CONTRACTS / "view-event.schema.json").read_text())
+    schema = contract_schema("view-event")
     validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.FormatChecker())
     for raw in [_view(), _view(event="search", content_id=...), _view(duration_s=0)]:
         assert validator.is_valid(json.loads(raw))
@@ -143,3 +144,13 @@ def test_content_records():
 def test_normalize_mac_rejects_non_strings():
     with pytest.raises(InvalidRecord):
         normalize_mac(123)
+
+
+def test_the_packaged_contracts_equal_the_shared_folder_when_it_is_there() -> None:
+    """The package's copy is what the tests read; beside a checkout with ``shared/`` it must match it."""
+    shared = Path(__file__).resolve().parents[3] / "shared" / "contracts"
+    for name in SCHEMAS:
+        json.loads(schema_text(name))  # the copy itself parses, with or without shared/
+        original = shared / f"{name}.schema.json"
+        if original.exists():
+            assert json.loads(original.read_text()) == json.loads(schema_text(name)), name

@@ -16,17 +16,14 @@ from generator.params import WorldParams
 from generator.pipeline import Generation
 from generator.run import generate_to_dir
 from ingest.contract import parse_view
+from ingest.contracts import schema as contract_schema
 from ingest.errors import InvalidRecord
 
 NOW_MS = 1_795_392_000_000  # 2026-11-23, the processing clock of the ingester
 
 
-def contracts_dir() -> Path:
-    return Path(__file__).resolve().parents[2].parent / "shared" / "contracts"
-
-
 def _validator(name: str) -> Draft202012Validator:
-    schema = json.loads((contracts_dir() / name).read_text())
+    schema = contract_schema(name.removesuffix(".schema.json"))
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
 
