@@ -7,9 +7,9 @@ import io
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["DAY_MS", "Segment", "devices_csv", "export_refusal", "households_csv"]
+from graph.vocabulary import DAY_MS
 
-DAY_MS = 86_400_000
+__all__ = ["DAY_MS", "Segment", "devices_csv", "export_refusal", "households_csv"]
 
 
 @dataclass(frozen=True)

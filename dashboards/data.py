@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards.resources import client, settings
+from graph.vocabulary import DEVICE_TYPES
 
 __all__ = [
     "audience_members",
@@ -77,7 +78,7 @@ def household_sizes() -> pd.DataFrame:
 
 @st.cache_data(ttl=LONG, show_spinner=False)
 def device_mix() -> pd.DataFrame:
-    cols = ["size", "tv", "phone", "tablet", "desktop", "console", "other", "households"]
+    cols = ["size", *DEVICE_TYPES, "households"]
     return pd.DataFrame(_read("read_device_mix"), columns=cols)
 
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
+from ingest.contract import DAY_MS
 from ingest.pseudonym import DEMO_SECRET
 
 __all__ = ["DAY_MS", "DEFAULT_START", "LOCAL_OFFSET_MS", "VARIANTS", "WorldParams", "variant_params"]
 
 DEFAULT_START = date(2026, 10, 1)
-DAY_MS = 86_400_000
 #: Behaviour is modelled in Central European local time (UTC+1); "evening" means local evening.
 LOCAL_OFFSET_MS = 3_600_000
 

@@ -20,12 +20,8 @@ __all__ = [
     "SocialParams",
 ]
 
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
-#: Classes a network can take, in the order of their integer codes.
-NETWORK_CLASSES = ("home", "cgnat", "mobile", "workplace", "public", "unknown")
-#: Device types of the event contract, in the order of their integer codes (-1 = not reported).
-DEVICE_TYPES = ("tv", "phone", "tablet", "desktop", "console", "other")
+# re-exported: the cores index device types and network classes by these tuples' integer codes
+from graph.vocabulary import DAY_MS, DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES
 
 
 @dataclass(frozen=True)

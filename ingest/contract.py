@@ -12,17 +12,29 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
+from graph.vocabulary import (
+    CONTENT_KINDS,
+    DAY_MS,
+    DEVICE_TYPES,
+    EVENT_TYPES,
+    HOUR_MS,
+    ContentKind,
+    DeviceType,
+    EventType,
+)
 from ingest.errors import InvalidRecord
 
 __all__ = [
     "CONTENT_KINDS",
+    "DAY_MS",
     "DEVICE_TYPES",
     "EVENT_TYPES",
+    "HOUR_MS",
     "MAX_MESSAGE_BYTES",
     "REASONS",
     "ContentRecord",
@@ -36,9 +48,6 @@ __all__ = [
 
 MAX_MESSAGE_BYTES = 64 * 1024
 FUTURE_TOLERANCE_MS = 3_600_000
-EVENT_TYPES = ("view", "impression", "click", "search", "conversion", "bookmark")
-DEVICE_TYPES = ("tv", "phone", "tablet", "desktop", "console", "other")
-CONTENT_KINDS = ("movie", "series_episode", "show", "live", "article", "recipe", "game", "clip", "other")
 _NEEDS_CONTENT = frozenset({"view", "bookmark"})
 
 #: Every reason code a record can be rejected with (dead letters are counted by these).
@@ -100,9 +109,9 @@ class _Optional(BaseModel):
 
     model_config = ConfigDict(extra="ignore", strict=True)
 
-    event: Literal["view", "impression", "click", "search", "conversion", "bookmark"] = "view"
+    event: EventType = "view"
     content_id: Id128 | None = None
-    device_type: Literal["tv", "phone", "tablet", "desktop", "console", "other"] | None = None
+    device_type: DeviceType | None = None
     duration_s: Annotated[float, Field(ge=0, allow_inf_nan=False)] | Annotated[int, Field(ge=0)] | None = None
     ad_id: Id128 | None = None
     campaign_id: Id128 | None = None
@@ -117,10 +126,7 @@ class ContentRecord(BaseModel):
 
     content_id: Id128
     title: Annotated[StrictStr, Field(max_length=512)] | None = None
-    kind: (
-        Literal["movie", "series_episode", "show", "live", "article", "recipe", "game", "clip", "other"]
-        | None
-    ) = None
+    kind: ContentKind | None = None
     series_id: Id128 | None = None
     genres: (
         Annotated[list[Annotated[StrictStr, Field(min_length=1, max_length=64)]], Field(max_length=32)] | None

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
+from graph.vocabulary import HOUR_MS
 from ingest.contract import ContentRecord, ViewEvent
 from ingest.pseudonym import Pseudonymizer, prefix64
 
@@ -28,8 +29,6 @@ __all__ = [
     "presence_rows",
     "relationship_key",
 ]
-
-HOUR_MS = 3_600_000
 
 
 def event_identity(ev: ViewEvent, pseudo: Pseudonymizer) -> int:

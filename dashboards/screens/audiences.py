@@ -11,10 +11,11 @@ from dashboards import data
 from dashboards.audience import Segment, devices_csv, export_refusal, households_csv
 from dashboards.resources import settings
 from dashboards.widgets import show_error
+from graph.vocabulary import DEVICE_TYPES
 
 st.title("Audiences")
 minimum = settings().audience_min_households
-TYPES = ["tv", "phone", "tablet", "desktop", "console", "other"]
+TYPES = list(DEVICE_TYPES)
 EXPORT_CAP = 1_000_000
 
 try:

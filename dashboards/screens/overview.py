@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboards import data
 from dashboards.widgets import show_error
+from graph.vocabulary import DEVICE_TYPES
 
 st.title("Overview")
 
@@ -105,9 +106,7 @@ with left:
 with right:
     st.subheader("Device mix per household size")
     if not mix.empty:
-        per = mix.set_index("size")[["tv", "phone", "tablet", "desktop", "console", "other"]].div(
-            mix.set_index("size")["households"], axis=0
-        )
+        per = mix.set_index("size")[list(DEVICE_TYPES)].div(mix.set_index("size")["households"], axis=0)
         st.bar_chart(per)
     else:
         st.info("No households yet: run the household job.")

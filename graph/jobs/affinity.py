@@ -8,10 +8,9 @@ from graph.affinity import household_affinity, similar_households
 from graph.jobs.reads import all_presence, current_assignment, watch_rows
 from graph.jobs.runs import JobContext
 from graph.params import GraphParams
+from graph.vocabulary import DEVICE_TYPES
 
 __all__ = ["profile_row", "run_affinity_job"]
-
-_MIX = ("tv", "phone", "tablet", "desktop", "console", "other")
 
 
 def profile_row(p: dict[str, Any], last_active: int | None) -> dict[str, Any]:
@@ -20,7 +19,7 @@ def profile_row(p: dict[str, Any], last_active: int | None) -> dict[str, Any]:
     return {
         "household": p["household_id"],
         "devices": int(p["devices"]),
-        **{k: int(mix.get(k, 0)) for k in _MIX},
+        **{k: int(mix.get(k, 0)) for k in DEVICE_TYPES},
         "kids": bool(p["kids_content"]),
         "kids_share": round(float(p.get("kids_share", 0.0)), 4),
         "top_series": [s["series_id"] for s in p["top_series"]],

@@ -15,8 +15,6 @@ from graph.params import GraphParams
 
 __all__ = ["network_class_rows", "run_households_job", "write_assignment"]
 
-_DAY_MS = 86_400_000
-
 
 def network_class_rows(run, params: GraphParams) -> list[dict[str, Any]]:
     """``{network, class, evidence}`` per network of a household run; evidence is its profile (JSON)."""
