@@ -72,7 +72,12 @@ def _announce_demo(path: str) -> None:
 
 def topic_partitions(settings: Settings) -> dict[str, int]:
     """The topics hausgraph reads and writes, with their partition counts when it creates them."""
-    return {settings.topic_views: 4, settings.topic_content: 1, settings.topic_dlq: 1}
+    return {
+        settings.topic_views: 4,
+        settings.topic_content: 1,
+        settings.topic_dlq: 1,
+        settings.topic_campaigns: 1,
+    }
 
 
 def kafka_ingest_loop(

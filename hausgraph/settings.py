@@ -64,6 +64,7 @@ class Settings(BaseSettings):
     topic_views: str = "views"
     topic_content: str = "content"
     topic_dlq: str = "views.dlq"
+    topic_campaigns: str = "campaigns"  # contract §5, compacted by campaign_id
     consumer_group: str = "hausgraph-ingest"
     pseudonym_secret: SecretStr | None = None
     demo_mode: bool = False
