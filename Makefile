@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test install unit integration browser-deps clean
+.PHONY: demo test install lint unit integration browser-deps clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,14 @@ browser-deps:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	  || { echo "cannot install chromium (needed by tests/browser)"; exit 1; }; }
 
-test: $(STAMP) browser-deps
+# Lint first (fast, fails loudly), then every test. The tests' own servers (.hausgraph-test/, their
+# own ports) are stopped at the end unless KEEP_SERVERS=1; a user's demo servers are never touched.
+test: lint browser-deps
 	$(BIN)/python -m pytest tests
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
@@ -38,4 +44,5 @@ integration: $(STAMP)
 
 clean:
 	-$(BIN)/hausgraph servers stop
-	rm -rf $(VENV) .hausgraph out
+	-HAUSGRAPH_STATE_DIR=.hausgraph-test $(BIN)/hausgraph servers stop
+	rm -rf $(VENV) .hausgraph .hausgraph-test out

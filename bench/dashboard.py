@@ -40,7 +40,8 @@ def _render(page: str, household: str) -> float:
         at.button[0].click().run()
     if page == "console":
         at.text_area(key="console_query").input(
-            "MATCH (h:Household)-[s:SOCIAL_LINK]-() RETURN h.id AS id, count(s) AS links ORDER BY links DESC LIMIT 50"
+            "MATCH (h:Household)-[s:SOCIAL_LINK]-() "
+            "RETURN h.id AS id, count(s) AS links ORDER BY links DESC LIMIT 50"
         )
         at.button(key="console_run").click().run()
     elapsed = time.perf_counter() - start
@@ -86,7 +87,8 @@ def main() -> None:
     how = "loaded" if world.loaded else "reused"
     print(
         f"{how} a {args.households}-household, {args.days}-day world in {time.perf_counter() - t:.0f} s "
-        f"({', '.join(f'{k} {v:.0f} s' for k, v in world.timings.items())}): {counts['households']:,} households, "
+        f"({', '.join(f'{k} {v:.0f} s' for k, v in world.timings.items())}): "
+        f"{counts['households']:,} households, "
         f"{counts['devices']:,} devices, {counts['links']:,} social links"
     )
     # the household with the most members: the largest graph the explorer draws

@@ -261,13 +261,15 @@ def main() -> None:
     print(
         "cpu per record (us): "
         + ", ".join(f"{k} {v / records * 1e6:.0f}" for k, v in cpu.items())
-        + f"; total {sum(cpu.values()) / records * 1e6:.0f} = {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()} cores"
+        + f"; total {sum(cpu.values()) / records * 1e6:.0f}"
+        + f" = {sum(cpu.values()) / elapsed:.2f} of {os.cpu_count()} cores"
     )
     sample = next(iter(Generation(params).chunks())).lines[: max(args.naive_events, 100_000)]
     reset(client)
     naive_rate = naive(client, sample[: args.naive_events], pseudonymizer(settings))
     print(
-        f"naive one-tx-per-event: {naive_rate:,.0f} events/s; batched/naive = {figures['per_s'] / naive_rate:.0f}x"
+        f"naive one-tx-per-event: {naive_rate:,.0f} events/s; "
+        f"batched/naive = {figures['per_s'] / naive_rate:.0f}x"
     )
     print(f"live latency: {live_latency(conn, settings, args.live_rate, args.live_seconds, args.batch)}")
     print(profile_prepare(sample, pseudonymizer(settings)))

@@ -22,7 +22,7 @@ MARKETER = "marketer"
 def _secrets() -> dict[str, Any]:
     try:
         return {k: st.secrets[k] for k in st.secrets}
-    except Exception:  # no secrets.toml at all is the common, valid case
+    except Exception:  # noqa: BLE001 - no secrets.toml at all (a FileNotFoundError or Streamlit's own) is valid
         return {}
 
 

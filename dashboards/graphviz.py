@@ -147,8 +147,10 @@ def render_html(net: Network) -> str:
         f"var nodes = new vis.DataSet({_script_json(nodes)});"
         f"var edges = new vis.DataSet({_script_json(edges)});"
         f"var options = {options};"
-        "var network = new vis.Network(document.getElementById('graph'), {nodes: nodes, edges: edges}, options);"
-        "network.once('stabilizationIterationsDone', function () { document.body.dataset.drawn = nodes.length; });"
+        "var network = new vis.Network(document.getElementById('graph'), "
+        "{nodes: nodes, edges: edges}, options);"
+        "network.once('stabilizationIterationsDone', "
+        "function () { document.body.dataset.drawn = nodes.length; });"
         "network.on('afterDrawing', function () { document.body.dataset.rendered = nodes.length; });"
         "</script></body></html>"
     )

@@ -32,8 +32,10 @@ def lag_rows(
 ) -> list[dict[str, Any]]:
     """Lag per partition; a partition the group never committed lags by its whole length.
 
-    >>> lag_rows({("views", 0): 10, ("views", 1): 5}, {("views", 0): 7})
-    [{'topic': 'views', 'partition': 0, 'committed': 7, 'end': 10, 'lag': 3}, {'topic': 'views', 'partition': 1, 'committed': None, 'end': 5, 'lag': 5}]
+    >>> for row in lag_rows({("views", 0): 10, ("views", 1): 5}, {("views", 0): 7}):
+    ...     print(row)
+    {'topic': 'views', 'partition': 0, 'committed': 7, 'end': 10, 'lag': 3}
+    {'topic': 'views', 'partition': 1, 'committed': None, 'end': 5, 'lag': 5}
     """
     rows = []
     for (topic, part), end in sorted(ends.items()):
@@ -87,5 +89,5 @@ def consumer_lag(bootstrap: str, group: str, topics: list[str], timeout_ms: int 
         if consumer is not None:
             try:
                 consumer.close(autocommit=False)
-            except Exception:  # noqa: BLE001 - closing a half-open client must not hide the report
-                pass
+            except Exception as err:  # noqa: BLE001 - closing a half-open client must not hide the report
+                log.debug("kafka lag consumer close failed error=%s", type(err).__name__)

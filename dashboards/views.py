@@ -43,7 +43,7 @@ def evidence_text(evidence: Any) -> str:
 
 
 def link_width(weight: Any) -> float:
-    """Edge width of a social link: its weight is a count of visits, so widths grow slowly and stop at 10 visits.
+    """Edge width of a social link: its weight counts visits, so widths grow slowly and stop at 10.
 
     >>> link_width(None), link_width(2.0), link_width(40)
     (1.0, 2.0, 6.0)
@@ -144,7 +144,7 @@ def household_view(row: dict[str, Any]) -> GraphView:
 
 
 def social_view(row: dict[str, Any], colour_by: str = "degree") -> GraphView:
-    """Households as nodes sized by degree, social links as edges; ``total`` is how many passed the filters."""
+    """Households as nodes sized by degree, social links as edges; ``total``: how many passed the filters."""
     view = GraphView(total=row.get("total", 0))
     for n in row.get("nodes") or []:
         kind = "household"

@@ -14,7 +14,7 @@ class FileSink:
 
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        raw = open(path, "wb")
+        raw = open(path, "wb")  # noqa: SIM115 - owned by the sink, closed in close()
         # mtime=0 and no file name in the header keep gzip output byte-identical across runs
         self._fh = (
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=4)

@@ -48,7 +48,8 @@ def household_affinity(
     list of dict, sorted by household_id
         ``household_id, devices, device_mix, seconds, views, genres`` (genre -> ``{share, lift}``),
         ``top_genres`` (by lift), ``top_series``, ``top_content``, ``kids_content`` (bool),
-        ``kids_share``, ``activity_by_hour`` (24 device-hours, local), ``activity_by_weekday`` (7, Monday first).
+        ``kids_share``, ``activity_by_hour`` (24 device-hours, local),
+        ``activity_by_weekday`` (7, Monday first).
 
     Examples
     --------

@@ -39,7 +39,8 @@ def households_csv(rows: Iterable[dict[str, Any]]) -> str:
 def links_csv(rows: Iterable[dict[str, Any]]) -> str:
     """``household_a,household_b,weight,evidence`` with ``household_a < household_b``.
 
-    >>> print(links_csv([{"household_a": "b", "household_b": "a", "weight": 2.5, "evidence": {"visits": 3}}]), end="")
+    >>> row = {"household_a": "b", "household_b": "a", "weight": 2.5, "evidence": {"visits": 3}}
+    >>> print(links_csv([row]), end="")
     household_a,household_b,weight,evidence
     a,b,2.5000,"{""visits"":3}"
     """

@@ -89,7 +89,7 @@ def prepare(records: list[SourceRecord], pseudo: Pseudonymizer, now_ms: int) -> 
                 views.append(parse_view(rec.value, now_ms))
         except InvalidRecord as err:
             out.dead.append(DeadLetter(rec, err.reason, err.detail))
-        except Exception as err:  # a contract bug must not stop the stream or lose the record
+        except Exception as err:  # noqa: BLE001 - a contract bug must not stop the stream or lose the record
             out.dead.append(DeadLetter(rec, "internal_error", type(err).__name__))
     out.valid = len(views) + len(catalog)
     out.valid_views = len(views)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 
@@ -19,10 +20,8 @@ def ensure_topics(bootstrap: str, partitions: dict[str, int], replication: int =
     try:
         missing = [t for t in partitions if t not in set(admin.list_topics())]
         for topic in missing:
-            try:
+            with contextlib.suppress(TopicAlreadyExistsError):
                 admin.create_topics([NewTopic(topic, partitions[topic], replication)])
-            except TopicAlreadyExistsError:
-                pass
         if missing:
             log.info("topics created names=%s", ",".join(missing))
         return missing
@@ -36,10 +35,8 @@ def delete_topics(bootstrap: str, topics: list[str], wait_s: float = 30.0) -> No
     try:
         existing = [t for t in topics if t in set(admin.list_topics())]
         if existing:
-            try:
+            with contextlib.suppress(UnknownTopicOrPartitionError):
                 admin.delete_topics(existing)
-            except UnknownTopicOrPartitionError:
-                pass
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline and set(existing) & set(admin.list_topics()):
             time.sleep(0.5)

@@ -89,7 +89,8 @@ if result is not None:
             show_graph(console_view(result.nodes, result.relationships), s.graph_node_cap)
         else:
             st.info(
-                "The result holds no nodes or relationships: return nodes, relationships or paths to see a graph."
+                "The result holds no nodes or relationships: "
+                "return nodes, relationships or paths to see a graph."
             )
 
 if history:

@@ -48,7 +48,8 @@ except Exception as err:  # noqa: BLE001
     st.stop()
 
 st.markdown(
-    f"**showing {len(row['nodes'])} of {row['total']} households** with at least one link passing the filters, "
+    f"**showing {len(row['nodes'])} of {row['total']} households** "
+    "with at least one link passing the filters, "
     f"{len(row['edges'])} links among them"
 )
 show_graph(social_view(row, colour), cap)

@@ -1,7 +1,8 @@
 """Stable household ids across runs, by greedy one-to-one matching on member overlap.
 
 A new cluster inherits the id of the previous household it overlaps most, when that
-overlap is most of the cluster or most of the old household (contract §4: an id survives while most of its devices stay together). Pairs are
+overlap is most of the cluster or most of the old household (contract §4: an id survives while
+most of its devices stay together). Pairs are
 matched greedily by overlap, largest first, each id at most once. Other clusters get a
 deterministic id from their sorted member keys.
 """

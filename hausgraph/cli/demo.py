@@ -43,7 +43,8 @@ def demo(
     live_rate: float = typer.Option(50.0, help="Live events/s streamed while the dashboard runs (0: none)."),
     reset: bool | None = typer.Option(
         None,
-        help="Start from an empty graph and fresh topics (default: yes on the managed servers, no on external ones).",
+        help="Start from an empty graph and fresh topics "
+        "(default: yes on the managed servers, no on external ones).",
     ),
 ) -> None:
     """Servers up, world generated into Kafka, ingested, graph jobs run, exports scored, dashboard served."""
@@ -84,7 +85,7 @@ def demo(
         producer.close()
     console.print(f"ingested {loop.stats.fresh:,} new events, {loop.stats.invalid:,} dead letters")
     run_all(client, progress=lambda msg: console.print(f"  {msg}"))
-    from hausgraph.cli.jobs import export_and_evaluate
+    from hausgraph.cli.scoring import export_and_evaluate
 
     export_and_evaluate(client, out, out / "truth.json")
     client.close()

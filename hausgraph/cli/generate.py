@@ -174,7 +174,7 @@ def evaluate(
 ) -> None:
     """Score household / link exports against a world's ground truth."""
     if households is None:
-        from hausgraph.cli.jobs import export_current
+        from hausgraph.cli.scoring import export_current
 
         households, links = export_current(truth.parent / "export")
     scores = evaluate_files(
@@ -183,17 +183,9 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps(scores.as_dict()))
         return
+    from hausgraph.cli.scoring import print_scores
+
     print_scores(scores)
-
-
-def print_scores(scores) -> None:
-    """A table of :class:`generator.evaluate.Scores`."""
-    t = Table(title="Scores against ground truth")
-    t.add_column("metric")
-    t.add_column("value", justify="right")
-    for k, v in scores.as_dict().items():
-        t.add_row(k, "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v)))
-    _console.print(t)
 
 
 if __name__ == "__main__":

@@ -112,7 +112,8 @@ def _ingest_kafka(client, settings, size: int) -> None:
         stats = loop.run(
             stop,
             on_batch=lambda s: status.update(
-                f"{s.valid + s.invalid:,} records, {s.fresh:,} new, {s.invalid:,} dead letters, {s.rate:,.0f}/s"
+                f"{s.valid + s.invalid:,} records, {s.fresh:,} new, "
+                f"{s.invalid:,} dead letters, {s.rate:,.0f}/s"
             ),
         )
     producer.close()

@@ -6,20 +6,18 @@ import json
 import time
 from pathlib import Path
 
-import orjson
 import typer
 from rich.table import Table
 
-from graph.client import GraphClient
 from graph.errors import JobLocked
-from graph.export import households_csv, links_csv
 from graph.jobs import JOBS, run_all, run_job
 from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
+from hausgraph.cli.scoring import EXPORTS
 from hausgraph.runtime import graph_client, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
 
-__all__ = ["export_and_evaluate", "export_app", "export_current", "household_of", "jobs_app", "scheduler"]
+__all__ = ["export_app", "household_of", "jobs_app", "scheduler"]
 
 register_errors(JobLocked, InvalidRecord)
 
@@ -77,39 +75,8 @@ def runs(job: str | None = typer.Option(None), limit: int = typer.Option(10)) ->
     console.print(table)
 
 
-def export_files(client: GraphClient, out_dir: Path) -> tuple[Path, Path]:
-    """Write ``households.csv`` and ``links.csv`` of the current graph into ``out_dir``."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    hh, ln = out_dir / "households.csv", out_dir / "links.csv"
-    for path, (query, to_csv, _) in ((hh, _EXPORTS["households"]), (ln, _EXPORTS["links"])):
-        path.write_text(to_csv(client.read(query)))
-    return hh, ln
-
-
-def export_current(out_dir: Path) -> tuple[Path, Path]:
-    """Export the configured graph's households and links into ``out_dir``."""
-    with graph_client(get_settings()) as client:
-        return export_files(client, out_dir)
-
-
-def export_and_evaluate(client: GraphClient, out_dir: Path, truth: Path) -> None:
-    """Export, then score against ``truth`` and print the table (the demo's last step)."""
-    from generator.evaluate import evaluate_files
-    from hausgraph.cli.generate import print_scores
-
-    hh, ln = export_files(client, out_dir / "export")
-    console.print(f"exports: {hh}, {ln}")
-    print_scores(evaluate_files(orjson.loads(truth.read_bytes()), hh, ln))
-
-
-_EXPORTS = {
-    "households": ("export/read_household_export", households_csv, "devices"),
-    "links": ("export/read_link_export", links_csv, "links"),
-}
-
-
 def _export(kind: str, out: Path) -> None:
-    query, to_csv, noun = _EXPORTS[kind]
+    query, to_csv, noun = EXPORTS[kind]
     with graph_client(get_settings()) as client:
         rows = client.read(query)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -164,7 +131,7 @@ def household_of(
         members.add_row(m["key"], str(m.get("type")), f"{m.get('confidence') or 0:.2f}")
     console.print(members)
     console.print(
-        f"home networks: {', '.join(n['key'] + ' (' + str(n.get('class')) + ')' for n in row['home_networks'])}"
+        "home networks: " + ", ".join(f"{n['key']} ({n.get('class')})" for n in row["home_networks"])
     )
     if row["social_links"]:
         console.print(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
-from enum import Enum
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -30,7 +30,7 @@ app = typer.Typer(
 _stdout = Console(highlight=False)
 
 
-class Server(str, Enum):
+class Server(StrEnum):
     neo4j = "neo4j"
     kafka = "kafka"
 

@@ -150,7 +150,7 @@ def _wait_ready(settings: Settings, launches: list[_Launch], console: Any) -> No
     timeout = settings.server_start_timeout_s
     started = time.monotonic()
     pending = list(launches)
-    with _status_cm(console, "Waiting for " + " and ".join(l.name for l in pending) + " to answer…"):
+    with _status_cm(console, "Waiting for " + " and ".join(x.name for x in pending) + " to answer…"):
         while pending:
             for launch in list(pending):
                 if _probe(settings, launch.name):

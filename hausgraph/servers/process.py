@@ -12,7 +12,7 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 __all__ = [
@@ -70,10 +70,8 @@ def _threads(pid: int) -> int:
 
 def _reap(pid: int) -> None:
     # Our own child becomes a zombie until waited for; reaping is harmless otherwise.
-    try:
+    with suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)
-    except ChildProcessError:
-        pass
 
 
 def is_alive(pid: int | None, marker: str | None = None) -> bool:

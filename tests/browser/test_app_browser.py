@@ -1,5 +1,6 @@
-"""The running app in headless Chromium (Debian's, nothing downloaded) on the real pipeline's graph (a generated world,
-ingested, graph jobs run): a drawn household graph, the overview and social graph, a console query."""
+"""The running app in headless Chromium (Debian's, nothing downloaded) on the real pipeline's graph
+(a generated world, ingested, graph jobs run): a drawn household graph, the overview and social graph,
+a console query."""
 
 from __future__ import annotations
 

@@ -20,7 +20,7 @@ def sample_stream(n_devices: int = 20, per_device: int = 30, seed: int = 7) -> t
             kind = rng.choice(["view", "view", "view", "impression", "click", "search", "bookmark"])
             ev = {
                 "ts": ts,
-                "ip": home_ip if i % 5 else "2a02:8071:77:%x::%x" % (d, i),
+                "ip": home_ip if i % 5 else f"2a02:8071:77:{d:x}::{i:x}",
                 "mac": mac,
                 "event": kind,
                 "device_type": rng.choice(["tv", "phone", "tablet"]),

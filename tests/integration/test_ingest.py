@@ -42,7 +42,7 @@ def _ingest(client: GraphClient, msgs: list[bytes], chunk: int = 97) -> int:
 
 
 def test_replaying_everything_changes_no_count(client):
-    msgs, n_bad = sample_stream()
+    msgs, _n_bad = sample_stream()
     fresh = _ingest(client, msgs)
     totals = client.read("db/read_totals")[0]
     assert totals["events"] == fresh == totals["bucket_events"]

@@ -109,5 +109,5 @@ def test_invalid_config_is_one_clear_error(tmp_path: Path) -> None:
     from hausgraph.servers import ServerError
 
     broken = _private(tmp_path, neo4j_pagecache="lots", neo4j_bolt_port=_P(6), neo4j_http_port=_P(7))
-    with pytest.raises(ServerError, match="server.memory.pagecache.size"):
+    with pytest.raises(ServerError, match=r"server\.memory\.pagecache\.size"):
         start(broken, ["neo4j"])
