@@ -17,9 +17,19 @@ st.set_page_config(page_title="hausgraph", layout="wide")
 _password = settings().dashboard_password
 user_role = role(_password.get_secret_value() if _password else None)
 
+overview = st.Page(_PAGES / "overview.py", title="Overview", url_path="overview")
+
+
+def _home() -> None:
+    """``/`` opens the overview at its own URL, so ``/overview`` (bookmarked, shared) answers too."""
+    st.switch_page(overview)
+
+
 pages = {
+    # Streamlit serves the default page at "/" only: a hidden default that forwards keeps both URLs
+    "": [st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")],
     "Explore": [
-        st.Page(_PAGES / "overview.py", title="Overview", url_path="overview", default=True),
+        overview,
         st.Page(_PAGES / "household.py", title="Household explorer", url_path="household"),
         st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
         st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),

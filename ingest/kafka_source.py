@@ -132,21 +132,24 @@ class IngestLoop:
         self.clock = clock
         self.stats = LoopStats()
         self._floor: dict[tuple[str, int], int] = {}
+        #: the running loop's stop event: every retry (the rebalance callback's too) waits on it
+        self._stop = threading.Event()
 
     def caught_up(self, ends: dict[tuple[str, int], int]) -> bool:
         """True once everything below ``ends`` is committed with the data."""
         return all(self._floor.get(tp, 0) >= n for tp, n in ends.items() if n > 0)
 
     def refresh_floor(self) -> dict[tuple[str, int], int]:
-        self._floor = retry(
-            lambda: read_offsets(self.client, self.group), threading.Event(), self._count_retry
-        )
+        stored = retry(lambda: read_offsets(self.client, self.group), self._stop, self._count_retry)
+        if stored is not None:  # None: stopped while Neo4j was down; nothing is consumed after that
+            self._floor = stored
         return self._floor
 
     def _count_retry(self) -> None:
         self.stats.retries += 1
 
     def run(self, stop: threading.Event, on_batch: Callable[[LoopStats], None] | None = None) -> LoopStats:
+        self._stop = stop
         self.consumer.subscribe(list(self.kinds), listener=_SeekToStored(self))
         pipeline = WritePipeline(
             self.client, self.group, self.dead_letters, stop, self._count_retry, skip_committed=True

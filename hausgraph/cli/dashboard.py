@@ -5,21 +5,23 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import webbrowser
 from pathlib import Path
 
 import typer
 
 from hausgraph.cli.common import console, get_settings, handle_errors
+from hausgraph.cli.signals import spawn_child, stop_child, stop_on_signals
 
 __all__ = ["dashboard", "streamlit_command"]
 
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
 
-def streamlit_command(port: int, headless: bool, address: str | None) -> list[str]:
-    """The ``streamlit run`` command line.
+def streamlit_command(port: int, address: str | None) -> list[str]:
+    """The ``streamlit run`` command line; always headless, so Streamlit never prompts or opens a browser.
 
-    >>> streamlit_command(8501, True, None)[-6:]
+    >>> streamlit_command(8501, None)[-6:]
     ['--server.port', '8501', '--server.headless', 'true', '--server.address', '127.0.0.1']
     """
     cmd = [
@@ -33,7 +35,7 @@ def streamlit_command(port: int, headless: bool, address: str | None) -> list[st
         "--server.port",
         str(port),
         "--server.headless",
-        "true" if headless else "false",
+        "true",
     ]
     # Marketers' data: loopback only, unless the operator configured an address for Streamlit.
     if not address:
@@ -44,11 +46,19 @@ def streamlit_command(port: int, headless: bool, address: str | None) -> list[st
 @handle_errors
 def dashboard(
     port: int | None = typer.Option(None, help="Port (default: HAUSGRAPH_DASHBOARD_PORT, 8501)."),
-    headless: bool = typer.Option(False, "--headless", help="Do not open a browser."),
+    open_browser: bool = typer.Option(False, "--open", help="Open the app in this machine's browser."),
 ) -> None:
     """Run the Streamlit dashboard (overview, household explorer, social graph, audiences, console)."""
     settings = get_settings()
     port = port or settings.dashboard_port
     address = os.environ.get("STREAMLIT_SERVER_ADDRESS")
     console.print(f"dashboard on http://{address or '127.0.0.1'}:{port}")
-    raise typer.Exit(subprocess.call(streamlit_command(port, headless, address)))
+    # Streamlit's first-run prompt ("Email:") waits on stdin: give it none, and no browser to open
+    with stop_on_signals() as stopping:
+        app = spawn_child(streamlit_command(port, address), stdin=subprocess.DEVNULL)
+        if open_browser:
+            webbrowser.open(f"http://{address or '127.0.0.1'}:{port}")
+        while not stopping.wait(0.5) and app.poll() is None:
+            pass
+        code = stop_child(app)
+    raise typer.Exit(0 if stopping.is_set() else code or 0)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import threading
 import time
 from pathlib import Path
 
@@ -15,6 +13,7 @@ from rich.table import Table
 
 from graph.admin import migrate
 from hausgraph.cli.common import console, get_settings, handle_errors
+from hausgraph.cli.signals import stop_on_signals
 from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonymizer, topic_partitions
 from hausgraph.servers import resolve_connections
 from ingest.batch import prepare
@@ -26,13 +25,6 @@ from ingest.topics import ensure_topics
 __all__ = ["app"]
 
 app = typer.Typer(help="Stream view events and the catalog into Neo4j.", invoke_without_command=True)
-
-
-def _stop_on_signals() -> threading.Event:
-    stop = threading.Event()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
 
 
 @app.callback()
@@ -73,14 +65,16 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
             totals["invalid"] += len(done.prep.dead)
             totals["fresh"] += done.result.fresh
 
-    stop = _stop_on_signals()
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed:,} records"),
-        TimeElapsedColumn(),
-        console=console,
-    ) as progress:
+    with (
+        stop_on_signals() as stop,
+        Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed:,} records"),
+            TimeElapsedColumn(),
+            console=console,
+        ) as progress,
+    ):
         for path, kind in ((content_file, "content"), (from_file, "view")):
             if not path:
                 continue
@@ -106,16 +100,16 @@ def _ingest_kafka(client, settings, size: int) -> None:
     conn = resolve_connections(settings)
     ensure_topics(conn.kafka_bootstrap, topic_partitions(settings))
     loop, producer = kafka_ingest_loop(settings, conn, client, size)
-    stop = _stop_on_signals()
-    console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")
-    with console.status("waiting for events") as status:
-        stats = loop.run(
-            stop,
-            on_batch=lambda s: status.update(
-                f"{s.valid + s.invalid:,} records, {s.fresh:,} new, "
-                f"{s.invalid:,} dead letters, {s.rate:,.0f}/s"
-            ),
-        )
+    with stop_on_signals() as stop:
+        console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")
+        with console.status("waiting for events") as status:
+            stats = loop.run(
+                stop,
+                on_batch=lambda s: status.update(
+                    f"{s.valid + s.invalid:,} records, {s.fresh:,} new, "
+                    f"{s.invalid:,} dead letters, {s.rate:,.0f}/s"
+                ),
+            )
     producer.close()
     console.print(
         f"stopped after {stats.batches} batches: {stats.fresh:,} new events, {stats.invalid:,} dead letters"

@@ -13,6 +13,7 @@ from graph.errors import JobLocked
 from graph.jobs import JOBS, run_all, run_job
 from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
 from hausgraph.cli.scoring import EXPORTS
+from hausgraph.cli.signals import stop_on_signals
 from hausgraph.runtime import graph_client, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
@@ -147,11 +148,14 @@ def scheduler() -> None:
     settings = get_settings()
     client = graph_client(settings)
     schedule = job_schedule(settings)
-    sched = build_scheduler(client, schedule, say=lambda m: console.print(m))
+    sched = build_scheduler(client, schedule, say=lambda m: console.print(m), background=True)
     console.print(f"scheduler running ({schedule}); Ctrl-C to stop")
-    try:
+    with stop_on_signals() as stopping:
         sched.start()
-    except (KeyboardInterrupt, SystemExit):
-        pass
-    finally:
-        client.close()
+        try:
+            stopping.wait()
+        finally:
+            # a running job is not waited for: its lock lease lapses and its writes are idempotent
+            sched.shutdown(wait=False)
+            client.close()
+    console.print("scheduler stopped")

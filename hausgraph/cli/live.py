@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import os
-import signal
-import subprocess
 import threading
+import time
 
 from generator.live import stream_live
 from generator.params import WorldParams
@@ -13,11 +12,15 @@ from generator.sinks import KafkaSink
 from graph.jobs.schedule import build_scheduler
 from hausgraph.cli.common import console
 from hausgraph.cli.dashboard import streamlit_command
+from hausgraph.cli.signals import spawn_child, stop_child, stop_on_signals
 from hausgraph.runtime import graph_client, job_schedule, kafka_ingest_loop
 from hausgraph.servers import Connections
 from hausgraph.settings import Settings
 
 __all__ = ["serve_with_live_feed"]
+
+#: seconds from a stop signal to the last thread joined (worker threads are daemons past it)
+_STOP_WITHIN_S = 3.0
 
 
 def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldParams, rate: float) -> None:
@@ -50,17 +53,24 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
         f"[bold green]dashboard on http://127.0.0.1:{settings.dashboard_port}[/] "
         f"(live feed {rate:g} events/s → Kafka → Neo4j, jobs on schedule); Ctrl-C to stop"
     )
-    app = subprocess.Popen(streamlit_command(settings.dashboard_port, True, None), env=env)
-    try:
-        app.wait()
-    except KeyboardInterrupt:
-        app.send_signal(signal.SIGINT)
-        app.wait(30)
-    finally:
-        stop.set()
-        sched.shutdown(wait=False)
-        for t in threads:
-            t.join(30)
-        if producer is not None:
-            producer.close()
-        client.close()
+    with stop_on_signals() as stopping:
+        app = spawn_child(streamlit_command(settings.dashboard_port, None), env=env)
+        try:
+            while not stopping.wait(0.5) and app.poll() is None:
+                pass
+        finally:
+            _shut_down(app, stop, sched, threads, producer)
+            client.close()
+
+
+def _shut_down(app, stop: threading.Event, sched, threads: list[threading.Thread], producer) -> None:
+    """Everything stops within a few seconds, even with a server down: the workers wait on ``stop``."""
+    deadline = time.monotonic() + _STOP_WITHIN_S
+    stop.set()
+    stop_child(app)
+    sched.shutdown(wait=False)
+    for t in threads:
+        t.join(max(0.1, deadline - time.monotonic()))
+    if producer is not None:
+        producer.close(timeout=max(0.1, deadline - time.monotonic()))
+    console.print("stopped")

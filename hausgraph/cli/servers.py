@@ -91,7 +91,11 @@ def status_cmd(
     server: _ServerArg = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output on stdout.")] = False,
 ) -> None:
-    """Show each server: running, pid, ports, resident memory and uptime."""
+    """Show each server: running, pid, ports, resident memory and uptime.
+
+    Exits 3 when a server is not running (as ``systemctl status`` does), so scripts can test it;
+    ``--json`` always exits 0 and says it in each item's ``running``.
+    """
     items = status(get_settings(), _names(server))
     if as_json:
         _stdout.print_json(json.dumps([item.to_dict() for item in items]))
@@ -113,6 +117,12 @@ def status_cmd(
             item.version or "-",
         )
     _stdout.print(table)
+    raise typer.Exit(_status_code(items))
+
+
+def _status_code(items) -> int:
+    """0 when every server asked about runs (or answers, if external), else 3 (LSB "not running")."""
+    return 0 if all(item.running for item in items) else 3
 
 
 @app.command("logs")

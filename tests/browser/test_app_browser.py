@@ -193,6 +193,10 @@ def test_overview_and_social_graph_show_the_real_graph(page, app_url, tmp_path):
     page.get_by_text("Kafka consumer lag").first.wait_for(timeout=30_000)
     page.wait_for_timeout(2500)  # charts draw after the data arrives
     _shot(page, tmp_path, "overview")
+    assert page.url.rstrip("/").endswith("/overview"), page.url  # the root forwards to the page's own URL
+    page.goto(f"{app_url}/overview")  # and that URL answers by itself (bookmarks, shared links)
+    page.get_by_text("Household sizes").first.wait_for(timeout=30_000)
+    assert page.get_by_text("Page not found").count() == 0
     page.goto(f"{app_url}/social")
     page.get_by_text("with at least one link").first.wait_for(timeout=30_000)
     frame = page.locator("iframe").first.content_frame

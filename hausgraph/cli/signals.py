@@ -1,0 +1,77 @@
+"""Stopping long-running commands: SIGINT and SIGTERM set one event, and children die with their parent.
+
+``demo``, ``ingest``, ``scheduler`` and ``dashboard`` all stop through :func:`stop_on_signals`, so a
+signal is honoured within seconds even while a server is down and the work is retrying: every retry
+waits on that same event. Child processes are started with :func:`child_dies_with_parent`, so not even
+a SIGKILL of hausgraph leaves a Streamlit server holding the port.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+__all__ = ["child_dies_with_parent", "spawn_child", "stop_child", "stop_on_signals"]
+
+log = logging.getLogger(__name__)
+
+_PR_SET_PDEATHSIG = 1
+
+
+def child_dies_with_parent() -> None:
+    """``preexec_fn`` for :class:`subprocess.Popen`: the kernel sends SIGTERM when the parent dies.
+
+    Linux only; elsewhere a no-op (the parent's signal handler still stops the child).
+    """
+    if sys.platform.startswith("linux"):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def spawn_child(cmd: Sequence[str], **popen: Any) -> subprocess.Popen:
+    """Start ``cmd`` as a child that cannot outlive this process."""
+    return subprocess.Popen(list(cmd), preexec_fn=child_dies_with_parent, **popen)
+
+
+def stop_child(proc: subprocess.Popen, grace_s: float = 3.0) -> int | None:
+    """SIGTERM, then SIGKILL after ``grace_s``; returns the exit code."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            log.warning("child did not stop in time pid=%d; killing it", proc.pid)
+            proc.kill()
+            proc.wait(grace_s)
+    return proc.returncode
+
+
+@contextmanager
+def stop_on_signals(on_stop: Callable[[], None] | None = None) -> Iterator[threading.Event]:
+    """An event set by SIGINT or SIGTERM for the block; the previous handlers come back after it.
+
+    A second signal while stopping raises :class:`KeyboardInterrupt`, for a user who insists.
+    """
+    stop = threading.Event()
+
+    def handler(signum: int, _frame: object) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        log.info("stopping signal=%s", signal.Signals(signum).name)
+        stop.set()
+        if on_stop is not None:
+            on_stop()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
