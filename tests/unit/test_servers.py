@@ -297,3 +297,21 @@ def test_kafka_cluster_id_with_a_leading_dash_stays_one_argument(settings: Setti
 
     argv = kafka_storage_format_command("java", server_paths(settings, "kafka"), "-Xy1")
     assert "--cluster-id=-Xy1" in argv and "-Xy1" not in argv
+
+
+def test_status_exits_3_when_a_managed_server_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from typer.testing import CliRunner
+
+    from hausgraph.cli import app
+
+    from tests.servers import test_ports
+
+    monkeypatch.setenv("HAUSGRAPH_STATE_DIR", str(tmp_path / "state"))
+    for i, var in enumerate(("NEO4J_BOLT_PORT", "NEO4J_HTTP_PORT", "KAFKA_PORT", "KAFKA_CONTROLLER_PORT")):
+        monkeypatch.setenv(f"HAUSGRAPH_{var}", str(test_ports().private(20 + i)))  # nothing listens there
+    runner = CliRunner()
+    plain = runner.invoke(app, ["servers", "status"])
+    assert plain.exit_code == 3, plain.output
+    assert "stopped" in plain.output
+    as_json = runner.invoke(app, ["servers", "status", "--json"])
+    assert as_json.exit_code == 0 and '"running": false' in as_json.output
