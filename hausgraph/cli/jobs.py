@@ -13,7 +13,7 @@ from graph.errors import JobLocked
 from graph.jobs import JOBS, run_all, run_job
 from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
 from hausgraph.cli.scoring import EXPORTS
-from hausgraph.cli.signals import stop_on_signals
+from hausgraph.cli.signals import leave_now, stop_on_signals
 from hausgraph.runtime import graph_client, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
@@ -159,3 +159,4 @@ def scheduler() -> None:
             sched.shutdown(wait=False)
             client.close()
     console.print("scheduler stopped")
+    leave_now(grace_s=2.0)

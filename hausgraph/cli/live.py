@@ -12,7 +12,7 @@ from generator.sinks import KafkaSink
 from graph.jobs.schedule import build_scheduler
 from hausgraph.cli.common import console
 from hausgraph.cli.dashboard import streamlit_command
-from hausgraph.cli.signals import spawn_child, stop_child, stop_on_signals
+from hausgraph.cli.signals import leave_now, spawn_child, stop_child, stop_on_signals
 from hausgraph.runtime import graph_client, job_schedule, kafka_ingest_loop
 from hausgraph.servers import Connections
 from hausgraph.settings import Settings
@@ -61,6 +61,7 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
         finally:
             _shut_down(app, stop, sched, threads, producer)
             client.close()
+    leave_now(grace_s=max(0.0, _STOP_WITHIN_S - 1.0))
 
 
 def _shut_down(app, stop: threading.Event, sched, threads: list[threading.Thread], producer) -> None:

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-__all__ = ["child_dies_with_parent", "spawn_child", "stop_child", "stop_on_signals"]
+__all__ = ["child_dies_with_parent", "leave_now", "spawn_child", "stop_child", "stop_on_signals"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +53,28 @@ def stop_child(proc: subprocess.Popen, grace_s: float = 3.0) -> int | None:
             proc.kill()
             proc.wait(grace_s)
     return proc.returncode
+
+
+def leave_now(grace_s: float = 1.0, code: int = 0) -> None:
+    """End the process once the orderly stop is done, even if a worker is still blocked.
+
+    A job or write stuck in the driver's own retries (up to 30 s while Neo4j is down) runs in an
+    executor thread that the interpreter would join at exit, daemon or not. Nothing is lost by not
+    waiting: Kafka offsets are committed only with the data, writes are idempotent and job locks
+    are leases. Workers get ``grace_s`` to finish; then output is flushed and the process ends.
+    """
+    me = threading.current_thread()
+    deadline = time.monotonic() + grace_s
+    for t in threading.enumerate():
+        if t is not me and not t.daemon:
+            t.join(max(0.0, deadline - time.monotonic()))
+    blocked = [t.name for t in threading.enumerate() if t is not me and t.is_alive() and not t.daemon]
+    if blocked:
+        log.warning("leaving while workers retry against a server that is down threads=%s", ",".join(blocked))
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 @contextmanager

@@ -128,7 +128,9 @@ def test_the_registry_drives_order_schedule_and_scheduler() -> None:
 
 def test_a_new_job_is_one_registration() -> None:
     ran = []
-    spec = JobSpec("extra", lambda ctx, params, seed=0, incremental=False: ran.append(ctx.job), 60, ("social",))
+    spec = JobSpec(
+        "extra", lambda ctx, params, seed=0, incremental=False: ran.append(ctx.job), 60, ("social",)
+    )
     registry = {**JOBS, "extra": spec}
     assert job_order(["extra"], registry) == ["households", "social", "extra"]
     assert schedule_of({}, registry)["extra"] == 60

@@ -299,11 +299,12 @@ def test_kafka_cluster_id_with_a_leading_dash_stays_one_argument(settings: Setti
     assert "--cluster-id=-Xy1" in argv and "-Xy1" not in argv
 
 
-def test_status_exits_3_when_a_managed_server_is_stopped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_status_exits_3_when_a_managed_server_is_stopped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from typer.testing import CliRunner
 
     from hausgraph.cli import app
-
     from tests.servers import test_ports
 
     monkeypatch.setenv("HAUSGRAPH_STATE_DIR", str(tmp_path / "state"))
