@@ -80,7 +80,8 @@ def load_real_world(
         return RealWorld(out, truth, loaded=False, timings=timings)
     t = time.perf_counter()
     claim_database(client.driver, client.database)
-    reset(client)
+    reset(client)  # deletes the mark too: the now empty database is claimed again
+    claim_database(client.driver, client.database)
     migrate(client)
     ingest_dir(client, out)
     timings["ingest"] = time.perf_counter() - t
