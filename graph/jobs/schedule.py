@@ -63,12 +63,13 @@ def build_scheduler(
         name, _, mode = entry.partition(":")
         if every <= 0:
             continue
-        first = datetime.now(UTC) if not mode and not JOBS[name].depends_on else None
+        # APScheduler 3 reads an explicit next_run_time=None as "paused": pass it only to start at once
+        first = {"next_run_time": datetime.now(UTC)} if not mode and not JOBS[name].depends_on else {}
         sched.add_job(
             _guarded(client, name, mode == "incremental", say, lease),
             "interval",
             seconds=every,
             id=entry,
-            next_run_time=first,
+            **first,
         )
     return sched
