@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -250,7 +251,7 @@ def test_two_schedulers_started_together_run_each_job_once_per_tick(client, serv
     for job in ("households", "social", "affinity"):
         runs = _runs(client, job)
         assert all(r["status"] == "succeeded" for r in runs), (job, runs)
-        for first, then in zip(runs, runs[1:]):  # one at a time: each run ends before the next starts
+        for first, then in pairwise(runs):  # one at a time: each run ends before the next starts
             assert first["ended"] <= then["started"], (job, first, then)
         # once per tick, not once per scheduler (households ticks at once, the others after `every`)
         ticks = int(elapsed // every) + (1 if job == "households" else 0)
