@@ -320,3 +320,37 @@ def test_a_paused_owner_cannot_write_after_the_take_over(client, env):
     assert _run(client, paused_run)["status"] == "abandoned"  # its late finish changed nothing
     assert _run(client, ctx.run_id)["status"] == "succeeded"
     print(f"\nSIGSTOP past a 2 s lease: taken over after {seconds:.1f} s; the late write refused")
+
+
+def test_the_jobs_page_shows_an_abandoned_run_apart(client, services, monkeypatch):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    gone = acquire_lease(client, "social", "social-gone", LeaseParams(0.3, 0.1), me=ProcessIdentity("x", 1))
+    FencedClient(client, gone).run_write(
+        "jobs/start_run", id="social-gone", job="social", started=0, params="{}"
+    )
+    time.sleep(0.5)
+    _retry_until_acquired("social", 10, lambda ctx: None, client, LeaseParams(30.0, 10.0))
+    for key, value in {
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+    }.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("HAUSGRAPH_DASHBOARD_PASSWORD", raising=False)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "dashboards" / "app.py"), default_timeout=90)
+        at.run()
+        at.switch_page("screens/jobs.py").run()
+        assert not at.exception, [e.value for e in at.exception]
+        warnings = " ".join(w.value for w in at.warning)
+        assert "Abandoned runs" in warnings and "social-gone" in warnings and "lease expired" in warnings
+        table = at.dataframe[0].value
+        assert set(table["status"]) == {"⚠️ abandoned", "✅ succeeded"}
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
