@@ -138,7 +138,7 @@ def test_a_stale_lease_refuses_the_write_with_a_clear_error():
     client, calls = _recording_run(valid=False)
     lease = Lease("households", "me", 8, "r", LeaseParams())
     fenced = FencedClient(client, lease)
-    with pytest.raises(LeaseLost, match="job households lost its lease .generation 8; now other"):
+    with pytest.raises(LeaseLost, match=r"job households lost its lease \(generation 8; now other"):
         fenced.write("jobs/write_households", [{"id": 1}], run="r")
     assert "jobs/write_households" not in [n for n, _ in calls] and lease.lost.is_set()
 
