@@ -156,6 +156,7 @@ def audience_members(segment: dict[str, Any], limit: int) -> list[dict[str, Any]
 def job_runs(per_job: int = 10) -> pd.DataFrame:
     rows = [r["run"] for r in _read("read_job_runs", per_job=per_job)]
     cols = ["job", "id", "status", "started", "ended", "counts", "params", "error", "duration_s"]
+    cols += ["abandoned_by"]  # set on a run closed by a take-over
     df = pd.DataFrame(rows, columns=cols)
     # a running job has no duration yet: its time so far
     df["duration_s"] = df["duration_s"].fillna(

@@ -157,6 +157,13 @@ class RecordingClient:
         self.run_write(name, rows=rows, **params)
         return len(rows)
 
+    def transaction(self, work: Callable[[Any], Any]) -> Any:
+        """Run ``work(tx)`` once; ``tx_run`` inside it records like :meth:`run_write`."""
+        return work(None)
+
+    def tx_run(self, tx: Any, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        return self.run_write(name, **params)
+
     def written(self, name: str) -> list[dict[str, Any]]:
         """Every row written with query ``name``."""
         return [row for n, p in self.calls if n == name for row in p.get("rows", [])]

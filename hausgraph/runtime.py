@@ -10,6 +10,7 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from graph.client import GraphClient, connect
+from graph.jobs.lease import LeaseParams
 from graph.jobs.registry import schedule_of
 from hausgraph.servers import Connections, resolve_connections
 from hausgraph.settings import Settings
@@ -21,6 +22,7 @@ from ingest.pseudonym import Pseudonymizer
 __all__ = [
     "demo_secret_path",
     "graph_client",
+    "job_lease",
     "job_schedule",
     "kafka_ingest_loop",
     "pseudonym_secret",
@@ -103,3 +105,8 @@ def kafka_ingest_loop(
 def job_schedule(settings: Settings) -> dict[str, int]:
     """Seconds between runs per schedule entry: the registry's defaults with the settings' overrides."""
     return schedule_of(settings.job_schedule_s)
+
+
+def job_lease(settings: Settings) -> LeaseParams:
+    """Lease length and heartbeat of every job run, from settings."""
+    return LeaseParams(lease_s=settings.job_lease_s, heartbeat_s=settings.job_heartbeat_s)

@@ -77,6 +77,12 @@ class Settings(BaseSettings):
     #: ``HAUSGRAPH_JOB_SCHEDULE_S='{"social": 1200, "households:incremental": 30}'``; 0 = off
     job_schedule_s: dict[str, int] = Field(default_factory=dict)
 
+    # --- job leases (graph.jobs.lease) ---
+    #: a job's lease runs out this long after its last heartbeat; then the next run takes it over
+    job_lease_s: float = Field(30.0, gt=0)
+    #: seconds between heartbeats of a running job (shorter than the lease)
+    job_heartbeat_s: float = Field(10.0, gt=0)
+
     # --- dashboard ---
     dashboard_port: int = 8501
     dashboard_password: SecretStr | None = None

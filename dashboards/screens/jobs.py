@@ -8,11 +8,15 @@ import streamlit as st
 
 import graph.jobs
 from dashboards import data
-from dashboards.resources import client
+from dashboards.resources import client, settings
 from dashboards.widgets import show_error
-from graph.errors import JobLocked
+from graph.errors import JobLocked, LeaseLost
+from graph.jobs.lease import LeaseParams
 
 st.title("Jobs")
+
+#: how each run status is told apart at a glance in the table
+_MARK = {"succeeded": "✅", "failed": "❌", "abandoned": "⚠️", "running": "⏳"}
 
 try:
     runs = data.job_runs()
@@ -32,12 +36,19 @@ else:
             f"{r['duration_s']:.1f} s" if r["duration_s"] == r["duration_s"] else None,
             delta_color="off",
         )
+    abandoned = runs[runs["status"] == "abandoned"].head(5)
+    if not abandoned.empty:
+        st.warning(
+            "Abandoned runs — their process died or stalled, and the next run took the lease over:\n"
+            + "\n".join(
+                f"- **{r['job']}** run `{r['id']}`, closed {r['ended']:%Y-%m-%d %H:%M:%S} UTC: {r['error']}"
+                for _, r in abandoned.iterrows()
+            )
+        )
     st.subheader("Recent runs")
-    st.dataframe(
-        runs[["job", "status", "started", "duration_s", "counts", "params", "error", "id"]],
-        hide_index=True,
-        width="stretch",
-    )
+    shown = runs[["job", "status", "started", "duration_s", "counts", "params", "error", "id"]].copy()
+    shown["status"] = shown["status"].map(lambda s: f"{_MARK.get(s, '')} {s}".strip())
+    st.dataframe(shown, hide_index=True, width="stretch")
 
 st.subheader("Run a job now")
 st.caption("Households first: social links and affinities are derived from the households.")
@@ -47,17 +58,22 @@ name = st.selectbox("Job", list(graph.jobs.JOBS), key="job_name")
 if st.button("Run now", key="job_run"):
     with st.spinner(f"running {name}…"):
         try:
-            ctx = graph.jobs.run_job(client(), name)
+            s = settings()
+            ctx = graph.jobs.run_job(
+                client(), name, lease=LeaseParams(lease_s=s.job_lease_s, heartbeat_s=s.job_heartbeat_s)
+            )
         except JobLocked as err:
             st.warning(
                 f"{name} is already running (started by {err.owner}); "
                 "wait for it to finish, its run appears above when done."
             )
+        except LeaseLost as err:
+            st.error(f"{name} stalled past its lease and another run took it over: {err}")
         except Exception as err:  # noqa: BLE001 - the job's own error, shown as its message
             show_error(err)
         else:
             data.clear()  # the new run and what it wrote show up everywhere
-            st.session_state["job_message"] = (
-                f"{name} finished (run {ctx.run_id}): {json.dumps(ctx.counts, default=str, sort_keys=True)}"
-            )
+            note = f" — {ctx.abandoned_before}" if ctx.abandoned_before else ""
+            counts = json.dumps(ctx.counts, default=str, sort_keys=True)
+            st.session_state["job_message"] = f"{name} finished (run {ctx.run_id}): {counts}{note}"
             st.rerun()

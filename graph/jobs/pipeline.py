@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from graph.client import GraphClient
+from graph.jobs.lease import LeaseParams
 from graph.jobs.registry import JOBS, UnknownJob, job_order
 from graph.jobs.runs import JobContext, run_job_with_record
 from graph.params import GraphParams
@@ -20,8 +21,9 @@ def run_job(
     incremental: bool = False,
     progress: Callable[[str], None] | None = None,
     shared: dict | None = None,
+    lease: LeaseParams | None = None,
 ) -> JobContext:
-    """Run one registered job (:data:`graph.jobs.registry.JOBS`) now."""
+    """Run one registered job (:data:`graph.jobs.registry.JOBS`) now, under its lease."""
     if name not in JOBS:
         raise UnknownJob(name)
     spec = JOBS[name]
@@ -33,6 +35,7 @@ def run_job(
         params={"seed": seed, "incremental": incremental and spec.incremental},
         progress=progress,
         shared=shared,
+        lease=lease,
     )
 
 
@@ -42,9 +45,11 @@ def run_all(
     seed: int = 0,
     progress: Callable[[str], None] | None = None,
     names: Iterable[str] | None = None,
+    lease: LeaseParams | None = None,
 ) -> list[JobContext]:
     """Every job (or ``names`` and what they depend on), dependencies first, sharing one read memo."""
     shared: dict = {}
     return [
-        run_job(client, name, params, seed, progress=progress, shared=shared) for name in job_order(names)
+        run_job(client, name, params, seed, progress=progress, shared=shared, lease=lease)
+        for name in job_order(names)
     ]

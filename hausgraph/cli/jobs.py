@@ -9,18 +9,18 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from graph.errors import JobLocked
+from graph.errors import JobLocked, LeaseLost
 from graph.jobs import JOBS, run_all, run_job
 from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
 from hausgraph.cli.scoring import EXPORTS
 from hausgraph.cli.signals import leave_now, stop_on_signals
-from hausgraph.runtime import graph_client, job_schedule, pseudonymizer
+from hausgraph.runtime import graph_client, job_lease, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
 
 __all__ = ["export_app", "household_of", "jobs_app", "scheduler"]
 
-register_errors(JobLocked, InvalidRecord)
+register_errors(JobLocked, LeaseLost, InvalidRecord)
 
 jobs_app = typer.Typer(
     help="Graph jobs: " + "; ".join(f"{s.name}: {s.summary}" for s in JOBS.values()), no_args_is_help=True
@@ -44,14 +44,16 @@ def run(
     if incremental and job != "all" and not JOBS[job].incremental:
         console.print(f"[red]job {job} has no incremental mode[/]")
         raise typer.Exit(2)
-    with graph_client(get_settings()) as client:
+    settings = get_settings()
+    lease = job_lease(settings)
+    with graph_client(settings) as client:
         started = time.monotonic()
-        say = lambda msg: console.print(f"  {msg}")
+        say = lambda msg: console.print(f"  {msg}", style="yellow" if "abandoned" in msg else None)
         with console.status(f"running {job}"):
             ctxs = (
-                run_all(client, seed=seed, progress=say)
+                run_all(client, seed=seed, progress=say, lease=lease)
                 if job == "all"
-                else [run_job(client, job, seed=seed, incremental=incremental, progress=say)]
+                else [run_job(client, job, seed=seed, incremental=incremental, progress=say, lease=lease)]
             )
         for ctx in ctxs:
             console.print(f"[green]{ctx.job}[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
@@ -61,19 +63,29 @@ def run(
 @jobs_app.command("runs")
 @handle_errors
 def runs(job: str | None = typer.Option(None), limit: int = typer.Option(10)) -> None:
-    """The last runs of each job: status, duration, counts."""
+    """The last runs of each job: status, duration, counts; an abandoned run with why and when."""
     with graph_client(get_settings()) as client:
         rows = client.read("jobs/read_runs", job=job, limit=limit)
-    table = Table("job", "started", "status", "seconds", "counts")
+    table = Table("job", "started", "status", "seconds", "counts / reason")
     for r in (row["run"] for row in rows):
+        status = r["status"]
+        note = r.get("counts") or ""
+        if status == "abandoned":
+            closed = time.strftime("%H:%M:%S", time.localtime((r.get("abandoned_at") or 0) / 1000))
+            note = f"{r.get('error')} (closed {closed} by {r.get('abandoned_by')})"
+        elif status == "failed":
+            note = r.get("error") or note
         table.add_row(
             r["job"],
             time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(r["started"] / 1000)),
-            r["status"],
-            f"{r.get('duration_s') or 0:.1f}",
-            r.get("counts") or "",
+            f"[{_STATUS_STYLE.get(status, 'default')}]{status}[/]",
+            "" if r.get("duration_s") is None else f"{r['duration_s']:.1f}",
+            note,
         )
     console.print(table)
+
+
+_STATUS_STYLE = {"succeeded": "green", "failed": "red", "abandoned": "yellow reverse", "running": "cyan"}
 
 
 def _export(kind: str, out: Path) -> None:
@@ -148,7 +160,9 @@ def scheduler() -> None:
     settings = get_settings()
     client = graph_client(settings)
     schedule = job_schedule(settings)
-    sched = build_scheduler(client, schedule, say=lambda m: console.print(m), background=True)
+    sched = build_scheduler(
+        client, schedule, say=lambda m: console.print(m), background=True, lease=job_lease(settings)
+    )
     console.print(f"scheduler running ({schedule}); Ctrl-C to stop")
     with stop_on_signals() as stopping:
         sched.start()
