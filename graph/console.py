@@ -1,13 +1,16 @@
 """The analysts' Cypher console: the one place where query text comes from a user, not from ``cypher/``.
 
-Read-only by construction, in three layers:
+House rule 5 keeps every query of the project in ``cypher/**/*.cypher``; the console is the
+documented exception, since its text is the analyst's. It is read-only by construction:
 
-1. :func:`screen` (pure) refuses text that must never reach the server: ``LOAD CSV``,
-   ``CALL ... IN TRANSACTIONS``, ``USE`` of another database, administration commands, and
-   procedures that touch files, URLs or the DBMS (``apoc.load.*``, ``dbms.*`` ...).
-2. :func:`run_console_query` ``EXPLAIN``\\ s the text first and refuses any plan whose
-   ``query_type`` is not ``'r'`` (:func:`judge_plan`, pure).
-3. It then runs it in a READ transaction with a timeout, stopping after the row cap.
+1. :func:`graph.console_guard.screen` (pure) accepts only read clauses, allowed procedures and
+   functions, one bounded statement (an allowlist over a real tokenizer).
+2. :func:`run_console_query` ``EXPLAIN``\\ s the text and refuses any plan that is not a pure
+   read built from allowed operators (:func:`graph.console_guard.judge_plan`).
+3. It runs the text in an explicit READ transaction whose timeout the server enforces (no
+   driver retries), and stops reading after the row cap or the byte cap.
+4. The managed Neo4j blocks every address for URL loads, refuses file URLs and caps each
+   transaction's memory and all transactions' memory together (``hausgraph.servers.config``).
 
 Server errors come back as :class:`ConsoleRefusal` / :class:`ConsoleError` carrying the
 server's own message, never a traceback.
@@ -16,7 +19,7 @@ server's own message, never a traceback.
 from __future__ import annotations
 
 import json
-import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,56 +27,26 @@ import neo4j
 from neo4j.exceptions import Neo4jError
 from neo4j.graph import Node, Path, Relationship
 
+from graph.console_guard import judge_plan, screen
+from graph.errors import GraphError
+
 __all__ = [
-    "FORBIDDEN_PROCEDURES",
+    "MAX_PARAMS_BYTES",
     "ConsoleError",
     "ConsoleRefusal",
     "ConsoleResult",
     "graph_elements",
-    "judge_plan",
     "parse_params",
+    "plan_operators",
+    "plain",
     "run_console_query",
-    "screen",
 ]
 
-#: Procedure / function name prefixes the console refuses (files, URLs, the DBMS, dynamic Cypher).
-FORBIDDEN_PROCEDURES = (
-    "apoc.load.",
-    "apoc.import.",
-    "apoc.export.",
-    "apoc.cypher.",
-    "apoc.periodic.",
-    "apoc.systemdb.",
-    "apoc.trigger.",
-    "apoc.custom.",
-    "apoc.util.",
-    "apoc.log.",
-    "apoc.static.",
-    "apoc.config.",
-    "apoc.create.",
-    "apoc.refactor.",
-    "apoc.merge.",
-    "apoc.nodes.delete",
-    "apoc.schema.assert",
-    "dbms.",
-    "db.create.",
-    "db.index.fulltext.create",
-    "gds.",
-    "tx.",
-)
-_ADMIN_START = re.compile(
-    r"^\s*(?:TERMINATE|GRANT|DENY|REVOKE|ALTER|DROP|START|STOP|ENABLE|DEALLOCATE|RENAME"
-    r"|CREATE\s+(?:OR\s+REPLACE\s+)?(?:USER|ROLE|DATABASE|COMPOSITE|ALIAS|SERVER|CONSTRAINT|INDEX)"
-    # SHOW is allowed only for schema listings (indexes, constraints, functions, procedures)
-    r"|SHOW\s+(?!(?:(?:ALL|RANGE|TEXT|POINT|FULLTEXT|VECTOR|LOOKUP|UNIQUE|EXISTENCE|KEY|NODE"
-    r"|RELATIONSHIP|PROPERTY|BUILT|IN|USER|DEFINED)\s+)*(?:INDEX|INDEXES|CONSTRAINTS?|FUNCTIONS?|PROCEDURES?)\b))",
-    re.I | re.S,
-)
-_COMMENTS = re.compile(r"//[^\n]*|/\*.*?\*/", re.S)
-_STRINGS = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"", re.S)
+#: the largest parameters object (JSON text) the console accepts
+MAX_PARAMS_BYTES = 64 * 1024
 
 
-class ConsoleError(Exception):
+class ConsoleError(GraphError):
     """The server failed the query; ``message`` is the server's text and ``code`` its status code."""
 
     def __init__(self, message: str, code: str | None = None) -> None:
@@ -88,67 +61,15 @@ class ConsoleRefusal(ConsoleError):
 
 @dataclass
 class ConsoleResult:
-    """Rows as plain dicts (at most the cap), whether more existed, and graph elements for the graph view."""
+    """Rows as plain dicts (within the caps), whether more existed, and graph elements for the graph view."""
 
     columns: list[str]
     rows: list[dict[str, Any]]
     truncated: bool
     nodes: list[dict[str, Any]] = field(default_factory=list)
     relationships: list[dict[str, Any]] = field(default_factory=list)
-
-
-def _normalized(text: str) -> str:
-    """Text without comments, string literals and backticks, whitespace collapsed, for screening."""
-    text = _STRINGS.sub("''", _COMMENTS.sub(" ", text))
-    return re.sub(r"\s+", " ", text.replace("`", "")).strip()
-
-
-def screen(text: str) -> str | None:
-    """Why ``text`` may not run in the console, or ``None`` if it may be planned.
-
-    >>> screen("MATCH (n) RETURN n LIMIT 5") is None
-    True
-    >>> screen("LOAD /* x */ CSV FROM 'file:///etc/passwd' AS r RETURN r")
-    'LOAD CSV is not allowed in the console'
-    >>> screen("CALL `apoc`.load.json('https://x') YIELD value RETURN value")
-    'procedure apoc.load.json is not allowed in the console'
-    >>> screen("MATCH (n) RETURN 'LOAD CSV' AS s") is None
-    True
-    """
-    if not text or not text.strip():
-        return "the query is empty"
-    flat = _normalized(text)
-    if re.search(r"\bLOAD\s+CSV\b", flat, re.I):
-        return "LOAD CSV is not allowed in the console"
-    if re.search(r"\bIN\s+(?:\d+\s+)?(?:CONCURRENT\s+)?TRANSACTIONS\b", flat, re.I):
-        return "CALL { ... } IN TRANSACTIONS is not allowed in the console"
-    if re.search(r"(?:^|\s)USE\s", flat, re.I):
-        return "USE of another database is not allowed in the console"
-    if _ADMIN_START.match(flat):
-        return "administration commands are not allowed in the console"
-    if ";" in flat.rstrip(";"):
-        return "run one statement at a time"
-    for name in re.findall(r"\b([A-Za-z_][\w]*(?:\s*\.\s*[A-Za-z_][\w]*)+)\s*\(", flat):
-        dotted = re.sub(r"\s+", "", name).lower()
-        if any(dotted.startswith(p) or dotted + "." == p for p in FORBIDDEN_PROCEDURES):
-            return f"procedure {dotted} is not allowed in the console"
-    return None
-
-
-def judge_plan(query_type: str | None) -> str | None:
-    """Why a plan of this type may not run (only pure reads, ``'r'``, may).
-
-    >>> judge_plan("r") is None
-    True
-    >>> judge_plan("rw")
-    'the console runs read-only queries; this one would write (query type rw)'
-    """
-    if query_type == "r":
-        return None
-    what = {"w": "write", "rw": "write", "s": "change the schema or the DBMS"}.get(
-        query_type or "", "not be read-only"
-    )
-    return f"the console runs read-only queries; this one would {what} (query type {query_type})"
+    #: why the rows stop early: "row cap" or "byte cap" (``None`` when all rows came back)
+    stopped_by: str | None = None
 
 
 def parse_params(text: str) -> dict[str, Any]:
@@ -161,6 +82,8 @@ def parse_params(text: str) -> dict[str, Any]:
     """
     if not text or not text.strip():
         return {}
+    if len(text.encode("utf-8")) > MAX_PARAMS_BYTES:
+        raise ConsoleRefusal(f"parameters are larger than {MAX_PARAMS_BYTES // 1024} KiB")
     try:
         value = json.loads(text)
     except json.JSONDecodeError as err:
@@ -172,17 +95,22 @@ def parse_params(text: str) -> dict[str, Any]:
     return value
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """A driver value as JSON-friendly data (nodes and relationships as dicts, temporals as ISO text).
+
+    >>> plain([1, {"a": "b"}])
+    [1, {'a': 'b'}]
+    """
     if isinstance(value, Node):
         return {"labels": sorted(value.labels), **dict(value)}
     if isinstance(value, Relationship):
         return {"type": value.type, **dict(value)}
     if isinstance(value, Path):
-        return [_plain(r) for r in value.relationships]
+        return [plain(r) for r in value.relationships]
     if isinstance(value, list):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
+        return {k: plain(v) for k, v in value.items()}
     if hasattr(value, "iso_format"):
         return value.iso_format()
     return value
@@ -230,44 +158,83 @@ def graph_elements(values: list[Any]) -> tuple[dict[str, dict[str, Any]], dict[s
     return nodes, rels
 
 
+def plan_operators(plan: dict[str, Any] | None) -> Iterator[tuple[str, str]]:
+    """``(operatorType, details)`` of every node of an ``EXPLAIN`` plan, as the driver returns it.
+
+    >>> list(plan_operators({"operatorType": "ProduceResults@neo4j", "args": {"Details": "n"},
+    ...                      "children": [{"operatorType": "AllNodesScan@neo4j", "children": []}]}))
+    [('ProduceResults@neo4j', 'n'), ('AllNodesScan@neo4j', '')]
+    """
+    if not plan:
+        return
+    yield str(plan.get("operatorType", "?")), str((plan.get("args") or {}).get("Details", ""))
+    for child in plan.get("children") or []:
+        yield from plan_operators(child)
+
+
+def _row_bytes(row: dict[str, Any]) -> int:
+    return len(json.dumps(row, default=str, ensure_ascii=False).encode("utf-8"))
+
+
 def run_console_query(
-    driver: neo4j.Driver, database: str, text: str, params: dict[str, Any], row_cap: int, timeout_s: float
+    driver: neo4j.Driver,
+    database: str,
+    text: str,
+    params: dict[str, Any],
+    row_cap: int,
+    timeout_s: float,
+    byte_cap: int = 16 * 2**20,
 ) -> ConsoleResult:
-    """Screen, EXPLAIN, then run ``text`` read-only; at most ``row_cap`` rows come back.
+    """Screen, EXPLAIN, then run ``text`` read-only; at most ``row_cap`` rows and ``byte_cap`` bytes come back.
 
     Raises
     ------
     ConsoleRefusal
-        The text or its plan is not a pure read.
+        The text or its plan is not an allowed read.
     ConsoleError
-        The server failed it (syntax, timeout, ...): ``message`` is the server's message.
+        The server failed or stopped it (syntax, timeout, memory limit, ...): ``message`` is the
+        server's message and ``code`` its status code.
     """
     reason = screen(text)
     if reason:
         raise ConsoleRefusal(reason)
+    metadata = {"app": "hausgraph-console"}
     try:
         with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-            plan = session.run(neo4j.Query("EXPLAIN " + text, timeout=timeout_s), params).consume()  # type: ignore[arg-type]
-            reason = judge_plan(plan.query_type)
+            # explicit transactions: the driver retries nothing (a memory-limit error is "transient")
+            with session.begin_transaction(timeout=timeout_s, metadata=metadata) as tx:
+                plan = tx.run("EXPLAIN " + text, params).consume()  # type: ignore[arg-type]
+            reason = judge_plan(plan.query_type, plan_operators(plan.plan))
             if reason:
                 raise ConsoleRefusal(reason)
-
-            @neo4j.unit_of_work(timeout=timeout_s, metadata={"app": "hausgraph-console"})
-            def work(tx: neo4j.ManagedTransaction) -> ConsoleResult:
+            with session.begin_transaction(timeout=timeout_s, metadata=metadata) as tx:
                 result = tx.run(text, params)  # type: ignore[arg-type]
-                records = result.fetch(row_cap + 1)
                 columns = list(result.keys())
-                kept = records[:row_cap]
-                nodes, rels = graph_elements([v for r in kept for v in r.values()])
-                return ConsoleResult(
-                    columns=columns,
-                    rows=[{k: _plain(r[k]) for k in columns} for r in kept],
-                    truncated=len(records) > row_cap,
-                    nodes=list(nodes.values()),
-                    relationships=list(rels.values()),
-                )
-
-            return session.execute_read(work)
+                rows: list[dict[str, Any]] = []
+                values: list[Any] = []
+                size = 0
+                stopped_by = None
+                for record in result:
+                    if len(rows) >= row_cap:
+                        stopped_by = "row cap"
+                        break
+                    row = {k: plain(record[k]) for k in columns}
+                    size += _row_bytes(row)
+                    if size > byte_cap:
+                        stopped_by = "byte cap"
+                        break
+                    rows.append(row)
+                    values.extend(record.values())
+                tx.rollback()  # a read; leaving early also stops the query on the server
+            nodes, rels = graph_elements(values)
+            return ConsoleResult(
+                columns=columns,
+                rows=rows,
+                truncated=stopped_by is not None,
+                nodes=list(nodes.values()),
+                relationships=list(rels.values()),
+                stopped_by=stopped_by,
+            )
     except ConsoleRefusal:
         raise
     except Neo4jError as err:
