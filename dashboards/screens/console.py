@@ -8,11 +8,11 @@ import pandas as pd
 import streamlit as st
 
 import cypher
-from graph.console import ConsoleError, parse_params, run_console_query
 from dashboards.resources import client, settings
 from dashboards.saved import description, example_params, saved_queries
 from dashboards.views import console_view
 from dashboards.widgets import show_graph
+from graph.console import ConsoleError, parse_params, run_console_query
 
 st.title("Cypher console")
 s = settings()
@@ -92,7 +92,8 @@ if result is not None:
             show_graph(console_view(result.nodes, result.relationships), s.graph_node_cap)
         else:
             st.info(
-                "The result holds no nodes or relationships: return nodes, relationships or paths to see a graph."
+                "The result holds no nodes or relationships: "
+                "return nodes, relationships or paths to see a graph."
             )
 
 if history:

@@ -13,9 +13,9 @@ import dashboards.kafka_lag
 import dashboards.saved
 import dashboards.views
 from dashboards.audience import export_refusal
-from graph.console import ConsoleRefusal, parse_params
 from dashboards.graphviz import GraphView, build_network, has_remote_resources, render_html
 from dashboards.views import household_view
+from graph.console import ConsoleRefusal, parse_params
 
 
 @pytest.mark.parametrize(
