@@ -9,6 +9,9 @@ every batch untouched. The outcomes are written to ``.hausgraph-test/console-hos
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -175,3 +178,42 @@ def test_the_plan_check_alone_refuses_what_the_tokenizer_refuses(neo4j_driver, s
     assert [q for q in passed if not any(m in q for m in not_plan_level + ambiguous_only)] == []
     for query, params in READS:
         assert check_plan(neo4j_driver, db, query, params, TIMEOUT_S) is None, query
+
+
+def _cli(services, *args: str) -> subprocess.CompletedProcess[str]:
+    env = {
+        **os.environ,
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hausgraph", "console", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_cli_console_rows_on_stdout_refusals_on_stderr(services, probe_graph):
+    ok = _cli(
+        services,
+        "--query",
+        "MATCH (p:ConsoleProbe) WHERE p.i <= $n RETURN p.i AS i ORDER BY i",
+        "--params",
+        '{"n": 3}',
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout) == [{"i": 1}, {"i": 2}, {"i": 3}]
+    as_csv = _cli(services, "-q", "MATCH (h:Household) RETURN h.id AS id, [1, 2] AS l", "--format", "csv")
+    assert as_csv.returncode == 0, as_csv.stderr
+    assert as_csv.stdout.splitlines() == ["id,l", 'h-1,"[1, 2]"']
+    refused = _cli(services, "-q", "CYPHER runtime=slotted SHOW SETTINGS YIELD name RETURN name")
+    assert refused.returncode == 2
+    assert refused.stdout == ""
+    assert "CYPHER prefix is not allowed" in refused.stderr
+    bad_params = _cli(services, "-q", "RETURN $x AS x", "--params", "[1]")
+    assert bad_params.returncode == 2 and "JSON object" in bad_params.stderr
