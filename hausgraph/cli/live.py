@@ -15,6 +15,7 @@ from hausgraph.cli.common import console
 from hausgraph.cli.dashboard import streamlit_command
 from hausgraph.runtime import graph_client, job_schedule, kafka_ingest_loop
 from hausgraph.servers import Connections
+from hausgraph.servers.supervise import start_supervisor
 from hausgraph.settings import Settings
 
 __all__ = ["serve_with_live_feed"]
@@ -23,6 +24,7 @@ __all__ = ["serve_with_live_feed"]
 def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldParams, rate: float) -> None:
     """Run until Ctrl-C: live events → Kafka → ingest → incremental jobs, with the dashboard served."""
     stop = threading.Event()
+    supervisor = start_supervisor(settings, say=console.print)  # restarts a managed server that dies
     client = graph_client(settings, conn)
     threads = []
     producer = None
@@ -57,6 +59,7 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
         app.send_signal(signal.SIGINT)
         app.wait(30)
     finally:
+        supervisor.stop()
         stop.set()
         sched.shutdown(wait=False)
         for t in threads:
