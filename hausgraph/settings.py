@@ -92,5 +92,8 @@ class Settings(BaseSettings):
     #: restarts of one server allowed within ``supervise_window_s`` before the supervisor gives up
     supervise_max_restarts: int = 5
     supervise_window_s: float = 600.0
+    #: managed Neo4j's db.memory.transaction.max / .total.max (default: a quarter / half of the heap)
+    neo4j_tx_memory_max: str | None = None
+    neo4j_tx_memory_total_max: str | None = None
     #: how long the app waits for Neo4j before it shows "graph unavailable"
     graph_connect_timeout_s: float = 3.0

@@ -156,6 +156,8 @@ def render_neo4j_conf(settings: Settings, paths: ServerPaths) -> str:
         The Neo4j :class:`ServerPaths`; directories point into the state dir.
     """
     tx_max, tx_total_max = transaction_memory_limits(settings.neo4j_heap)
+    tx_max = settings.neo4j_tx_memory_max or tx_max
+    tx_total_max = settings.neo4j_tx_memory_total_max or tx_total_max
     return _template("neo4j.conf").substitute(
         tx_memory_max=tx_max,
         tx_memory_total_max=tx_total_max,
