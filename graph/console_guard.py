@@ -310,7 +310,7 @@ def _clause_refusal(tokens: Sequence[Token]) -> str | None:
                 return _refusal("reduce(...)") + " (it can build values without bound; aggregate instead)"
             if word == "REPLACE":
                 return _refusal("replace(...)") + " (nested, it grows strings without bound)"
-            return _refusal(word) + " (the console runs read clauses only)"
+            return f"{word} is not allowed: the console runs read-only queries (read clauses only)"
     return None
 
 

@@ -115,6 +115,25 @@ def _check_plain(text: str, start: int, end: int) -> None:
             raise TokenizeError(f"character U+{ord(ch):04X} outside a string literal", i)
 
 
+def _check_comment(text: str, start: int, end: int) -> None:
+    """Comments may hold any text (an em dash, an arrow) but nothing that could end a line to
+    another lexer: control characters, NEL, or the Unicode line and paragraph separators.
+
+    >>> _check_comment("// a → b", 0, 8)
+    >>> try:
+    ...     _check_comment("// a\u2028b", 0, 6)
+    ... except TokenizeError as err:
+    ...     print(err.reason)
+    character U+2028 in a comment
+    """
+    for i in range(start, end):
+        ch = text[i]
+        if ch == "\\":
+            raise TokenizeError("a backslash in a comment", i)
+        if (ch < " " and ch not in "\t\n\r") or "\x7f" <= ch <= "\xa0" or ch in "\u2028\u2029":
+            raise TokenizeError(f"character U+{ord(ch):04X} in a comment", i)
+
+
 def tokenize(text: str) -> list[Token]:
     """The tokens of ``text``, comments dropped.
 
@@ -153,7 +172,7 @@ def tokenize(text: str) -> list[Token]:
             i += 1
         elif text.startswith("//", i) or text.startswith("/*", i):
             end = _comment_end(text, i)
-            _check_plain(text, i, end)
+            _check_comment(text, i, end)
             i = end
         elif ch in "'\"`":
             value, end = _closing(text, i, ch)
