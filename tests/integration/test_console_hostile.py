@@ -217,3 +217,13 @@ def test_cli_console_rows_on_stdout_refusals_on_stderr(services, probe_graph):
     assert "CYPHER prefix is not allowed" in refused.stderr
     bad_params = _cli(services, "-q", "RETURN $x AS x", "--params", "[1]")
     assert bad_params.returncode == 2 and "JSON object" in bad_params.stderr
+
+
+def test_results_stop_at_the_row_cap_and_the_byte_cap(neo4j_driver, services):
+    query = "UNWIND range(1, 5000) AS i RETURN i, '" + "x" * 90 + "' AS pad"
+    by_rows = run_console_query(neo4j_driver, services.neo4j_database, query, {}, 100, TIMEOUT_S, BYTE_CAP)
+    assert (len(by_rows.rows), by_rows.stopped_by, by_rows.truncated) == (100, "row cap", True)
+    by_bytes = run_console_query(neo4j_driver, services.neo4j_database, query, {}, 5000, TIMEOUT_S, 50_000)
+    assert by_bytes.stopped_by == "byte cap" and 300 < len(by_bytes.rows) < 500
+    whole = run_console_query(neo4j_driver, services.neo4j_database, query, {}, 5000, TIMEOUT_S, BYTE_CAP)
+    assert (len(whole.rows), whole.stopped_by, whole.truncated) == (5000, None, False)
