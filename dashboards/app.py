@@ -8,6 +8,7 @@ import streamlit as st
 
 from dashboards.auth import ANALYST, role
 from dashboards.resources import settings
+from dashboards.unavailable import run_page
 
 # not "pages/": that directory name switches on Streamlit's legacy file-list sidebar
 _PAGES = Path(__file__).parent / "screens"
@@ -42,4 +43,4 @@ pages = {
 if user_role == ANALYST:
     pages["Analyse"] = [st.Page(_PAGES / "console.py", title="Cypher console", url_path="console")]
 
-st.navigation(pages).run()
+run_page(st.navigation(pages))

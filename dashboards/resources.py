@@ -27,7 +27,15 @@ def settings() -> Settings:
 def client() -> GraphClient:
     """The one driver of the app process, wrapped in the database seam."""
     s = settings()
-    c = graph_client(s)
+    wait = s.graph_connect_timeout_s
+    # short waits everywhere: while Neo4j is down or restarting, pages say "graph unavailable"
+    # within seconds (dashboards.unavailable) instead of hanging in the driver's 30 s retries
+    c = graph_client(
+        s,
+        connection_timeout=wait,
+        connection_acquisition_timeout=2 * wait,
+        max_transaction_retry_time=wait,
+    )
     log.info("dashboard connected database=%s", c.database)
     return c
 

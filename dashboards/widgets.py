@@ -7,6 +7,7 @@ import logging
 import streamlit as st
 
 from dashboards.graphviz import GraphView, build_network, has_remote_resources, render_html
+from dashboards.unavailable import GRAPH_DOWN, UNAVAILABLE_MESSAGE
 from graph.errors import GraphError
 
 __all__ = ["show_error", "show_graph"]
@@ -32,8 +33,10 @@ def show_graph(view: GraphView, cap: int, height: int = 560) -> int:
 
 
 def show_error(err: Exception) -> None:
-    """A failed query as the server's message, not a traceback."""
-    if isinstance(err, GraphError):
+    """A failed query as the server's message, not a traceback ("graph unavailable" when Neo4j is down)."""
+    if isinstance(err, GRAPH_DOWN):
+        st.error(UNAVAILABLE_MESSAGE, icon="⚠️")
+    elif isinstance(err, GraphError):
         st.error(str(err))
     else:
         st.error(f"{type(err).__name__}: {err}")

@@ -6,6 +6,7 @@ import logging
 import secrets
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from kafka import KafkaProducer
 
@@ -33,10 +34,11 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def graph_client(settings: Settings, conn: Connections | None = None) -> GraphClient:
-    """A client over a verified driver to the configured (or managed) Neo4j."""
+def graph_client(settings: Settings, conn: Connections | None = None, **driver_config: Any) -> GraphClient:
+    """A client over a verified driver to the configured (or managed) Neo4j; ``driver_config`` tunes it."""
     conn = conn or resolve_connections(settings)
-    driver = connect(conn.neo4j_uri, conn.neo4j_user, conn.neo4j_password, max_connection_pool_size=16)
+    driver_config.setdefault("max_connection_pool_size", 16)
+    driver = connect(conn.neo4j_uri, conn.neo4j_user, conn.neo4j_password, **driver_config)
     return GraphClient(driver, conn.neo4j_database, settings.query_timeout_s)
 
 

@@ -90,3 +90,16 @@ class Settings(BaseSettings):
     graph_node_cap: int = 300
     console_row_cap: int = 1000
     console_timeout_s: float = 15.0
+
+    # --- console guard and supervision (issue #12, part A) ---
+    console_result_bytes_cap: int = 16 * 2**20
+    #: seconds between liveness checks of the supervised managed servers
+    supervise_interval_s: float = 2.0
+    #: restarts of one server allowed within ``supervise_window_s`` before the supervisor gives up
+    supervise_max_restarts: int = 5
+    supervise_window_s: float = 600.0
+    #: managed Neo4j's db.memory.transaction.max / .total.max (default: a quarter / half of the heap)
+    neo4j_tx_memory_max: str | None = None
+    neo4j_tx_memory_total_max: str | None = None
+    #: how long the app waits for Neo4j before it shows "graph unavailable"
+    graph_connect_timeout_s: float = 3.0

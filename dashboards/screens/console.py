@@ -8,17 +8,19 @@ import pandas as pd
 import streamlit as st
 
 import cypher
-from dashboards.console import ConsoleError, parse_params, run_console_query
 from dashboards.resources import client, settings
 from dashboards.saved import description, example_params, saved_queries
 from dashboards.views import console_view
 from dashboards.widgets import show_graph
+from graph.console import ConsoleError, parse_params, run_console_query
 
 st.title("Cypher console")
 s = settings()
 st.caption(
-    f"Read-only: every query is planned first and refused unless it only reads; it runs in a READ "
-    f"transaction with a {s.console_timeout_s:g} s timeout and returns at most {s.console_row_cap:,} rows."
+    f"Read-only: read clauses and schema procedures only (no LOAD CSV, SHOW, writes or plugins); every "
+    f"query is planned first and refused unless it only reads; it runs in a READ transaction that the "
+    f"server stops after {s.console_timeout_s:g} s, and returns at most {s.console_row_cap:,} rows "
+    f"and {s.console_result_bytes_cap / 2**20:g} MiB."
 )
 
 
@@ -53,6 +55,7 @@ if run:
             parse_params(params_text),
             s.console_row_cap,
             s.console_timeout_s,
+            s.console_result_bytes_cap,
         )
     except ConsoleError as err:
         st.session_state["console_result"] = None
@@ -77,7 +80,7 @@ result = st.session_state.get("console_result")
 if result is not None:
     frame = pd.DataFrame(result.rows, columns=result.columns)
     if result.truncated:
-        st.warning(f"showing the first {s.console_row_cap:,} rows (row cap)")
+        st.warning(f"showing the first {len(result.rows):,} rows ({result.stopped_by})")
     table, graph = st.tabs(["Table", "Graph"])
     with table:
         st.dataframe(frame.astype(str) if not frame.empty else frame, hide_index=True, width="stretch")

@@ -7,6 +7,7 @@ import typer
 from graph.errors import GraphError
 from hausgraph.cli import dashboard, db, demo, generate, ingest, jobs, servers
 from hausgraph.cli.common import register_errors
+from hausgraph.cli.console import console_cmd
 from ingest.errors import IngestError
 
 __all__ = ["app"]
@@ -29,3 +30,4 @@ app.command("household-of")(jobs.household_of)
 app.command("scheduler")(jobs.scheduler)
 app.command("dashboard")(dashboard.dashboard)
 app.command("demo")(demo.demo)
+app.command("console")(console_cmd)

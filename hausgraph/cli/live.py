@@ -15,6 +15,7 @@ from hausgraph.cli.dashboard import streamlit_command
 from hausgraph.cli.signals import leave_now, spawn_child, stop_child, stop_on_signals
 from hausgraph.runtime import graph_client, job_lease, job_schedule, kafka_ingest_loop
 from hausgraph.servers import Connections
+from hausgraph.servers.supervise import start_supervisor
 from hausgraph.settings import Settings
 
 __all__ = ["serve_with_live_feed"]
@@ -26,6 +27,7 @@ _STOP_WITHIN_S = 3.0
 def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldParams, rate: float) -> None:
     """Run until Ctrl-C: live events → Kafka → ingest → incremental jobs, with the dashboard served."""
     stop = threading.Event()
+    supervisor = start_supervisor(settings, say=console.print)  # restarts a managed server that dies
     client = graph_client(settings, conn)
     threads = []
     producer = None
@@ -61,6 +63,7 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
             while not stopping.wait(0.5) and app.poll() is None:
                 pass
         finally:
+            supervisor.stop()
             _shut_down(app, stop, sched, threads, producer)
             client.close()
     leave_now(grace_s=max(0.0, _STOP_WITHIN_S - 1.0))

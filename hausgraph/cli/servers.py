@@ -12,10 +12,12 @@ from rich.console import Console
 from rich.table import Table
 
 from hausgraph.cli.common import console, get_settings, handle_errors
+from hausgraph.cli.signals import stop_on_signals
 from hausgraph.servers import SERVER_NAMES, resolve_connections, start, status, stop
 from hausgraph.servers.layout import server_paths
 from hausgraph.servers.manager import is_managed
 from hausgraph.servers.process import tail_lines
+from hausgraph.servers.supervise import Supervisor
 
 __all__ = ["app"]
 
@@ -154,6 +156,28 @@ def env_cmd() -> None:
     }
     for key, value in values.items():
         _stdout.out(f"export {key}={shlex.quote(value)}", highlight=False)
+
+
+@app.command("supervise")
+@handle_errors
+def supervise_cmd(
+    server: _ServerArg = None,
+) -> None:
+    """Start the managed servers and keep them up: a server that exits is restarted within seconds.
+
+    Restarts are bounded (HAUSGRAPH_SUPERVISE_MAX_RESTARTS per HAUSGRAPH_SUPERVISE_WINDOW_S);
+    a server stopped with `hausgraph servers stop` stays stopped. Runs until SIGINT/SIGTERM,
+    or exits 1 once it has given up on every server (let systemd's Restart= decide then).
+    """
+    settings = get_settings()
+    names = _names(server)
+    start(settings, names, console=console)
+    supervisor = Supervisor(settings, names, say=console.print)
+    console.print(f"supervising {', '.join(w.name for w in supervisor.watches) or 'nothing (all external)'}")
+    with stop_on_signals() as stop_event:
+        supervisor.run(stop_event)
+    if supervisor.exhausted:
+        raise typer.Exit(1)
 
 
 if __name__ == "__main__":

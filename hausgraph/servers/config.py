@@ -21,6 +21,8 @@ __all__ = [
     "render_kafka_log4j",
     "render_kafka_properties",
     "render_neo4j_conf",
+    "size_bytes",
+    "transaction_memory_limits",
 ]
 
 NEO4J_MAIN = "org.neo4j.server.CommunityEntryPoint"
@@ -49,6 +51,10 @@ NEO4J_KNOWN_KEYS: frozenset[str] = frozenset(
         "server.directories.run",
         "server.directories.plugins",
         "server.directories.import",
+        "internal.dbms.cypher_ip_blocklist",
+        "dbms.security.allow_csv_import_from_file_urls",
+        "db.memory.transaction.max",
+        "db.memory.transaction.total.max",
     }
 )
 
@@ -107,17 +113,54 @@ def parse_properties(text: str) -> dict[str, str]:
     return out
 
 
+_SIZE_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
+
+#: Shares of the heap that Cypher transactions may hold: one transaction, and all of them together.
+#: The rest stays for the page-cache bookkeeping, the bolt threads and the query cache, so a
+#: transaction that wants more is killed with a MemoryLimitExceeded error instead of the JVM.
+_TX_MEMORY_SHARE = 0.25
+_TX_MEMORY_TOTAL_SHARE = 0.5
+
+
+def size_bytes(text: str) -> int:
+    """Bytes of a JVM-style size (``768m``, ``1g``, ``512k``, ``1048576``).
+
+    >>> size_bytes("768m"), size_bytes("1G"), size_bytes("4096")
+    (805306368, 1073741824, 4096)
+    """
+    text = text.strip().lower()
+    unit = text[-1] if text and text[-1] in _SIZE_UNITS else ""
+    return int(float(text[: len(text) - len(unit)]) * _SIZE_UNITS[unit])
+
+
+def transaction_memory_limits(heap: str) -> tuple[str, str]:
+    """``(db.memory.transaction.max, db.memory.transaction.total.max)`` for a heap of ``heap``.
+
+    >>> transaction_memory_limits("768m")
+    ('192m', '384m')
+    >>> transaction_memory_limits("1g")
+    ('256m', '512m')
+    """
+    total = size_bytes(heap)
+    return (f"{int(total * _TX_MEMORY_SHARE) // 2**20}m", f"{int(total * _TX_MEMORY_TOTAL_SHARE) // 2**20}m")
+
+
 def render_neo4j_conf(settings: Settings, paths: ServerPaths) -> str:
     """Return the text of ``neo4j.conf`` for the managed Neo4j.
 
     Parameters
     ----------
     settings
-        Supplies ports and page cache size.
+        Supplies ports, page cache size and the heap the transaction memory limits are cut from.
     paths
         The Neo4j :class:`ServerPaths`; directories point into the state dir.
     """
+    tx_max, tx_total_max = transaction_memory_limits(settings.neo4j_heap)
+    tx_max = settings.neo4j_tx_memory_max or tx_max
+    tx_total_max = settings.neo4j_tx_memory_total_max or tx_total_max
     return _template("neo4j.conf").substitute(
+        tx_memory_max=tx_max,
+        tx_memory_total_max=tx_total_max,
         bolt_port=settings.neo4j_bolt_port,
         http_port=settings.neo4j_http_port,
         pagecache=settings.neo4j_pagecache,

@@ -1,4 +1,4 @@
-"""The console's guard, the offline graph page and the clean-room rule: pure, no services."""
+"""The console's parameters, the offline graph page and the clean-room rule: pure, no services."""
 
 from __future__ import annotations
 
@@ -8,15 +8,14 @@ import pytest
 
 import dashboards.audience
 import dashboards.auth
-import dashboards.console
 import dashboards.graphviz
 import dashboards.kafka_lag
 import dashboards.saved
 import dashboards.views
 from dashboards.audience import export_refusal
-from dashboards.console import ConsoleRefusal, judge_plan, parse_params, screen
 from dashboards.graphviz import GraphView, build_network, has_remote_resources, render_html
 from dashboards.views import household_view
+from graph.console import ConsoleRefusal, parse_params
 
 
 @pytest.mark.parametrize(
@@ -24,7 +23,6 @@ from dashboards.views import household_view
     [
         dashboards.audience,
         dashboards.auth,
-        dashboards.console,
         dashboards.graphviz,
         dashboards.kafka_lag,
         dashboards.saved,
@@ -33,60 +31,6 @@ from dashboards.views import household_view
 )
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "LOAD CSV FROM 'file:///x' AS r RETURN r",
-        "load\n csv with headers from 'https://x' as r return r",
-        "LOAD/* hidden */CSV FROM 'x' AS r RETURN r",
-        "MATCH (n) CALL (n) { SET n.x = 1 } IN TRANSACTIONS OF 5 ROWS",
-        "CALL { MATCH (n) RETURN n } IN CONCURRENT TRANSACTIONS RETURN n",
-        "CALL apoc.load.json('https://x') YIELD value RETURN value",
-        "CALL `apoc`.`export`.csv.all('/tmp/x.csv', {})",
-        "RETURN apoc.cypher.runFirstColumnSingle('CREATE (n) RETURN n', {})",
-        "CALL apoc.import.graphml('file:///x', {})",
-        "CALL dbms.setConfigValue('x', 'y')",
-        "CALL db.create.setNodeVectorProperty(n, 'x', [1])",
-        "USE system SHOW USERS",
-        "SHOW USERS",
-        "SHOW TRANSACTIONS",
-        "TERMINATE TRANSACTIONS 'x'",
-        "CREATE USER bob SET PASSWORD 'x'",
-        "DROP INDEX x",
-        "CREATE INDEX x FOR (n:A) ON (n.a)",
-        "GRANT ROLE admin TO bob",
-        "MATCH (n) RETURN n; MATCH (m) DETACH DELETE m",
-        "",
-        "   ",
-    ],
-)
-def test_screen_refuses(text):
-    assert screen(text)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "MATCH (h:Household) RETURN h LIMIT 5",
-        "MATCH (h) WHERE h.title = 'LOAD CSV' RETURN h",  # inside a literal: fine
-        "// LOAD CSV in a comment\nMATCH (n) RETURN count(n)",
-        "CALL db.labels() YIELD label RETURN label",
-        "SHOW INDEXES",
-        "SHOW ALL CONSTRAINTS",
-        "MATCH (n:Show) RETURN n",
-        "CREATE (n:X)",  # passes screening; the plan check refuses it (query type w)
-    ],
-)
-def test_screen_passes_to_planning(text):
-    assert screen(text) is None
-
-
-def test_only_read_plans_run():
-    assert judge_plan("r") is None
-    for qt in ("w", "rw", "s", None):
-        assert judge_plan(qt)
 
 
 def test_parameters_must_be_a_json_object():
