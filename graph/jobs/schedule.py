@@ -14,6 +14,7 @@ from graph.client import GraphClient
 from graph.errors import GraphError, JobLocked
 from graph.jobs.pipeline import run_job
 from graph.jobs.registry import JOBS
+from graph.params import GraphParams
 
 __all__ = ["build_scheduler"]
 
@@ -21,11 +22,15 @@ log = logging.getLogger(__name__)
 
 
 def _guarded(
-    client: GraphClient, name: str, incremental: bool, say: Callable[[str], None]
+    client: GraphClient,
+    name: str,
+    incremental: bool,
+    say: Callable[[str], None],
+    params: GraphParams | None = None,
 ) -> Callable[[], None]:
     def tick() -> None:
         try:
-            ctx = run_job(client, name, incremental=incremental)
+            ctx = run_job(client, name, params, incremental=incremental)
             if not incremental or ctx.counts.get("touched"):
                 say(f"{name}{' (incremental)' if incremental else ''}: {ctx.counts}")
         except JobLocked as err:  # another runner (or the previous tick) still holds it
@@ -41,6 +46,7 @@ def build_scheduler(
     schedule: Mapping[str, int],
     say: Callable[[str], None] = print,
     background: bool = False,
+    params: GraphParams | None = None,
 ) -> BaseScheduler:
     """A scheduler over ``schedule`` (:func:`graph.jobs.registry.schedule_of`: seconds per ``NAME`` and
     ``NAME:incremental``, 0 = off) whose jobs never run twice at once (max_instances=1 here, a lock in
@@ -54,7 +60,7 @@ def build_scheduler(
             continue
         first = datetime.now(UTC) if not mode and not JOBS[name].depends_on else None
         sched.add_job(
-            _guarded(client, name, mode == "incremental", say),
+            _guarded(client, name, mode == "incremental", say, params),
             "interval",
             seconds=every,
             id=entry,

@@ -15,7 +15,7 @@ from graph.errors import JobLocked
 from graph.export import households_csv, links_csv
 from graph.jobs import JOBS, run_all, run_job
 from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
-from hausgraph.runtime import graph_client, job_schedule, pseudonymizer
+from hausgraph.runtime import graph_client, graph_params, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
 
@@ -45,14 +45,16 @@ def run(
     if incremental and job != "all" and not JOBS[job].incremental:
         console.print(f"[red]job {job} has no incremental mode[/]")
         raise typer.Exit(2)
-    with graph_client(get_settings()) as client:
+    settings = get_settings()
+    params = graph_params(settings)
+    with graph_client(settings) as client:
         started = time.monotonic()
         say = lambda msg: console.print(f"  {msg}")
         with console.status(f"running {job}"):
             ctxs = (
-                run_all(client, seed=seed, progress=say)
+                run_all(client, params, seed=seed, progress=say)
                 if job == "all"
-                else [run_job(client, job, seed=seed, incremental=incremental, progress=say)]
+                else [run_job(client, job, params, seed=seed, incremental=incremental, progress=say)]
             )
         for ctx in ctxs:
             console.print(f"[green]{ctx.job}[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
@@ -180,7 +182,7 @@ def scheduler() -> None:
     settings = get_settings()
     client = graph_client(settings)
     schedule = job_schedule(settings)
-    sched = build_scheduler(client, schedule, say=lambda m: console.print(m))
+    sched = build_scheduler(client, schedule, say=lambda m: console.print(m), params=graph_params(settings))
     console.print(f"scheduler running ({schedule}); Ctrl-C to stop")
     try:
         sched.start()

@@ -13,7 +13,7 @@ from generator.sinks import KafkaSink
 from graph.jobs.schedule import build_scheduler
 from hausgraph.cli.common import console
 from hausgraph.cli.dashboard import streamlit_command
-from hausgraph.runtime import graph_client, job_schedule, kafka_ingest_loop
+from hausgraph.runtime import graph_client, graph_params, job_schedule, kafka_ingest_loop
 from hausgraph.servers import Connections
 from hausgraph.settings import Settings
 
@@ -38,7 +38,9 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
         )
         loop, producer = kafka_ingest_loop(settings, conn, client)
         threads.append(threading.Thread(target=loop.run, args=(stop,), name="ingest", daemon=True))
-    sched = build_scheduler(client, job_schedule(settings), say=lambda m: None, background=True)
+    sched = build_scheduler(
+        client, job_schedule(settings), say=lambda m: None, background=True, params=graph_params(settings)
+    )
     for t in threads:
         t.start()
     sched.start()
