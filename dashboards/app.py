@@ -1,4 +1,4 @@
-"""Entry file of the hausgraph app: sign-in, then ``st.navigation`` over the page files."""
+"""Entry file of the hausgraph app: sign-in, then ``st.navigation`` over the page files allowed to the role."""
 
 from __future__ import annotations
 
@@ -14,16 +14,23 @@ _PAGES = Path(__file__).parent / "screens"
 
 st.set_page_config(page_title="hausgraph", layout="wide")
 
-_password = settings().dashboard_password
-user_role = role(_password.get_secret_value() if _password else None)
+_s = settings()
+user_role = role(
+    _s.dashboard_password.get_secret_value() if _s.dashboard_password else None,
+    _s.dashboard_analyst_password.get_secret_value() if _s.dashboard_analyst_password else None,
+    st.get_option("server.address"),
+    _s.sign_in_backoff_max_s,
+)
 
+explore = [st.Page(_PAGES / "overview.py", title="Overview", url_path="overview", default=True)]
+if user_role == ANALYST:  # single households: never for marketers (not even by URL)
+    explore.append(st.Page(_PAGES / "household.py", title="Household explorer", url_path="household"))
+explore += [
+    st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
+    st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),
+]
 pages = {
-    "Explore": [
-        st.Page(_PAGES / "overview.py", title="Overview", url_path="overview", default=True),
-        st.Page(_PAGES / "household.py", title="Household explorer", url_path="household"),
-        st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
-        st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),
-    ],
+    "Explore": explore,
     "Operate": [
         st.Page(_PAGES / "jobs.py", title="Jobs", url_path="jobs"),
         st.Page(_PAGES / "quality.py", title="Data quality", url_path="quality"),
