@@ -73,5 +73,8 @@ class SuppressionList:
     def __len__(self) -> int:
         return len(self._digests)
 
+    def __bool__(self) -> bool:  # an empty (or not yet read) list is still a list, not "none"
+        return True
+
     def __contains__(self, device_key: object) -> bool:
         return bool(self._digests) and erasure_digest(str(device_key)) in self._digests

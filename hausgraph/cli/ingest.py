@@ -101,7 +101,9 @@ def _ingest_files(
                     if stop.is_set():
                         break
                     now_ms = int(time.time() * 1000)
-                    prep = prepare(chunk, pseudo, now_ms, suppressed.current() if suppressed else None)
+                    prep = prepare(
+                        chunk, pseudo, now_ms, suppressed.current() if suppressed is not None else None
+                    )
                     count(pipeline.submit(prep, now_ms))
                     progress.advance(task, len(chunk))
             count(pipeline.drain())

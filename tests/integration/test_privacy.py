@@ -299,3 +299,91 @@ def _mac_of_line(line: bytes) -> str | None:
         return normalize_mac(json.loads(line)["mac"])
     except Exception:  # the world's dirty lines
         return None
+
+
+# --- retention ----------------------------------------------------------------------------------
+
+
+def test_retention_deletes_old_evidence_and_devices_seen_only_before(
+    neo4j_driver, services, clean_db, monkeypatch, tmp_path
+):
+    client = GraphClient(neo4j_driver, services.neo4j_database, timeout=60)
+    migrate(client)
+    now = int(time.time() * 1000)
+    day = 86_400_000
+    events = [  # an old device, a device with old and recent events, a recent device
+        {"ts": now - 200 * day, "mac": "a4:5e:60:0f:12:01", "content_id": "old"},
+        {"ts": now - 200 * day, "mac": "a4:5e:60:0f:12:02", "content_id": "old"},
+        {"ts": now - 2 * day, "mac": "a4:5e:60:0f:12:02", "content_id": "new"},
+        {
+            "ts": now - 1 * day,
+            "mac": "a4:5e:60:0f:12:03",
+            "content_id": "new",
+            "event": "impression",
+            "campaign_id": "k1",
+            "ad_id": "a1",
+        },
+        {
+            "ts": now - 190 * day,
+            "mac": "a4:5e:60:0f:12:03",
+            "event": "impression",
+            "campaign_id": "k0",
+            "ad_id": "a0",
+        },
+    ]
+    src = tmp_path / "events.jsonl"
+    src.write_text("\n".join(json.dumps({"ip": "81.2.69.160", **e}) for e in events) + "\n")
+    for k, v in {
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
+        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
+    }.items():
+        monkeypatch.setenv(k, v)
+    _cli("ingest", "--from-file", str(src), "--dead-letters", str(tmp_path / "dl.jsonl"))
+    pseudo = Pseudonymizer(SECRET)
+    old, mixed, recent = (pseudo.mac(f"a4:5e:60:0f:12:0{i}") for i in (1, 2, 3))
+    q = lambda text, **p: graph_facts(client, text, **p)
+    assert q("MATCH (d:Device) RETURN count(d) AS n")[0]["n"] == 3
+
+    counts = json.loads(_cli("retention", "apply", "--days", "180").stdout.strip().splitlines()[-1])
+    assert counts["days"] == 180 and counts["devices"] == 1 and counts["presence"] == 3
+    assert counts["watched"] == 2 and counts["exposures"] == 1
+    left = [r["k"] for r in q("MATCH (d:Device) RETURN d.key AS k")]
+    assert sorted(left) == sorted([mixed, recent]) and old not in left
+    cutoff = now - 180 * day
+    for rel in ("SEEN_ON", "WATCHED", "EXPOSED_TO"):
+        stale = q(f"MATCH ()-[r:{rel}]->() WHERE r.last < $c RETURN count(r) AS n", c=cutoff)[0]["n"]
+        assert stale == 0, rel
+    assert q("MATCH (:Device {key: $k})-[w:WATCHED]->(c) RETURN c.id AS c", k=mixed) == [{"c": "new"}]
+    assert q("MATCH (:Device {key: $k})-[x:EXPOSED_TO]->(c) RETURN c.id AS c", k=recent) == [{"c": "k1"}]
+    runs = q("MATCH (r:JobRun {job: 'retention'}) RETURN r.status AS s")
+    assert runs == [{"s": "succeeded"}]
+
+
+def test_managed_topics_are_created_with_retention(kafka_bootstrap, unique_topic):
+    from hausgraph.runtime import topic_configs, topic_partitions
+    from hausgraph.settings import Settings
+    from ingest.topics import ensure_topics
+
+    s = Settings(
+        topic_views=unique_topic,
+        topic_dlq=unique_topic + ".dlq",
+        topic_content=unique_topic + ".c",
+        topic_campaigns=unique_topic + ".k",
+        retention_days=30,
+    )
+    ensure_topics(kafka_bootstrap, topic_partitions(s), configs=topic_configs(s))
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        res = admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, t) for t in (s.topic_views, s.topic_dlq)]
+        )
+    finally:
+        admin.close()
+    found = res["topic"]  # {resource_type: {topic: {key: {value, ...}}}}
+    value = lambda topic: found[topic]["retention.ms"]["value"]
+    assert value(s.topic_views) == str(30 * 86_400_000)
+    assert value(s.topic_dlq) == str(7 * 86_400_000)
