@@ -18,6 +18,7 @@ from typing import IO, Protocol
 import orjson
 
 from ingest.batch import DeadLetter
+from ingest.contract import MAX_MESSAGE_BYTES
 from ingest.errors import DeadLetterSendFailed
 
 __all__ = [
@@ -32,7 +33,7 @@ __all__ = [
 
 #: Largest value sent to the dead-letter topic (Kafka's default max.message.bytes is ~1 MiB; the
 #: contract rejects messages over 64 KiB, so their first 64 KiB tell what they were).
-MAX_DEAD_LETTER_BYTES = 64 * 1024
+MAX_DEAD_LETTER_BYTES = MAX_MESSAGE_BYTES
 
 
 class DeadLetterSink(Protocol):
