@@ -1,4 +1,4 @@
-"""Entry file of the hausgraph app: sign-in, then ``st.navigation`` over the page files allowed to the role."""
+"""Entry file of the hausgraph app: sign-in, then ``st.navigation`` over the pages the role may see."""
 
 from __future__ import annotations
 

@@ -204,7 +204,7 @@ def audit(
 
 
 def exported_members(since_ms: int) -> list[set[str]]:
-    """The household sets of marketers' exports since ``since_ms`` (never cached: the check must be current)."""
+    """The household sets of marketers' exports since ``since_ms`` (not cached: the check must be current)."""
     return [set(r["members"]) for r in _read("read_export_members", since=since_ms)]
 
 

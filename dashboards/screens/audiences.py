@@ -141,7 +141,11 @@ ready = st.session_state.get("export_ready")
 if ready and ready["filter"] == filter_:  # an export prepared for other filters is not offered
     e1, e2 = st.columns(2)
     e1.download_button(
-        "Household ids (CSV)", ready["households"], "audience_households.csv", "text/csv", key="export_households"
+        "Household ids (CSV)",
+        ready["households"],
+        "audience_households.csv",
+        "text/csv",
+        key="export_households",
     )
     if "devices" in ready and not marketer:
         e2.download_button(

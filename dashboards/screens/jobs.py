@@ -8,9 +8,10 @@ import streamlit as st
 
 import graph.jobs
 from dashboards import data
-from dashboards.resources import client
+from dashboards.resources import client, settings
 from dashboards.widgets import show_error
 from graph.errors import JobLocked
+from hausgraph.runtime import graph_params
 
 st.title("Jobs")
 
@@ -47,7 +48,7 @@ name = st.selectbox("Job", list(graph.jobs.JOBS), key="job_name")
 if st.button("Run now", key="job_run"):
     with st.spinner(f"running {name}…"):
         try:
-            ctx = graph.jobs.run_job(client(), name)
+            ctx = graph.jobs.run_job(client(), name, graph_params(settings()))
         except JobLocked as err:
             st.warning(
                 f"{name} is already running (started by {err.owner}); "
