@@ -73,6 +73,7 @@ def main() -> None:
     from tests.integration.dash_fixture import SECRET, graph_facts, load_real_world
 
     os.environ["HAUSGRAPH_PSEUDONYM_SECRET"] = SECRET
+    st.config.set_option("server.address", "127.0.0.1")  # local use: the app needs no sign-in on loopback
     settings = Settings()
     client = graph_client(settings, ensure_started(settings))
     t = time.perf_counter()

@@ -1,4 +1,4 @@
-"""Entry file of the hausgraph app: sign-in, then ``st.navigation`` over the page files."""
+"""Entry file of the hausgraph app: sign-in, then ``st.navigation`` over the pages the role may see."""
 
 from __future__ import annotations
 
@@ -15,8 +15,13 @@ _PAGES = Path(__file__).parent / "screens"
 
 st.set_page_config(page_title="hausgraph", layout="wide")
 
-_password = settings().dashboard_password
-user_role = role(_password.get_secret_value() if _password else None)
+_s = settings()
+user_role = role(
+    _s.dashboard_password.get_secret_value() if _s.dashboard_password else None,
+    _s.dashboard_analyst_password.get_secret_value() if _s.dashboard_analyst_password else None,
+    st.get_option("server.address"),
+    _s.sign_in_backoff_max_s,
+)
 
 overview = st.Page(_PAGES / "overview.py", title="Overview", url_path="overview")
 
@@ -26,15 +31,17 @@ def _home() -> None:
     st.switch_page(overview)
 
 
+explore = [overview]
+if user_role == ANALYST:  # single households: never for marketers (not even by URL)
+    explore.append(st.Page(_PAGES / "household.py", title="Household explorer", url_path="household"))
+explore += [
+    st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
+    st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),
+]
 pages = {
     # Streamlit serves the default page at "/" only: a hidden default that forwards keeps both URLs
     "": [st.Page(_home, title="Home", url_path="home", default=True, visibility="hidden")],
-    "Explore": [
-        overview,
-        st.Page(_PAGES / "household.py", title="Household explorer", url_path="household"),
-        st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
-        st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),
-    ],
+    "Explore": explore,
     "Operate": [
         st.Page(_PAGES / "jobs.py", title="Jobs", url_path="jobs"),
         st.Page(_PAGES / "quality.py", title="Data quality", url_path="quality"),

@@ -5,6 +5,7 @@ Every function returns plain data or a :class:`pandas.DataFrame`; pages never se
 
 from __future__ import annotations
 
+import json
 import time
 from typing import Any
 
@@ -17,9 +18,11 @@ from graph.vocabulary import DEVICE_TYPES
 __all__ = [
     "audience_members",
     "audience_summary",
+    "audit",
     "clear",
     "dead_letters",
     "device_mix",
+    "exported_members",
     "filter_ranges",
     "find_household",
     "genres",
@@ -176,6 +179,34 @@ def dead_letters(limit: int = 2000) -> pd.DataFrame:
 def ingest_quality() -> dict[str, Any]:
     rows = _read("read_ingest_quality")
     return rows[0] if rows else {}
+
+
+def audit(
+    who: str,
+    role: str,
+    action: str,
+    filter_: dict[str, Any],
+    count: int | None = None,
+    household: str | None = None,
+    members: list[str] | None = None,
+) -> None:
+    """Write one audit record (an export or a look-up) before the result is shown; never cached."""
+    client().run_write(
+        "dashboards/write_audit_record",
+        at=int(time.time() * 1000),
+        who=who,
+        role=role,
+        action=action,
+        filter=json.dumps(filter_, sort_keys=True, default=str),
+        count=count,
+        household=household,
+        members=members,
+    )
+
+
+def exported_members(since_ms: int) -> list[set[str]]:
+    """The household sets of marketers' exports since ``since_ms`` (not cached: the check must be current)."""
+    return [set(r["members"]) for r in _read("read_export_members", since=since_ms)]
 
 
 def clear() -> None:

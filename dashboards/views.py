@@ -143,8 +143,17 @@ def household_view(row: dict[str, Any]) -> GraphView:
     return view
 
 
-def social_view(row: dict[str, Any], colour_by: str = "degree") -> GraphView:
-    """Households as nodes sized by degree, social links as edges; ``total``: how many passed the filters."""
+def social_view(row: dict[str, Any], colour_by: str = "degree", show_ids: bool = True) -> GraphView:
+    """Households as nodes sized by degree, social links as edges; ``total``: how many passed the filters.
+
+    Without ``show_ids`` (marketers) nodes carry no household id: not as label, tooltip or node id.
+
+    >>> row = {"total": 1, "nodes": [{"id": "h1", "size": 2, "degree": 1}], "edges": []}
+    >>> v = social_view(row, show_ids=False)
+    >>> v.nodes[0]["label"], "h1" in v.nodes[0]["title"] + v.nodes[0]["id"]
+    ('', False)
+    """
+    alias = {n["id"]: f"h:{n['id']}" if show_ids else f"n:{i}" for i, n in enumerate(row.get("nodes") or [])}
     view = GraphView(total=row.get("total", 0))
     for n in row.get("nodes") or []:
         kind = "household"
@@ -155,11 +164,11 @@ def social_view(row: dict[str, Any], colour_by: str = "degree") -> GraphView:
                 zlib.crc32(str(n.get("top_genre")).encode()) % 6
             ]
         view.add_node(
-            f"h:{n['id']}",
-            n["id"],
+            alias[n["id"]],
+            n["id"] if show_ids else "",
             kind,
-            [
-                f"household {n['id']}",
+            ([f"household {n['id']}"] if show_ids else [])
+            + [
                 f"size {n.get('size')}",
                 f"degree {n.get('degree')}",
                 f"top genre {n.get('top_genre')}",
@@ -168,9 +177,11 @@ def social_view(row: dict[str, Any], colour_by: str = "degree") -> GraphView:
             size=8 + 4 * min(int(n.get("degree") or 0), 10),
         )
     for e in row.get("edges") or []:
+        if e["source"] not in alias or e["target"] not in alias:
+            continue
         view.add_edge(
-            f"h:{e['source']}",
-            f"h:{e['target']}",
+            alias[e["source"]],
+            alias[e["target"]],
             [f"weight {e.get('weight')}", f"visits {e.get('visits')}"],
             width=link_width(e.get("weight")),
         )

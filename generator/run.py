@@ -9,7 +9,7 @@ import orjson
 
 from generator.params import WorldParams
 from generator.pipeline import Generation
-from generator.sinks import FileSink, KafkaSink
+from generator.sinks import FileSink, KafkaSink, write_private
 from generator.truth import build_truth
 
 __all__ = ["generate_to_dir", "generate_to_kafka", "generate_to_sinks"]
@@ -41,7 +41,7 @@ def generate_to_dir(
     ):
         gen = generate_to_sinks(params, ev, ct, progress)
     truth = build_truth(gen)
-    (out / "truth.json").write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
+    write_private(out / "truth.json", orjson.dumps(truth, option=orjson.OPT_INDENT_2))
     return truth, gen.stats.summary()
 
 
@@ -61,5 +61,5 @@ def generate_to_kafka(
     truth = build_truth(gen)
     if truth_path is not None:
         truth_path.parent.mkdir(parents=True, exist_ok=True)
-        truth_path.write_bytes(orjson.dumps(truth, option=orjson.OPT_INDENT_2))
+        write_private(truth_path, orjson.dumps(truth, option=orjson.OPT_INDENT_2))
     return truth, gen.stats.summary()

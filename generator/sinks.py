@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import Iterable
 from pathlib import Path
+from typing import BinaryIO
 
-__all__ = ["FileSink", "KafkaSink", "producer_config"]
+__all__ = ["FileSink", "KafkaSink", "open_private", "producer_config", "write_private"]
+
+
+def open_private(path: Path) -> BinaryIO:
+    """``path`` truncated and opened for writing, readable by its owner only (0600): events and
+    truth files hold raw MACs and IPs."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.chmod(path, 0o600)  # a file made before this rule keeps its old mode otherwise
+    return os.fdopen(fd, "wb")
+
+
+def write_private(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` with mode 0600."""
+    with open_private(path) as fh:
+        fh.write(data)
 
 
 class FileSink:
     """Writes lines to ``path`` in large buffered chunks (gzip when the name ends in ``.gz``)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        raw = open(path, "wb")  # noqa: SIM115 - owned by the sink, closed in close()
+        raw = open_private(path)
         # mtime=0 and no file name in the header keep gzip output byte-identical across runs
         self._fh = (
             gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0, compresslevel=4)

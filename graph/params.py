@@ -17,6 +17,7 @@ __all__ = [
     "GraphParams",
     "HouseholdParams",
     "NetworkParams",
+    "RetentionParams",
     "SocialParams",
 ]
 
@@ -120,9 +121,22 @@ class AffinityParams:
 
 
 @dataclass(frozen=True)
+class RetentionParams:
+    """How long the graph keeps evidence (the ``retention`` job).
+
+    >>> RetentionParams().days
+    180
+    """
+
+    days: int = 180  # presence, watch and exposure edges older than this go, and devices seen only before
+    batch: int = 10_000  # deletions per transaction
+
+
+@dataclass(frozen=True)
 class GraphParams:
     """All graph-job settings of one process."""
 
     households: HouseholdParams = field(default_factory=HouseholdParams)
     social: SocialParams = field(default_factory=SocialParams)
     affinity: AffinityParams = field(default_factory=AffinityParams)
+    retention: RetentionParams = field(default_factory=RetentionParams)

@@ -1,20 +1,32 @@
-"""Privacy scan: find any stored string that looks like a raw MAC or IP address."""
+"""Privacy helpers: the scan for raw MACs/IPs in the graph, and the digest that names an erased device."""
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import re
 from collections.abc import Iterable
+from functools import lru_cache
 
 from graph.client import GraphClient
 
-__all__ = ["looks_raw", "raw_identifiers", "scan"]
+__all__ = ["erasure_digest", "looks_raw", "raw_identifiers", "scan"]
 
 _MAC = re.compile(
     r"(?i)\b([0-9a-f]{2}([:-])[0-9a-f]{2}(\2[0-9a-f]{2}){4}|[0-9a-f]{4}\.[0-9a-f]{4}\.[0-9a-f]{4})\b"
 )
 _IPV4 = re.compile(r"\b\d{1,3}(\.\d{1,3}){3}\b")
 _IPV6 = re.compile(r"(?i)\b[0-9a-f]{0,4}(:[0-9a-f]{0,4}){2,7}\b")
+
+
+@lru_cache(maxsize=1 << 18)  # ingest asks once per event; a device's events repeat its key
+def erasure_digest(device_key: str) -> str:
+    """What the suppression list stores for an erased device: a one-way digest of its key, never the key.
+
+    >>> erasure_digest("0164ce5d6991974dc7b423f259acfd9b")
+    '3e25d42541ecbe19693069da5813484c'
+    """
+    return hashlib.sha256(f"erased:{device_key}".encode()).hexdigest()[:32]
 
 
 def looks_raw(text: str) -> bool:

@@ -22,6 +22,11 @@ def configure_logging() -> None:
 
 
 def main() -> None:
+    from hausgraph.private_files import private_umask
+
+    # Kafka segments, dead letters, generated worlds and exports hold raw or pseudonymous
+    # identifiers: everything this process and the servers it starts create is owner-only.
+    private_umask()
     configure_logging()
     from hausgraph.cli import app
 

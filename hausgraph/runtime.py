@@ -13,21 +13,27 @@ from kafka import KafkaProducer
 from graph.client import GraphClient, connect
 from graph.jobs.lease import LeaseParams
 from graph.jobs.registry import schedule_of
+from graph.params import GraphParams, RetentionParams
+from hausgraph.private_files import private_dir
 from hausgraph.servers import Connections, resolve_connections
 from hausgraph.settings import Settings
 from ingest.deadletters import KafkaDeadLetters
 from ingest.errors import MissingSecret
 from ingest.kafka_source import IngestLoop, make_consumer
 from ingest.pseudonym import Pseudonymizer
+from ingest.suppression import SuppressionList, read_suppressed
 
 __all__ = [
     "demo_secret_path",
     "graph_client",
+    "graph_params",
     "job_lease",
     "job_schedule",
     "kafka_ingest_loop",
     "pseudonym_secret",
     "pseudonymizer",
+    "suppression_list",
+    "topic_configs",
     "topic_partitions",
 ]
 
@@ -62,7 +68,7 @@ def pseudonym_secret(settings: Settings) -> str:
         )
     path = demo_secret_path(settings)
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         path.touch(mode=0o600)
         path.write_text(secrets.token_hex(32))
     _announce_demo(str(path))
@@ -84,6 +90,24 @@ def topic_partitions(settings: Settings) -> dict[str, int]:
     }
 
 
+def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    """Configs of the managed topics at creation: raw events and dead letters expire (retention).
+
+    The views topic keeps events as long as the graph keeps data (``retention_days``); dead letters
+    hold raw records that are never stored anywhere else, so they expire after a week by default.
+    """
+    day_ms = 86_400_000
+    return {
+        settings.topic_views: {"retention.ms": str(settings.retention_days * day_ms)},
+        settings.topic_dlq: {"retention.ms": str(settings.dead_letter_retention_days * day_ms)},
+    }
+
+
+def suppression_list(settings: Settings, client: GraphClient) -> SuppressionList:
+    """The erased devices as ingest sees them, re-read every ``suppression_refresh_s`` seconds."""
+    return SuppressionList(lambda: read_suppressed(client), settings.suppression_refresh_s)
+
+
 def kafka_ingest_loop(
     settings: Settings, conn: Connections, client: GraphClient, batch_size: int | None = None
 ) -> tuple[IngestLoop, KafkaProducer]:
@@ -100,8 +124,14 @@ def kafka_ingest_loop(
         settings.topic_content,
         settings.ingest_poll_timeout_ms,
         size,
+        suppressed=suppression_list(settings, client),
     )
     return loop, producer
+
+
+def graph_params(settings: Settings) -> GraphParams:
+    """The graph jobs' parameters, with what settings decide (the retention in days)."""
+    return GraphParams(retention=RetentionParams(days=settings.retention_days))
 
 
 def job_schedule(settings: Settings) -> dict[str, int]:

@@ -103,3 +103,15 @@ class Settings(BaseSettings):
     neo4j_tx_memory_total_max: str | None = None
     #: how long the app waits for Neo4j before it shows "graph unavailable"
     graph_connect_timeout_s: float = 3.0
+
+    # --- privacy: sign-in, erasure, retention (issue #12) ---
+    #: the analysts' password of the app's password sign-in (the marketers' is ``dashboard_password``)
+    dashboard_analyst_password: SecretStr | None = None
+    #: longest wait imposed after failed sign-ins (doubling from 1 s per failure)
+    sign_in_backoff_max_s: float = 60.0
+    #: data older than this many days is deleted by the ``retention`` job; the views topic keeps as long
+    retention_days: int = 180
+    #: dead letters hold raw records: their topic keeps them this many days
+    dead_letter_retention_days: int = 7
+    #: seconds between re-reads of the erased devices by a running ingester
+    suppression_refresh_s: float = 30.0

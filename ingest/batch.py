@@ -11,6 +11,7 @@ from ingest.contract import ContentRecord, ViewEvent, parse_content, parse_view
 from ingest.errors import InvalidRecord
 from ingest.pseudonym import Pseudonymizer
 from ingest.rows import content_rows, presence_rows
+from ingest.suppression import ERASED, SuppressionList
 
 __all__ = ["LATE_AFTER_MS", "DeadLetter", "Prepared", "SourceRecord", "prepare"]
 
@@ -48,11 +49,16 @@ class Prepared:
     valid: int = 0
     valid_views: int = 0
     late: int = 0
+    #: events of erased devices: dropped, counted under reason ``erased``, raw record not kept
+    erased: int = 0
     next_offsets: dict[tuple[str, int], int] = field(default_factory=dict)
 
     @property
     def dead_by_reason(self) -> Counter[str]:
-        return Counter(d.reason for d in self.dead)
+        counts = Counter(d.reason for d in self.dead)
+        if self.erased:
+            counts[ERASED] += self.erased
+        return counts
 
     def dead_letter_rows(self, now_ms: int) -> list[dict[str, Any]]:
         """``{id, day, reason, count}`` rows for the per-day dead-letter counters."""
@@ -63,7 +69,12 @@ class Prepared:
         ]
 
 
-def prepare(records: list[SourceRecord], pseudo: Pseudonymizer, now_ms: int) -> Prepared:
+def prepare(
+    records: list[SourceRecord],
+    pseudo: Pseudonymizer,
+    now_ms: int,
+    suppressed: SuppressionList | None = None,
+) -> Prepared:
     """Validate and aggregate ``records``; never raises on bad input.
 
     Parameters
@@ -75,6 +86,9 @@ def prepare(records: list[SourceRecord], pseudo: Pseudonymizer, now_ms: int) -> 
         dead letters, which keep the original bytes by design.
     now_ms : int
         The processing clock (events more than 1 h ahead are rejected).
+    suppressed : SuppressionList, optional
+        Erased devices: their events are counted as ``erased`` and dropped (not stored, not
+        dead-lettered: the raw record is not kept either).
     """
     out = Prepared()
     views: list[ViewEvent] = []
@@ -91,6 +105,10 @@ def prepare(records: list[SourceRecord], pseudo: Pseudonymizer, now_ms: int) -> 
             out.dead.append(DeadLetter(rec, err.reason, err.detail))
         except Exception as err:  # noqa: BLE001 - a contract bug must not stop the stream or lose the record
             out.dead.append(DeadLetter(rec, "internal_error", type(err).__name__))
+    if suppressed is not None and len(suppressed):
+        kept = [v for v in views if pseudo.mac(v.mac) not in suppressed]
+        out.erased = len(views) - len(kept)
+        views = kept
     out.valid = len(views) + len(catalog)
     out.valid_views = len(views)
     if views:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["IngestError", "InvalidRecord", "MissingSecret"]
+__all__ = ["DeadLetterSendFailed", "IngestError", "InvalidRecord", "MissingSecret"]
 
 
 class IngestError(Exception):
@@ -24,3 +24,13 @@ class InvalidRecord(IngestError):
 
 class MissingSecret(IngestError):
     """No pseudonym secret is configured and demo mode is off."""
+
+
+class DeadLetterSendFailed(IngestError):
+    """Dead letters could not be stored: the batch must not be committed (it is tried again)."""
+
+    def __init__(self, topic: str, letters: int, cause: str) -> None:
+        super().__init__(f"dead letters not stored topic={topic} letters={letters} error={cause}")
+        self.topic = topic
+        self.letters = letters
+        self.cause = cause

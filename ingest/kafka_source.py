@@ -18,6 +18,7 @@ from ingest.deadletters import DeadLetterSink
 from ingest.pipeline import WritePipeline, Written, retry
 from ingest.pseudonym import Pseudonymizer
 from ingest.sink import read_offsets
+from ingest.suppression import SuppressionList
 
 __all__ = ["IngestLoop", "LoopStats", "end_offsets", "make_consumer"]
 
@@ -120,8 +121,10 @@ class IngestLoop:
         poll_timeout_ms: int = 500,
         max_records: int = 5000,
         clock: Callable[[], float] = time.time,
+        suppressed: SuppressionList | None = None,
     ) -> None:
         self.consumer = consumer
+        self.suppressed = suppressed
         self.client = client
         self.dead_letters = dead_letters
         self.pseudo = pseudo
@@ -159,7 +162,9 @@ class IngestLoop:
                 polled = self.consumer.poll(timeout_ms=self.poll_timeout_ms, max_records=self.max_records)
                 records = self._records(polled)
                 done = (
-                    pipeline.submit(prepare(records, self.pseudo, self._now_ms()), self._now_ms())
+                    pipeline.submit(
+                        prepare(records, self.pseudo, self._now_ms(), self._suppressed()), self._now_ms()
+                    )
                     if records
                     else pipeline.drain()
                 )
@@ -170,6 +175,9 @@ class IngestLoop:
             pipeline.close()
             self.consumer.close(autocommit=False)
         return self.stats
+
+    def _suppressed(self) -> SuppressionList | None:
+        return self.suppressed.current() if self.suppressed is not None else None
 
     def _now_ms(self) -> int:
         return int(self.clock() * 1000)

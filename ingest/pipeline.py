@@ -13,9 +13,10 @@ from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExp
 from graph.client import GraphClient
 from ingest.batch import Prepared
 from ingest.deadletters import DeadLetterSink
+from ingest.errors import DeadLetterSendFailed
 from ingest.sink import BatchResult, write_batch
 
-__all__ = ["RETRYABLE", "WritePipeline", "Written", "retry"]
+__all__ = ["RETRYABLE", "WritePipeline", "Written", "retry", "send_until_stored"]
 
 log = logging.getLogger(__name__)
 RETRYABLE = (
@@ -39,6 +40,27 @@ def retry(work: Callable[[], object], stop: threading.Event, on_retry: Callable[
             log.warning("neo4j unavailable, retrying in %.1fs error=%s", delay, type(err).__name__)
             if stop.wait(delay):
                 return None
+            delay = min(delay * 2, 15.0)
+
+
+def send_until_stored(
+    dead: DeadLetterSink, prep: Prepared, stop: threading.Event, on_retry: Callable[[], None] = lambda: None
+) -> bool:
+    """Store the batch's dead letters, trying again with back-off; ``False`` if ``stop`` came first.
+
+    A failed send fails the batch: it is neither written nor committed until its dead letters are
+    stored, so a record the broker refuses is never lost behind a committed offset.
+    """
+    delay = 0.5
+    while True:
+        try:
+            dead.send(prep.dead)
+            return True
+        except DeadLetterSendFailed as err:
+            on_retry()
+            log.error("dead letters not stored, retrying in %.1fs error=%s", delay, err.cause)
+            if stop.wait(delay):
+                return False
             delay = min(delay * 2, 15.0)
 
 
@@ -76,8 +98,8 @@ class WritePipeline:
         self._pending: tuple[Prepared, Future] | None = None
 
     def submit(self, prep: Prepared, now_ms: int) -> Written | None:
-        if prep.dead:
-            self._dead.send(prep.dead)
+        if prep.dead and not send_until_stored(self._dead, prep, self._stop, self._on_retry):
+            return self.drain()  # stopped: this batch is neither written nor committed
         done = self.drain()
         fut = self._pool.submit(
             retry,

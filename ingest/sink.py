@@ -80,7 +80,7 @@ def write_batch(
         fresh = len(fresh_ids)
         if offsets:
             client.tx_run(tx, "ingest/write_offsets", rows=offsets, now=now_ms)
-        if prep.dead:
+        if prep.dead or prep.erased:
             client.tx_run(tx, "ingest/add_dead_letters", rows=prep.dead_letter_rows(now_ms))
         client.tx_run(
             tx,

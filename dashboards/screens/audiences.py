@@ -1,4 +1,9 @@
-"""Audiences: segment filters, size and composition, CSV export above the clean-room minimum."""
+"""Audiences: segment filters, size and composition, audited CSV export above the clean-room minimum.
+
+Marketers see counts below the minimum as "< k" and the rest rounded, export household ids only
+(rounded in number, refused when they differ from an earlier export by fewer than k households);
+analysts see exact counts and may export device keys. Every export is written to an audit record.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,16 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
-from dashboards.audience import Segment, devices_csv, export_refusal, households_csv
+from dashboards.audience import (
+    Segment,
+    devices_csv,
+    difference_refusal,
+    export_refusal,
+    households_csv,
+    marketer_count,
+    rounded_members,
+)
+from dashboards.auth import ANALYST, MARKETER, current_role, current_user
 from dashboards.resources import settings
 from dashboards.widgets import show_error
 from graph.vocabulary import DEVICE_TYPES
@@ -17,6 +31,8 @@ st.title("Audiences")
 minimum = settings().audience_min_households
 TYPES = list(DEVICE_TYPES)
 EXPORT_CAP = 1_000_000
+DIFFERENCE_WINDOW_MS = 365 * 86_400_000  # earlier marketer exports checked for differencing
+marketer = current_role() != ANALYST  # fail closed: anything but an analyst is a marketer here
 
 try:
     genres = data.genres()
@@ -62,30 +78,77 @@ except Exception as err:  # noqa: BLE001
     st.stop()
 
 n = summary.get("households") or 0
+small = n < minimum
+
+
+def _count(value) -> str:
+    return marketer_count(value, minimum) if marketer else f"{value or 0:,}"
+
+
 m = st.columns(4)
-m[0].metric("Households", f"{n:,}")
-m[1].metric("Devices", f"{summary.get('devices') or 0:,}")
-m[2].metric("Mean size", f"{summary.get('mean_size') or 0:.2f}")
-m[3].metric("With kids' content", f"{summary.get('with_kids') or 0:,}")
-if n:
+m[0].metric("Households", _count(n))
+m[1].metric("Devices", _count(summary.get("devices")))
+m[2].metric("Mean size", "—" if marketer and small else f"{summary.get('mean_size') or 0:.2f}")
+m[3].metric("With kids' content", _count(summary.get("with_kids")))
+if n and not (marketer and small):
     st.subheader("Device mix")
-    st.bar_chart(pd.Series({t: summary.get(t) or 0 for t in TYPES}, name="devices"))
+    mix = {t: summary.get(t) or 0 for t in TYPES}
+    if marketer:
+        mix = {t: (v if v >= minimum else 0) for t, v in mix.items()}
+        st.caption(f"Device types on fewer than {minimum} devices are shown as 0.")
+    st.bar_chart(pd.Series(mix, name="devices"))
 
 st.subheader("Export")
+if marketer:
+    st.caption(
+        f"Household ids only, rounded down to a multiple of 10; refused below {minimum} households or "
+        f"when it differs from an earlier export by fewer than {minimum}. Every export is audited."
+    )
 refusal = export_refusal(n, minimum)
 if refusal:
-    st.error(refusal)
-else:
+    st.error(refusal if not marketer else f"export refused: the segment has fewer than {minimum} households")
+    st.stop()
+
+filter_ = {k: v for k, v in params.items() if k != "active_since"} | {"active_days": segment.active_days}
+if st.button("Prepare export", key="export_prepare"):
     members = data.audience_members(params, EXPORT_CAP)
+    if marketer:
+        members = rounded_members(members)
+        ids = {m["household"] for m in members}
+        since = int(time.time() * 1000) - DIFFERENCE_WINDOW_MS
+        refused = difference_refusal(ids, data.exported_members(since), minimum)
+        if refused:
+            data.audit(current_user(), MARKETER, "export_refused", filter_, len(members))
+            st.session_state.pop("export_ready", None)
+            st.error(refused)
+            st.stop()
+        data.audit(current_user(), MARKETER, "export", filter_, len(members), members=sorted(ids))
+        st.session_state["export_ready"] = {
+            "households": households_csv(members),
+            "count": len(members),
+            "filter": filter_,
+        }
+    else:
+        data.audit(current_user(), ANALYST, "export", filter_, len(members))
+        st.session_state["export_ready"] = {
+            "households": households_csv(members),
+            "devices": devices_csv(members),
+            "count": len(members),
+            "filter": filter_,
+        }
+
+ready = st.session_state.get("export_ready")
+if ready and ready["filter"] == filter_:  # an export prepared for other filters is not offered
     e1, e2 = st.columns(2)
     e1.download_button(
         "Household ids (CSV)",
-        households_csv(members),
+        ready["households"],
         "audience_households.csv",
         "text/csv",
         key="export_households",
     )
-    e2.download_button(
-        "Device keys (CSV)", devices_csv(members), "audience_devices.csv", "text/csv", key="export_devices"
-    )
-    st.caption(f"{len(members):,} households ready to export (minimum {minimum}).")
+    if "devices" in ready and not marketer:
+        e2.download_button(
+            "Device keys (CSV)", ready["devices"], "audience_devices.csv", "text/csv", key="export_devices"
+        )
+    st.caption(f"{ready['count']:,} households ready to export (minimum {minimum}).")

@@ -1,4 +1,5 @@
-"""Household explorer: find a household by id, device key or MAC; its graph, evidence and activity."""
+"""Household explorer (analysts only): find a household by id, device key or MAC; its graph, evidence
+and activity. Every look-up by MAC or device key is written to an audit record first."""
 
 from __future__ import annotations
 
@@ -6,12 +7,14 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
+from dashboards.auth import ANALYST, current_user, require_analyst
 from dashboards.resources import pseudo, settings
 from dashboards.views import evidence_text, household_view
 from dashboards.widgets import show_error, show_graph
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
 
+require_analyst()  # the page is not even listed for marketers; this guards a direct run
 st.title("Household explorer")
 
 cap = settings().graph_node_cap
@@ -51,8 +54,12 @@ def _lookup() -> None:
             return
     try:
         found = data.find_household(household=household, device=device)
-    except Exception as err:  # noqa: BLE001
+        if device is not None:  # a device look-up: audited (who, when, how, which household), key not kept
+            by = "mac" if mode == "MAC address" else "device_key"
+            data.audit(current_user(), ANALYST, "lookup", {"by": by}, household=found and found["id"])
+    except Exception as err:  # noqa: BLE001 - no audit record, no answer
         st.session_state["find_message"] = ("error", str(err))
+        st.session_state.pop("household_id", None)
         return
     if found is None:
         st.session_state["find_message"] = ("warning", "No household found.")

@@ -12,6 +12,7 @@ from dashboards.resources import client, settings
 from dashboards.widgets import show_error
 from graph.errors import JobLocked, LeaseLost
 from graph.jobs.lease import LeaseParams
+from hausgraph.runtime import graph_params
 
 st.title("Jobs")
 
@@ -60,7 +61,10 @@ if st.button("Run now", key="job_run"):
         try:
             s = settings()
             ctx = graph.jobs.run_job(
-                client(), name, lease=LeaseParams(lease_s=s.job_lease_s, heartbeat_s=s.job_heartbeat_s)
+                client(),
+                name,
+                graph_params(s),
+                lease=LeaseParams(lease_s=s.job_lease_s, heartbeat_s=s.job_heartbeat_s),
             )
         except JobLocked as err:
             st.warning(

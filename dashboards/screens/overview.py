@@ -8,6 +8,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
+from dashboards.auth import ANALYST, current_role
+from dashboards.resources import settings
 from dashboards.widgets import show_error
 from graph.vocabulary import DEVICE_TYPES
 
@@ -95,6 +97,12 @@ try:
 except Exception as err:  # noqa: BLE001
     show_error(err)
     st.stop()
+
+if current_role() != ANALYST:  # marketers: no bar stands for fewer than k households
+    k = settings().audience_min_households
+    sizes, genres = sizes[sizes["households"] >= k], genres[genres["households"] >= k]
+    mix = mix[mix["households"] >= k]
+    st.caption(f"Groups of fewer than {k} households are not shown.")
 
 left, right = st.columns(2)
 with left:

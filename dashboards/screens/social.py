@@ -1,16 +1,23 @@
-"""Social graph: households as nodes and social links as edges, filtered, capped."""
+"""Social graph: households as nodes and social links as edges, filtered, capped.
+
+Marketers see it only when at least k households are drawn, and without household ids.
+"""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboards import data
+from dashboards.audience import marketer_count
+from dashboards.auth import ANALYST, current_role
 from dashboards.resources import settings
 from dashboards.views import social_view
 from dashboards.widgets import show_error, show_graph
 
 st.title("Social graph")
 cap = settings().graph_node_cap
+minimum = settings().audience_min_households
+marketer = current_role() != ANALYST
 
 try:
     genres = data.genres()
@@ -39,12 +46,30 @@ weight = c3.slider(
     help="A link's weight is the number of distinct days one household's devices visited the other.",
 )
 colour = c4.selectbox("Colour by", ["degree", "top genre", "kids"], key="social_colour")
-limit = st.slider("Node cap", 10, cap, min(cap, 150), 10, key="social_cap")
+low = max(10, minimum) if marketer else 10  # marketers: never a graph of fewer than k households
+limit = st.slider("Node cap", min(low, cap), cap, max(min(cap, 150), min(low, cap)), 10, key="social_cap")
 
 try:
     row = data.social_graph(None if genre == "any" else genre, size[0], size[1], float(weight), limit)
 except Exception as err:  # noqa: BLE001
     show_error(err)
+    st.stop()
+
+if marketer:
+    shown = len(row["nodes"])
+    if shown < minimum:
+        st.info(
+            f"{marketer_count(row['total'], minimum)} households pass the filters: a social graph is "
+            f"shown only when it draws at least {minimum} households."
+        )
+        st.stop()
+    st.markdown(
+        f"**showing {marketer_count(shown, minimum)} of {marketer_count(row['total'], minimum)} households** "
+        "with at least one link passing the filters (counts rounded, household ids hidden)"
+    )
+    view = social_view(row, colour, show_ids=False)
+    view.total = None  # the caption then counts what is drawn (>= k), not the exact total
+    show_graph(view, cap)
     st.stop()
 
 st.markdown(

@@ -83,13 +83,19 @@ def write_assignment(ctx: JobContext, out: dict[str, list[dict[str, Any]]], full
 
 
 def run_households_job(
-    ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False
+    ctx: JobContext,
+    params: GraphParams,
+    seed: int = 0,
+    incremental: bool = False,
+    devices: list[str] | None = None,
 ) -> None:
     """Full run: every device. Incremental: devices active since the last successful run and
-    every device that shares a home-like network with them."""
+    every device that shares a home-like network with them. ``devices``: exactly these (an erasure
+    re-runs the household the erased device left)."""
     client = ctx.client
-    devices = None
-    if incremental:
+    if devices is not None:
+        devices = sorted(devices)
+    elif incremental:
         since = last_success(client, "households")
         if since is not None:
             # devices written after the last run started (its read may have missed them)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from graph.errors import GraphError
 from graph.jobs.affinity import run_affinity_job
 from graph.jobs.households import run_households_job
+from graph.jobs.retention import run_retention_job
 from graph.jobs.runs import JobContext
 from graph.jobs.social import run_social_job
 from graph.params import GraphParams
@@ -114,6 +115,12 @@ JOBS: dict[str, JobSpec] = _registry(
             depends_on=("households",),
             summary="genre lift, top series, device mix and look-alike households",
         ),
+        JobSpec(
+            "retention",
+            run_retention_job,
+            every_s=86_400,
+            summary="deletes presence, watch and exposure edges older than the retention, and stale devices",
+        ),
     ]
 )
 
@@ -124,7 +131,7 @@ def job_order(names: Iterable[str] | None = None, jobs: Mapping[str, JobSpec] = 
     >>> job_order(["social"])
     ['households', 'social']
     >>> job_order()
-    ['households', 'social', 'affinity']
+    ['households', 'social', 'affinity', 'retention']
     """
     wanted: set[str] = set()
 
@@ -153,10 +160,10 @@ def schedule_of(overrides: Mapping[str, int], jobs: Mapping[str, JobSpec] = JOBS
 
     >>> schedule_of({"social": 0})["social"], schedule_of({})["households:incremental"]
     (0, 10)
-    >>> schedule_of({"nope": 5})
+    >>> schedule_of({"nope": 5})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity
+    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, ...
     """
     entries: dict[str, int] = {}
     for spec in jobs.values():

@@ -15,6 +15,7 @@ from graph.errors import GraphError, JobLocked, LeaseLost
 from graph.jobs.lease import LeaseParams
 from graph.jobs.pipeline import run_job
 from graph.jobs.registry import JOBS
+from graph.params import GraphParams
 
 __all__ = ["build_scheduler"]
 
@@ -27,10 +28,11 @@ def _guarded(
     incremental: bool,
     say: Callable[[str], None],
     lease: LeaseParams | None = None,
+    params: GraphParams | None = None,
 ) -> Callable[[], None]:
     def tick() -> None:
         try:
-            ctx = run_job(client, name, incremental=incremental, lease=lease)
+            ctx = run_job(client, name, params, incremental=incremental, lease=lease)
             if ctx.abandoned_before:
                 say(ctx.abandoned_before)
             if not incremental or ctx.counts.get("touched"):
@@ -51,6 +53,7 @@ def build_scheduler(
     say: Callable[[str], None] = print,
     background: bool = False,
     lease: LeaseParams | None = None,
+    params: GraphParams | None = None,
 ) -> BaseScheduler:
     """A scheduler over ``schedule`` (:func:`graph.jobs.registry.schedule_of`: seconds per ``NAME`` and
     ``NAME:incremental``, 0 = off) whose jobs never run twice at once (max_instances=1 here, a lock in
@@ -66,7 +69,7 @@ def build_scheduler(
         # APScheduler 3 reads an explicit next_run_time=None as "paused": pass it only to start at once
         first = {"next_run_time": datetime.now(UTC)} if not mode and not JOBS[name].depends_on else {}
         sched.add_job(
-            _guarded(client, name, mode == "incremental", say, lease),
+            _guarded(client, name, mode == "incremental", say, lease, params),
             "interval",
             seconds=every,
             id=entry,

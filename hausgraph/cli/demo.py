@@ -12,7 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph.admin import migrate
 from graph.admin import reset as admin_reset
 from hausgraph.cli.common import console, get_settings, handle_errors
-from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonym_secret, topic_partitions
+from hausgraph.runtime import (
+    graph_client,
+    kafka_ingest_loop,
+    pseudonym_secret,
+    topic_configs,
+    topic_partitions,
+)
 from hausgraph.servers import ensure_started
 from ingest.kafka_source import IngestLoop, end_offsets
 from ingest.topics import delete_topics, ensure_topics
@@ -66,7 +72,7 @@ def demo(
         delete_topics(conn.kafka_bootstrap, list(topics))
         console.print(f"reset: {sum(before['node'].values()):,} nodes deleted, topics recreated")
     migrate(client)
-    ensure_topics(conn.kafka_bootstrap, topics)
+    ensure_topics(conn.kafka_bootstrap, topics, configs=topic_configs(settings))
     params = WorldParams(households=households, days=days, seed=seed, secret=pseudonym_secret(settings))
     cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*cols, console=console) as progress:

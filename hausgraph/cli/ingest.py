@@ -14,7 +14,14 @@ from rich.table import Table
 from graph.admin import migrate
 from hausgraph.cli.common import console, get_settings, handle_errors
 from hausgraph.cli.signals import stop_on_signals
-from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonymizer, topic_partitions
+from hausgraph.runtime import (
+    graph_client,
+    kafka_ingest_loop,
+    pseudonymizer,
+    suppression_list,
+    topic_configs,
+    topic_partitions,
+)
 from hausgraph.servers import resolve_connections
 from ingest.batch import prepare
 from ingest.deadletters import FileDeadLetters
@@ -48,14 +55,17 @@ def ingest(
     migrate(client)
     try:
         if from_file or content_file:
-            _ingest_files(client, pseudo, from_file, content_file, dead_letters, size)
+            suppressed = suppression_list(settings, client)
+            _ingest_files(client, pseudo, from_file, content_file, dead_letters, size, suppressed)
         else:
             _ingest_kafka(client, settings, size)
     finally:
         client.close()
 
 
-def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size: int) -> None:
+def _ingest_files(
+    client, pseudo, from_file, content_file, dead_path: Path, size: int, suppressed=None
+) -> None:
     sink = FileDeadLetters(dead_path)
     totals = {"valid": 0, "invalid": 0, "fresh": 0}
 
@@ -85,7 +95,10 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
                     if stop.is_set():
                         break
                     now_ms = int(time.time() * 1000)
-                    count(pipeline.submit(prepare(chunk, pseudo, now_ms), now_ms))
+                    prep = prepare(
+                        chunk, pseudo, now_ms, suppressed.current() if suppressed is not None else None
+                    )
+                    count(pipeline.submit(prep, now_ms))
                     progress.advance(task, len(chunk))
             count(pipeline.drain())
             pipeline.close()
@@ -98,7 +111,7 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
 
 def _ingest_kafka(client, settings, size: int) -> None:
     conn = resolve_connections(settings)
-    ensure_topics(conn.kafka_bootstrap, topic_partitions(settings))
+    ensure_topics(conn.kafka_bootstrap, topic_partitions(settings), configs=topic_configs(settings))
     loop, producer = kafka_ingest_loop(settings, conn, client, size)
     with stop_on_signals() as stop:
         console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")

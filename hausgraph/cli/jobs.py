@@ -14,7 +14,7 @@ from graph.jobs import JOBS, run_all, run_job
 from hausgraph.cli.common import console, get_settings, handle_errors, register_errors
 from hausgraph.cli.scoring import EXPORTS
 from hausgraph.cli.signals import leave_now, stop_on_signals
-from hausgraph.runtime import graph_client, job_lease, job_schedule, pseudonymizer
+from hausgraph.runtime import graph_client, graph_params, job_lease, job_schedule, pseudonymizer
 from ingest.contract import normalize_mac
 from ingest.errors import InvalidRecord
 
@@ -46,14 +46,19 @@ def run(
         raise typer.Exit(2)
     settings = get_settings()
     lease = job_lease(settings)
+    params = graph_params(settings)
     with graph_client(settings) as client:
         started = time.monotonic()
         say = lambda msg: console.print(f"  {msg}", style="yellow" if "abandoned" in msg else None)
         with console.status(f"running {job}"):
             ctxs = (
-                run_all(client, seed=seed, progress=say, lease=lease)
+                run_all(client, params, seed=seed, progress=say, lease=lease)
                 if job == "all"
-                else [run_job(client, job, seed=seed, incremental=incremental, progress=say, lease=lease)]
+                else [
+                    run_job(
+                        client, job, params, seed=seed, incremental=incremental, progress=say, lease=lease
+                    )
+                ]
             )
         for ctx in ctxs:
             console.print(f"[green]{ctx.job}[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
@@ -161,7 +166,12 @@ def scheduler() -> None:
     client = graph_client(settings)
     schedule = job_schedule(settings)
     sched = build_scheduler(
-        client, schedule, say=lambda m: console.print(m), background=True, lease=job_lease(settings)
+        client,
+        schedule,
+        say=lambda m: console.print(m),
+        background=True,
+        lease=job_lease(settings),
+        params=graph_params(settings),
     )
     console.print(f"scheduler running ({schedule}); Ctrl-C to stop")
     with stop_on_signals() as stopping:

@@ -13,7 +13,7 @@ from graph.jobs.schedule import build_scheduler
 from hausgraph.cli.common import console
 from hausgraph.cli.dashboard import streamlit_command
 from hausgraph.cli.signals import leave_now, spawn_child, stop_child, stop_on_signals
-from hausgraph.runtime import graph_client, job_lease, job_schedule, kafka_ingest_loop
+from hausgraph.runtime import graph_client, graph_params, job_lease, job_schedule, kafka_ingest_loop
 from hausgraph.servers import Connections
 from hausgraph.servers.supervise import start_supervisor
 from hausgraph.settings import Settings
@@ -44,7 +44,12 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
         loop, producer = kafka_ingest_loop(settings, conn, client)
         threads.append(threading.Thread(target=loop.run, args=(stop,), name="ingest", daemon=True))
     sched = build_scheduler(
-        client, job_schedule(settings), say=lambda m: None, background=True, lease=job_lease(settings)
+        client,
+        job_schedule(settings),
+        say=lambda m: None,
+        background=True,
+        lease=job_lease(settings),
+        params=graph_params(settings),
     )
     for t in threads:
         t.start()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from hausgraph.private_files import private_dir
 from hausgraph.settings import Settings
 
 __all__ = ["SERVER_NAMES", "ServerPaths", "server_paths"]
@@ -62,8 +63,9 @@ class ServerPaths:
 
     def ensure_dirs(self) -> None:
         """Create the state directories (the cache is created by the fetcher)."""
-        for path in (self.conf_dir, self.data_dir, self.logs_dir, self.run_dir):
-            path.mkdir(parents=True, exist_ok=True)
+        private_dir(self.home.parent)
+        for path in (self.home, self.conf_dir, self.data_dir, self.logs_dir, self.run_dir):
+            private_dir(path)
 
 
 def server_paths(settings: Settings, name: str) -> ServerPaths:

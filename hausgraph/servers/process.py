@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
+from hausgraph.private_files import PRIVATE_UMASK
+
 __all__ = [
     "is_alive",
     "port_free",
@@ -175,6 +177,7 @@ def spawn_detached(
             stderr=subprocess.STDOUT,
             start_new_session=True,
             close_fds=True,
+            umask=PRIVATE_UMASK,  # Kafka log segments and the Neo4j store can hold raw identifiers' traces
         )
     write_private(pid_file, f"{proc.pid}\n")
     logger.info("spawned pid=%d main=%s", proc.pid, argv[-1] if argv else "")

@@ -29,6 +29,8 @@ def test_pages_say_graph_unavailable_when_neo4j_is_down(monkeypatch, page):
     monkeypatch.setenv("HAUSGRAPH_PSEUDONYM_SECRET", "s" * 32)
     monkeypatch.setenv("HAUSGRAPH_GRAPH_CONNECT_TIMEOUT_S", "1")
     monkeypatch.delenv("HAUSGRAPH_DASHBOARD_PASSWORD", raising=False)
+    monkeypatch.delenv("HAUSGRAPH_DASHBOARD_ANALYST_PASSWORD", raising=False)
+    st.config.set_option("server.address", "127.0.0.1")  # no sign-in is allowed on loopback only
     st.cache_resource.clear()
     st.cache_data.clear()
     try:
