@@ -84,3 +84,20 @@ class Settings(BaseSettings):
     graph_node_cap: int = 300
     console_row_cap: int = 1000
     console_timeout_s: float = 15.0
+
+    # --- activation API (issue #14; contract §7) ---
+    api_host: str = "127.0.0.1"
+    api_port: int = 8600
+    #: comma-separated bearer tokens; required to bind any address but loopback
+    api_tokens: SecretStr | None = None
+    activation_group: str = "hausgraph-activation"
+    #: house rules (TOML) on top of the campaign records; a bad rule stops the start
+    activation_rules: Path | None = None
+    #: campaign records as JSON Lines, read instead of the ``campaigns`` topic
+    activation_campaigns_file: Path | None = None
+    #: an allowed impression is held against the cap this long unless it is logged first
+    activation_reserve_s: float = 30.0
+    #: seconds between polls of Neo4j for a new households run and campaign spend
+    activation_refresh_s: float = 5.0
+    #: exposures re-keyed by household, for several instances (README "Activation")
+    topic_exposures: str = "exposures"

@@ -1,0 +1,126 @@
+"""Starting the activation API: settings → service, feeds and uvicorn; a process starter for the demo."""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from graph.activation import BadRules, parse_rules
+from hausgraph.api.app import create_app
+from hausgraph.api.feeds import GraphFeed, KafkaFeed, load_campaign_file
+from hausgraph.api.service import ActivationService
+from hausgraph.runtime import graph_client, pseudonymizer
+from hausgraph.servers import Connections
+from hausgraph.settings import Settings
+
+__all__ = ["LOOPBACK", "RefusedStart", "Running", "api_command", "build", "serve", "start_api_process"]
+
+log = logging.getLogger(__name__)
+
+LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+class RefusedStart(Exception):
+    """The service will not start as configured (no tokens off loopback, a bad rules file)."""
+
+
+def tokens_of(settings: Settings) -> list[str]:
+    raw = settings.api_tokens.get_secret_value() if settings.api_tokens else ""
+    return [t.strip() for t in raw.split(",") if t.strip()]
+
+
+def check_bind(host: str, tokens: list[str]) -> None:
+    """Refuse any address but loopback without bearer tokens.
+
+    >>> check_bind("0.0.0.0", [])
+    Traceback (most recent call last):
+    ...
+    hausgraph.api.server.RefusedStart: refusing to bind 0.0.0.0 without HAUSGRAPH_API_TOKENS ...
+    """
+    if host not in LOOPBACK and not tokens:
+        raise RefusedStart(f"refusing to bind {host} without HAUSGRAPH_API_TOKENS (loopback needs none)")
+
+
+def load_rules(path: Path | None):
+    if path is None:
+        return []
+    try:
+        return parse_rules(path.read_text(), str(path))
+    except BadRules as err:
+        raise RefusedStart(f"bad house rules: {err}") from None
+    except OSError as err:
+        raise RefusedStart(f"cannot read the rules file {path}: {err.strerror}") from None
+
+
+@dataclass
+class Running:
+    service: ActivationService
+    stop: threading.Event
+    threads: list[threading.Thread] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.stop.set()
+        for t in self.threads:
+            t.join(10)
+
+
+def build(settings: Settings, conn: Connections) -> Running:
+    """The service with its Kafka and Neo4j feeds started in background threads."""
+    rules = load_rules(settings.activation_rules)
+    service = ActivationService(pseudonymizer(settings), rules, int(settings.activation_reserve_s * 1000))
+    if settings.activation_campaigns_file is not None:
+        ok, bad = load_campaign_file(service, settings.activation_campaigns_file)
+        log.info("campaigns loaded file=%s valid=%d invalid=%d", settings.activation_campaigns_file, ok, bad)
+    stop = threading.Event()
+    kafka = KafkaFeed(
+        service,
+        conn.kafka_bootstrap,
+        settings.activation_group,
+        settings.topic_views,
+        settings.topic_content,
+        None if settings.activation_campaigns_file is not None else settings.topic_campaigns,
+    )
+    graph = GraphFeed(service, lambda: graph_client(settings, conn), settings.activation_refresh_s)
+    running = Running(service, stop)
+    for name, target in (("activation-kafka", kafka.run), ("activation-neo4j", graph.run)):
+        t = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
+        t.start()
+        running.threads.append(t)
+    return running
+
+
+def serve(settings: Settings, conn: Connections, host: str | None = None, port: int | None = None) -> None:
+    """Run the API until interrupted (uvicorn; OpenAPI at /docs)."""
+    import uvicorn
+
+    host = host or settings.api_host
+    port = port or settings.api_port
+    tokens = tokens_of(settings)
+    check_bind(host, tokens)
+    running = build(settings, conn)
+    app = create_app(running.service, tokens)
+    log.info("activation api host=%s port=%d tokens=%d", host, port, len(tokens))
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+    finally:
+        running.close()
+
+
+def api_command(port: int | None = None) -> list[str]:
+    """argv of ``hausgraph serve`` in this interpreter."""
+    cmd = [sys.executable, "-m", "hausgraph", "serve"]
+    return cmd + (["--port", str(port)] if port else [])
+
+
+def start_api_process(settings: Settings, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """``hausgraph serve`` as a child process (the demo starts it beside the dashboard; stop it with
+    ``proc.send_signal(SIGINT)`` then ``proc.wait``)."""
+    env = {**os.environ, **(env or {})}
+    if settings.demo_mode:
+        env["HAUSGRAPH_DEMO_MODE"] = "1"
+    return subprocess.Popen(api_command(settings.api_port), env=env)
