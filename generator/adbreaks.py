@@ -111,7 +111,7 @@ class AdBreaks:
                     continue
                 seen = int(ev.ts[i]) + 60_000
                 phone = screens[int(rng.integers(len(screens)))]
-                opened = seen + int(rng.integers(240_000, 360_000))
+                opened = seen + int(rng.integers(120_000, 290_000))  # "about 5 minutes later"
                 ad = self.cooking_ads[int(rng.integers(len(self.cooking_ads)))]
                 recipe = int(self.recipes[int(rng.integers(len(self.recipes)))])
                 rows.append((seen, int(ev.dev[i]), _IMPRESSION, -1, np.nan, ad, 0, home))

@@ -97,6 +97,8 @@ class Settings(BaseSettings):
     activation_campaigns_file: Path | None = None
     #: an allowed impression is held against the cap this long unless it is logged first
     activation_reserve_s: float = 30.0
+    #: how far in the past a request's ``ts`` may be; exposures and views are kept this much longer
+    activation_past_s: int = 300
     #: seconds between polls of Neo4j for a new households run and campaign spend
     activation_refresh_s: float = 5.0
     #: exposures re-keyed by household, for several instances (README "Activation")

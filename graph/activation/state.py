@@ -70,7 +70,8 @@ class DeviceState:
 
 
 class ActivationState:
-    """Exposures within ``retain_ms`` and views within :data:`CONTEXT_MS`, per device key.
+    """Exposures within ``retain_ms`` and views within ``views_ms`` (the live context's look-back, or
+    longer so that decisions asked for a past ``ts`` see the context of that time), per device key.
 
     >>> s = ActivationState(retain_ms=3_600_000)
     >>> s.add_impression("d1", 1_000, "c", "a", eid=7, now_ms=1_000)
@@ -81,8 +82,9 @@ class ActivationState:
     1
     """
 
-    def __init__(self, retain_ms: int) -> None:
+    def __init__(self, retain_ms: int, views_ms: int = CONTEXT_MS) -> None:
         self.retain_ms = retain_ms
+        self.views_ms = max(views_ms, CONTEXT_MS)
         self.devices: dict[str, DeviceState] = {}
         self.duplicates = 0
         self.too_old = 0
@@ -144,8 +146,8 @@ class ActivationState:
     def add_view(
         self, device: str, ts: int, content: str, seconds: float, now_ms: int, device_type: str | None = None
     ) -> bool:
-        """Record a view for the live context; False when it is older than :data:`CONTEXT_MS`."""
-        if ts <= now_ms - CONTEXT_MS:
+        """Record a view for the live context; False when it is older than ``views_ms``."""
+        if ts <= now_ms - self.views_ms:
             return False
         st = self._device(device)
         if device_type is not None:
@@ -207,7 +209,7 @@ class ActivationState:
         >>> s.prune(now_ms=5_000), len(s.devices)
         (1, 0)
         """
-        old_exp, old_view = now_ms - self.retain_ms, now_ms - CONTEXT_MS
+        old_exp, old_view = now_ms - self.retain_ms, now_ms - self.views_ms
         gone = []
         for key, st in self.devices.items():
             for campaign in list(st.exposures):

@@ -94,9 +94,9 @@ def create_app(service: ActivationService, tokens: list[str] | None = None) -> F
             ts = parse_ts(value, service.now_ms())
         except InvalidRecord as err:
             raise BadField("ts", err.detail) from None
-        if ts <= service.now_ms() - service.retained_ms():
+        if ts < service.earliest_ts():
             raise BadField(
-                "ts", f"ts is older than the live state's window ({service.retained_ms() // 1000} s)"
+                "ts", f"ts is more than {service.past_ms // 1000} s in the past (HAUSGRAPH_ACTIVATION_PAST_S)"
             )
         return ts
 

@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
-from kafka.errors import KafkaError
+from kafka.errors import KafkaError, KafkaTimeoutError
 
 from graph.client import GraphClient
 from hausgraph.api.service import ActivationService, DeviceMap
@@ -80,13 +80,17 @@ class KafkaFeed:
             max_poll_records=_CHUNK * 4,
             fetch_max_wait_ms=100,
         )
+        self.consumer = c
         parts = []
         for topic in self.topics:
             ids = c.partitions_for_topic(topic) or set()
             parts += [TopicPartition(topic, p) for p in sorted(ids)]
-        c.assign(parts)
-        c.seek_to_beginning(*[tp for tp in parts if tp.topic != self.views])
         views = [tp for tp in parts if tp.topic == self.views]
+        # campaigns and content first: the campaigns' longest cap window decides how far back to read
+        meta = self._read_to_end(c, [tp for tp in parts if tp.topic != self.views])
+        c.assign(parts)
+        for tp, n in meta.items():
+            c.seek(tp, n)
         since = self.service.now_ms() - self.service.retained_ms() - _SLACK_MS
         found = c.offsets_for_times(dict.fromkeys(views, since)) if views else {}
         for tp in views:
@@ -95,8 +99,21 @@ class KafkaFeed:
                 c.seek_to_end(tp)
             else:
                 c.seek(tp, hit.offset)
-        self.consumer = c
         return c.end_offsets(parts) if parts else {}
+
+    def _read_to_end(self, c: KafkaConsumer, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """Apply ``parts`` from their beginning to their current end; returns the next offsets."""
+        if not parts:
+            return {}
+        c.assign(parts)
+        c.seek_to_beginning(*parts)
+        ends = c.end_offsets(parts)
+        deadline = time.monotonic() + 120
+        while any(c.position(tp) < n for tp, n in ends.items()):
+            if time.monotonic() > deadline:
+                raise KafkaTimeoutError("campaigns/content not read to their end within 120 s")
+            self._apply(c.poll(timeout_ms=200))
+        return {tp: c.position(tp) for tp in parts}
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop``; reconnects with back-off while Kafka is unreachable."""

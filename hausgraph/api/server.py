@@ -72,7 +72,12 @@ class Running:
 def build(settings: Settings, conn: Connections) -> Running:
     """The service with its Kafka and Neo4j feeds started in background threads."""
     rules = load_rules(settings.activation_rules)
-    service = ActivationService(pseudonymizer(settings), rules, int(settings.activation_reserve_s * 1000))
+    service = ActivationService(
+        pseudonymizer(settings),
+        rules,
+        int(settings.activation_reserve_s * 1000),
+        int(settings.activation_past_s * 1000),
+    )
     if settings.activation_campaigns_file is not None:
         ok, bad = load_campaign_file(service, settings.activation_campaigns_file)
         log.info("campaigns loaded file=%s valid=%d invalid=%d", settings.activation_campaigns_file, ok, bad)

@@ -140,6 +140,7 @@ class ActivationService:
         pseudo: Pseudonymizer,
         rules: list[HouseRule] | None = None,
         reserve_ms: int = 30_000,
+        past_ms: int = 300_000,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.pseudo = pseudo
@@ -147,7 +148,9 @@ class ActivationService:
         self.reserve_ms = reserve_ms
         self.clock = clock
         self.lock = threading.Lock()
-        self.state = ActivationState(retain_ms=3_600_000)
+        #: how far back a request's ``ts`` may be; the state keeps every window this much longer
+        self.past_ms = past_ms
+        self.state = ActivationState(retain_ms=3_600_000 + past_ms, views_ms=CONTEXT_MS + past_ms)
         self.catalog: dict[str, ContentInfo] = {}
         self.campaigns: dict[str, CampaignRecord] = {}
         self.policies: dict[str, Policy] = {}
@@ -177,7 +180,7 @@ class ActivationService:
 
     def _retain(self) -> None:
         windows = [p.cap_window_ms for p in self.policies.values()] + [3_600_000]
-        self.state.retain_ms = max(windows)
+        self.state.retain_ms = max(windows) + self.past_ms
 
     def put_content(self, recs: Iterable[ContentRecord]) -> None:
         with self.lock:
@@ -268,7 +271,12 @@ class ActivationService:
             }
 
     def retained_ms(self) -> int:
-        return self.state.retain_ms
+        """How far back the state reaches (the longest cap window, or the views kept if longer)."""
+        return max(self.state.retain_ms, self.state.views_ms)
+
+    def earliest_ts(self) -> int:
+        """The earliest ``ts`` a request may ask about (``HAUSGRAPH_ACTIVATION_PAST_S`` ago)."""
+        return self.now_ms() - self.past_ms
 
     def snapshot_stats(self) -> dict:
         with self.lock:
