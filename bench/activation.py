@@ -266,6 +266,8 @@ def main() -> None:
         "HAUSGRAPH_ACTIVATION_GROUP": f"bench-act-{tag}",
         "HAUSGRAPH_ACTIVATION_HOUSEHOLDS_FILE": str(out / "households.csv"),
         "KAFKA_BOOTSTRAP_SERVERS": conn.kafka_bootstrap,
+        "HAUSGRAPH_STATE_DIR": str(settings.state_dir),
+        "HAUSGRAPH_NEO4J_BOLT_PORT": str(settings.neo4j_bolt_port),
         "HAUSGRAPH_LOG_LEVEL": "WARNING",
     }
     proc = start_api(env)

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
     activation_reserve_s: float = 30.0
     #: how far in the past a request's ``ts`` may be; exposures and views are kept this much longer
     activation_past_s: int = 300
+    #: the device map from a household export (contract §4 CSV) instead of Neo4j (no spend then)
+    activation_households_file: Path | None = None
     #: seconds between polls of Neo4j for a new households run and campaign spend
     activation_refresh_s: float = 5.0
     #: exposures re-keyed by household, for several instances (README "Activation")

@@ -9,6 +9,7 @@ When Kafka or Neo4j are down the loops back off and the service keeps answering 
 from __future__ import annotations
 
 import contextlib
+import csv
 import logging
 import threading
 import time
@@ -23,7 +24,7 @@ from ingest.campaigns import parse_campaign
 from ingest.contract import parse_content, parse_view
 from ingest.errors import InvalidRecord
 
-__all__ = ["GraphFeed", "KafkaFeed", "load_campaign_file"]
+__all__ = ["GraphFeed", "KafkaFeed", "load_campaign_file", "load_households_file"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,17 @@ def load_campaign_file(service: ActivationService, path: Path) -> tuple[int, int
             bad += 1
             log.warning("campaign rejected file=%s line=%d reason=%s", path.name, n, err.reason)
     return ok, bad
+
+
+def load_households_file(service: ActivationService, path: Path) -> int:
+    """The device map from a household export (``device_key,household_id,confidence``); returns devices."""
+    with path.open(newline="") as fh:
+        rows = [
+            {"device_key": r["device_key"], "household_id": r["household_id"]} for r in csv.DictReader(fh)
+        ]
+    service.put_devices(DeviceMap.from_rows(rows, run_ms=0))
+    service.feed["device_map_at"] = time.time()
+    return len(rows)
 
 
 class KafkaFeed:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from graph.activation import BadRules, parse_rules
 from hausgraph.api.app import create_app
-from hausgraph.api.feeds import GraphFeed, KafkaFeed, load_campaign_file
+from hausgraph.api.feeds import GraphFeed, KafkaFeed, load_campaign_file, load_households_file
 from hausgraph.api.service import ActivationService
 from hausgraph.runtime import graph_client, pseudonymizer
 from hausgraph.servers import Connections
@@ -90,9 +90,15 @@ def build(settings: Settings, conn: Connections) -> Running:
         settings.topic_content,
         None if settings.activation_campaigns_file is not None else settings.topic_campaigns,
     )
-    graph = GraphFeed(service, lambda: graph_client(settings, conn), settings.activation_refresh_s)
+    feeds = [("activation-kafka", kafka.run)]
+    if settings.activation_households_file is not None:
+        n = load_households_file(service, settings.activation_households_file)
+        log.info("device map loaded file=%s devices=%d", settings.activation_households_file, n)
+    else:
+        graph = GraphFeed(service, lambda: graph_client(settings, conn), settings.activation_refresh_s)
+        feeds.append(("activation-neo4j", graph.run))
     running = Running(service, stop)
-    for name, target in (("activation-kafka", kafka.run), ("activation-neo4j", graph.run)):
+    for name, target in feeds:
         t = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
         t.start()
         running.threads.append(t)
