@@ -103,5 +103,10 @@ class Settings(BaseSettings):
     activation_households_file: Path | None = None
     #: seconds between polls of Neo4j for a new households run and campaign spend
     activation_refresh_s: float = 5.0
-    #: exposures re-keyed by household, for several instances (README "Activation")
+    #: exposures re-keyed by household, for several instances (README "Activation API")
     topic_exposures: str = "exposures"
+    activation_exposure_partitions: int = 8
+    #: scale-out: this instance as ``"i/n"`` (owns exposures partitions p with p % n == i); unset = alone
+    activation_instance: str | None = None
+    #: scale-out: every instance's base URL, comma-separated, in index order (for 307s to the owner)
+    activation_peers: str | None = None

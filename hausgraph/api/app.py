@@ -20,6 +20,7 @@ from hausgraph.api.models import (
     HealthResponse,
     HouseholdResponse,
 )
+from hausgraph.api.scaleout import Ownership, route_key
 from hausgraph.api.service import ActivationService, UnknownCampaign
 from ingest.contract import normalize_mac, parse_ts
 from ingest.errors import InvalidRecord
@@ -38,11 +39,20 @@ class BadField(Exception):
         self.field, self.problem, self.status, self.error = field, problem, status, error
 
 
+class Elsewhere(Exception):
+    """The household's state lives on another instance (scale-out): answered with a 307 to it."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+
 def _err(status: int, error: str, field: str | None, problem: str) -> JSONResponse:
     return JSONResponse({"error": error, "field": field, "problem": problem}, status_code=status)
 
 
-def create_app(service: ActivationService, tokens: list[str] | None = None) -> FastAPI:
+def create_app(
+    service: ActivationService, tokens: list[str] | None = None, owner: Ownership | None = None
+) -> FastAPI:
     """The API over ``service``; with ``tokens`` every ``/v1`` call needs a bearer token."""
     app = FastAPI(
         title="hausgraph activation",
@@ -75,17 +85,35 @@ def create_app(service: ActivationService, tokens: list[str] | None = None) -> F
     async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
         return _err(exc.status_code, "http", None, str(exc.detail))
 
+    @app.exception_handler(Elsewhere)
+    async def _elsewhere(_: Request, exc: Elsewhere) -> JSONResponse:
+        body = {
+            "error": "other_instance",
+            "field": None,
+            "problem": "this household lives on another instance",
+        }
+        return JSONResponse(body, status_code=307, headers={"Location": exc.url})
+
     @app.exception_handler(BadField)
     async def _bad(_: Request, exc: BadField) -> JSONResponse:
         return _err(exc.status, exc.error, exc.field, exc.problem)
 
-    def _device(mac: str | None, device_key: str | None) -> str:
+    def _device(mac: str | None, device_key: str | None, request: Request | None = None) -> str:
         if mac is not None:
             try:
                 mac = normalize_mac(mac)
             except InvalidRecord as err:
                 raise BadField("mac", err.detail) from None
-        return service.device_key(mac, device_key)
+        device = service.device_key(mac, device_key)
+        if owner is not None and owner.peers and request is not None:
+            at = owner.owner(route_key(device, service.household_of(device)))
+            if at != owner.index:
+                raise Elsewhere(
+                    owner.peers[at]
+                    + request.url.path
+                    + ("?" + request.url.query if request.url.query else "")
+                )
+        return device
 
     def _ts(value: str | int | None) -> int | None:
         if value is None:
@@ -101,9 +129,9 @@ def create_app(service: ActivationService, tokens: list[str] | None = None) -> F
         return ts
 
     @v1.post("/decide", response_model=DecideResponse, responses=_ERRORS, tags=["activation"])
-    async def decide(req: DecideRequest) -> DecideResponse:
+    async def decide(req: DecideRequest, request: Request) -> DecideResponse:
         """Allow or deny one impression; reasons are stable codes (contract §7)."""
-        device = _device(req.mac, req.device_key)
+        device = _device(req.mac, req.device_key, request)
         try:
             d = service.decide(device, req.campaign_id, _ts(req.ts), req.reserve)
         except UnknownCampaign as err:
@@ -121,6 +149,7 @@ def create_app(service: ActivationService, tokens: list[str] | None = None) -> F
 
     @v1.get("/follow-up", response_model=FollowUpResponse, responses=_ERRORS, tags=["activation"])
     async def follow_up(
+        request: Request,
         mac: str | None = Query(None, max_length=32),
         device_key: str | None = Query(None, pattern=r"^[0-9a-f]{32}$"),
         within_s: int = Query(300, ge=1, le=86_400),
@@ -129,7 +158,7 @@ def create_app(service: ActivationService, tokens: list[str] | None = None) -> F
         """Ads the household's other devices saw in the last ``within_s`` seconds, newest first."""
         if (mac is None) == (device_key is None):
             raise BadField("mac", "give exactly one of mac or device_key")
-        device = _device(mac, device_key)
+        device = _device(mac, device_key, request)
         when = _ts(int(ts) if ts is not None and ts.isdigit() else ts)
         now = when if when is not None else service.now_ms()
         items = service.follow_up(device, within_s, when)
@@ -140,10 +169,11 @@ def create_app(service: ActivationService, tokens: list[str] | None = None) -> F
         )
 
     @v1.get("/households/{device_key}", response_model=HouseholdResponse, responses=_ERRORS)
-    async def household(device_key: str) -> HouseholdResponse:
+    async def household(device_key: str, request: Request) -> HouseholdResponse:
         """The device's household: id, size, device and persona mix, live context (no device keys)."""
         if len(device_key) != 32 or any(c not in "0123456789abcdef" for c in device_key):
             raise BadField("device_key", "device_key is 32 lowercase hex characters (contract §3)")
+        _device(None, device_key, request)
         found = service.household(device_key)
         if found is None:
             raise BadField("device_key", "no household for this device", 404, "unknown_device")

@@ -15,6 +15,7 @@ import threading
 import time
 from pathlib import Path
 
+import orjson
 from kafka import KafkaConsumer, TopicPartition
 from kafka.errors import KafkaError, KafkaTimeoutError
 
@@ -30,6 +31,8 @@ log = logging.getLogger(__name__)
 
 #: views produced this long before the window starts are re-read too (producer/broker clock skew)
 _SLACK_MS = 60_000
+#: a partition no consumer holds: "not ready yet"
+_NEVER = TopicPartition("", -1)
 #: records applied per lock hold, so a backlog never holds decisions up for long
 _CHUNK = 500
 
@@ -71,7 +74,11 @@ class KafkaFeed:
         views: str,
         content: str,
         campaigns: str | None,
+        exposures: str | None = None,
+        owned: list[int] | None = None,
     ) -> None:
+        """With ``exposures`` and ``owned`` (scale-out), the state comes from those partitions of the
+        household-keyed exposures topic instead of from every partition of ``views``."""
         self.service = service
         self.bootstrap = bootstrap
         self.group = group
@@ -79,8 +86,17 @@ class KafkaFeed:
         if campaigns:
             self.topics[campaigns] = "campaign"
         self.views = views
+        self.owned = owned
+        if exposures is not None:
+            del self.topics[views]
+            self.topics[exposures] = "exposure"
+            self.views = exposures
+            self.router_group = f"{group}-router"
+            self.source_views = views
         self.consumer: KafkaConsumer | None = None
         self.invalid = 0
+        self._checked = 0.0
+        self._routed = False
 
     def _start(self) -> dict[TopicPartition, int]:
         c = KafkaConsumer(
@@ -96,6 +112,8 @@ class KafkaFeed:
         parts = []
         for topic in self.topics:
             ids = c.partitions_for_topic(topic) or set()
+            if topic == self.views and self.owned is not None:
+                ids = set(ids) & set(self.owned)
             parts += [TopicPartition(topic, p) for p in sorted(ids)]
         views = [tp for tp in parts if tp.topic == self.views]
         # campaigns and content first: the campaigns' longest cap window decides how far back to read
@@ -141,8 +159,10 @@ class KafkaFeed:
                 self._apply(polled)
                 self.service.feed["kafka_ok"] = True
                 delay = 0.5
+                if not self.service.feed["ready"] and self.owned is not None:
+                    ends = self._routed_ends(ends)
                 if not self.service.feed["ready"] and all(
-                    self.consumer.position(tp) >= n for tp, n in ends.items()
+                    tp != _NEVER and self.consumer.position(tp) >= n for tp, n in ends.items()
                 ):
                     self.service.feed["ready"] = True
                     self.service.feed["rebuild_s"] = round(time.monotonic() - started, 2)
@@ -158,6 +178,32 @@ class KafkaFeed:
                 stop.wait(delay)
                 delay = min(delay * 2, 10)
         self._close()
+
+    def _routed_ends(self, ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
+        """Scale-out readiness: once the routers have routed every view there was, our partitions' ends."""
+        if self._routed or time.monotonic() - self._checked < 1:
+            return ends if self._routed else {**ends, _NEVER: 1}
+        self._checked = time.monotonic()
+        from kafka import KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
+        try:
+            done = admin.list_consumer_group_offsets(self.router_group)
+        finally:
+            admin.close()
+        c = self.consumer
+        views = [
+            TopicPartition(self.source_views, p)
+            for p in sorted(c.partitions_for_topic(self.source_views) or [])
+        ]
+        view_ends = c.end_offsets(views)
+        if not views or any(
+            (done.get(tp).offset if done.get(tp) else 0) < n for tp, n in view_ends.items() if n
+        ):
+            return {**ends, _NEVER: 1}
+        self._routed = True
+        parts = [tp for tp in c.assignment() if tp.topic == self.views]
+        return {**ends, **c.end_offsets(parts)}
 
     def _close(self) -> None:
         if self.consumer is not None:
@@ -180,7 +226,7 @@ class KafkaFeed:
 
     def _apply(self, polled: dict) -> None:
         now = self.service.now_ms()
-        views, content = [], []
+        views, content, routed = [], [], []
         for tp, msgs in polled.items():
             kind = self.topics[tp.topic]
             for m in msgs:
@@ -188,6 +234,8 @@ class KafkaFeed:
                 try:
                     if kind == "view":
                         views.append(parse_view(raw, now))
+                    elif kind == "exposure":
+                        routed.append(orjson.loads(raw))
                     elif kind == "content":
                         content.append(parse_content(raw))
                     else:
@@ -196,6 +244,10 @@ class KafkaFeed:
                     self.invalid += 1
         if content:
             self.service.put_content(content)
+        for i in range(0, len(routed), _CHUNK):
+            self.service.apply_records(routed[i : i + _CHUNK])
+        if routed:
+            self.service.feed["last_event_at"] = time.time()
         for i in range(0, len(views), _CHUNK):
             self.service.apply_events(views[i : i + _CHUNK])
         if views:

@@ -13,10 +13,12 @@ from pathlib import Path
 from graph.activation import BadRules, parse_rules
 from hausgraph.api.app import create_app
 from hausgraph.api.feeds import GraphFeed, KafkaFeed, load_campaign_file, load_households_file
+from hausgraph.api.scaleout import ExposureRouter, Ownership
 from hausgraph.api.service import ActivationService
 from hausgraph.runtime import graph_client, pseudonymizer
 from hausgraph.servers import Connections
 from hausgraph.settings import Settings
+from ingest.topics import ensure_topics
 
 __all__ = ["LOOPBACK", "RefusedStart", "Running", "api_command", "build", "serve", "start_api_process"]
 
@@ -82,15 +84,29 @@ def build(settings: Settings, conn: Connections) -> Running:
         ok, bad = load_campaign_file(service, settings.activation_campaigns_file)
         log.info("campaigns loaded file=%s valid=%d invalid=%d", settings.activation_campaigns_file, ok, bad)
     stop = threading.Event()
-    kafka = KafkaFeed(
-        service,
-        conn.kafka_bootstrap,
-        settings.activation_group,
-        settings.topic_views,
-        settings.topic_content,
-        None if settings.activation_campaigns_file is not None else settings.topic_campaigns,
-    )
-    feeds = [("activation-kafka", kafka.run)]
+    campaigns = None if settings.activation_campaigns_file is not None else settings.topic_campaigns
+    own = ownership(settings)
+    if own is None:
+        kafka = KafkaFeed(
+            service,
+            conn.kafka_bootstrap,
+            settings.activation_group,
+            settings.topic_views,
+            settings.topic_content,
+            campaigns,
+        )
+        feeds = [("activation-kafka", kafka.run)]
+    else:
+        ensure_topics(conn.kafka_bootstrap, {settings.topic_exposures: own.partitions})
+        kafka = KafkaFeed(
+            service, conn.kafka_bootstrap, f"{settings.activation_group}-{own.index}", settings.topic_views,
+            settings.topic_content, campaigns, settings.topic_exposures, own.owned(),
+        )  # fmt: skip
+        router = ExposureRouter(
+            service, conn.kafka_bootstrap, settings.activation_group, settings.topic_views,
+            settings.topic_exposures, own.partitions,
+        )  # fmt: skip
+        feeds = [("activation-kafka", kafka.run), ("activation-router", router.run)]
     if settings.activation_households_file is not None:
         n = load_households_file(service, settings.activation_households_file)
         log.info("device map loaded file=%s devices=%d", settings.activation_households_file, n)
@@ -105,6 +121,18 @@ def build(settings: Settings, conn: Connections) -> Running:
     return running
 
 
+def ownership(settings: Settings) -> Ownership | None:
+    """This instance's share of the exposures topic, or None when it runs alone."""
+    if not settings.activation_instance:
+        return None
+    try:
+        return Ownership.parse(
+            settings.activation_instance, settings.activation_exposure_partitions, settings.activation_peers
+        )
+    except ValueError as err:
+        raise RefusedStart(f"HAUSGRAPH_ACTIVATION_INSTANCE/PEERS: {err}") from None
+
+
 def serve(settings: Settings, conn: Connections, host: str | None = None, port: int | None = None) -> None:
     """Run the API until interrupted (uvicorn; OpenAPI at /docs)."""
     import uvicorn
@@ -114,7 +142,7 @@ def serve(settings: Settings, conn: Connections, host: str | None = None, port: 
     tokens = tokens_of(settings)
     check_bind(host, tokens)
     running = build(settings, conn)
-    app = create_app(running.service, tokens)
+    app = create_app(running.service, tokens, ownership(settings))
     log.info("activation api host=%s port=%d tokens=%d", host, port, len(tokens))
     try:
         uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")

@@ -220,6 +220,20 @@ class ActivationService:
                 self.stats.events[ev.event] += 1
         return taken
 
+    def apply_records(self, records: Iterable[dict]) -> int:
+        """Compact records of the household-keyed exposures topic (:mod:`hausgraph.api.scaleout`)."""
+        taken = 0
+        now = self.now_ms()
+        state = self.state
+        with self.lock:
+            for r in records:
+                if r["e"] == "impression":
+                    taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
+                else:
+                    state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"))
+                self.stats.events[r["e"]] += 1
+        return taken
+
     def prune(self) -> int:
         with self.lock:
             return self.state.prune(self.now_ms())
