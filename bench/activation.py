@@ -70,15 +70,18 @@ def produce(bootstrap: str, out: Path, params: WorldParams, topics: dict[str, st
     now = int(time.time() * 1000)
     shift = now - 60_000 - params.day_start_ms(params.days)
     n = 0
+    stamp = params.start_ms + shift
     for line in (out / "events.jsonl").read_bytes().splitlines():
         try:
             ev = parse_view(line, now_ms=2**62)
         except InvalidRecord:
-            p.send(topics["views"], value=line)
+            # stamped like its neighbours: one "now" early in the log would defeat offsets_for_times
+            p.send(topics["views"], value=line, timestamp_ms=stamp)
             continue
         obj = orjson.loads(line)
         obj["ts"] = ts = ev.ts_ms + shift
-        p.send(topics["views"], value=orjson.dumps(obj), timestamp_ms=min(ts, now))
+        stamp = min(ts, now)
+        p.send(topics["views"], value=orjson.dumps(obj), timestamp_ms=stamp)
         n += 1
     p.flush()
     p.close()
@@ -108,11 +111,14 @@ def wait_ready(proc: subprocess.Popen, timeout: float = 300) -> float:
             raise SystemExit(f"API exited {proc.returncode}; see {OUT / 'api.log'}")
         try:
             h = httpx.get(f"http://127.0.0.1:{PORT}/health", timeout=2).json()
+            if time.monotonic() - t0 > timeout - 1:
+                print("not ready:", h, flush=True)
             if h["ready"] and h["households"] > 0:
                 return time.monotonic() - t0
         except httpx.HTTPError:
             pass
         time.sleep(0.05)
+    proc.kill()
     raise SystemExit("API not ready")
 
 
@@ -268,7 +274,7 @@ def main() -> None:
         "KAFKA_BOOTSTRAP_SERVERS": conn.kafka_bootstrap,
         "HAUSGRAPH_STATE_DIR": str(settings.state_dir),
         "HAUSGRAPH_NEO4J_BOLT_PORT": str(settings.neo4j_bolt_port),
-        "HAUSGRAPH_LOG_LEVEL": "WARNING",
+        "HAUSGRAPH_LOG_LEVEL": "INFO",
     }
     proc = start_api(env)
     print(f"ready after {wait_ready(proc):.1f} s (first start); rss {rss_mb(proc.pid):.0f} MB", flush=True)

@@ -171,9 +171,9 @@ class KafkaFeed:
                     last_lag = time.monotonic()
                     self._lag()
                     self.service.prune()
-            except (KafkaError, OSError, AssertionError, ValueError) as err:
+            except Exception as err:  # noqa: BLE001 — Kafka down or a bug: back off, keep serving the state
                 self.service.feed["kafka_ok"] = False
-                log.warning("kafka feed error=%s retry_s=%.1f", type(err).__name__, delay)
+                log.warning("kafka feed error=%s detail=%s retry_s=%.1f", type(err).__name__, err, delay)
                 self._close()
                 stop.wait(delay)
                 delay = min(delay * 2, 10)
@@ -182,28 +182,29 @@ class KafkaFeed:
     def _routed_ends(self, ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
         """Scale-out readiness: once the routers have routed every view there was, our partitions' ends."""
         if self._routed or time.monotonic() - self._checked < 1:
-            return ends if self._routed else {**ends, _NEVER: 1}
+            return ends if self._routed else {**ends, _NEVER: 1}  # _NEVER: not ready yet
         self._checked = time.monotonic()
-        from kafka import KafkaAdminClient
-
-        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, client_id=f"{self.group}-lag")
-        try:
-            done = admin.list_consumer_group_offsets(self.router_group)
-        finally:
-            admin.close()
         c = self.consumer
         views = [
             TopicPartition(self.source_views, p)
             for p in sorted(c.partitions_for_topic(self.source_views) or [])
         ]
         view_ends = c.end_offsets(views)
-        if not views or any(
-            (done.get(tp).offset if done.get(tp) else 0) < n for tp, n in view_ends.items() if n
-        ):
+        # the routers' committed offsets, read without joining their group
+        probe = KafkaConsumer(
+            bootstrap_servers=self.bootstrap, group_id=self.router_group, enable_auto_commit=False
+        )
+        try:
+            done = {tp: probe.committed(tp) or 0 for tp in views}
+        finally:
+            probe.close(autocommit=False)
+        behind = sum(max(0, n - done[tp]) for tp, n in view_ends.items())
+        log.debug("waiting for the routers views=%d behind=%d", len(views), behind)
+        if not views or any(done[tp] < n for tp, n in view_ends.items() if n):
             return {**ends, _NEVER: 1}
         self._routed = True
         parts = [tp for tp in c.assignment() if tp.topic == self.views]
-        return {**ends, **c.end_offsets(parts)}
+        return {**{tp: n for tp, n in ends.items() if tp != _NEVER}, **c.end_offsets(parts)}
 
     def _close(self) -> None:
         if self.consumer is not None:

@@ -16,8 +16,9 @@ import zlib
 from dataclasses import dataclass
 
 import orjson
-from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
 
 from hausgraph.api.service import ActivationService
 from ingest.contract import parse_view
@@ -41,8 +42,8 @@ def route_key(device: str, household: str | None) -> str:
 def partition_of(key: str, partitions: int) -> int:
     """A stable partition for a routing key (CRC-32, the same on every instance and client).
 
-    >>> partition_of("hh-7", 8)
-    5
+    >>> partition_of("hh-7", 8), partition_of("hh-8", 8)
+    (0, 1)
     """
     return zlib.crc32(key.encode()) % partitions
 
@@ -88,32 +89,13 @@ def encode(device: str, ev, eid: int) -> bytes:
     return orjson.dumps(rec)
 
 
-class _SeekByTime(ConsumerRebalanceListener):
-    """A partition without a committed offset starts at the beginning of the retained window."""
-
-    def __init__(self, router: ExposureRouter) -> None:
-        self.router = router
-
-    def on_partitions_revoked(self, revoked) -> None:
-        pass
-
-    def on_partitions_assigned(self, assigned) -> None:
-        c = self.router.consumer
-        fresh = [tp for tp in assigned if c.committed(tp) is None]
-        if not fresh:
-            return
-        since = self.router.service.now_ms() - self.router.service.retained_ms() - 60_000
-        found = c.offsets_for_times(dict.fromkeys(fresh, since))
-        for tp in fresh:
-            hit = found.get(tp)
-            if hit is None:
-                c.seek_to_end(tp)
-            else:
-                c.seek(tp, hit.offset)
-
-
 class ExposureRouter:
-    """Views → the household-keyed ``exposures`` topic; offsets committed after the records are flushed."""
+    """Views → the household-keyed ``exposures`` topic; offsets committed after the records are flushed.
+
+    Instance ``i`` of ``n`` routes the ``views`` partitions ``q`` with ``q % n == i`` (static, like the
+    exposures partitions it owns); on start it seeks them by time to the retained window and routes that
+    window again — the copies count once downstream (event identity).
+    """
 
     def __init__(
         self,
@@ -123,7 +105,9 @@ class ExposureRouter:
         views: str,
         exposures: str,
         partitions: int,
+        share: tuple[int, int] = (0, 1),
     ) -> None:
+        self.share = share
         self.service = service
         self.bootstrap = bootstrap
         self.group = f"{group}-router"
@@ -136,6 +120,7 @@ class ExposureRouter:
     def run(self, stop: threading.Event) -> None:
         producer = None
         delay = 0.5
+        last_commit = 0.0
         while not stop.is_set():
             try:
                 if self.consumer is None:
@@ -144,22 +129,43 @@ class ExposureRouter:
                         auto_offset_reset="earliest", max_poll_records=2000, fetch_max_wait_ms=50,
                         session_timeout_ms=10_000, heartbeat_interval_ms=3_000,
                     )  # fmt: skip
-                    self.consumer.subscribe([self.views], listener=_SeekByTime(self))
+                    self._assign(self.consumer)
                     producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=2)
-                polled = self.consumer.poll(timeout_ms=200)
+                c = self.consumer
+                polled = c.poll(timeout_ms=200)
                 if polled:
                     self._route(polled, producer)
                     producer.flush()
-                    self.consumer.commit()
+                if polled or time.monotonic() - last_commit > 1:
+                    # positions of every routed partition, even idle ones: readiness reads them
+                    c.commit({tp: OffsetAndMetadata(c.position(tp), "", -1) for tp in c.assignment()})
+                    last_commit = time.monotonic()
                 delay = 0.5
-            except (KafkaError, OSError, AssertionError, ValueError) as err:
-                log.warning("exposure router error=%s retry_s=%.1f", type(err).__name__, delay)
+            except Exception as err:  # noqa: BLE001 — Kafka down or a bug: back off, decisions go on
+                log.warning("exposure router error=%s detail=%s retry_s=%.1f", type(err).__name__, err, delay)
                 self._close()
                 stop.wait(delay)
                 delay = min(delay * 2, 10)
         self._close()
         if producer is not None:
             producer.close()
+
+    def _assign(self, c: KafkaConsumer) -> None:
+        i, n = self.share
+        parts = [
+            TopicPartition(self.views, q)
+            for q in sorted(c.partitions_for_topic(self.views) or [])
+            if q % n == i
+        ]
+        c.assign(parts)
+        since = self.service.now_ms() - self.service.retained_ms() - 60_000
+        found = c.offsets_for_times(dict.fromkeys(parts, since)) if parts else {}
+        for tp in parts:
+            hit = found.get(tp)
+            if hit is None:
+                c.seek_to_end(tp)
+            else:
+                c.seek(tp, hit.offset)
 
     def _close(self) -> None:
         if self.consumer is not None:

@@ -99,12 +99,12 @@ def build(settings: Settings, conn: Connections) -> Running:
     else:
         ensure_topics(conn.kafka_bootstrap, {settings.topic_exposures: own.partitions})
         kafka = KafkaFeed(
-            service, conn.kafka_bootstrap, f"{settings.activation_group}-{own.index}", settings.topic_views,
+            service, conn.kafka_bootstrap, settings.activation_group, settings.topic_views,
             settings.topic_content, campaigns, settings.topic_exposures, own.owned(),
         )  # fmt: skip
         router = ExposureRouter(
             service, conn.kafka_bootstrap, settings.activation_group, settings.topic_views,
-            settings.topic_exposures, own.partitions,
+            settings.topic_exposures, own.partitions, (own.index, own.count),
         )  # fmt: skip
         feeds = [("activation-kafka", kafka.run), ("activation-router", router.run)]
     if settings.activation_households_file is not None:
