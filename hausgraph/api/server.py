@@ -20,7 +20,16 @@ from hausgraph.servers import Connections
 from hausgraph.settings import Settings
 from ingest.topics import ensure_topics
 
-__all__ = ["LOOPBACK", "RefusedStart", "Running", "api_command", "build", "serve", "start_api_process"]
+__all__ = [
+    "LOOPBACK",
+    "RefusedStart",
+    "Running",
+    "api_command",
+    "build",
+    "serve",
+    "start_api_process",
+    "start_for_demo",
+]
 
 log = logging.getLogger(__name__)
 
@@ -163,3 +172,17 @@ def start_api_process(settings: Settings, env: dict[str, str] | None = None) -> 
     if settings.demo_mode:
         env["HAUSGRAPH_DEMO_MODE"] = "1"
     return subprocess.Popen(api_command(settings.api_port), env=env)
+
+
+def start_for_demo(settings: Settings, conn: Connections, params) -> subprocess.Popen:
+    """For ``hausgraph demo``: the generated world's campaign records into the campaigns topic, then
+    ``hausgraph serve`` as a child process (stop it with ``send_signal(SIGINT)`` and ``wait``)."""
+    from generator.adbreaks import campaign_lines
+    from generator.sinks import KafkaSink
+
+    ensure_topics(conn.kafka_bootstrap, {settings.topic_campaigns: 1})
+    with KafkaSink(conn.kafka_bootstrap, settings.topic_campaigns) as sink:
+        lines, keys = campaign_lines(params)
+        sink.write(lines, keys)
+    secret = {"HAUSGRAPH_PSEUDONYM_SECRET": params.secret} if settings.pseudonym_secret is None else {}
+    return start_api_process(settings, secret)
