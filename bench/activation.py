@@ -57,8 +57,11 @@ def world(households: int, days: int) -> tuple[WorldParams, Path]:
     return params, OUT
 
 
-def produce(bootstrap: str, out: Path, params: WorldParams, topics: dict[str, str]) -> tuple[int, list[str]]:
-    """Every line into Kafka, moved to end now and stamped with its event time; returns (lines, macs)."""
+def produce(
+    bootstrap: str, out: Path, params: WorldParams, topics: dict[str, str], last_days: int
+) -> tuple[int, list[str]]:
+    """The world's last ``last_days`` days into Kafka, moved to end now and stamped with their event time
+    (older days could only be skipped by the rebuild's seek, and producing them costs minutes)."""
     ensure_topics(bootstrap, {topics["views"]: 4, topics["content"]: 1, topics["campaigns"]: 1})
     p = KafkaProducer(
         bootstrap_servers=bootstrap, acks=1, linger_ms=50, batch_size=256 * 1024, compression_type="gzip"
@@ -75,8 +78,12 @@ def produce(bootstrap: str, out: Path, params: WorldParams, topics: dict[str, st
         try:
             ev = parse_view(line, now_ms=2**62)
         except InvalidRecord:
+            if stamp < now - last_days * 86_400_000:
+                continue
             # stamped like its neighbours: one "now" early in the log would defeat offsets_for_times
             p.send(topics["views"], value=line, timestamp_ms=stamp)
+            continue
+        if ev.ts_ms < params.day_start_ms(params.days - last_days):
             continue
         obj = orjson.loads(line)
         obj["ts"] = ts = ev.ts_ms + shift
@@ -251,7 +258,8 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seconds", type=float, default=60)
     ap.add_argument("--rates", default="1500,2000,3000,4000")
-    ap.add_argument("--copies", type=int, default=20, help="world copies for the bytes/household figure")
+    ap.add_argument("--copies", type=int, default=10, help="world copies for the bytes/household figure")
+    ap.add_argument("--produce-days", type=int, default=3, help="the world's last days put into Kafka")
     a = ap.parse_args()
     from hausgraph.servers import ensure_started
 
@@ -262,7 +270,7 @@ def main() -> None:
     tag = uuid.uuid4().hex[:6]
     topics = {k: f"bench-act-{k}-{tag}" for k in ("views", "content", "campaigns")}
     t0 = time.monotonic()
-    n, _ = produce(conn.kafka_bootstrap, out, params, topics)
+    n, _ = produce(conn.kafka_bootstrap, out, params, topics, a.produce_days)
     print(f"produced {n:,} events in {time.monotonic() - t0:.0f} s", flush=True)
     env = {
         "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
