@@ -10,7 +10,6 @@ from pathlib import Path
 from kafka import KafkaProducer
 
 from graph.client import GraphClient, connect
-from graph.jobs.registry import schedule_of
 from hausgraph.servers import Connections, resolve_connections
 from hausgraph.settings import Settings
 from ingest.deadletters import KafkaDeadLetters
@@ -102,4 +101,7 @@ def kafka_ingest_loop(
 
 def job_schedule(settings: Settings) -> dict[str, int]:
     """Seconds between runs per schedule entry: the registry's defaults with the settings' overrides."""
+    # imported here: the job registry pulls numpy, scipy and networkx, which the activation API never needs
+    from graph.jobs.registry import schedule_of
+
     return schedule_of(settings.job_schedule_s)

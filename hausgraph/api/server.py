@@ -161,7 +161,7 @@ def serve(settings: Settings, conn: Connections, host: str | None = None, port: 
 
 def api_command(port: int | None = None) -> list[str]:
     """argv of ``hausgraph serve`` in this interpreter."""
-    cmd = [sys.executable, "-m", "hausgraph", "serve"]
+    cmd = [sys.executable, "-m", "hausgraph.api"]
     return cmd + (["--port", str(port)] if port else [])
 
 
