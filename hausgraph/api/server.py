@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import subprocess
@@ -150,6 +151,7 @@ def serve(settings: Settings, conn: Connections, host: str | None = None, port: 
     port = port or settings.api_port
     tokens = tokens_of(settings)
     check_bind(host, tokens)
+    gc.set_threshold(50_000, 20, 50)  # fewer young-generation passes over a large, stable state
     running = build(settings, conn)
     app = create_app(running.service, tokens, ownership(settings))
     log.info("activation api host=%s port=%d tokens=%d", host, port, len(tokens))
