@@ -90,6 +90,7 @@ def world(tmp_path_factory, services, neo4j_driver):
         end_ms=end_ms,
         rules=rules,
         events=events,
+        client=client,
     )
 
 
@@ -434,3 +435,18 @@ def test_two_instances_each_own_their_households_and_together_equal_brute_force(
     finally:
         for p in procs:
             p.stop()
+
+
+# last: it re-runs the households job under the other tests' oracle
+def test_a_new_households_run_reloads_the_device_map_within_15_s(api, world):
+    run_all(world.client, names=["households"])
+    done = time.monotonic()
+    while time.monotonic() - done < 15:
+        age = api.http.get(f"{api.url}/health").json()["device_map_age_s"]
+        if age is not None and age < time.monotonic() - done:
+            break
+        time.sleep(0.2)
+    else:
+        raise AssertionError("the device map was not reloaded within 15 s of the households run")
+    _, device = _household_device(world)
+    assert api.http.get(f"{api.url}/v1/households/{device}").status_code == 200
