@@ -102,22 +102,22 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_api(env: dict[str, str]) -> subprocess.Popen:
+def start_api(env: dict[str, str], port: int = PORT) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "hausgraph", "serve", "--port", str(PORT)],
+        [sys.executable, "-m", "hausgraph", "serve", "--port", str(port)],
         env={**os.environ, **env},
         stdout=(OUT / "api.log").open("ab"),
         stderr=subprocess.STDOUT,
     )
 
 
-def wait_ready(proc: subprocess.Popen, timeout: float = 300) -> float:
+def wait_ready(proc: subprocess.Popen, timeout: float = 300, port: int = PORT) -> float:
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         if proc.poll() is not None:
             raise SystemExit(f"API exited {proc.returncode}; see {OUT / 'api.log'}")
         try:
-            h = httpx.get(f"http://127.0.0.1:{PORT}/health", timeout=2).json()
+            h = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json()
             if time.monotonic() - t0 > timeout - 1:
                 print("not ready:", h, flush=True)
             if h["ready"] and h["households"] > 0:
@@ -140,13 +140,16 @@ def bodies(truth: dict, n: int = 5000) -> Path:
     return path
 
 
-def load(rate: float, seconds: float, body_file: Path) -> dict:
-    out = subprocess.run(
+def load(rate: float, seconds: float, body_file: Path, port: int = PORT, wait: bool = True):
+    """One load-generator process; with ``wait=False`` its Popen (read its stdout for the result)."""
+    run = subprocess.run if wait else subprocess.Popen
+    kw = {"capture_output": True, "check": True} if wait else {"stdout": subprocess.PIPE}
+    out = run(
         [
             sys.executable,
             str(ROOT / "bench" / "loadgen.py"),
             "--port",
-            str(PORT),
+            str(port),
             "--rate",
             str(rate),
             "--seconds",
@@ -154,10 +157,11 @@ def load(rate: float, seconds: float, body_file: Path) -> dict:
             "--bodies",
             str(body_file),
         ],
-        capture_output=True,
-        check=True,
         text=True,
+        **kw,
     )
+    if not wait:
+        return out
     return json.loads(out.stdout)
 
 
@@ -252,6 +256,51 @@ def bytes_per_household(out: Path, params: WorldParams, copies: int) -> dict:
     }
 
 
+def two_instances(env: dict[str, str], truth: dict, seconds: float, rates: list[float]) -> None:
+    """Scale-out: two instances over the exposures topic; each load generator sends to the owner."""
+    from hausgraph.api.scaleout import Ownership, route_key
+
+    tag = uuid.uuid4().hex[:6]
+    ports = [PORT + 1, PORT + 2]
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    procs = []
+    for i, port in enumerate(ports):
+        extra = {
+            "HAUSGRAPH_ACTIVATION_GROUP": f"bench-two-{tag}",
+            "HAUSGRAPH_TOPIC_EXPOSURES": f"bench-exposures-{tag}",
+            "HAUSGRAPH_ACTIVATION_INSTANCE": f"{i}/2",
+            "HAUSGRAPH_ACTIVATION_PEERS": ",".join(urls),
+        }
+        procs.append(start_api({**env, **extra}, port))
+    ready = [wait_ready(p, port=port) for p, port in zip(procs, ports)]
+    print(f"two instances ready after {max(ready):.1f} s; rss {[round(rss_mb(p.pid)) for p in procs]} MB")
+    own = Ownership.parse("0/2", 8, None)
+    rng = random.Random(9)
+    files = [OUT / f"bodies-{i}.jsonl" for i in range(2)]
+    handles = [f.open("wb") for f in files]
+    for _ in range(6000):
+        d = rng.choice(truth["devices"])
+        body = {"mac": d["mac"], "campaign_id": f"cmp-{rng.randrange(30):02d}", "ad_id": "ad-x"}
+        handles[own.owner(route_key(d["key"], d["household"]))].write(orjson.dumps(body) + b"\n")
+    for h in handles:
+        h.close()
+    for rate in rates:
+        runs = [load(rate / 2, seconds, f, port, wait=False) for f, port in zip(files, ports)]
+        res = [json.loads(r.communicate()[0]) for r in runs]
+        p99 = max(r["p99_ms"] for r in res)
+        print(
+            f"two instances {rate:.0f} req/s total",
+            [{k: r[k] for k in ("achieved_rps", "p50_ms", "p99_ms")} for r in res],
+            flush=True,
+        )
+        if p99 > 10:
+            break
+    print(f"two instances rss {[round(rss_mb(p.pid)) for p in procs]} MB", flush=True)
+    for p in procs:
+        p.send_signal(signal.SIGINT)
+        p.wait(20)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=1000)
@@ -307,6 +356,7 @@ def main() -> None:
     )
     proc.send_signal(signal.SIGINT)
     proc.wait(20)
+    two_instances(env, truth, 10, [1000, 2000, 3000, 4000])
     print("state size", bytes_per_household(out, params, a.copies), flush=True)
 
 

@@ -44,7 +44,7 @@ async def run(
     for _ in range(conns):
         pool.put_nowait(await asyncio.open_connection(host, port))
     lat: list[float] = []
-    statuses: dict[int, int] = {}
+    statuses: dict[str, int] = {}
     late = 0
     rng = random.Random(1)
     tasks = []
@@ -59,7 +59,7 @@ async def run(
         try:
             dt, status = await _one(r, w, req)
             lat.append(dt + waited)
-            statuses[status] = statuses.get(status, 0) + 1
+            statuses[str(status)] = statuses.get(str(status), 0) + 1
         finally:
             pool.put_nowait((r, w))
 
