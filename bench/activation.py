@@ -35,6 +35,7 @@ from generator.adbreaks import campaign_lines
 from generator.params import WorldParams
 from generator.run import generate_to_dir
 from generator.truth import truth_params
+from hausgraph.settings import Settings
 from ingest.contract import parse_view
 from ingest.errors import InvalidRecord
 from ingest.topics import ensure_topics
@@ -102,16 +103,17 @@ def rss_mb(pid: int) -> float:
     return float("nan")
 
 
-def start_api(env: dict[str, str], port: int = PORT) -> subprocess.Popen:
+def start_api(env: dict[str, str], port: int | None = None) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "hausgraph", "serve", "--port", str(port)],
+        [sys.executable, "-m", "hausgraph", "serve", "--port", str(port or PORT)],
         env={**os.environ, **env},
         stdout=(OUT / "api.log").open("ab"),
         stderr=subprocess.STDOUT,
     )
 
 
-def wait_ready(proc: subprocess.Popen, timeout: float = 300, port: int = PORT) -> float:
+def wait_ready(proc: subprocess.Popen, timeout: float = 300, port: int | None = None) -> float:
+    port = port or PORT
     t0 = time.monotonic()
     while time.monotonic() - t0 < timeout:
         if proc.poll() is not None:
@@ -140,8 +142,9 @@ def bodies(truth: dict, n: int = 5000) -> Path:
     return path
 
 
-def load(rate: float, seconds: float, body_file: Path, port: int = PORT, wait: bool = True):
+def load(rate: float, seconds: float, body_file: Path, port: int | None = None, wait: bool = True):
     """One load-generator process; with ``wait=False`` its Popen (read its stdout for the result)."""
+    port = port or PORT
     run = subprocess.run if wait else subprocess.Popen
     kw = {"capture_output": True, "check": True} if wait else {"stdout": subprocess.PIPE}
     out = run(
@@ -171,9 +174,9 @@ def visibility(bootstrap: str, topic: str, truth: dict, n: int = 40) -> dict:
     p = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
     lags = []
     with httpx.Client(timeout=5) as http:
-        for _ in range(n):
-            d = rng.choice(truth["devices"])
-            body = {"mac": d["mac"], "campaign_id": "cmp-28", "ad_id": "ad-28-c1", "reserve": False}
+        for i, d in enumerate(rng.sample(truth["devices"], n)):
+            ad = f"ad-28-v{i}"  # a fresh ad each time: the same ad on a device within 2 s counts once
+            body = {"mac": d["mac"], "campaign_id": "cmp-28", "ad_id": ad, "reserve": False}
             before = http.post(f"http://127.0.0.1:{PORT}/v1/decide", json=body).json()[
                 "impressions_in_window"
             ]
@@ -182,7 +185,7 @@ def visibility(bootstrap: str, topic: str, truth: dict, n: int = 40) -> dict:
                 "ip": "81.2.69.160",
                 "mac": d["mac"],
                 "event": "impression",
-                "ad_id": "ad-28-c1",
+                "ad_id": ad,
                 "campaign_id": "cmp-28",
                 "event_id": uuid.uuid4().hex,
             }
@@ -232,7 +235,10 @@ def bytes_per_household(out: Path, params: WorldParams, copies: int) -> dict:
     from dataclasses import replace
 
     rows = []
+    first = 0
     for c in range(copies):
+        if c == 1:
+            first = tracemalloc.get_traced_memory()[0] - base
         rows += [
             {
                 "device_key": f"{c:06x}{d['key'][6:]}",
@@ -247,12 +253,14 @@ def bytes_per_household(out: Path, params: WorldParams, copies: int) -> dict:
     used = tracemalloc.get_traced_memory()[0] - base
     tracemalloc.stop()
     hh = params.households * copies
+    # the catalog and campaigns are a fixed cost: what each further copy of the world adds is per household
+    marginal = (used - first) / max(1, params.households * (copies - 1))
     return {
         "households": hh,
         "devices_in_state": len(svc.state.devices),
         "bytes": used,
-        "bytes_per_household": round(used / hh),
-        "extrapolated_10M_GB": round(used / hh * 1e7 / 1e9, 1),
+        "bytes_per_household_marginal": round(marginal),
+        "extrapolated_10M_GB": round(marginal * 1e7 / 1e9, 1),
     }
 
 
@@ -309,10 +317,20 @@ def main() -> None:
     ap.add_argument("--rates", default="1500,2000,3000,4000")
     ap.add_argument("--copies", type=int, default=10, help="world copies for the bytes/household figure")
     ap.add_argument("--produce-days", type=int, default=3, help="the world's last days put into Kafka")
+    ap.add_argument(
+        "--dry-run", action="store_true", help="a tiny pass on the test servers (checks the script)"
+    )
     a = ap.parse_args()
     from hausgraph.servers import ensure_started
 
     settings = bench_settings()
+    if a.dry_run:
+        from tests.servers import isolate_environment, test_ports
+
+        global OUT, PORT
+        isolate_environment()
+        settings = Settings()
+        OUT, PORT = ROOT / "out" / "bench-activation-dry", test_ports().base + 56
     conn = ensure_started(settings)
     params, out = world(a.households, a.days)
     truth = orjson.loads((out / "truth.json").read_bytes())
