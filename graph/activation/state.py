@@ -8,6 +8,7 @@ The shell feeds events in (any order, duplicates included) and passes the clock 
 from __future__ import annotations
 
 import bisect
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -123,7 +124,9 @@ class ActivationState:
             return False
         st = self._device(device)
         if device_type is not None:
-            st.device_type = device_type
+            st.device_type = sys.intern(device_type)
+        # every parsed event brings its own copies of these few strings: one shared copy each
+        campaign, ad = sys.intern(campaign), sys.intern(ad)
         seen = st.exposures.setdefault(campaign, [])
         lo = bisect.bisect_left(seen, ts - RESEND_MS, key=_ts)
         for e in seen[lo:]:
@@ -151,8 +154,8 @@ class ActivationState:
             return False
         st = self._device(device)
         if device_type is not None:
-            st.device_type = device_type
-        v = Viewing(ts, content, seconds)
+            st.device_type = sys.intern(device_type)
+        v = Viewing(ts, sys.intern(content), seconds)
         if st.views and st.views[-1].ts <= ts:
             st.views.append(v)
         else:
