@@ -47,6 +47,7 @@ pages = {
         st.Page(_PAGES / "quality.py", title="Data quality", url_path="quality"),
     ],
 }
+pages["Operate"].append(st.Page(_PAGES / "activation.py", title="Activation", url_path="activation"))
 if user_role == ANALYST:
     pages["Analyse"] = [st.Page(_PAGES / "console.py", title="Cypher console", url_path="console")]
 

@@ -10,6 +10,7 @@ from datetime import timedelta
 import numpy as np
 import orjson
 
+from generator.adbreaks import AdBreaks
 from generator.behaviour import DayEvents, Sampler, simulate_day
 from generator.dirty import MALFORMED, delivery_delays, duplicate_delays, malformed_line, pick_kinds
 from generator.networks import NetworkState
@@ -46,6 +47,7 @@ class Generation:
         self.sampler = Sampler(self.world)
         self.net = NetworkState(self.world.net)
         self.renderer = Renderer(self.world, params.event_id_rate)
+        self.ad_breaks = AdBreaks(self.world, params.seed)  # activation's ad traffic (issue #14)
         self.stats = WorldStats(devices_per_home=[len(x) for x in self.world.hh_devices])
         self.dev_events = np.zeros(self.world.n_devices, dtype=np.int64)
         self.visits: Counter = Counter()
@@ -64,7 +66,7 @@ class Generation:
         for guest, host in sched.visits:
             self.visits[(min(guest, host), max(guest, host))] += 1
         day_ms = p.day_start_ms(day)
-        ev = simulate_day(self.sampler, sched, day_ms, date.weekday(), date, rng)
+        ev = self.ad_breaks.add(simulate_day(self.sampler, sched, day_ms, date.weekday(), date, rng), day)
         at_host = ev.loc_kind == 4
         seen = set(zip(w.dev_home[ev.dev[at_host]].tolist(), ev.loc[at_host].tolist()))
         for guest, host in sched.visits:

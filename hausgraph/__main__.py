@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 
 __all__ = ["main"]
 
@@ -27,6 +28,12 @@ def main() -> None:
     # Kafka segments, dead letters, generated worlds and exports hold raw or pseudonymous
     # identifiers: everything this process and the servers it starts create is owner-only.
     private_umask()
+
+    if sys.argv[1:2] == ["serve"]:
+        # the activation API runs lean: without the CLI's analytics imports (memory, start-up time)
+        from hausgraph.api.__main__ import main as serve
+
+        sys.exit(serve(sys.argv[2:]))
     configure_logging()
     from hausgraph.cli import app
 

@@ -6,13 +6,11 @@ import logging
 import secrets
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kafka import KafkaProducer
 
 from graph.client import GraphClient, connect
-from graph.jobs.lease import LeaseParams
-from graph.jobs.registry import schedule_of
 from graph.params import GraphParams, RetentionParams
 from hausgraph.private_files import private_dir
 from hausgraph.servers import Connections, resolve_connections
@@ -22,6 +20,9 @@ from ingest.errors import MissingSecret
 from ingest.kafka_source import IngestLoop, make_consumer
 from ingest.pseudonym import Pseudonymizer
 from ingest.suppression import SuppressionList, read_suppressed
+
+if TYPE_CHECKING:
+    from graph.jobs.lease import LeaseParams
 
 __all__ = [
     "demo_secret_path",
@@ -136,9 +137,14 @@ def graph_params(settings: Settings) -> GraphParams:
 
 def job_schedule(settings: Settings) -> dict[str, int]:
     """Seconds between runs per schedule entry: the registry's defaults with the settings' overrides."""
+    # imported here: the job registry pulls numpy, scipy and networkx, which the activation API never needs
+    from graph.jobs.registry import schedule_of
+
     return schedule_of(settings.job_schedule_s)
 
 
 def job_lease(settings: Settings) -> LeaseParams:
     """Lease length and heartbeat of every job run, from settings."""
+    from graph.jobs.lease import LeaseParams  # graph.jobs pulls the cores' numpy (see job_schedule)
+
     return LeaseParams(lease_s=settings.job_lease_s, heartbeat_s=settings.job_heartbeat_s)

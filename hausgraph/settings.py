@@ -115,3 +115,29 @@ class Settings(BaseSettings):
     dead_letter_retention_days: int = 7
     #: seconds between re-reads of the erased devices by a running ingester
     suppression_refresh_s: float = 30.0
+
+    # --- activation API (issue #14; contract §7) ---
+    api_host: str = "127.0.0.1"
+    api_port: int = 8600
+    #: comma-separated bearer tokens; required to bind any address but loopback
+    api_tokens: SecretStr | None = None
+    activation_group: str = "hausgraph-activation"
+    #: house rules (TOML) on top of the campaign records; a bad rule stops the start
+    activation_rules: Path | None = None
+    #: campaign records as JSON Lines, read instead of the ``campaigns`` topic
+    activation_campaigns_file: Path | None = None
+    #: an allowed impression is held against the cap this long unless it is logged first
+    activation_reserve_s: float = 30.0
+    #: how far in the past a request's ``ts`` may be; exposures and views are kept this much longer
+    activation_past_s: int = 300
+    #: the device map from a household export (contract §4 CSV) instead of Neo4j (no spend then)
+    activation_households_file: Path | None = None
+    #: seconds between polls of Neo4j for a new households run and campaign spend
+    activation_refresh_s: float = 5.0
+    #: exposures re-keyed by household, for several instances (README "Activation API")
+    topic_exposures: str = "exposures"
+    activation_exposure_partitions: int = 8
+    #: scale-out: this instance as ``"i/n"`` (owns exposures partitions p with p % n == i); unset = alone
+    activation_instance: str | None = None
+    #: scale-out: every instance's base URL, comma-separated, in index order (for 307s to the owner)
+    activation_peers: str | None = None

@@ -10,6 +10,7 @@ from generator.live import stream_live
 from generator.params import WorldParams
 from generator.sinks import KafkaSink
 from graph.jobs.schedule import build_scheduler
+from hausgraph.api.server import start_for_demo
 from hausgraph.cli.common import console
 from hausgraph.cli.dashboard import streamlit_command
 from hausgraph.cli.signals import leave_now, spawn_child, stop_child, stop_on_signals
@@ -63,12 +64,15 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
         f"(live feed {rate:g} events/s → Kafka → Neo4j, jobs on schedule); Ctrl-C to stop"
     )
     with stop_on_signals() as stopping:
+        api = start_for_demo(settings, conn, params)  # the activation API for ad servers
+        console.print(f"[bold green]activation API on http://127.0.0.1:{settings.api_port}/docs[/]")
         app = spawn_child(streamlit_command(settings.dashboard_port, None), env=env)
         try:
             while not stopping.wait(0.5) and app.poll() is None:
                 pass
         finally:
             supervisor.stop()
+            stop_child(api)
             _shut_down(app, stop, sched, threads, producer)
             client.close()
     leave_now(grace_s=max(0.0, _STOP_WITHIN_S - 1.0))

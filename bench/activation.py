@@ -1,0 +1,382 @@
+"""Activation API speed and memory on a 1,000-household × 14-day world (issue #14).
+
+Under ``flock /tmp/hausgraph-heavy.lock``: the bench's own Kafka (bench/common.py ports), a world moved
+to end now, produced into fresh topics with each record stamped at its event time (as an ad server's log
+would be), the API as its own process (device map from the world's household assignment, written as a
+contract §4 export), and a separate load-generator process (bench/loadgen.py). Prints every figure:
+
+- decide latency at 1,000 req/s for 60 s (p50/p99 at the client) and the highest rate with p99 ≤ 10 ms
+- impression visible to the cap after produce (p95)
+- server RSS at 1,000 households and bytes per household extrapolated to 10 M (in-process, tracemalloc)
+- rebuild after SIGKILL
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+
+import httpx
+import orjson
+from kafka import KafkaProducer
+
+from bench.common import ROOT, SECRET, bench_settings
+from generator.adbreaks import campaign_lines
+from generator.params import WorldParams
+from generator.run import generate_to_dir
+from generator.truth import truth_params
+from hausgraph.settings import Settings
+from ingest.contract import parse_view
+from ingest.errors import InvalidRecord
+from ingest.topics import ensure_topics
+
+PORT = 28600
+OUT = ROOT / "out" / "bench-activation"
+
+
+def world(households: int, days: int) -> tuple[WorldParams, Path]:
+    params = WorldParams(households=households, days=days, seed=1, secret=SECRET)
+    saved = OUT / "truth.json"
+    if not saved.exists() or orjson.loads(saved.read_bytes())["params"] != truth_params(params):
+        generate_to_dir(params, OUT)
+    truth = orjson.loads(saved.read_bytes())
+    with (OUT / "households.csv").open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["device_key", "household_id", "confidence"])
+        for d in truth["devices"]:
+            w.writerow([d["key"], d["household"], 1.0])
+    return params, OUT
+
+
+def produce(
+    bootstrap: str, out: Path, params: WorldParams, topics: dict[str, str], last_days: int
+) -> tuple[int, list[str]]:
+    """The world's last ``last_days`` days into Kafka, moved to end now and stamped with their event time
+    (older days could only be skipped by the rebuild's seek, and producing them costs minutes)."""
+    ensure_topics(bootstrap, {topics["views"]: 4, topics["content"]: 1, topics["campaigns"]: 1})
+    p = KafkaProducer(
+        bootstrap_servers=bootstrap, acks=1, linger_ms=50, batch_size=256 * 1024, compression_type="gzip"
+    )
+    for line in (out / "content.jsonl").read_bytes().splitlines():
+        p.send(topics["content"], value=line)
+    for line, key in zip(*campaign_lines(params)):
+        p.send(topics["campaigns"], value=line, key=key)
+    now = int(time.time() * 1000)
+    shift = now - 60_000 - params.day_start_ms(params.days)
+    n = 0
+    stamp = params.start_ms + shift
+    for line in (out / "events.jsonl").read_bytes().splitlines():
+        try:
+            ev = parse_view(line, now_ms=2**62)
+        except InvalidRecord:
+            if stamp < now - last_days * 86_400_000:
+                continue
+            # stamped like its neighbours: one "now" early in the log would defeat offsets_for_times
+            p.send(topics["views"], value=line, timestamp_ms=stamp)
+            continue
+        if ev.ts_ms < params.day_start_ms(params.days - last_days):
+            continue
+        obj = orjson.loads(line)
+        obj["ts"] = ts = ev.ts_ms + shift
+        stamp = min(ts, now)
+        p.send(topics["views"], value=orjson.dumps(obj), timestamp_ms=stamp)
+        n += 1
+    p.flush()
+    p.close()
+    return n, []
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def start_api(env: dict[str, str], port: int | None = None) -> subprocess.Popen:
+    return subprocess.Popen(
+        [sys.executable, "-m", "hausgraph", "serve", "--port", str(port or PORT)],
+        env={**os.environ, **env},
+        stdout=(OUT / "api.log").open("ab"),
+        stderr=subprocess.STDOUT,
+    )
+
+
+def wait_ready(proc: subprocess.Popen, timeout: float = 300, port: int | None = None) -> float:
+    port = port or PORT
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"API exited {proc.returncode}; see {OUT / 'api.log'}")
+        try:
+            h = httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).json()
+            if time.monotonic() - t0 > timeout - 1:
+                print("not ready:", h, flush=True)
+            if h["ready"] and h["households"] > 0:
+                return time.monotonic() - t0
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    proc.kill()
+    raise SystemExit("API not ready")
+
+
+def bodies(truth: dict, n: int = 5000) -> Path:
+    rng = random.Random(7)
+    macs = [d["mac"] for d in truth["devices"]]
+    path = OUT / "bodies.jsonl"
+    with path.open("wb") as fh:
+        for _ in range(n):
+            camp = f"cmp-{rng.randrange(30):02d}"
+            fh.write(orjson.dumps({"mac": rng.choice(macs), "campaign_id": camp, "ad_id": "ad-x"}) + b"\n")
+    return path
+
+
+def load(rate: float, seconds: float, body_file: Path, port: int | None = None, wait: bool = True):
+    """One load-generator process; with ``wait=False`` its Popen (read its stdout for the result)."""
+    port = port or PORT
+    run = subprocess.run if wait else subprocess.Popen
+    kw = {"capture_output": True, "check": True} if wait else {"stdout": subprocess.PIPE}
+    out = run(
+        [
+            sys.executable,
+            str(ROOT / "bench" / "loadgen.py"),
+            "--port",
+            str(port),
+            "--rate",
+            str(rate),
+            "--seconds",
+            str(seconds),
+            "--bodies",
+            str(body_file),
+        ],
+        text=True,
+        **kw,
+    )
+    if not wait:
+        return out
+    return json.loads(out.stdout)
+
+
+def visibility(bootstrap: str, topic: str, truth: dict, n: int = 40) -> dict:
+    """Produce one impression at a time; poll decide until the cap count shows it."""
+    rng = random.Random(3)
+    p = KafkaProducer(bootstrap_servers=bootstrap, acks=1, linger_ms=0)
+    lags = []
+    with httpx.Client(timeout=5) as http:
+        for i, d in enumerate(rng.sample(truth["devices"], n)):
+            ad = f"ad-28-v{i}"  # a fresh ad each time: the same ad on a device within 2 s counts once
+            body = {"mac": d["mac"], "campaign_id": "cmp-28", "ad_id": ad, "reserve": False}
+            before = http.post(f"http://127.0.0.1:{PORT}/v1/decide", json=body).json()[
+                "impressions_in_window"
+            ]
+            ev = {
+                "ts": int(time.time() * 1000),
+                "ip": "81.2.69.160",
+                "mac": d["mac"],
+                "event": "impression",
+                "ad_id": ad,
+                "campaign_id": "cmp-28",
+                "event_id": uuid.uuid4().hex,
+            }
+            t0 = time.perf_counter()
+            p.send(topic, value=orjson.dumps(ev))
+            p.flush()
+            while time.perf_counter() - t0 < 10:
+                got = http.post(f"http://127.0.0.1:{PORT}/v1/decide", json=body).json()[
+                    "impressions_in_window"
+                ]
+                if got > before:
+                    break
+                time.sleep(0.005)
+            lags.append(time.perf_counter() - t0)
+    p.close()
+    lags.sort()
+    return {
+        "n": n,
+        "p50_ms": round(lags[n // 2] * 1000, 1),
+        "p95_ms": round(lags[int(n * 0.95)] * 1000, 1),
+        "max_ms": round(lags[-1] * 1000, 1),
+    }
+
+
+def bytes_per_household(out: Path, params: WorldParams, copies: int) -> dict:
+    """tracemalloc of the service's state + device map holding the world's last day ``copies`` times."""
+    from hausgraph.api.service import ActivationService, DeviceMap
+    from ingest.campaigns import parse_campaign
+    from ingest.pseudonym import Pseudonymizer
+
+    now = int(time.time() * 1000)
+    shift = now - 60_000 - params.day_start_ms(params.days)
+    evs = []
+    for line in (out / "events.jsonl").read_bytes().splitlines():
+        try:
+            ev = parse_view(line, now_ms=2**62)
+        except InvalidRecord:
+            continue
+        if ev.ts_ms + shift > now - 86_400_000:
+            evs.append(ev)
+    truth = orjson.loads((out / "truth.json").read_bytes())
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    svc = ActivationService(Pseudonymizer(SECRET))
+    for line, _ in zip(*campaign_lines(params)):
+        svc.put_campaign(parse_campaign(line))
+    from dataclasses import replace
+
+    rows = []
+    first = 0
+    for c in range(copies):
+        if c == 1:
+            first = tracemalloc.get_traced_memory()[0] - base
+        rows += [
+            {
+                "device_key": f"{c:06x}{d['key'][6:]}",
+                "household_id": f"{c}-{d['household']}",
+                "device_type": d["device_type"],
+            }
+            for d in truth["devices"]
+        ]
+        moved = [replace(e, ts_ms=e.ts_ms + shift, mac=f"{c % 256:02x}{e.mac[2:]}") for e in evs]
+        svc.apply_events(moved)
+    svc.put_devices(DeviceMap.from_rows(rows, 1))
+    used = tracemalloc.get_traced_memory()[0] - base
+    tracemalloc.stop()
+    hh = params.households * copies
+    # the catalog and campaigns are a fixed cost: what each further copy of the world adds is per household
+    marginal = (used - first) / max(1, params.households * (copies - 1))
+    return {
+        "households": hh,
+        "devices_in_state": len(svc.state.devices),
+        "bytes": used,
+        "bytes_per_household_marginal": round(marginal),
+        "extrapolated_10M_GB": round(marginal * 1e7 / 1e9, 1),
+    }
+
+
+def two_instances(env: dict[str, str], truth: dict, seconds: float, rates: list[float]) -> None:
+    """Scale-out: two instances over the exposures topic; each load generator sends to the owner."""
+    from hausgraph.api.scaleout import Ownership, route_key
+
+    tag = uuid.uuid4().hex[:6]
+    ports = [PORT + 1, PORT + 2]
+    urls = [f"http://127.0.0.1:{p}" for p in ports]
+    procs = []
+    for i, port in enumerate(ports):
+        extra = {
+            "HAUSGRAPH_ACTIVATION_GROUP": f"bench-two-{tag}",
+            "HAUSGRAPH_TOPIC_EXPOSURES": f"bench-exposures-{tag}",
+            "HAUSGRAPH_ACTIVATION_INSTANCE": f"{i}/2",
+            "HAUSGRAPH_ACTIVATION_PEERS": ",".join(urls),
+        }
+        procs.append(start_api({**env, **extra}, port))
+    ready = [wait_ready(p, port=port) for p, port in zip(procs, ports)]
+    print(f"two instances ready after {max(ready):.1f} s; rss {[round(rss_mb(p.pid)) for p in procs]} MB")
+    own = Ownership.parse("0/2", 8, None)
+    rng = random.Random(9)
+    files = [OUT / f"bodies-{i}.jsonl" for i in range(2)]
+    handles = [f.open("wb") for f in files]
+    for _ in range(6000):
+        d = rng.choice(truth["devices"])
+        body = {"mac": d["mac"], "campaign_id": f"cmp-{rng.randrange(30):02d}", "ad_id": "ad-x"}
+        handles[own.owner(route_key(d["key"], d["household"]))].write(orjson.dumps(body) + b"\n")
+    for h in handles:
+        h.close()
+    for rate in rates:
+        runs = [load(rate / 2, seconds, f, port, wait=False) for f, port in zip(files, ports)]
+        res = [json.loads(r.communicate()[0]) for r in runs]
+        p99 = max(r["p99_ms"] for r in res)
+        print(
+            f"two instances {rate:.0f} req/s total",
+            [{k: r[k] for k in ("achieved_rps", "p50_ms", "p99_ms")} for r in res],
+            flush=True,
+        )
+        if p99 > 10:
+            break
+    print(f"two instances rss {[round(rss_mb(p.pid)) for p in procs]} MB", flush=True)
+    for p in procs:
+        p.send_signal(signal.SIGINT)
+        p.wait(20)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--households", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--seconds", type=float, default=60)
+    ap.add_argument("--rates", default="1500,2000,3000,4000")
+    ap.add_argument("--copies", type=int, default=10, help="world copies for the bytes/household figure")
+    ap.add_argument("--produce-days", type=int, default=3, help="the world's last days put into Kafka")
+    ap.add_argument(
+        "--dry-run", action="store_true", help="a tiny pass on the test servers (checks the script)"
+    )
+    a = ap.parse_args()
+    from hausgraph.servers import ensure_started
+
+    settings = bench_settings()
+    if a.dry_run:
+        from tests.servers import isolate_environment, test_ports
+
+        global OUT, PORT
+        isolate_environment()
+        settings = Settings()
+        OUT, PORT = ROOT / "out" / "bench-activation-dry", test_ports().base + 56
+    conn = ensure_started(settings)
+    params, out = world(a.households, a.days)
+    truth = orjson.loads((out / "truth.json").read_bytes())
+    tag = uuid.uuid4().hex[:6]
+    topics = {k: f"bench-act-{k}-{tag}" for k in ("views", "content", "campaigns")}
+    t0 = time.monotonic()
+    n, _ = produce(conn.kafka_bootstrap, out, params, topics, a.produce_days)
+    print(f"produced {n:,} events in {time.monotonic() - t0:.0f} s", flush=True)
+    env = {
+        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
+        "HAUSGRAPH_TOPIC_VIEWS": topics["views"],
+        "HAUSGRAPH_TOPIC_CONTENT": topics["content"],
+        "HAUSGRAPH_TOPIC_CAMPAIGNS": topics["campaigns"],
+        "HAUSGRAPH_ACTIVATION_GROUP": f"bench-act-{tag}",
+        "HAUSGRAPH_ACTIVATION_HOUSEHOLDS_FILE": str(out / "households.csv"),
+        "KAFKA_BOOTSTRAP_SERVERS": conn.kafka_bootstrap,
+        "HAUSGRAPH_STATE_DIR": str(settings.state_dir),
+        "HAUSGRAPH_NEO4J_BOLT_PORT": str(settings.neo4j_bolt_port),
+        "HAUSGRAPH_LOG_LEVEL": "INFO",
+    }
+    proc = start_api(env)
+    print(f"ready after {wait_ready(proc):.1f} s (first start); rss {rss_mb(proc.pid):.0f} MB", flush=True)
+    health = httpx.get(f"http://127.0.0.1:{PORT}/health").json()
+    print("health", health, flush=True)
+    body_file = bodies(truth)
+    load(200, 3, body_file)  # warm up
+    res = load(1000, a.seconds, body_file)
+    print("decide 1000 req/s", res, f"rss {rss_mb(proc.pid):.0f} MB", flush=True)
+    for rate in [float(r) for r in a.rates.split(",") if r]:
+        step = load(rate, 10, body_file)
+        print(f"decide {rate:.0f} req/s (10 s)", step, flush=True)
+        if step["p99_ms"] > 10 or step["achieved_rps"] < rate * 0.95:
+            break
+    print("visibility", visibility(conn.kafka_bootstrap, topics["views"], truth), flush=True)
+    print(f"rss after load {rss_mb(proc.pid):.0f} MB", flush=True)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    proc = start_api(env)
+    print(
+        f"rebuild after SIGKILL: ready in {wait_ready(proc):.1f} s; rss {rss_mb(proc.pid):.0f} MB", flush=True
+    )
+    proc.send_signal(signal.SIGINT)
+    proc.wait(20)
+    two_instances(env, truth, 10, [1000, 2000, 3000, 4000])
+    print("state size", bytes_per_household(out, params, a.copies), flush=True)
+
+
+if __name__ == "__main__":
+    main()

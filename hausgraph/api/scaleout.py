@@ -1,0 +1,201 @@
+"""Several instances: views re-keyed by household into the ``exposures`` topic, partitions owned statically.
+
+Every instance runs an :class:`ExposureRouter` over its share of ``views`` (one consumer group) that
+maps each device to its household and produces a compact record (device key, time, campaign, ad,
+identity; never a raw MAC or IP) to the partition of the household's key. Instance ``i`` of ``n`` owns the
+partitions ``p`` with ``p % n == i`` and keeps only their households' state; any instance can compute the
+owner of a household and sends a request for a foreign household there (HTTP 307).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import zlib
+from dataclasses import dataclass
+
+import orjson
+from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata
+
+from hausgraph.api.service import ActivationService
+from ingest.contract import parse_view
+from ingest.errors import InvalidRecord
+from ingest.rows import event_identity
+
+__all__ = ["ExposureRouter", "Ownership", "partition_of", "route_key"]
+
+log = logging.getLogger(__name__)
+
+
+def route_key(device: str, household: str | None) -> str:
+    """The key a device's records travel under: its household, or the device alone.
+
+    >>> route_key("d1", "hh-7"), route_key("d1", None)
+    ('hh-7', 'dev:d1')
+    """
+    return household if household is not None else f"dev:{device}"
+
+
+def partition_of(key: str, partitions: int) -> int:
+    """A stable partition for a routing key (CRC-32, the same on every instance and client).
+
+    >>> partition_of("hh-7", 8), partition_of("hh-8", 8)
+    (0, 1)
+    """
+    return zlib.crc32(key.encode()) % partitions
+
+
+@dataclass(frozen=True)
+class Ownership:
+    """Instance ``index`` of ``count`` over ``partitions`` partitions; ``peers`` are the instances' URLs."""
+
+    index: int
+    count: int
+    partitions: int
+    peers: tuple[str, ...] = ()
+
+    @classmethod
+    def parse(cls, spec: str, partitions: int, peers: str | None) -> Ownership:
+        """From ``"i/n"`` and comma-separated peer URLs.
+
+        >>> Ownership.parse("1/2", 8, "http://a:1,http://b:2").owned()
+        [1, 3, 5, 7]
+        """
+        i, n = (int(x) for x in spec.split("/"))
+        if not 0 <= i < n:
+            raise ValueError(f"instance {spec!r}: index must be in 0..{n - 1}")
+        urls = tuple(u.strip().rstrip("/") for u in (peers or "").split(",") if u.strip())
+        if urls and len(urls) != n:
+            raise ValueError(f"{len(urls)} peer URLs for {n} instances")
+        return cls(i, n, partitions, urls)
+
+    def owned(self) -> list[int]:
+        return [p for p in range(self.partitions) if p % self.count == self.index]
+
+    def owner(self, key: str) -> int:
+        return partition_of(key, self.partitions) % self.count
+
+
+def encode(device: str, ev, eid: int) -> bytes:
+    """The compact exposure/view record of the ``exposures`` topic (device key, no raw identifiers)."""
+    rec = {"d": device, "t": ev.ts_ms, "e": ev.event, "y": ev.device_type}
+    if ev.event == "impression":
+        rec.update(c=ev.campaign_id, a=ev.ad_id or "", x=eid)
+    else:
+        rec.update(k=ev.content_id, s=ev.duration_s or 0.0)
+    return orjson.dumps(rec)
+
+
+class ExposureRouter:
+    """Views → the household-keyed ``exposures`` topic; offsets committed after the records are flushed.
+
+    Instance ``i`` of ``n`` routes the ``views`` partitions ``q`` with ``q % n == i`` (static, like the
+    exposures partitions it owns); on start it seeks them by time to the retained window and routes that
+    window again — the copies count once downstream (event identity).
+    """
+
+    def __init__(
+        self,
+        service: ActivationService,
+        bootstrap: str,
+        group: str,
+        views: str,
+        exposures: str,
+        partitions: int,
+        share: tuple[int, int] = (0, 1),
+    ) -> None:
+        self.share = share
+        self.service = service
+        self.bootstrap = bootstrap
+        self.group = f"{group}-router"
+        self.views = views
+        self.exposures = exposures
+        self.partitions = partitions
+        self.consumer: KafkaConsumer | None = None
+        self.routed = 0
+
+    def run(self, stop: threading.Event) -> None:
+        producer = None
+        delay = 0.5
+        last_commit = 0.0
+        while not stop.is_set():
+            try:
+                if self.consumer is None:
+                    self.consumer = KafkaConsumer(
+                        bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False,
+                        auto_offset_reset="earliest", max_poll_records=2000, fetch_max_wait_ms=50,
+                        session_timeout_ms=10_000, heartbeat_interval_ms=3_000,
+                    )  # fmt: skip
+                    self._assign(self.consumer)
+                    producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=2)
+                c = self.consumer
+                polled = c.poll(timeout_ms=200)
+                if polled:
+                    self._route(polled, producer)
+                    producer.flush()
+                if polled or time.monotonic() - last_commit > 1:
+                    # positions of every routed partition, even idle ones: readiness reads them
+                    c.commit({tp: OffsetAndMetadata(c.position(tp), "", -1) for tp in c.assignment()})
+                    last_commit = time.monotonic()
+                delay = 0.5
+            except Exception as err:  # noqa: BLE001 — Kafka down or a bug: back off, decisions go on
+                log.warning("exposure router error=%s detail=%s retry_s=%.1f", type(err).__name__, err, delay)
+                self._close()
+                stop.wait(delay)
+                delay = min(delay * 2, 10)
+        self._close()
+        if producer is not None:
+            producer.close()
+
+    def _assign(self, c: KafkaConsumer) -> None:
+        i, n = self.share
+        parts = [
+            TopicPartition(self.views, q)
+            for q in sorted(c.partitions_for_topic(self.views) or [])
+            if q % n == i
+        ]
+        c.assign(parts)
+        since = self.service.now_ms() - self.service.retained_ms() - 60_000
+        found = c.offsets_for_times(dict.fromkeys(parts, since)) if parts else {}
+        for tp in parts:
+            hit = found.get(tp)
+            if hit is None:
+                c.seek_to_end(tp)
+            else:
+                c.seek(tp, hit.offset)
+
+    def _close(self) -> None:
+        if self.consumer is not None:
+            try:
+                self.consumer.close(autocommit=False)
+            except (KafkaError, OSError):
+                log.debug("router close failed")
+            self.consumer = None
+
+    def _route(self, polled: dict, producer: KafkaProducer) -> None:
+        now = self.service.now_ms()
+        pseudo = self.service.pseudo
+        for msgs in polled.values():
+            for m in msgs:
+                try:
+                    ev = parse_view(m.value if m.value is not None else b"", now)
+                except InvalidRecord:
+                    continue
+                if not (ev.event == "impression" and ev.campaign_id) and not (
+                    ev.event == "view" and ev.content_id
+                ):
+                    continue
+                device = pseudo.mac(ev.mac)
+                key = route_key(device, self.service.household_of(device))
+                producer.send(
+                    self.exposures,
+                    value=encode(device, ev, event_identity(ev, pseudo)),
+                    key=key.encode(),
+                    partition=partition_of(key, self.partitions),
+                    timestamp_ms=max(0, min(ev.ts_ms, now)),
+                )
+                self.routed += 1
+        time.sleep(0)

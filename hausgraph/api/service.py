@@ -1,0 +1,312 @@
+"""The activation service: the pure core's state behind one lock, fed by Kafka and Neo4j, asked by HTTP."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from graph.activation import (
+    CONTEXT_MS,
+    ActivationState,
+    Audience,
+    ContentInfo,
+    Decision,
+    FollowUp,
+    HouseRule,
+    Policy,
+    apply_rules,
+    decide,
+    follow_up,
+    live_context,
+)
+from ingest.campaigns import CampaignRecord
+from ingest.contract import ContentRecord, ViewEvent
+from ingest.pseudonym import Pseudonymizer
+from ingest.rows import event_identity
+
+__all__ = ["ActivationService", "DeviceMap", "UnknownCampaign", "policy_of"]
+
+log = logging.getLogger(__name__)
+
+
+class UnknownCampaign(LookupError):
+    """A campaign id with no campaign record."""
+
+    def __init__(self, campaign_id: str) -> None:
+        self.campaign_id = campaign_id
+        super().__init__(f"no campaign record for campaign_id {campaign_id!r}")
+
+
+@dataclass(frozen=True)
+class DeviceMap:
+    """Device → household and household → members, as of one households run (``run_ms``)."""
+
+    household_of: dict[str, str] = field(default_factory=dict)
+    members: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    device_type: dict[str, str | None] = field(default_factory=dict)
+    persona: dict[str, str | None] = field(default_factory=dict)
+    run_ms: int | None = None
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[dict], run_ms: int | None) -> DeviceMap:
+        """From ``activation/read_device_map`` rows.
+
+        >>> m = DeviceMap.from_rows([{"device_key": "a", "household_id": "h", "device_type": "tv"},
+        ...                          {"device_key": "b", "household_id": "h", "device_type": None}], 1)
+        >>> m.members["h"], m.household_of["b"]
+        (('a', 'b'), 'h')
+        """
+        household_of, types, persona = {}, {}, {}
+        members: dict[str, list[str]] = defaultdict(list)
+        for r in rows:
+            household_of[r["device_key"]] = r["household_id"]
+            members[r["household_id"]].append(r["device_key"])
+            types[r["device_key"]] = r.get("device_type")
+            persona[r["device_key"]] = r.get("persona")
+        return cls(household_of, {h: tuple(sorted(d)) for h, d in members.items()}, types, persona, run_ms)
+
+    def audience(self, device: str) -> Audience:
+        hh = self.household_of.get(device)
+        return Audience(device, hh, self.members[hh]) if hh is not None else Audience(device)
+
+
+def policy_of(rec: CampaignRecord, rules: list[HouseRule], spent: float = 0.0) -> Policy:
+    """The decision core's view of a campaign record, with the house rules applied."""
+    cap = rec.cap
+    base = Policy(
+        rec.campaign_id,
+        rec.start_ms,
+        rec.end_ms,
+        cap.max,
+        cap.window_s * 1000,
+        cap.per,
+        rec.age_min,
+        frozenset(rec.avoid_contexts),
+        frozenset(rec.prefer_contexts),
+        float(rec.budget),
+        spent,
+    )
+    return apply_rules(base, rules)
+
+
+@dataclass
+class Stats:
+    """Counters for /v1/stats and the app's Activation page."""
+
+    decisions: int = 0
+    allowed: int = 0
+    denials: Counter = field(default_factory=Counter)
+    capped_campaigns: Counter = field(default_factory=Counter)
+    follow_up_requests: int = 0
+    follow_up_opportunities: int = 0
+    per_second: deque = field(default_factory=lambda: deque(maxlen=120))  # [second, decisions, denials]
+    per_minute: deque = field(default_factory=lambda: deque(maxlen=60))  # [minute, opportunities]
+    events: Counter = field(default_factory=Counter)
+
+    def count_decision(self, d: Decision, campaign: str, now_s: float) -> None:
+        self.decisions += 1
+        sec = int(now_s)
+        if not self.per_second or self.per_second[-1][0] != sec:
+            self.per_second.append([sec, 0, 0])
+        self.per_second[-1][1] += 1
+        if d.allow:
+            self.allowed += 1
+            return
+        self.per_second[-1][2] += 1
+        for r in d.reasons:
+            self.denials[r] += 1
+        if "frequency_cap" in d.reasons:
+            self.capped_campaigns[campaign] += 1
+
+    def count_follow_up(self, items: int, now_s: float) -> None:
+        self.follow_up_requests += 1
+        minute = int(now_s // 60) * 60
+        if not self.per_minute or self.per_minute[-1][0] != minute:
+            self.per_minute.append([minute, 0])
+        if items:
+            self.follow_up_opportunities += 1
+            self.per_minute[-1][1] += 1
+
+
+class ActivationService:
+    """Live state, campaigns, catalog and device map behind one lock; every method is thread-safe."""
+
+    def __init__(
+        self,
+        pseudo: Pseudonymizer,
+        rules: list[HouseRule] | None = None,
+        reserve_ms: int = 30_000,
+        past_ms: int = 300_000,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.pseudo = pseudo
+        self.rules = rules or []
+        self.reserve_ms = reserve_ms
+        self.clock = clock
+        self.lock = threading.Lock()
+        #: how far back a request's ``ts`` may be; the state keeps every window this much longer
+        self.past_ms = past_ms
+        self.state = ActivationState(retain_ms=3_600_000 + past_ms, views_ms=CONTEXT_MS + past_ms)
+        self.catalog: dict[str, ContentInfo] = {}
+        self.campaigns: dict[str, CampaignRecord] = {}
+        self.policies: dict[str, Policy] = {}
+        self.spend: dict[str, float] = {}
+        self.devices = DeviceMap()
+        self.stats = Stats()
+        #: what /health reports; written by the feeds
+        self.feed: dict[str, object] = {
+            "ready": False,
+            "last_event_at": None,
+            "kafka_ok": None,
+            "kafka_lag": None,
+            "neo4j_ok": None,
+            "device_map_at": None,
+            "rebuild_s": None,
+        }
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    # --- feeds ---
+    def put_campaign(self, rec: CampaignRecord) -> None:
+        with self.lock:
+            self.campaigns[rec.campaign_id] = rec
+            self.policies[rec.campaign_id] = policy_of(rec, self.rules, self.spend.get(rec.campaign_id, 0.0))
+            self._retain()
+
+    def _retain(self) -> None:
+        windows = [p.cap_window_ms for p in self.policies.values()] + [3_600_000]
+        self.state.retain_ms = max(windows) + self.past_ms
+
+    def put_content(self, recs: Iterable[ContentRecord]) -> None:
+        with self.lock:
+            for r in recs:
+                self.catalog[r.content_id] = ContentInfo(tuple(r.genres or ()), r.kind, r.age_rating)
+
+    def put_spend(self, totals: Iterable[dict]) -> None:
+        """Campaign spend from the graph's exposure totals (contract §5 cost models)."""
+        with self.lock:
+            for row in totals:
+                rec = self.campaigns.get(row["campaign_id"])
+                if rec is None:
+                    continue
+                spent = rec.spend(row["impressions"] or 0, row["clicks"] or 0, row["conversions"] or 0)
+                self.spend[rec.campaign_id] = spent
+                self.policies[rec.campaign_id] = policy_of(rec, self.rules, spent)
+
+    def put_devices(self, devices: DeviceMap) -> None:
+        with self.lock:
+            self.devices = devices
+
+    def apply_events(self, events: Iterable[ViewEvent]) -> int:
+        """Impressions into the exposures, views into the live context; returns impressions taken."""
+        taken = 0
+        now = self.now_ms()
+        pseudo, state = self.pseudo, self.state
+        with self.lock:
+            for ev in events:
+                device = pseudo.mac(ev.mac)
+                if ev.event == "impression" and ev.campaign_id is not None:
+                    taken += state.add_impression(
+                        device, ev.ts_ms, ev.campaign_id, ev.ad_id or "", event_identity(ev, pseudo), now,
+                        ev.device_type,
+                    )  # fmt: skip
+                elif ev.event == "view" and ev.content_id is not None:
+                    state.add_view(device, ev.ts_ms, ev.content_id, ev.duration_s or 0.0, now, ev.device_type)
+                self.stats.events[ev.event] += 1
+        return taken
+
+    def apply_records(self, records: Iterable[dict]) -> int:
+        """Compact records of the household-keyed exposures topic (:mod:`hausgraph.api.scaleout`)."""
+        taken = 0
+        now = self.now_ms()
+        state = self.state
+        with self.lock:
+            for r in records:
+                if r["e"] == "impression":
+                    taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
+                else:
+                    state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"))
+                self.stats.events[r["e"]] += 1
+        return taken
+
+    def prune(self) -> int:
+        with self.lock:
+            return self.state.prune(self.now_ms())
+
+    # --- questions ---
+    def device_key(self, mac: str | None, device_key: str | None) -> str:
+        """The device's key: ``device_key`` as given, or the keyed normalized ``mac``."""
+        return device_key if device_key is not None else self.pseudo.mac(mac or "")
+
+    def decide(self, device: str, campaign_id: str, ts_ms: int | None, reserve: bool = True) -> Decision:
+        with self.lock:
+            policy = self.policies.get(campaign_id)
+            if policy is None:
+                raise UnknownCampaign(campaign_id)
+            now = self.now_ms() if ts_ms is None else ts_ms
+            who = self.devices.audience(device)
+            d = decide(self.state, self.catalog, policy, who, now)
+            if d.allow and reserve:
+                self.state.reserve(device, campaign_id, now + self.reserve_ms)
+            self.stats.count_decision(d, campaign_id, self.clock())
+        return d
+
+    def household_of(self, device: str) -> str | None:
+        return self.devices.household_of.get(device)
+
+    def follow_up(self, device: str, within_s: int, ts_ms: int | None) -> list[FollowUp]:
+        with self.lock:
+            now = self.now_ms() if ts_ms is None else ts_ms
+            m = self.devices
+            items = follow_up(self.state, m.audience(device), within_s * 1000, now, m.device_type)
+            self.stats.count_follow_up(len(items), self.clock())
+        return items
+
+    def household(self, device: str) -> dict | None:
+        """Household id, size, device mix and persona mix of the device's household (no keys)."""
+        with self.lock:
+            who = self.devices.audience(device)
+            if not who.known:
+                return None
+            m = self.devices
+            ctx_views = self.state.views_since(who.members, self.now_ms() - CONTEXT_MS, self.now_ms())
+            ctx = live_context(ctx_views, self.catalog, self.now_ms())
+            return {
+                "household_id": who.household,
+                "size": len(who.members),
+                "device_mix": dict(Counter(m.device_type.get(d) or "unknown" for d in who.members)),
+                "persona_mix": dict(Counter(p for d in who.members if (p := m.persona.get(d)))),
+                "context": list(ctx.labels),
+            }
+
+    def retained_ms(self) -> int:
+        """How far back the state reaches (the longest cap window, or the views kept if longer)."""
+        return max(self.state.retain_ms, self.state.views_ms)
+
+    def earliest_ts(self) -> int:
+        """The earliest ``ts`` a request may ask about (``HAUSGRAPH_ACTIVATION_PAST_S`` ago)."""
+        return self.now_ms() - self.past_ms
+
+    def snapshot_stats(self) -> dict:
+        with self.lock:
+            s = self.stats
+            return {
+                "decisions": s.decisions,
+                "allowed": s.allowed,
+                "denials_by_reason": dict(s.denials),
+                "campaigns_capped": dict(s.capped_campaigns.most_common(20)),
+                "follow_up_requests": s.follow_up_requests,
+                "follow_up_opportunities": s.follow_up_opportunities,
+                "decisions_per_second": [list(x) for x in s.per_second],
+                "follow_up_opportunities_per_minute": [list(x) for x in s.per_minute],
+                "events": dict(s.events),
+                "devices_in_state": len(self.state.devices),
+                "households": len(self.devices.members),
+                "campaigns": len(self.campaigns),
+                "duplicates": self.state.duplicates,
+            }
