@@ -29,9 +29,10 @@ from graph.social import social_links
 
 
 def world_rows(
-    households: int, days: int, seed: int, variant: str = "default", cache: Path = Path("/tmp")
+    households: int, days: int, seed: int, variant: str = "default", cache: Path = Path("out/worlds")
 ) -> tuple[list[dict], dict]:
     """(presence rows, truth) of a generated world, cached as a pickle."""
+    cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"hausgraph_presence_{variant}_h{households}_d{days}_s{seed}.pkl"
     if path.exists():
         with open(path, "rb") as fh:

@@ -99,6 +99,11 @@ class SocialParams:
     """When a device seen on another household's home network is a visit."""
 
     min_visits: int = 2  # distinct windows (evenings / days) of visits
+    # address ownership by lease (graph.leases): a household's stay on an address is a run of its
+    # hours there with gaps of at most this; a visit is a stay of at most max_visit_hours inside
+    # another household's stay (its devices there before, during and after)
+    stay_gap_hours: int = 12
+    max_visit_hours: int = 10
     max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
     # a device on a CGNAT address its own household does not live behind is visiting one of the
     # households behind it at that time; such a visit counts only for a link with a visit seen
