@@ -88,9 +88,9 @@ def social_links(
     dev, net, hour = t.dev[rows].astype(np.int64), t.net[rows].astype(np.int64), t.hour[rows]
     if not len(dev):
         return []
-    win, blk = row_windows(hour, hp)
+    win = row_windows(hour, hp)[0]
     hh = dev_hh[dev]
-    nd, nh = t.n_devices, len(hids)
+    nd = t.n_devices
     w0, wspan = int(win.min()), int(win.max() - win.min()) + 1
 
     # tenure: distinct windows of each device on each network, and its home windows overall
