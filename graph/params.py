@@ -55,6 +55,10 @@ class HouseholdParams:
 
     network: NetworkParams = field(default_factory=NetworkParams)
     incremental_window_hours: int = 48  # incremental runs re-cluster neighbours seen this recently
+    # incremental runs never split or merge; a known device moves to another stored household only
+    # when its co-presence weight there beats the old household's by this factor and this much
+    move_margin: float = 2.0
+    move_min_weight: float = 3.0
     # weight of one co-present window by network class; shared networks are not evidence
     home_weight: float = 1.0
     unknown_weight: float = 0.0
@@ -89,6 +93,9 @@ class HouseholdParams:
     cgnat_horizon_days: int = 3  # a move is (day, address) -> (a day up to this much later, another address)
     cgnat_max_group: int = 60  # devices making one move beyond this are no evidence (skipped)
     cgnat_min_moves: int = 1  # moves made together
+    # -log chance of an unrelated device sharing the pair's addresses (per stint on one address):
+    # a pool of two addresses gives ~0.7 a stint, so few stints there are no evidence
+    cgnat_min_evidence: float = 2.0
     cgnat_min_days: int = 3  # address days on the same address
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days
