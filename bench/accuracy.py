@@ -83,7 +83,8 @@ def main() -> None:
     for row in calib:
         gap = row["precision"] - row["confidence"]
         print(
-            f"| {row['bin']} | {row['devices']} | {row['confidence']:.3f} | {row['precision']:.3f} | {gap:+.3f} |"
+            f"| {row['bin']} | {row['devices']} | {row['confidence']:.3f} | {row['precision']:.3f} "
+            f"| {gap:+.3f} |"
         )
 
 

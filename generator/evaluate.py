@@ -13,8 +13,8 @@ from sklearn.metrics import adjusted_rand_score
 __all__ = [
     "Scores",
     "calibration_table",
-    "membership_correct",
     "evaluate_files",
+    "membership_correct",
     "read_households_csv",
     "read_links_csv",
     "score_households",
