@@ -186,6 +186,14 @@ def evaluate(
     print_scores(scores)
 
 
+#: One line under the demo's scores: what they mean.
+SCORES_MEAN = (
+    "pair F1/ARI: devices of one true home put together and others kept apart (1 = perfect); "
+    "link precision/recall: found links that are real friends (>= 2 visits a device revealed), "
+    "and the share of those found; homes behind a small shared CGNAT pool may stay unassigned."
+)
+
+
 def print_scores(scores) -> None:
     """A table of :class:`generator.evaluate.Scores`."""
     t = Table(title="Scores against ground truth")
@@ -194,6 +202,7 @@ def print_scores(scores) -> None:
     for k, v in scores.as_dict().items():
         t.add_row(k, "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v)))
     _console.print(t)
+    _console.print(SCORES_MEAN)
 
 
 if __name__ == "__main__":
