@@ -9,9 +9,11 @@ A household's *stay* on a network is a run of its presence hours there with no g
 than ``stay_gap_hours``. A stay of household A is a visit to household B when it is short
 (at most ``max_visit_hours``) and inside a stay of B there: B's stay starts no later and
 ends no earlier (strictly both ways for a one-hour stay), or B was there before A's first
-hour and after it (the host's devices may go quiet while the guest stays on). At a reassignment the address's
-set of households changes: the earlier holder's stay ends where the new holder's begins (at
-most one hour bucket shared), so neither lies inside the other. Pure numpy.
+hour and after it (the host's devices may go quiet while the guest stays on), or B's devices
+were there within ``stay_gap_hours`` before A's stay and within as much after it. At a
+reassignment the address's set of households changes: the earlier holder's stay ends where
+the new holder's begins (at most one hour bucket shared), so neither lies inside the other
+nor brackets it. Pure numpy.
 """
 
 from __future__ import annotations
@@ -112,6 +114,7 @@ def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: Social
     nh_key, nh_hh = nhh // nh, nhh % nh
     # stays by (network, household, first hour); built in that order
     s_key = (st.net * nh + st.hh) * hspan + (st.first - h0)
+    pres, _ = sorted_runs((net.astype(np.int64) * nh + hh.astype(np.int64)) * hspan + (hr - h0))
 
     short = np.flatnonzero(st.last - st.first < sp.max_visit_hours)
     if not len(short):
@@ -138,8 +141,14 @@ def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: Social
     ok &= (last > f) | ((hf < f) & (hl > last))
     # ... or the guest arrived while the host was there and stayed on after its last device went quiet
     ok |= (j >= 0) & (st.net[jj] == s_net[c_stay]) & (st.hh[jj] == c_host) & (hf < f) & (f < hl)
-    c_stay, c_host, score = c_stay[ok], c_host[ok], (hl - hf)[ok]
-    # one host per stay: the household with the longest stay around it
+    # ... or the host's devices were there both within a gap before and within a gap after
+    before = np.searchsorted(pres, base + f - 1, side="right") - np.searchsorted(pres, base + f - gap)
+    after = np.searchsorted(pres, base + last + gap, side="right") - np.searchsorted(pres, base + last + 1)
+    inside = ok
+    ok = inside | ((before > 0) & (after > 0))
+    # one host per stay: a household whose stay holds it first, then the one most present around it
+    score = inside * (2 * gap + 1) + np.minimum(before + after, 2 * gap)
+    c_stay, c_host, score = c_stay[ok], c_host[ok], score[ok]
     order = np.lexsort((c_host, -score, c_stay))
     first = np.r_[True, c_stay[order][1:] != c_stay[order][:-1]] if len(order) else order.astype(bool)
     stay_host = np.full(len(st.net), -1, dtype=np.int64)

@@ -96,6 +96,16 @@ def test_visit_inside_the_hosts_evening_is_found_on_a_busy_address():
     assert [x["visits"] for x in _links(rows)] == [2]
 
 
+def test_visit_while_the_hosts_devices_are_quiet_counts_when_they_are_there_before_and_after():
+    rows = (
+        home("a", "na")
+        + stay("b-tv", "tv", "nb", range(14), [8, 23])
+        + stay("b-ph", "phone", "nb", range(14), [7, 23])
+        + stay("a-ph", "phone", "nb", [2, 5], [17, 18, 19])
+    )
+    assert [x["visits"] for x in _links(rows)] == [2]
+
+
 def test_visits_in_both_directions_add_up():
     rows = (
         _two_homes()
