@@ -198,9 +198,10 @@ def main() -> None:
         elif touched:
             devs = store.neighbours(touched, hp.incremental_window_hours * HOUR_MS)
             run = run_households(store.table(devs), hp)
+            ids = None
             if not a.no_settle:
-                run = settle_run(run, state, hp)
-            out = household_rows(run, state, hp)
+                run, ids = settle_run(run, state, hp)
+            out = household_rows(run, state, hp, ids=ids)
             new = dict(state)
             new.update(_assignment(out))
             for u in out["unassigned"]:

@@ -6,8 +6,8 @@ that joins two homes. Only a full run may split or merge households. An incremen
 
 * keeps every previously assigned device in its household, unless the run puts it with
   another stored household whose co-presence weight with it beats the old household's by
-  ``move_margin`` (times, and by at least ``move_min_weight``), with housemates of the old
-  household in the slice to compare with;
+  ``move_margin`` (times, and by at least ``move_min_weight``), with all its housemates in
+  the slice to compare with;
 * puts a new device into the stored household that most of its cluster's known devices
   belong to, or into a new household when its cluster has no known device;
 * never unassigns a known device (the slice may just lack its evidence).
@@ -15,12 +15,14 @@ that joins two homes. Only a full run may split or merge households. An incremen
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
 
 from graph.households.core import HouseholdRun
 from graph.households.evidence import membership_evidence
+from graph.households.ids import new_household_id
 from graph.params import HouseholdParams
 
 __all__ = ["settle_labels", "settle_run"]
@@ -72,9 +74,13 @@ def settle_labels(run: HouseholdRun, previous: Mapping[str, str], p: HouseholdPa
     proposed = np.where(lab >= 0, major[np.maximum(lab, 0)], -1)
     out = np.where(old >= 0, old, np.where(lab >= 0, np.where(proposed >= 0, proposed, m + lab), lab))
     # a known device the run puts with another stored household moves only on clearly more evidence
-    # (and only when housemates are in the slice to compare with: else the slice just lacks them)
-    mates = np.bincount(old[old >= 0], minlength=max(m, 1))
-    cand = (old >= 0) & (proposed >= 0) & (proposed != old) & (mates[np.maximum(old, 0)] >= 2)
+    # (and only when all its housemates are in the slice to compare with: else the slice lacks them)
+    sizes = Counter(previous.values())
+    whole = np.array([sizes[h] for h in old_ids], dtype=np.int64)
+    mates = np.bincount(old[old >= 0], minlength=m)
+    full = (mates >= 2) & (mates == whole) if m else np.zeros(0, dtype=bool)
+    cand = (old >= 0) & (proposed >= 0) & (proposed != old)
+    cand &= np.r_[full, False][np.where(old >= 0, old, m)]
     if cand.any():
         w_new = _weight_to(run.copresence, n, old, np.where(cand, proposed, -1))
         w_old = _weight_to(run.copresence, n, old, np.where(cand, old, -1))
@@ -83,13 +89,45 @@ def settle_labels(run: HouseholdRun, previous: Mapping[str, str], p: HouseholdPa
     return out
 
 
-def settle_run(run: HouseholdRun, previous: Mapping[str, str], p: HouseholdParams) -> HouseholdRun:
-    """The run with :func:`settle_labels` (compacted) and its evidence recomputed."""
+def settle_run(
+    run: HouseholdRun, previous: Mapping[str, str], p: HouseholdParams
+) -> tuple[HouseholdRun, list[dict]]:
+    """The run with :func:`settle_labels` (compacted) and its evidence recomputed, and the id and
+    lineage of each label (for :func:`graph.households.household_rows`): a stored household keeps
+    its id ("same", or "moved" when a device joined or came over), a new one gets a fresh id."""
     lab = settle_labels(run, previous, p)
+    keys = run.table.device_keys
+    old_ids = sorted({previous[k] for k in keys.tolist() if k in previous})
     pos = lab >= 0
     uniq, inv = np.unique(lab[pos], return_inverse=True)
     labels = lab.copy()
     labels[pos] = inv
     k = len(uniq)
     ev = membership_evidence(run.table, run.copresence, labels, k, p)
-    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev)
+    members: list[list[str]] = [[] for _ in range(k)]
+    for d, lb in zip(keys.tolist(), labels.tolist()):
+        if lb >= 0:
+            members[lb].append(d)
+    used = set(previous.values())
+    ids = []
+    for i, u in enumerate(uniq.tolist()):
+        came = Counter(previous[d] for d in members[i] if d in previous)
+        if u < len(old_ids):
+            hid = old_ids[u]
+            lineage = "same" if set(came) == {hid} and came[hid] == len(members[i]) else "moved"
+        else:
+            hid = base = new_household_id(members[i])
+            j = 2
+            while hid in used:
+                hid, j = f"{base}-{j}", j + 1
+            lineage = "new"
+        used.add(hid)
+        prev = sorted(came.items(), key=lambda kv: (-kv[1], kv[0]))
+        ids.append(
+            {
+                "household_id": hid,
+                "lineage": lineage,
+                "previous": [{"household_id": h, "devices": c} for h, c in prev],
+            }
+        )
+    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev), ids

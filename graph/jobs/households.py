@@ -109,9 +109,10 @@ def run_households_job(
     ctx.progress(f"households: {len(rows):,} presence rows read")
     previous = current_assignment(client)
     run = run_households(rows, params.households, seed=seed)
-    if devices is not None:  # a slice of the data: hold it to the stored households
-        run = settle_run(run, previous, params.households)
-    out = household_rows(run, previous, params.households)
+    ids = None
+    if devices is not None:  # a slice of the data: hold it to the stored households and their ids
+        run, ids = settle_run(run, previous, params.households)
+    out = household_rows(run, previous, params.households, ids=ids)
     client.write("jobs/write_network_classes", network_class_rows(run, params), run=ctx.run_id)
     write_assignment(ctx, out, full=devices is None)
     ctx.counts["mode"] = "incremental" if devices is not None else "full"
