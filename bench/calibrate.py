@@ -27,7 +27,12 @@ from generator.evaluate import calibration_table, membership_correct
 from graph.households import assign_households
 from graph.params import HouseholdParams
 
-DEFAULT_WORLDS = [
+DEFAULT_WORLDS = [  # seeds 2 and 3 of the default world are held out
+    "default:1000:14:1",
+    "dense-pools:1000:14:4",
+    "more-cgnat:300:14:4",
+    "more-workplaces:300:7:4",
+    "more-workplaces:300:14:4",
     "default:300:7:1",
     "default:300:14:1",
     "dense-pools:300:7:4",
