@@ -1,6 +1,7 @@
 """Fit the membership confidence curve: raw score -> observed precision, on generated worlds.
 
     python bench/calibrate.py [--worlds default:300:14:1 dense-pools:300:14:4 ...]
+    python bench/calibrate.py --check --worlds default:300:7:2 default:300:14:3   # held-out table
 
 Runs the household core with the raw score (``confidence_curve=()``), marks each membership
 right or wrong (``generator.evaluate.membership_correct``), fits an isotonic regression
@@ -69,7 +70,17 @@ def fit_curve(raw: np.ndarray, right: np.ndarray) -> tuple[tuple[float, float], 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--worlds", nargs="+", default=DEFAULT_WORLDS)
+    ap.add_argument("--check", action="store_true", help="no fit: the shipped curve's table on --worlds")
     a = ap.parse_args()
+    if a.check:
+        conf, ok = {}, {}
+        for spec in a.worlds:
+            c, o = scored_memberships(spec, HouseholdParams())
+            conf.update({(spec, k): v for k, v in c.items()})
+            ok.update({(spec, k): v for k, v in o.items()})
+        for row in calibration_table(conf, ok):
+            print(row)
+        return
     raw_hp = dataclasses.replace(HouseholdParams(), confidence_curve=())
     raw, right = [], []
     for spec in a.worlds:
