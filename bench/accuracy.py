@@ -3,11 +3,12 @@
     python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--out out/accuracy.json]
 
 Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
-``more-workplaces`` and ``daily-ipv6`` (seed 4). For each it scores the household and
+``more-workplaces``, ``daily-ipv6`` and ``dense-pools`` (seed 4). For each it scores the household and
 social-link cores (what ``hausgraph jobs run`` runs, without servers; presence rows made
 by the ingester's own ``prepare``) and two baselines on the same presence data:
 "same IP = same home" (connected components) and "Louvain on raw co-occurrence".
-Prints a Markdown table; writes every figure as JSON.
+Prints a Markdown table and a calibration table (membership confidence per decile against
+the observed share of right memberships, over all worlds); writes every figure as JSON.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ sys.path.append(str(Path(__file__).resolve().parent))  # after the packages: ben
 from tune_households import evaluate, world_rows
 
 from generator.baselines import cooccurrence_louvain, table_components
-from generator.evaluate import score_households
+from generator.evaluate import calibration_table, score_households
 from graph.households.core import as_table
 
 WORLDS = [
@@ -34,6 +35,7 @@ WORLDS = [
     ("more-cgnat", 4),
     ("more-workplaces", 4),
     ("daily-ipv6", 4),
+    ("dense-pools", 4),
 ]
 
 
@@ -52,14 +54,15 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=1000)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--no-baselines", action="store_true")
-    ap.add_argument("--only", help="variant:seed, e.g. more-cgnat:4 (default: all worlds)")
+    ap.add_argument("--only", nargs="+", help="variant:seed ..., e.g. more-cgnat:4 (default: all worlds)")
     ap.add_argument("--out", type=Path, default=Path("out/accuracy.json"))
     a = ap.parse_args()
-    worlds = WORLDS if not a.only else [(a.only.split(":")[0], int(a.only.split(":")[1]))]
+    worlds = WORLDS if not a.only else [(w.split(":")[0], int(w.split(":")[1])) for w in a.only]
     results = []
+    cal: list = []
     for variant, seed in worlds:
         rows, truth = world_rows(a.households, a.days, seed, variant)
-        r = {"variant": variant, "seed": seed, **evaluate(rows, truth)}
+        r = {"variant": variant, "seed": seed, **evaluate(rows, truth, calibration=cal)}
         if not a.no_baselines:
             table = as_table(rows)
             by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
@@ -67,14 +70,22 @@ def main() -> None:
             r.update(_baseline("raw_louvain", cooccurrence_louvain, table, by_key))
         print(json.dumps(r), flush=True)
         results.append(r)
+    calib = calibration_table(dict(enumerate(c for c, _ in cal)), dict(enumerate(ok for _, ok in cal)))
     a.out.parent.mkdir(parents=True, exist_ok=True)
-    a.out.write_text(json.dumps(results, indent=2))
+    a.out.write_text(json.dumps({"worlds": results, "calibration": calib}, indent=2))
     cols = ["pair_f1", "ari", "exact_households", "link_precision", "link_recall"]
     base = [] if a.no_baselines else ["same_ip_f1", "same_ip_ari", "raw_louvain_f1", "raw_louvain_ari"]
     print("\n| world | " + " | ".join(cols + base) + " |")
     print("|---" * (len(cols) + len(base) + 1) + "|")
     for r in results:
         print(f"| {r['variant']} s{r['seed']} | " + " | ".join(f"{r[c]:.3f}" for c in cols + base) + " |")
+    print("\n| confidence | memberships | mean confidence | right | gap |\n|---|---|---|---|---|")
+    for row in calib:
+        gap = row["precision"] - row["confidence"]
+        print(
+            f"| {row['bin']} | {row['devices']} | {row['confidence']:.3f} | {row['precision']:.3f} "
+            f"| {gap:+.3f} |"
+        )
 
 
 if __name__ == "__main__":

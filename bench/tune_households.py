@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.evaluate import score_households, score_links, true_links
+from generator.evaluate import membership_correct, score_households, score_links, true_links
 from generator.params import VARIANTS, variant_params
 from graph.households import assign_households
 from graph.households.core import as_table
@@ -29,9 +29,10 @@ from graph.social import social_links
 
 
 def world_rows(
-    households: int, days: int, seed: int, variant: str = "default", cache: Path = Path("/tmp")
+    households: int, days: int, seed: int, variant: str = "default", cache: Path = Path("out/worlds")
 ) -> tuple[list[dict], dict]:
     """(presence rows, truth) of a generated world, cached as a pickle."""
+    cache.mkdir(parents=True, exist_ok=True)
     path = cache / f"hausgraph_presence_{variant}_h{households}_d{days}_s{seed}.pkl"
     if path.exists():
         with open(path, "rb") as fh:
@@ -71,9 +72,14 @@ def world_rows(
 
 
 def evaluate(
-    rows: list[dict], truth: dict, hp: HouseholdParams | None = None, sp: SocialParams | None = None
+    rows: list[dict],
+    truth: dict,
+    hp: HouseholdParams | None = None,
+    sp: SocialParams | None = None,
+    calibration: list | None = None,
 ) -> dict:
-    """Household and link scores of the cores on one world."""
+    """Household and link scores of the cores on one world; ``calibration`` (a list) collects
+    ``(confidence, right)`` per membership."""
     hp = hp or HouseholdParams()
     t = as_table(rows)
     t0 = time.perf_counter()
@@ -83,6 +89,11 @@ def evaluate(
     seconds = time.perf_counter() - t0
     by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
     s = score_households(by_key, assignment)
+    if calibration is not None:
+        right = membership_correct(by_key, assignment)
+        calibration += [
+            (m["confidence"], right[m["device"]]) for m in out["memberships"] if m["device"] in right
+        ]
     found = [(x["household_a"], x["household_b"]) for x in links]
     pairs = true_links(truth)
     lp, lr, n = score_links(by_key, assignment, pairs, found)

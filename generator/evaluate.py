@@ -12,7 +12,9 @@ from sklearn.metrics import adjusted_rand_score
 
 __all__ = [
     "Scores",
+    "calibration_table",
     "evaluate_files",
+    "membership_correct",
     "read_households_csv",
     "read_links_csv",
     "score_households",
@@ -48,6 +50,53 @@ def _pairs(sizes) -> int:
 
 def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def membership_correct(truth: dict[str, str], predicted: dict[str, str]) -> dict[str, bool]:
+    """Whether each predicted membership is right: the device is in the household that holds most
+    of its true home's devices, and that household's devices are mostly of its true home.
+
+    >>> t = {"a": "H1", "b": "H1", "c": "H1", "d": "H2"}
+    >>> membership_correct(t, {"a": "x", "b": "x", "c": "y", "d": "x"})
+    {'a': True, 'b': True, 'c': False, 'd': False}
+    """
+    by_pred: dict[str, Counter] = defaultdict(Counter)
+    by_true: dict[str, Counter] = defaultdict(Counter)
+    for d, h in predicted.items():
+        if d in truth:
+            by_pred[h][truth[d]] += 1
+            by_true[truth[d]][h] += 1
+    major = {h: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for h, c in by_pred.items()}
+    home = {t: min(c.items(), key=lambda kv: (-kv[1], kv[0]))[0] for t, c in by_true.items()}
+    return {d: major[h] == truth[d] and home[truth[d]] == h for d, h in predicted.items() if d in truth}
+
+
+def calibration_table(
+    confidence: dict[str, float], correct: dict[str, bool], bins: int = 10
+) -> list[dict[str, float]]:
+    """Observed precision per confidence bin (``[i/bins, (i+1)/bins)``, the last one closed).
+
+    >>> calibration_table({"a": 0.95, "b": 0.91, "c": 0.15}, {"a": True, "b": False, "c": False})
+    [{'bin': '0.1-0.2', 'devices': 1, 'confidence': 0.15, 'precision': 0.0}, \
+{'bin': '0.9-1.0', 'devices': 2, 'confidence': 0.93, 'precision': 0.5}]
+    """
+    keys = [d for d in confidence if d in correct]
+    c = np.array([confidence[d] for d in keys], dtype=float)
+    ok = np.array([correct[d] for d in keys], dtype=float)
+    b = np.minimum((c * bins).astype(int), bins - 1)
+    out = []
+    for i in range(bins):
+        m = b == i
+        if m.any():
+            out.append(
+                {
+                    "bin": f"{i / bins:.1f}-{(i + 1) / bins:.1f}",
+                    "devices": int(m.sum()),
+                    "confidence": round(float(c[m].mean()), 3),
+                    "precision": round(float(ok[m].mean()), 3),
+                }
+            )
+    return out
 
 
 def score_households(truth: dict[str, str], predicted: dict[str, str]) -> Scores:

@@ -53,6 +53,42 @@ class NetworkPlan:
     dev_iid: np.ndarray  # uint64 interface id for IPv6
     dev_v4only: np.ndarray  # in an IPv6 (DS-Lite) home, this device only speaks IPv4
     v4_fallback: float  # share of a dual-stack device's requests that still use IPv4 (via the AFTR)
+    dense: DensePools | None = None  # regional pools with leases at varying hours (variant dense-pools)
+
+
+@dataclass
+class DensePools:
+    """Regional address pools of dynamic homes, and CGNAT carriers of several sizes."""
+
+    region: np.ndarray  # per home: pool index for dynamic homes, -1 otherwise
+    pools: list[list[str]]  # per region
+    lease_hours: tuple[int, ...]  # UTC hours a region's leases may renew at (drawn per region and day)
+    return_share: float
+    cg_pool: np.ndarray  # per CGNAT home: index into cg_pools, -1 otherwise
+    cg_pools: list[list[str]]
+
+
+def _plan_dense(params: WorldParams, kind: np.ndarray) -> DensePools:
+    """Regions of about ``pool_region_homes`` dynamic homes, each with a pool used at ``pool_fill``."""
+    rng = np.random.default_rng([params.seed, 4])
+    n = len(kind)
+    region = np.full(n, -1, dtype=np.int64)
+    dyn = rng.permutation(np.flatnonzero(kind <= 1))
+    pools: list[list[str]] = []
+    addrs = iter(_v4_pool(rng, "dynamic_daily", 2 * len(dyn) + 4))
+    for members in np.array_split(dyn, max(1, round(len(dyn) / params.pool_region_homes))):
+        region[members] = len(pools)
+        fill = rng.uniform(min(params.pool_fill), max(params.pool_fill))
+        pools.append([next(addrs) for _ in range(max(len(members) + 1, int(np.ceil(len(members) / fill))))])
+    cg_pool = np.full(n, -1, dtype=np.int64)
+    cg_pools: list[list[str]] = []
+    cg = rng.permutation(np.flatnonzero(kind == 3))
+    mix = params.homes_per_cgnat_address_mix or (params.homes_per_cgnat_address,)
+    cg_addrs = iter(_v4_pool(rng, "cgnat", len(cg) + 8))
+    for j, part in enumerate(np.array_split(cg, len(mix))):
+        cg_pool[part] = j
+        cg_pools.append([next(cg_addrs) for _ in range(max(2, len(part) // mix[j]))])
+    return DensePools(region, pools, tuple(params.lease_hours), params.return_share, cg_pool, cg_pools)
 
 
 def plan_networks(params: WorldParams, devices: int, offices: int) -> NetworkPlan:
@@ -91,6 +127,7 @@ def plan_networks(params: WorldParams, devices: int, offices: int) -> NetworkPla
         iid,
         rng.random(devices) < params.ipv4_only_share,
         params.ipv4_fallback_rate,
+        _plan_dense(params, kind) if params.pool_region_homes > 0 else None,
     )
 
 
@@ -107,6 +144,37 @@ class NetworkState:
     shared_homes: dict[str, set[int]] = field(default_factory=dict)  # CGNAT/DS-Lite addr -> homes
     _free_weekly: list[str] = field(default_factory=list)
     _cg: dict[int, str] = field(default_factory=dict)
+    lease_ms: np.ndarray | None = None  # per home: UTC time of day its lease of the day starts
+    _history: dict[int, list[str]] = field(default_factory=dict)  # dense pools: a home's recent addresses
+
+    def _advance_dense(self, day: int, cur: list[str], rng: np.random.Generator) -> None:
+        """Regional pools: every region renews its due leases at one hour of the day (drawn per
+        region and day); a renewing home gets one of its last week's addresses back now and then."""
+        plan, dp = self.plan, self.plan.dense
+        kind = plan.home_kind
+        lease = np.full(len(kind), LEASE_MS, dtype=np.int64)
+        for r, pool in enumerate(dp.pools):
+            homes = np.flatnonzero(dp.region == r)
+            hour = dp.lease_hours[int(rng.integers(len(dp.lease_hours)))]
+            lease[homes] = hour * 3_600_000
+            due = [int(h) for h in homes if day == 0 or kind[h] == 0 or (day + plan.home_phase[h]) % 7 == 0]
+            held = {cur[h] for h in homes if cur[h]} - {cur[h] for h in due}
+            free = [a for a in pool if a not in held]
+            for h in rng.permutation(due).tolist():
+                recent = [a for a in self._history.get(h, [])[-7:] if a in free and a != cur[h]]
+                if recent and rng.random() < dp.return_share:
+                    a = recent[int(rng.integers(len(recent)))]
+                else:
+                    a = free[int(rng.integers(len(free)))]
+                free.remove(a)
+                cur[h] = a
+                self._history.setdefault(h, []).append(a)
+        for h in np.flatnonzero(kind == 3):
+            cg = dp.cg_pools[dp.cg_pool[h]]
+            if day == 0 or rng.random() < 0.35:
+                cur[h] = cg[int(rng.integers(len(cg)))]
+            self.shared_homes.setdefault(cur[h], set()).add(int(h))
+        self.lease_ms = lease
 
     def advance(self, day: int) -> None:
         """Renew leases for ``day`` (must be the previous day + 1)."""
@@ -115,13 +183,15 @@ class NetworkState:
         rng = np.random.default_rng([plan.seed, 7, day])
         kind, n = plan.home_kind, len(plan.home_kind)
         cur = list(self.v4_cur) if self.v4_cur else [""] * n
-        daily = np.flatnonzero(kind == 0)
+        if plan.dense is not None:
+            self._advance_dense(day, cur, np.random.default_rng([plan.seed, 9, day]))
+        daily = np.flatnonzero(kind == 0) if plan.dense is None else np.zeros(0, np.int64)
         pool = plan.pools["dynamic_daily"]
         for h, a in zip(daily, rng.permutation(len(pool))[: len(daily)]):
             cur[h] = pool[a]
         if day == 0:
             self._free_weekly = list(plan.pools["dynamic_weekly"])
-        for h in np.flatnonzero(kind == 1):
+        for h in np.flatnonzero(kind == 1) if plan.dense is None else ():
             if day == 0 or (day + plan.home_phase[h]) % 7 == 0:
                 if cur[h]:
                     self._free_weekly.append(cur[h])
@@ -130,7 +200,7 @@ class NetworkState:
                 cur[h] = self._free_weekly.pop()
         for h, ip in plan.static_ip.items():
             cur[h] = ip
-        for h in np.flatnonzero((kind == 3) | (kind == 4)):
+        for h in np.flatnonzero((kind == 4) | ((kind == 3) & (plan.dense is None))):
             cg = plan.pools["cgnat" if kind[h] == 3 else "dslite"]
             if day == 0 or rng.random() < 0.35:  # CGNAT remaps homes over time
                 cur[h] = cg[int(rng.integers(len(cg)))]
@@ -156,7 +226,10 @@ class NetworkState:
         table = self.v4_prev + self.v4_cur
         aid = np.zeros(len(kind), dtype=np.int64)
         at_home = (kind == 0) | (kind == 4)
-        late = tod_ms >= LEASE_MS
+        if self.lease_ms is None:
+            late = tod_ms >= LEASE_MS
+        else:
+            late = tod_ms >= np.where(at_home, self.lease_ms[np.where(at_home, loc, 0)], LEASE_MS)
         aid[at_home] = loc[at_home] + n_h * late[at_home]
         off_base = len(table)
         office_flat = [ip for ips in plan.office_ips for ip in ips]

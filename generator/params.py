@@ -42,6 +42,13 @@ class WorldParams:
     ipv4_fallback_rate: float = 0.05
     office_share: float = 0.6  # adults who work at an office
     households_per_office: int = 30
+    # dense address pools (0 = off: one pool per ISP, 1.2-1.3 x its homes, leases renewed at 03:00 UTC):
+    # dynamic homes split into regions of about this many homes, each with its own pool ...
+    pool_region_homes: int = 0
+    pool_fill: tuple[float, float] = (0.8, 0.9)  # ... used at this share (drawn per region) ...
+    lease_hours: tuple[int, ...] = (3,)  # ... renewed at one of these UTC hours (per region and day) ...
+    return_share: float = 0.0  # ... and a home given back one of its last week's addresses this often
+    homes_per_cgnat_address_mix: tuple[int, ...] = ()  # CGNAT carriers of several sizes (homes per address)
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -54,6 +61,13 @@ class WorldParams:
             raise ValueError("office_share in [0, 1], households_per_office and homes_per_cgnat_address >= 1")
         if not self.ipv6_rotation_days or min(self.ipv6_rotation_days) < 0:
             raise ValueError("ipv6_rotation_days: one or more periods in days (0 = stable)")
+        if not (0 < min(self.pool_fill) <= max(self.pool_fill) <= 1) or not self.lease_hours:
+            raise ValueError("pool_fill: shares in (0, 1]; lease_hours: one or more UTC hours")
+        if (
+            any(not 0 <= h < 24 for h in self.lease_hours)
+            or min(self.homes_per_cgnat_address_mix or (1,)) < 1
+        ):
+            raise ValueError("lease_hours in 0..23, homes_per_cgnat_address_mix >= 1")
 
     @property
     def start_ms(self) -> int:
@@ -74,6 +88,15 @@ VARIANTS: dict[str, dict] = {
     "more-workplaces": {"office_share": 0.85, "households_per_office": 10},
     # a third of homes on IPv6, every prefix rotated daily
     "daily-ipv6": {"home_mix": (0.25, 0.15, 0.10, 0.15, 0.35), "ipv6_rotation_days": (1,)},
+    # small regional pools used at >= 80 %, daily and weekly leases renewed at varying hours, addresses
+    # that come back to earlier holders within the week, CGNAT carriers of several sizes
+    "dense-pools": {
+        "home_mix": (0.40, 0.25, 0.05, 0.15, 0.15),
+        "pool_region_homes": 125,
+        "lease_hours": tuple(range(24)),
+        "return_share": 0.35,
+        "homes_per_cgnat_address_mix": (4, 12, 40),
+    },
 }
 
 

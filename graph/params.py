@@ -56,6 +56,10 @@ class HouseholdParams:
 
     network: NetworkParams = field(default_factory=NetworkParams)
     incremental_window_hours: int = 48  # incremental runs re-cluster neighbours seen this recently
+    # incremental runs never split or merge; a known device moves to another stored household only
+    # when its co-presence weight there beats the old household's by this factor and this much
+    move_margin: float = 2.0
+    move_min_weight: float = 3.0
     # weight of one co-present window by network class; shared networks are not evidence
     home_weight: float = 1.0
     unknown_weight: float = 0.0
@@ -84,12 +88,22 @@ class HouseholdParams:
     inherit_share: float = 0.5  # overlap must exceed this share of the cluster or the old household
     merge_share: float = 0.3  # a second old household contributing this share makes a merge
     max_evidence_networks: int = 3
+    # raw membership score -> observed precision (isotonic fit on generated worlds, bench/calibrate.py:
+    # seed 1 and the variants' seed 4 at 300 x 7, 300 x 14, 1000 x 14; seeds 2, 3 held out); empty: raw
+    confidence_curve: tuple[tuple[float, float], ...] = (
+        (0.0, 0.371), (0.07, 0.371), (0.071, 0.673), (0.262, 0.673), (0.269, 0.882), (0.417, 0.882),
+        (0.418, 0.912), (0.567, 0.912), (0.568, 0.959), (0.621, 0.959), (0.622, 0.975), (0.768, 0.976),
+        (0.769, 0.99), (0.832, 0.99), (0.833, 0.992), (1.0, 0.992),
+    )  # fmt: skip
     # homes behind carrier-grade NAT: devices that move between the carrier's addresses together
     cgnat_weight: float = 1.0  # weight of a window together on one CGNAT address, for such a pair
     cgnat_day_start_hour: int = 3  # UTC hour at which an address day starts (carriers remap at night)
     cgnat_horizon_days: int = 3  # a move is (day, address) -> (a day up to this much later, another address)
     cgnat_max_group: int = 60  # devices making one move beyond this are no evidence (skipped)
     cgnat_min_moves: int = 1  # moves made together
+    # -log chance of an unrelated device sharing the pair's addresses (per stint on one address):
+    # a pool of two addresses gives ~0.7 a stint, so few stints there are no evidence
+    cgnat_min_evidence: float = 2.0
     cgnat_min_days: int = 3  # address days on the same address
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days
@@ -100,6 +114,11 @@ class SocialParams:
     """When a device seen on another household's home network is a visit."""
 
     min_visits: int = 2  # distinct windows (evenings / days) of visits
+    # address ownership by lease (graph.leases): a household's stay on an address is a run of its
+    # hours there with gaps of at most this; a visit is a stay of at most max_visit_hours inside
+    # another household's stay (its devices there before, during and after)
+    stay_gap_hours: int = 12
+    max_visit_hours: int = 10
     max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
     # a device on a CGNAT address its own household does not live behind is visiting one of the
     # households behind it at that time; such a visit counts only for a link with a visit seen

@@ -1,10 +1,10 @@
 """Social links between households: a member of A seen visiting B's home on separate occasions.
 
-A visit is a device of household A on a *home* network in a window whose host is B (the
-household whose devices there have stayed longest on that network), in a block in which
-a device of B was present too. So an address that was A's and was later reassigned to B
-never makes a link (A's devices are not there with B's), and offices, cafés, mobile and
-CGNAT addresses never do (they are not home networks).
+A visit is a short stay of household A's devices on a *home* network inside a stay of
+household B there (:mod:`graph.leases`: an address belongs to a home only during its lease).
+So an address that was A's and was later reassigned to B, or came back to A, never makes a
+link (B's devices are not there before, during and after A's), and offices, cafés, mobile
+and CGNAT addresses never do (they are not home networks).
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 from graph.households.cgnat import address_days
 from graph.households.copresence import row_windows
 from graph.households.core import as_table
+from graph.leases import visit_hosts
 from graph.networks import CGNAT, HOME, PresenceTable, classify_table, sorted_runs
 from graph.params import HOUR_MS, NETWORK_CLASSES, HouseholdParams, SocialParams
 
@@ -70,7 +71,8 @@ def social_links(
     ...     return [{"device": dev, "device_type": typ, "network": net, "family": 4,
     ...              "hour": (at + 24 * d) * H, "events": 1} for d in days]
     >>> data = (rows("tvA", "tv", "netA", range(7)) + rows("phA", "phone", "netA", [0, 1, 2, 5, 6])
-    ...         + rows("tvB", "tv", "netB", range(7)) + rows("phA", "phone", "netB", [3, 4]))
+    ...         + rows("tvB", "tv", "netB", range(7), at=18) + rows("tvB", "tv", "netB", range(7), at=22)
+    ...         + rows("phA", "phone", "netB", [3, 4]))
     >>> links = social_links(data, {"tvA": "A", "phA": "A", "tvB": "B"})
     >>> [(x["household_a"], x["household_b"], x["visits"]) for x in links]
     [('A', 'B', 2)]
@@ -86,9 +88,9 @@ def social_links(
     dev, net, hour = t.dev[rows].astype(np.int64), t.net[rows].astype(np.int64), t.hour[rows]
     if not len(dev):
         return []
-    win, blk = row_windows(hour, hp)
+    win = row_windows(hour, hp)[0]
     hh = dev_hh[dev]
-    nd, nh = t.n_devices, len(hids)
+    nd = t.n_devices
     w0, wspan = int(win.min()), int(win.max() - win.min()) + 1
 
     # tenure: distinct windows of each device on each network, and its home windows overall
@@ -100,31 +102,10 @@ def social_links(
     dwin, _ = sorted_runs(np.r_[dev * wspan + (win - w0), t.dev[cgr].astype(np.int64) * wspan + cwin])
     home_windows = np.bincount(dwin // wspan, minlength=nd)
 
-    # host of each (network, window): the household whose present devices stayed longest there
-    e_net, e_dev, e_win = ndw // wspan // nd, ndw // wspan % nd, ndw % wspan
-    e_ten = tenure[np.searchsorted(nd_key, e_net * nd + e_dev)]
-    nw = e_net * wspan + e_win
-    key = nw * nh + dev_hh[e_dev]
-    order = np.argsort(key, kind="stable")
-    key, e_ten = key[order], e_ten[order]
-    starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-    g_key, g_score = key[starts], np.add.reduceat(e_ten, starts)
-    g_nw, g_hh = g_key // nh, g_key % nh
-    best = np.lexsort((g_hh, -g_score, g_nw))
-    first = np.r_[True, g_nw[best][1:] != g_nw[best][:-1]]
-    host_nw, host_hh = g_nw[best][first], g_hh[best][first]
-
-    row_nw = net * wspan + (win - w0)
-    row_host = host_hh[np.searchsorted(host_nw, row_nw)]
-    b0 = int(blk.min())
-    row_nb = net * (int(blk.max()) - b0 + 1) + (blk - b0)
-    host_blocks = np.unique(row_nb[hh == row_host])
+    # host: the household whose stay on the address brackets the device's short stay there
+    row_host = visit_hosts(net, hh, hour, sp)
     row_ten = tenure[np.searchsorted(nd_key, net * nd + dev)]
-    visit = (
-        (hh != row_host)
-        & np.isin(row_nb, host_blocks)
-        & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1))
-    )
+    visit = (row_host >= 0) & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1))
 
     links: dict[tuple[int, int], dict[str, Any]] = {}
     seen = [(hh[visit], row_host[visit], dev[visit], win[visit], net[visit], hour[visit], False)]

@@ -84,6 +84,48 @@ def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return owner, pos
 
 
+def _stint_evidence(
+    e_dev: np.ndarray,
+    e_day: np.ndarray,
+    e_net: np.ndarray,
+    pos: np.ndarray,
+    owner: np.ndarray,
+    n_pairs: int,
+    nc: int,
+) -> np.ndarray:
+    """Evidence (nats) that two devices share a home, from the addresses they shared.
+
+    Each stint on one address (the first shared day, and every shared day on another address
+    than the pair's previous shared day) counts ``-log`` of the chance that an unrelated device
+    is there too: the share, among that day's devices ever seen on that address, of those on it
+    that day. Days within a stint are not counted again: staying put is what every device
+    behind it does.
+
+    >>> e_dev, e_day = np.repeat([0, 1, 2], 3), np.tile([0, 1, 2], 3)
+    >>> e_net = np.array([0, 0, 1, 0, 0, 1, 1, 1, 0])  # devices 0 and 1 move 0 -> 1, device 2 1 -> 0
+    >>> ev = _stint_evidence(e_dev, e_day, e_net, np.array([0, 1, 2]), np.array([0, 0, 0]), 1, 2)
+    >>> round(float(ev[0]), 3)   # two stints, each shared by 2 of the 3 devices of the pool
+    0.811
+    """
+    keys, counts = sorted_runs(e_day * nc + e_net)
+    # who could be there by chance: that day's devices that were ever on the address (a carrier
+    # remaps its homes within its own pool, so these are the address's pool; other pools are no
+    # competition, and a small pool makes every stint weak evidence)
+    ever, _ = sorted_runs(e_dev * nc + e_net)
+    dday, _ = sorted_runs(e_dev * (int(e_day.max()) + 1) + e_day)
+    ns = int(e_day.max()) + 1
+    d_dev, d_day = dday // ns, dday % ns
+    lo, hi = np.searchsorted(ever // nc, d_dev), np.searchsorted(ever // nc, d_dev, side="right")
+    owner_d, at = _expand(lo, hi)
+    pop_keys, pop = sorted_runs(d_day[owner_d] * nc + ever[at] % nc)
+    share = counts / pop[np.searchsorted(pop_keys, keys)]
+    order = np.lexsort((e_day[pos], owner))
+    o, d, n = owner[order], e_day[pos][order], e_net[pos][order]
+    start = np.r_[True, (o[1:] != o[:-1]) | (n[1:] != n[:-1])] if len(o) else np.zeros(0, bool)
+    w = -np.log(np.clip(share[np.searchsorted(keys, d * nc + n)], 1e-9, 1.0))
+    return np.bincount(o[start], weights=w[start], minlength=n_pairs)
+
+
 def cgnat_pairs(
     t: PresenceTable,
     net_class: np.ndarray,
@@ -175,8 +217,10 @@ def cgnat_pairs(
     agree_days = np.bincount(np.unique(pday[agree]) // ns, minlength=len(a))
     common_days = np.bincount(np.unique(pday[common]) // ns, minlength=len(a))
     least = np.minimum(days_of[a], days_of[b])
+    evidence = _stint_evidence(e_dev, e_day, e_net, pos[agree], owner[agree], len(a), nc)
     ok = (
-        (agree_days >= p.cgnat_min_days)
+        (evidence >= p.cgnat_min_evidence)
+        & (agree_days >= p.cgnat_min_days)
         & (agree_days >= p.cgnat_min_agreement * np.maximum(common_days, 1))
         & (agree_days >= p.cgnat_min_share * np.maximum(least, 1))
     )

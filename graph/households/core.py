@@ -55,9 +55,14 @@ def run_households(
 
 
 def household_rows(
-    run: HouseholdRun, previous: Mapping[str, str] | None = None, params: HouseholdParams | None = None
+    run: HouseholdRun,
+    previous: Mapping[str, str] | None = None,
+    params: HouseholdParams | None = None,
+    ids: list[dict] | None = None,
 ) -> dict[str, list[dict[str, Any]]]:
-    """Turn a run into JSON-serialisable rows with stable ids; see :func:`assign_households`."""
+    """Turn a run into JSON-serialisable rows with stable ids; see :func:`assign_households`.
+    ``ids`` (per label, as :func:`stable_ids` makes them) skips the matching: an incremental
+    run held to the stored households knows its ids."""
     p = params or HouseholdParams()
     t, labels, ev, cp = run.table, run.labels, run.evidence, run.copresence
     keys = t.device_keys
@@ -66,7 +71,7 @@ def household_rows(
     order = assigned[np.argsort(labels[assigned], kind="stable")]
     bounds = np.searchsorted(labels[order], np.arange(run.k + 1))
     clusters = [keys[order[bounds[i] : bounds[i + 1]]].tolist() for i in range(run.k)]
-    ids = stable_ids(clusters, previous, p)
+    ids = ids if ids is not None else stable_ids(clusters, previous, p)
     hid = [x["household_id"] for x in ids]
     memberships = []
     for d in assigned.tolist():

@@ -10,7 +10,7 @@ from graph.households.copresence import CoPresence
 from graph.networks import PresenceTable, sorted_runs
 from graph.params import DEVICE_TYPES, HOUR_MS, HouseholdParams
 
-__all__ = ["MembershipEvidence", "membership_evidence"]
+__all__ = ["MembershipEvidence", "calibrate", "membership_evidence"]
 
 
 @dataclass(frozen=True)
@@ -42,12 +42,26 @@ def _top_per_group(group: np.ndarray, item: np.ndarray, n_groups: int, top: int)
     return out
 
 
+def calibrate(raw: np.ndarray, curve: tuple[tuple[float, float], ...]) -> np.ndarray:
+    """Map raw scores through a monotone curve of ``(raw, observed precision)`` points (linear
+    between them, flat beyond); an empty curve leaves them as they are.
+
+    >>> calibrate(np.array([0.0, 0.5, 0.95, 1.0]), ((0.2, 0.6), (0.9, 0.98), (1.0, 0.99))).round(3).tolist()
+    [0.6, 0.763, 0.985, 0.99]
+    """
+    if not curve:
+        return raw
+    xs, ys = zip(*curve)
+    return np.interp(raw, xs, ys)
+
+
 def membership_evidence(
     t: PresenceTable, cp: CoPresence, labels: np.ndarray, k: int, p: HouseholdParams
 ) -> MembershipEvidence:
-    """Confidence = cohesion (share of a device's co-presence weight inside its household)
-    times support (windows together relative to ``confident_windows``); lone households
-    are capped at ``singleton_confidence``."""
+    """Confidence: the observed precision of memberships with this raw score on generated worlds
+    (``confidence_curve``, isotonic, fitted by ``bench/calibrate.py``). Raw score = cohesion
+    (share of a device's co-presence weight inside its household) times support (windows
+    together relative to ``confident_windows``); lone households capped at ``singleton_confidence``."""
     n = t.n_devices
     la, lb = labels[cp.a], labels[cp.b]
     same = (la == lb) & (la >= 0)
@@ -71,7 +85,7 @@ def membership_evidence(
     solo = np.minimum(
         p.singleton_confidence, cohesion * np.minimum(1.0, cp.home_windows / p.confident_windows)
     )
-    conf = np.where(alone, solo, cohesion * support)
+    conf = calibrate(np.where(alone, solo, cohesion * support), p.confidence_curve)
     conf = np.where(labels >= 0, np.round(conf, 3), 0.0)
 
     # hours in which another member was on the same home network

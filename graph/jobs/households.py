@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from graph.households import household_rows, run_households
+from graph.households.settle import settle_run
 from graph.jobs.reads import all_presence, current_assignment, presence_rows
 from graph.jobs.runs import JobContext, last_success
 from graph.networks import NETWORK_CLASSES, classify_table
@@ -114,7 +115,10 @@ def run_households_job(
     ctx.progress(f"households: {len(rows):,} presence rows read")
     previous = current_assignment(client)
     run = run_households(rows, params.households, seed=seed)
-    out = household_rows(run, previous, params.households)
+    ids = None
+    if devices is not None:  # a slice of the data: hold it to the stored households and their ids
+        run, ids = settle_run(run, previous, params.households)
+    out = household_rows(run, previous, params.households, ids=ids)
     client.write("jobs/write_network_classes", network_class_rows(run, params), run=ctx.run_id)
     write_assignment(ctx, out, full=devices is None)
     ctx.counts["mode"] = "incremental" if devices is not None else "full"

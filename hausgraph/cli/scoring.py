@@ -15,7 +15,7 @@ from graph.export import households_csv, links_csv
 from hausgraph.cli.common import console, get_settings
 from hausgraph.runtime import graph_client
 
-__all__ = ["EXPORTS", "export_and_evaluate", "export_current", "export_files", "print_scores"]
+__all__ = ["EXPORTS", "SCORES_MEAN", "export_and_evaluate", "export_current", "export_files", "print_scores"]
 
 #: contract §4 exports: kind -> (query, rows -> CSV text, noun for the summary)
 EXPORTS = {
@@ -39,6 +39,14 @@ def export_current(out_dir: Path) -> tuple[Path, Path]:
         return export_files(client, out_dir)
 
 
+#: One line under the demo's scores: what they mean.
+SCORES_MEAN = (
+    "pair F1/ARI: devices of one true home put together and others kept apart (1 = perfect); "
+    "link precision/recall: found links that are real friends (>= 2 visits a device revealed), "
+    "and the share of those found; homes behind a small shared CGNAT pool may stay unassigned."
+)
+
+
 def print_scores(scores) -> None:
     """A table of :class:`generator.evaluate.Scores`."""
     t = Table(title="Scores against ground truth")
@@ -47,6 +55,7 @@ def print_scores(scores) -> None:
     for k, v in scores.as_dict().items():
         t.add_row(k, "-" if v is None else (f"{v:.4f}" if isinstance(v, float) else str(v)))
     console.print(t)
+    console.print(SCORES_MEAN)
 
 
 def export_and_evaluate(client: GraphClient, out_dir: Path, truth: Path) -> None:

@@ -278,3 +278,35 @@ def test_dual_stack_devices_fall_back_to_ipv4_in_ds_lite_homes():
     dual = [d for d, f in fams.items() if not w.net.dev_v4only[d]]
     assert dual and sum(fams[d] == {4, 6} for d in dual) > 0.5 * len(dual)
     assert all(fams[d] == {4} for d in fams if w.net.dev_v4only[d])
+
+
+def test_dense_pools_are_small_full_and_hand_addresses_back():
+    """dense-pools: regional pools of ~100-150 homes used at >= 80 %, leases renewed at varying
+    hours, addresses coming back to earlier holders within the week, CGNAT carriers of several sizes."""
+    import numpy as np
+
+    from generator.networks import NetworkState
+    from generator.params import variant_params
+    from generator.world import build_world
+
+    w = build_world(variant_params("dense-pools", households=600, days=7, seed=5))
+    dp = w.net.dense
+    homes = [int((dp.region == r).sum()) for r in range(len(dp.pools))]
+    assert all(90 <= h <= 160 for h in homes)
+    assert all(h / len(pool) >= 0.8 for h, pool in zip(homes, dp.pools))
+    assert len({len(p) for p in dp.cg_pools}) >= 2
+    state = NetworkState(w.net)
+    held: dict[int, list[str]] = {}
+    hours = set()
+    for day in range(7):
+        state.advance(day)
+        hours |= set((state.lease_ms[dp.region >= 0] // 3_600_000).tolist())
+        for h in np.flatnonzero(dp.region >= 0).tolist():
+            held.setdefault(h, []).append(state.v4_cur[h])
+        # one address per home at a time within a region
+        for r in range(len(dp.pools)):
+            cur = [state.v4_cur[h] for h in np.flatnonzero(dp.region == r)]
+            assert len(cur) == len(set(cur))
+    assert len(hours) >= 3
+    back = sum(any(seq[i] in seq[: i - 1] for i in range(2, len(seq))) for seq in held.values())
+    assert back > 0.1 * len(held)

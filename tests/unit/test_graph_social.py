@@ -77,6 +77,35 @@ def test_reassigned_address_is_not_a_visit():
     assert _links(rows) == []
 
 
+def test_daily_reassignment_in_the_evening_is_no_visit():
+    """Leases change hands at 20:00: the old holder's last hour and the new holder's first are
+    the same hour bucket, and the address comes back to an earlier holder two days later."""
+    rows = []
+    owners = ["a", "b", "c", "a", "b", "c", "a", "b"]  # holder of address X on each day
+    for day, who in enumerate(owners):
+        rows += stay(f"{who}-tv", "tv", "X", [day], range(20, 24))
+        rows += stay(f"{who}-ph", "phone", "X", [day + 1], range(7, 21))
+        rows += stay(f"{who}-tv", "tv", "X", [day + 1], range(18, 21))
+    for who in "abc":
+        rows += home(who, f"own-{who}", days=range(8, 14))
+    assert _links(rows) == []
+
+
+def test_visit_inside_the_hosts_evening_is_found_on_a_busy_address():
+    rows = _two_homes() + stay("a-ph", "phone", "nb", [2, 5], [19, 20, 21])
+    assert [x["visits"] for x in _links(rows)] == [2]
+
+
+def test_visit_while_the_hosts_devices_are_quiet_counts_when_they_are_there_before_and_after():
+    rows = (
+        home("a", "na")
+        + stay("b-tv", "tv", "nb", range(14), [8, 23])
+        + stay("b-ph", "phone", "nb", range(14), [7, 23])
+        + stay("a-ph", "phone", "nb", [2, 5], [17, 18, 19])
+    )
+    assert [x["visits"] for x in _links(rows)] == [2]
+
+
 def test_visits_in_both_directions_add_up():
     rows = (
         _two_homes()
@@ -108,7 +137,8 @@ def test_visit_to_a_home_behind_cgnat_counts_with_a_home_visit_the_other_way():
     from graph.social import social_links
 
     base = (
-        _visit_rows("tvA", "tv", "netA", range(7))
+        _visit_rows("tvA", "tv", "netA", range(7), at=18)
+        + _visit_rows("tvA", "tv", "netA", range(7), at=21)  # the host is home before and after
         + _visit_rows("phA", "phone", "netA", [0, 1, 2, 3, 4, 6])
         + _visit_rows("tvB", "tv", "cg1", range(7))
         + _visit_rows("phB", "phone", "cg1", [0, 1, 2, 4, 5, 6])

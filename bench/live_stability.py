@@ -1,0 +1,240 @@
+"""Live stability of households: replay a world as the demo's live stream, with its job schedule.
+
+    python bench/live_stability.py [--households 300] [--days 14] [--minutes 30] [--rate 50]
+
+What ``make demo`` does, without servers: the world's history as presence rows (the
+ingester's own ``prepare``), a full household run, then the world streamed live
+(``generator.live.stream_live`` on a simulated clock, stamped 30 days after the history)
+at ``--rate`` events/s. Every ``--every`` seconds an incremental run sees what the job
+reads (devices touched since the last run, their neighbours on home-like networks in the
+last 48 h, all presence rows of those devices) and is held to the stored households
+(``graph.households.settle``); every ``--full-every`` seconds a full run. Measures the
+share of devices that keep their household id throughout, and the agreement (pair F1)
+between the final live state and a full run on the same data.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parent))
+
+from tune_households import world_rows
+
+from generator.evaluate import score_households
+from generator.live import stream_live
+from generator.params import variant_params
+from graph.households import household_rows, run_households
+from graph.households.settle import settle_run
+from graph.networks import PresenceTable
+from graph.params import DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, HouseholdParams
+from ingest.batch import SourceRecord, prepare
+from ingest.pseudonym import Pseudonymizer
+
+HOMELIKE = (NETWORK_CLASSES.index("home"), NETWORK_CLASSES.index("unknown"))
+
+
+class Store:
+    """Presence rows as growing columns, keyed like the graph (device, network, hour)."""
+
+    def __init__(self) -> None:
+        self.dkey: dict[str, int] = {}
+        self.nkey: dict[str, int] = {}
+        self.dtype: list[int] = []
+        self.fam: list[int] = []
+        self.rows: dict[tuple[int, int, int], int] = {}
+        self.cls: dict[int, int] = {}  # network code -> class of the last full run
+
+    def add(self, rows: list[dict]) -> set[int]:
+        touched = set()
+        for r in rows:
+            d = self.dkey.setdefault(r["device"], len(self.dkey))
+            if d == len(self.dtype):
+                self.dtype.append(-1)
+            t = r.get("device_type", r.get("dtype"))
+            if t in DEVICE_TYPES:
+                self.dtype[d] = DEVICE_TYPES.index(t)
+            n = self.nkey.setdefault(r["network"], len(self.nkey))
+            if n == len(self.fam):
+                self.fam.append(int(r.get("family") or 4))
+            ev = r["events"]
+            ev = len(ev) if isinstance(ev, list) else int(ev or 1)
+            k = (d, n, int(r["hour"]))
+            self.rows[k] = self.rows.get(k, 0) + ev
+            touched.add(d)
+        self._cols = None
+        return touched
+
+    def columns(self) -> tuple[np.ndarray, ...]:
+        if self._cols is None:
+            k = np.array(list(self.rows.keys()), dtype=np.int64).reshape(-1, 3)
+            self._cols = (k[:, 0], k[:, 1], k[:, 2], np.array(list(self.rows.values()), dtype=np.int64))
+        return self._cols
+
+    def table(self, devices: np.ndarray | None = None) -> PresenceTable:
+        dev, net, hour, ev = self.columns()
+        dkeys = np.array(list(self.dkey), dtype=object)
+        nkeys = np.array(list(self.nkey), dtype=object)
+        if devices is not None:
+            sel = np.isin(dev, devices)
+            dev, net, hour, ev = dev[sel], net[sel], hour[sel], ev[sel]
+        # codes into sorted key arrays, as PresenceTable.from_rows makes them
+        ud, dinv = np.unique(dev, return_inverse=True)
+        un, ninv = np.unique(net, return_inverse=True)
+        dorder, norder = np.argsort(dkeys[ud].astype(str)), np.argsort(nkeys[un].astype(str))
+        drank, nrank = np.empty_like(dorder), np.empty_like(norder)
+        drank[dorder], nrank[norder] = np.arange(len(ud)), np.arange(len(un))
+        return PresenceTable.from_arrays(
+            dkeys[ud][dorder],
+            np.array(self.dtype, dtype=np.int8)[ud][dorder],
+            nkeys[un][norder],
+            np.array(self.fam, dtype=np.int8)[un][norder],
+            drank[dinv],
+            nrank[ninv],
+            hour,
+            ev,
+        )
+
+    def neighbours(self, touched: set[int], window_ms: int) -> np.ndarray:
+        """Touched devices and every device on a home-like network with them recently
+        (``cypher/jobs/read_touched_devices.cypher``)."""
+        dev, net, hour, _ = self.columns()
+        t = np.array(sorted(touched), dtype=np.int64)
+        last = np.zeros(len(self.dkey), dtype=np.int64)
+        np.maximum.at(last, dev, hour)
+        homelike = np.array([self.cls.get(n, HOMELIKE[0]) in HOMELIKE for n in range(len(self.nkey))])
+        mine = np.isin(dev, t) & (hour >= last[dev] - window_ms) & homelike[net]
+        start = np.full(len(self.nkey), np.iinfo(np.int64).max)
+        np.minimum.at(start, net[mine], hour[mine])
+        near = (start[net] < np.iinfo(np.int64).max) & (hour >= start[net] - window_ms)
+        return np.union1d(t, np.unique(dev[near]))
+
+
+def _live_batches(
+    households: int, days: int, seed: int, start_s: float, minutes: float, rate: float, every: float
+):
+    """Lines of the live stream, grouped per ``every`` seconds of the simulated clock."""
+    clock = [start_s]
+    batches: list[tuple[float, list[bytes]]] = []
+
+    class Sink:
+        first = True
+
+        def write(self, lines, keys):
+            if Sink.first:  # the catalogue
+                Sink.first = False
+                return
+            b = int((clock[0] - start_s) // every)
+            while len(batches) <= b:
+                batches.append(((len(batches) + 1) * every, []))
+            batches[b][1].extend(line if isinstance(line, bytes) else line.encode() for line in lines)
+
+    def sleep(s):
+        clock[0] += s
+
+    params = variant_params("default", households=households, days=days, seed=seed, secret="s")
+    stream_live(
+        params,
+        Sink(),
+        rate,
+        forever=True,
+        clock=lambda: clock[0],
+        sleep=sleep,
+        max_events=int(rate * minutes * 60),
+    )
+    return batches
+
+
+def _assignment(out: dict) -> dict[str, str]:
+    return {m["device"]: m["household_id"] for m in out["memberships"]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--households", type=int, default=300)
+    ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--minutes", type=float, default=30)
+    ap.add_argument("--rate", type=float, default=50)
+    ap.add_argument("--every", type=float, default=10, help="incremental run every this many seconds")
+    ap.add_argument("--full-every", type=float, default=300, help="full run every (0: never)")
+    ap.add_argument("--no-settle", action="store_true", help="incremental runs as on main (for the baseline)")
+    ap.add_argument("--out", type=Path, default=Path("out/live_stability.json"))
+    a = ap.parse_args()
+    hp = HouseholdParams()
+    t0 = time.perf_counter()
+    rows, truth = world_rows(a.households, a.days, a.seed)
+    store = Store()
+    store.add(rows)
+    hist_end = max(r["hour"] for r in rows)
+    start_s = (hist_end + 30 * 86_400_000) / 1000
+    batches = _live_batches(a.households, a.days, a.seed, start_s, a.minutes, a.rate, a.every)
+    pseudo = Pseudonymizer("s")
+
+    def full(previous):
+        run = run_households(store.table(), hp)
+        store.cls = {store.nkey[str(k)]: int(c) for k, c in zip(run.table.network_keys, run.net_class)}
+        return _assignment(household_rows(run, previous, hp))
+
+    state = full(None)
+    first = dict(state)
+    changed: set[str] = set()
+    runs = moved_runs = 0
+    last_full = 0.0
+    for t_s, lines in batches:
+        recs = [SourceRecord("view", x, "live", 0, i) for i, x in enumerate(lines)]
+        prep = prepare(recs, pseudo, int((start_s + t_s) * 1000) + HOUR_MS)
+        touched = store.add(prep.presence)
+        if a.full_every and t_s - last_full >= a.full_every:
+            new = full(state)
+            last_full = t_s
+        elif touched:
+            devs = store.neighbours(touched, hp.incremental_window_hours * HOUR_MS)
+            run = run_households(store.table(devs), hp)
+            ids = None
+            if not a.no_settle:
+                run, ids = settle_run(run, state, hp)
+            out = household_rows(run, state, hp, ids=ids)
+            new = dict(state)
+            new.update(_assignment(out))
+            for u in out["unassigned"]:
+                new.pop(u["device"], None)
+            runs += 1
+        else:
+            continue
+        diff = {d for d in set(state) | set(new) if state.get(d) != new.get(d) and d in first}
+        moved_runs += bool(diff)
+        changed |= diff
+        state = new
+    final_full = full(None)
+    agree = score_households(final_full, state)
+    by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
+    res = {
+        "households": a.households,
+        "days": a.days,
+        "minutes": a.minutes,
+        "rate": a.rate,
+        "settle": not a.no_settle,
+        "incremental_runs": runs,
+        "runs_that_moved_a_device": moved_runs,
+        "devices": len(first),
+        "kept_id_share": round(1 - len(changed) / max(len(first), 1), 4),
+        "live_vs_full_pair_f1": round(agree.pair_f1, 4),
+        "live_truth_pair_f1": round(score_households(by_key, state).pair_f1, 4),
+        "full_truth_pair_f1": round(score_households(by_key, final_full).pair_f1, 4),
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    print(json.dumps(res))
+    a.out.parent.mkdir(parents=True, exist_ok=True)
+    a.out.write_text(json.dumps(res, indent=2))
+
+
+if __name__ == "__main__":
+    main()
