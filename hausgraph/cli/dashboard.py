@@ -92,5 +92,5 @@ def dashboard(
             webbrowser.open(f"http://{address or '127.0.0.1'}:{port}")
         while not stopping.wait(0.5) and app.poll() is None:
             pass
-        code = stop_child(app)
+        (code,) = stop_child(app)
     raise typer.Exit(0 if stopping.is_set() else code or 0)

@@ -71,19 +71,18 @@ def serve_with_live_feed(settings: Settings, conn: Connections, params: WorldPar
             while not stopping.wait(0.5) and app.poll() is None:
                 pass
         finally:
-            supervisor.stop()
-            stop_child(api)
-            _shut_down(app, stop, sched, threads, producer)
+            supervisor.stop(timeout_s=0.2)  # a restart under way goes on without us
+            _shut_down([app, api], stop, sched, threads, producer)
             client.close()
-    leave_now(grace_s=max(0.0, _STOP_WITHIN_S - 1.0))
+    leave_now(grace_s=0.5)
 
 
-def _shut_down(app, stop: threading.Event, sched, threads: list[threading.Thread], producer) -> None:
+def _shut_down(children, stop: threading.Event, sched, threads: list[threading.Thread], producer) -> None:
     """Everything stops within a few seconds, even with a server down: the workers wait on ``stop``."""
     deadline = time.monotonic() + _STOP_WITHIN_S
     stop.set()
-    stop_child(app)
     sched.shutdown(wait=False)
+    stop_child(*children, grace_s=2.0)
     for t in threads:
         t.join(max(0.1, deadline - time.monotonic()))
     if producer is not None:

@@ -42,17 +42,20 @@ def spawn_child(cmd: Sequence[str], **popen: Any) -> subprocess.Popen:
     return subprocess.Popen(list(cmd), preexec_fn=child_dies_with_parent, **popen)
 
 
-def stop_child(proc: subprocess.Popen, grace_s: float = 3.0) -> int | None:
-    """SIGTERM, then SIGKILL after ``grace_s``; returns the exit code."""
-    if proc.poll() is None:
-        proc.terminate()
+def stop_child(*procs: subprocess.Popen, grace_s: float = 3.0) -> list[int | None]:
+    """SIGTERM to every child at once, SIGKILL to those still running after ``grace_s``; exit codes."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    deadline = time.monotonic() + grace_s
+    for proc in procs:
         try:
-            proc.wait(grace_s)
+            proc.wait(max(0.0, deadline - time.monotonic()))
         except subprocess.TimeoutExpired:
             log.warning("child did not stop in time pid=%d; killing it", proc.pid)
             proc.kill()
             proc.wait(grace_s)
-    return proc.returncode
+    return [proc.returncode for proc in procs]
 
 
 def leave_now(grace_s: float = 1.0, code: int = 0) -> None:
