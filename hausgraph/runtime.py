@@ -25,6 +25,7 @@ __all__ = [
     "kafka_ingest_loop",
     "pseudonym_secret",
     "pseudonymizer",
+    "topic_configs",
     "topic_partitions",
 ]
 
@@ -80,6 +81,11 @@ def topic_partitions(settings: Settings) -> dict[str, int]:
     }
 
 
+def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
+    """Topic configs at creation: campaigns are compacted by ``campaign_id`` (contract §5)."""
+    return {settings.topic_campaigns: {"cleanup.policy": "compact"}}
+
+
 def kafka_ingest_loop(
     settings: Settings, conn: Connections, client: GraphClient, batch_size: int | None = None
 ) -> tuple[IngestLoop, KafkaProducer]:
@@ -96,6 +102,7 @@ def kafka_ingest_loop(
         settings.topic_content,
         settings.ingest_poll_timeout_ms,
         size,
+        campaigns_topic=settings.topic_campaigns,
     )
     return loop, producer
 

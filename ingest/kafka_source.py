@@ -101,7 +101,7 @@ class _SeekToStored(ConsumerRebalanceListener):
 
 
 class IngestLoop:
-    """Consumes ``views`` and ``content`` until ``stop`` is set.
+    """Consumes ``views``, ``content`` (and ``campaigns`` when named) until ``stop`` is set.
 
     Every poll becomes one Neo4j transaction that also stores the next offsets; Kafka's
     own offsets are committed only after it. Invalid records go to the dead letters
@@ -120,6 +120,7 @@ class IngestLoop:
         poll_timeout_ms: int = 500,
         max_records: int = 5000,
         clock: Callable[[], float] = time.time,
+        campaigns_topic: str | None = None,
     ) -> None:
         self.consumer = consumer
         self.client = client
@@ -127,6 +128,8 @@ class IngestLoop:
         self.pseudo = pseudo
         self.group = group
         self.kinds = {views_topic: "view", content_topic: "content"}
+        if campaigns_topic:
+            self.kinds[campaigns_topic] = "campaign"
         self.poll_timeout_ms = poll_timeout_ms
         self.max_records = max_records
         self.clock = clock

@@ -88,8 +88,11 @@ def write_batch(
         for chunk in batched(watched, rows_per_query):
             client.tx_run(tx, "ingest/merge_watched", rows=list(chunk))
         exposed = exposure_rows(prep.presence, fresh_ids)
-        if exposed:
-            client.tx_run(tx, "ingest/merge_campaign_ids", ids=sorted({r["campaign"] for r in exposed}))
+        if exposed or prep.campaigns:
+            ids = {r["campaign"] for r in exposed} | {r["id"] for r in prep.campaigns}
+            client.tx_run(tx, "ingest/merge_campaign_ids", ids=sorted(ids))
+        if prep.campaigns:
+            client.tx_run(tx, "ingest/merge_campaigns", rows=prep.campaigns, now=now_ms)
         for chunk in batched(exposed, rows_per_query):
             client.tx_run(tx, "ingest/merge_exposed_on", rows=list(chunk))
         fresh = len(fresh_ids)

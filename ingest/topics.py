@@ -13,14 +13,28 @@ __all__ = ["delete_topics", "ensure_topics"]
 log = logging.getLogger(__name__)
 
 
-def ensure_topics(bootstrap: str, partitions: dict[str, int], replication: int = 1) -> list[str]:
-    """Create the topics that do not exist yet; returns the ones created."""
+def ensure_topics(
+    bootstrap: str,
+    partitions: dict[str, int],
+    replication: int = 1,
+    configs: dict[str, dict[str, str]] | None = None,
+) -> list[str]:
+    """Create the topics that do not exist yet (with their ``configs``, e.g. compaction); returns those created."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hausgraph-admin")
     try:
         missing = [t for t in partitions if t not in set(admin.list_topics())]
         for topic in missing:
             try:
-                admin.create_topics([NewTopic(topic, partitions[topic], replication)])
+                admin.create_topics(
+                    [
+                        NewTopic(
+                            topic,
+                            partitions[topic],
+                            replication,
+                            topic_configs=(configs or {}).get(topic, {}),
+                        )
+                    ]
+                )
             except TopicAlreadyExistsError:
                 pass
         if missing:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from graph.errors import GraphError
 from graph.jobs.affinity import run_affinity_job
+from graph.jobs.campaigns import run_affluence_job, run_campaigns_job
 from graph.jobs.households import run_households_job
 from graph.jobs.runs import JobContext
 from graph.jobs.social import run_social_job
@@ -114,6 +115,20 @@ JOBS: dict[str, JobSpec] = _registry(
             depends_on=("households",),
             summary="genre lift, top series, device mix and look-alike households",
         ),
+        JobSpec(
+            "affluence",
+            run_affluence_job,
+            every_s=900,
+            depends_on=("households",),
+            summary="affluence proxy per household from its device count and mix",
+        ),
+        JobSpec(
+            "campaigns",
+            run_campaigns_job,
+            every_s=60,
+            depends_on=("households",),
+            summary="campaign reach, frequency and spend by household (headline figures on each Campaign)",
+        ),
     ]
 )
 
@@ -124,7 +139,7 @@ def job_order(names: Iterable[str] | None = None, jobs: Mapping[str, JobSpec] = 
     >>> job_order(["social"])
     ['households', 'social']
     >>> job_order()
-    ['households', 'social', 'affinity']
+    ['households', 'social', 'affinity', 'affluence', 'campaigns']
     """
     wanted: set[str] = set()
 
@@ -156,7 +171,7 @@ def schedule_of(overrides: Mapping[str, int], jobs: Mapping[str, JobSpec] = JOBS
     >>> schedule_of({"nope": 5})
     Traceback (most recent call last):
     ...
-    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity
+    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, ...
     """
     entries: dict[str, int] = {}
     for spec in jobs.values():

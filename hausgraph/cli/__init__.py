@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from graph.errors import GraphError
-from hausgraph.cli import dashboard, db, demo, generate, ingest, jobs, servers
+from hausgraph.cli import campaigns, dashboard, db, demo, generate, ingest, jobs, servers
 from hausgraph.cli.common import register_errors
 from ingest.errors import IngestError
 
@@ -29,3 +29,4 @@ app.command("household-of")(jobs.household_of)
 app.command("scheduler")(jobs.scheduler)
 app.command("dashboard")(dashboard.dashboard)
 app.command("demo")(demo.demo)
+app.add_typer(campaigns.app, name="campaigns")

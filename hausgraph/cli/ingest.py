@@ -15,7 +15,7 @@ from rich.table import Table
 
 from graph.admin import migrate
 from hausgraph.cli.common import console, get_settings, handle_errors
-from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonymizer, topic_partitions
+from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonymizer, topic_configs, topic_partitions
 from hausgraph.servers import resolve_connections
 from ingest.batch import prepare
 from ingest.deadletters import FileDeadLetters
@@ -43,6 +43,9 @@ def ingest(
         None, "--from-file", help="JSON Lines file (.gz ok) or - for stdin."
     ),
     content_file: str | None = typer.Option(None, "--content-file", help="Catalog JSON Lines file."),
+    campaigns_file: str | None = typer.Option(
+        None, "--campaigns-file", help="Campaign records JSON Lines file (contract §5)."
+    ),
     dead_letters: Path = typer.Option(Path("out/dead-letters.jsonl"), help="Dead letters of a file ingest."),
     batch_size: int | None = typer.Option(None, help="Records per transaction."),
 ) -> None:
@@ -55,15 +58,17 @@ def ingest(
     pseudo = pseudonymizer(settings)
     migrate(client)
     try:
-        if from_file or content_file:
-            _ingest_files(client, pseudo, from_file, content_file, dead_letters, size)
+        if from_file or content_file or campaigns_file:
+            _ingest_files(client, pseudo, from_file, content_file, dead_letters, size, campaigns_file)
         else:
             _ingest_kafka(client, settings, size)
     finally:
         client.close()
 
 
-def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size: int) -> None:
+def _ingest_files(
+    client, pseudo, from_file, content_file, dead_path: Path, size: int, campaigns_file=None
+) -> None:
     sink = FileDeadLetters(dead_path)
     totals = {"valid": 0, "invalid": 0, "fresh": 0}
 
@@ -81,7 +86,7 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
         TimeElapsedColumn(),
         console=console,
     ) as progress:
-        for path, kind in ((content_file, "content"), (from_file, "view")):
+        for path, kind in ((content_file, "content"), (campaigns_file, "campaign"), (from_file, "view")):
             if not path:
                 continue
             task = progress.add_task(f"{kind} {Path(path).name}", total=None)
@@ -104,7 +109,7 @@ def _ingest_files(client, pseudo, from_file, content_file, dead_path: Path, size
 
 def _ingest_kafka(client, settings, size: int) -> None:
     conn = resolve_connections(settings)
-    ensure_topics(conn.kafka_bootstrap, topic_partitions(settings))
+    ensure_topics(conn.kafka_bootstrap, topic_partitions(settings), configs=topic_configs(settings))
     loop, producer = kafka_ingest_loop(settings, conn, client, size)
     stop = _stop_on_signals()
     console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")
@@ -157,7 +162,7 @@ def _lag(bootstrap: str, settings) -> list[dict]:
     try:
         parts = [
             TopicPartition(t, p)
-            for t in (settings.topic_views, settings.topic_content)
+            for t in (settings.topic_views, settings.topic_content, settings.topic_campaigns)
             for p in sorted(consumer.partitions_for_topic(t) or [])
         ]
         ends = consumer.end_offsets(parts) if parts else {}
