@@ -29,6 +29,7 @@ pages = {
         st.Page(_PAGES / "quality.py", title="Data quality", url_path="quality"),
     ],
 }
+pages["Explore"].append(st.Page(_PAGES / "campaigns.py", title="Campaigns", url_path="campaigns"))
 if user_role == ANALYST:
     pages["Analyse"] = [st.Page(_PAGES / "console.py", title="Cypher console", url_path="console")]
 

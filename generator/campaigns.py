@@ -98,10 +98,21 @@ def bid_copies(
     pick = ad[rng.random(len(ad)) < rate]
     pick = np.concatenate([pick, pick[rng.random(len(pick)) < 0.2]])
     delta = rng.integers(*BID_COPY_SPREAD_MS, size=len(pick))
-    keep = (ts[pick] % DAY_MS) + delta < DAY_MS
-    pick, delta = pick[keep], delta[keep]
+    # the time the original says it was sent: a rendered RFC 3339 text without millis drops them
+    base = np.array([_sent_ms(objs[i]["ts"], int(ts[i])) for i in pick.tolist()], dtype=np.int64)
+    keep = (base % DAY_MS) + delta < DAY_MS
+    pick, delta, base = pick[keep], delta[keep], base[keep]
     copies, per = [], Counter()
-    for n, (i, d) in enumerate(zip(pick.tolist(), delta.tolist())):
-        copies.append({**objs[i], "ts": int(ts[i]) + d, "event_id": f"{tag}-b{n:06d}"})
+    for n, (i, t) in enumerate(zip(pick.tolist(), (base + delta).tolist())):
+        copies.append({**objs[i], "ts": t, "event_id": f"{tag}-b{n:06d}"})
         per[objs[i].get("campaign_id") or "(none)"] += 1
     return copies, pick, per
+
+
+def _sent_ms(rendered: str | int, ms: int) -> int:
+    """The epoch ms a rendered ``ts`` stands for.
+
+    >>> _sent_ms("2026-11-02T19:04:11Z", 1793646251789), _sent_ms("2026-11-02T19:04:11.789Z", 1793646251789)
+    (1793646251000, 1793646251789)
+    """
+    return ms - ms % 1000 if isinstance(rendered, str) and "." not in rendered else ms

@@ -65,13 +65,15 @@ def read_plan(
             imp[t["type"]] = imp.get(t["type"], 0) + t["impressions"]
             clk[t["type"]] = clk.get(t["type"], 0) + t["clicks"]
     ctr = {t: (clk[t] / imp[t] if imp[t] else None) for t in imp}
+    # the asked split first: its refusal names the device type that cannot be reached
+    split = budget_split(budget, shares, reach) if shares else None
     recommended = recommended_split(reach, ctr)
     return {
         "budget": budget,
         "reachable": reach,
         "ctr": ctr,
         "recommended": recommended,
-        "split": budget_split(budget, shares or recommended, reach),
+        "split": split or budget_split(budget, recommended, reach),
     }
 
 
