@@ -19,6 +19,7 @@ def truth_params(p) -> dict:
         "start": p.start.isoformat(),
         "malformed_rate": p.malformed_rate,
         "duplicate_rate": p.duplicate_rate,
+        "bid_copy_rate": p.bid_copy_rate,
         "home_mix": list(p.home_mix),
         "homes_per_cgnat_address": p.homes_per_cgnat_address,
         "ipv6_rotation_days": list(p.ipv6_rotation_days),

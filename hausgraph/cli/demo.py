@@ -12,7 +12,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from graph.admin import migrate
 from graph.admin import reset as admin_reset
 from hausgraph.cli.common import console, get_settings, handle_errors
-from hausgraph.runtime import graph_client, kafka_ingest_loop, pseudonym_secret, topic_partitions
+from hausgraph.runtime import (
+    graph_client,
+    kafka_ingest_loop,
+    pseudonym_secret,
+    topic_configs,
+    topic_partitions,
+)
 from hausgraph.servers import ensure_started
 from ingest.kafka_source import IngestLoop, end_offsets
 from ingest.topics import delete_topics, ensure_topics
@@ -65,7 +71,7 @@ def demo(
         delete_topics(conn.kafka_bootstrap, list(topics))
         console.print(f"reset: {sum(before['node'].values()):,} nodes deleted, topics recreated")
     migrate(client)
-    ensure_topics(conn.kafka_bootstrap, topics)
+    ensure_topics(conn.kafka_bootstrap, topics, configs=topic_configs(settings))
     params = WorldParams(households=households, days=days, seed=seed, secret=pseudonym_secret(settings))
     cols = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*cols, console=console) as progress:
@@ -76,9 +82,12 @@ def demo(
             settings.topic_views,
             settings.topic_content,
             truth_path=out / "truth.json",
+            campaigns_topic=settings.topic_campaigns,
             progress=lambda d, _lines: progress.update(task, completed=d),
         )
-        ends = end_offsets(conn.kafka_bootstrap, [settings.topic_views, settings.topic_content])
+        ends = end_offsets(
+            conn.kafka_bootstrap, [settings.topic_views, settings.topic_content, settings.topic_campaigns]
+        )
         loop, producer = kafka_ingest_loop(settings, conn, client)
         _ingest_until_caught_up(loop, ends, progress)
         producer.close()
