@@ -138,3 +138,82 @@ def test_resent_ad_copies_count_once_across_batches(client):
     assert (by_source["web"]["clicks"], by_source["web"]["duplicates"]) == (1, 0)
     _ingest(client, recs, 7)  # all in one batch again: a replay
     assert client.read("db/read_exposures") == rows
+
+
+def test_campaign_records_from_a_compacted_topic_land_and_bad_ones_are_dead_letters(
+    client, kafka_bootstrap, unique_topic
+):
+    import threading
+
+    from kafka import KafkaConsumer, KafkaProducer
+    from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+    from ingest.deadletters import KafkaDeadLetters
+    from ingest.kafka_source import IngestLoop, make_consumer
+    from ingest.topics import ensure_topics
+
+    views, content, campaigns = unique_topic, unique_topic + ".content", unique_topic + ".campaigns"
+    ensure_topics(
+        kafka_bootstrap,
+        {views: 1, content: 1, campaigns: 1},
+        configs={campaigns: {"cleanup.policy": "compact"}},
+    )
+    admin = KafkaAdminClient(bootstrap_servers=kafka_bootstrap)
+    try:
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, campaigns)])
+    finally:
+        admin.close()
+    assert described["topic"][campaigns]["cleanup.policy"]["value"] == "compact"
+    plan = {"campaign_id": "cmp-9", "start": "2026-10-01T00:00:00Z", "end": "2026-12-01T00:00:00Z",
+            "budget": 100, "cost_model": "cpc", "rate": 2}  # fmt: skip
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all")
+    for rec in (
+        plan,
+        {**plan, "budget": 300},
+        {**plan, "campaign_id": "cmp-x", "end": "2026-09-01T00:00:00Z"},
+    ):
+        producer.send(campaigns, key=rec["campaign_id"].encode(), value=json.dumps(rec).encode())
+    click = {"ts": BASE_MS, "ip": "81.2.69.160", "mac": "a4:5e:60:0f:12:9c", "event": "click",
+             "ad_id": "ad-9", "campaign_id": "cmp-9", "source": "app"}  # fmt: skip
+    producer.send(views, value=json.dumps(click).encode())
+    producer.flush()
+    probe = KafkaConsumer(bootstrap_servers=kafka_bootstrap)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not all(
+        probe.partitions_for_topic(x) for x in (views, content, campaigns)
+    ):
+        probe.topics()  # refreshes the metadata: the new topics must be known before the group assigns them
+        time.sleep(0.5)
+    probe.close()
+    loop = IngestLoop(
+        make_consumer(kafka_bootstrap, "g-" + campaigns, 500),
+        client,
+        KafkaDeadLetters(producer, unique_topic + ".dlq"),
+        PSEUDO,
+        "g-" + campaigns,
+        views,
+        content,
+        poll_timeout_ms=200,
+        campaigns_topic=campaigns,
+    )
+    stop = threading.Event()
+    t = threading.Thread(target=loop.run, args=(stop,), daemon=True)
+    t.start()
+    deadline = time.monotonic() + 90
+    while loop.stats.valid + loop.stats.invalid < 4 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    stop.set()
+    t.join(30)
+    producer.close()
+    assert (loop.stats.valid, loop.stats.invalid) == (3, 1)
+    from graph.jobs.campaigns import read_campaign_reports
+
+    [report] = read_campaign_reports(client)
+    assert (report["campaign_id"], report["budget"], report["clicks"], report["spend"]) == (
+        "cmp-9",
+        300.0,
+        1,
+        2.0,
+    )
+    dead = {r["reason"]: r["count"] for r in client.read("ingest/read_stats")[0]["dead_letters"]}
+    assert dead == {"bad_flight": 1}
