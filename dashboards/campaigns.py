@@ -11,7 +11,7 @@ from dashboards.resources import client
 from graph.jobs.campaigns import read_campaign_reports
 from graph.vocabulary import DAY_MS
 
-__all__ = ["DEFINITIONS", "LIVE_S", "daily_spend", "mask", "masked_table", "reports"]
+__all__ = ["DEFINITIONS", "LIVE_S", "daily_spend", "detail", "mask", "masked_table", "reports"]
 
 #: seconds between refreshes of the page's figures during live ingest (the issue's bound is 10)
 LIVE_S = 5
@@ -38,8 +38,15 @@ DEFINITIONS = {
 
 @st.cache_data(ttl=LIVE_S, show_spinner=False)
 def reports() -> list[dict[str, Any]]:
-    """Every campaign's report, computed live from the exposures (at most LIVE_S old)."""
+    """Every campaign's headline figures, computed live from the exposures (at most LIVE_S old)."""
     return read_campaign_reports(client())
+
+
+@st.cache_data(ttl=LIVE_S, show_spinner=False)
+def detail(campaign: str) -> dict[str, Any] | None:
+    """One campaign's report with its breakdowns (by day, device type, source; the reach curve)."""
+    rows = read_campaign_reports(client(), campaign)
+    return rows[0] if rows else None
 
 
 def mask(n: int | None, k: int) -> str:

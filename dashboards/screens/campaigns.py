@@ -55,7 +55,14 @@ def live() -> None:
     st.dataframe(overview, hide_index=True, width="stretch")
     ids = [r["campaign_id"] for r in reports]
     chosen = st.selectbox("Campaign", ids, key="cmp_id")
-    r = next(x for x in reports if x["campaign_id"] == chosen)
+    try:
+        r = data.detail(chosen)
+    except Exception as err:  # noqa: BLE001
+        show_error(err)
+        return
+    if r is None:
+        st.info("This campaign has no figures yet.")
+        return
     cur = r["currency"]
     small = r["households_reached"] < k
 

@@ -13,6 +13,8 @@ from typing import Any
 
 __all__ = [
     "FREQUENCY_BUCKETS",
+    "HEADLINE_KEYS",
+    "campaign_headlines",
     "campaign_reports",
     "frequency_bucket",
     "household_of",
@@ -26,6 +28,14 @@ __all__ = [
 #: frequency distribution buckets: impressions per household
 FREQUENCY_BUCKETS = ("1", "2", "3", "4-5", "6-10", ">10")
 _DEFAULT_CAP = (3, 3600)  # ingest.campaigns.DEFAULT_CAP: 3 per hour per household
+_PLAN_KEYS = ("name", "advertiser", "cost_model", "rate", "budget", "currency", "start", "end")
+#: the figures of a campaign's headline (every report has them; a detailed one adds breakdowns)
+HEADLINE_KEYS = (
+    "campaign_id", *_PLAN_KEYS, "impressions", "clicks", "conversions", "duplicates", "devices_reached",
+    "households_reached", "spend", "ctr", "cvr", "ecpm", "cpc", "cpa", "cost_per_household", "avg_frequency",
+    "frequency_distribution", "over_cap", "over_cap_share", "cap", "budget_left", "spent_share",
+    "elapsed_share", "pacing_index",
+)  # fmt: skip
 
 
 def household_of(row: dict[str, Any]) -> str:
@@ -180,8 +190,64 @@ def _frequency(rows: list[dict[str, Any]], cap: tuple[int, int, str]) -> dict[st
 
 
 def _plan_fields(plan: dict[str, Any] | None) -> dict[str, Any]:
-    keys = ("name", "advertiser", "cost_model", "rate", "budget", "currency", "start", "end")
-    return {k: (plan or {}).get(k) for k in keys}
+    return {k: (plan or {}).get(k) for k in _PLAN_KEYS}
+
+
+def _cap_of(plan: dict[str, Any] | None) -> tuple[int, int, str]:
+    if plan and plan.get("cap_max"):
+        return plan["cap_max"], plan["cap_window_s"], plan.get("cap_per") or "household"
+    return (*_DEFAULT_CAP, "household")
+
+
+def campaign_headlines(
+    totals: list[dict[str, Any]], over_cap: dict[str, int], plans: dict[str, dict[str, Any]], as_of: int
+) -> list[dict[str, Any]]:
+    """Headline reports from counts the server aggregated (``read_campaign_totals``), sorted by id.
+
+    ``totals`` rows: ``campaign, impressions, clicks, conversions, duplicates, devices_reached,
+    households_reached, frequency`` (households per :data:`FREQUENCY_BUCKETS`); ``over_cap``: units
+    over the cap by campaign. The figures equal :func:`campaign_reports`' for the same data.
+
+    >>> t = [{"campaign": "k", "impressions": 3, "clicks": 1, "conversions": 0, "duplicates": 1,
+    ...       "devices_reached": 2, "households_reached": 1, "frequency": [0, 0, 1, 0, 0, 0]}]
+    >>> [r] = campaign_headlines(t, {"k": 0}, {"k": {"cost_model": "cpc", "rate": 2.0}}, as_of=0)
+    >>> r["spend"], r["cpc"], r["avg_frequency"], r["frequency_distribution"]["3"], r["cap"]["default"]
+    (2.0, 2.0, 3.0, 1, True)
+    """
+    by_id = {t["campaign"]: t for t in totals}
+    out = []
+    for cid in sorted(set(by_id) | set(plans)):
+        t, plan = by_id.get(cid), plans.get(cid)
+        counts = {k: (t or {}).get(k, 0) for k in ("impressions", "clicks", "conversions", "duplicates")}
+        hh = (t or {}).get("households_reached", 0)
+        spend = spend_of(plan, counts["impressions"], counts["clicks"], counts["conversions"])
+        cap = _cap_of(plan)
+        over = over_cap.get(cid, 0)
+        out.append(
+            {
+                "campaign_id": cid,
+                **_plan_fields(plan),
+                **counts,
+                "devices_reached": (t or {}).get("devices_reached", 0),
+                "households_reached": hh,
+                "spend": spend,
+                **rates(counts["impressions"], counts["clicks"], counts["conversions"], spend, hh),
+                "avg_frequency": _ratio(counts["impressions"], hh),
+                "frequency_distribution": dict(zip(FREQUENCY_BUCKETS, (t or {}).get("frequency") or [0] * 6)),
+                "over_cap": over,
+                "over_cap_share": _ratio(over, hh)
+                if cap[2] == "household"
+                else _ratio(over, (t or {}).get("devices_reached", 0)),
+                "cap": {
+                    "max": cap[0],
+                    "window_s": cap[1],
+                    "per": cap[2],
+                    "default": not (plan and plan.get("cap_max")),
+                },
+                **pacing(spend, plan, as_of),
+            }
+        )
+    return out
 
 
 def campaign_reports(
@@ -248,12 +314,7 @@ def _report(
             _add(by_day_type[(day, dtype)], r, i, hh)
             if r["impressions"][i] and (hh not in first_day or day < first_day[hh]):
                 first_day[hh] = day
-    plan_cap = (plan or {}).get("cap_max")
-    cap = (
-        (plan_cap, plan["cap_window_s"], plan.get("cap_per") or "household")
-        if plan_cap
-        else (*_DEFAULT_CAP, "household")
-    )
+    cap = _cap_of(plan)
     head = _figures(total, plan)
     return {
         "campaign_id": cid,
@@ -261,7 +322,12 @@ def _report(
         **head,
         "avg_frequency": _ratio(head["impressions"], head["households_reached"]),
         **_frequency(rows, cap),
-        "cap": {"max": cap[0], "window_s": cap[1], "per": cap[2], "default": not plan_cap},
+        "cap": {
+            "max": cap[0],
+            "window_s": cap[1],
+            "per": cap[2],
+            "default": not (plan and plan.get("cap_max")),
+        },
         **pacing(head["spend"], plan, as_of),
         "reach_curve": reach_curve(first_day, {d: a["impressions"] for d, a in by_day.items()}),
         "by_day": [{"day": d, **_figures(by_day[d], plan)} for d in sorted(by_day)],

@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from graph.campaigns.affluence import affluence_rows
-from graph.campaigns.metrics import campaign_reports
+from graph.campaigns.metrics import campaign_headlines, campaign_reports
 from graph.campaigns.plan import budget_split, recommended_split
 from graph.client import Client
 from graph.jobs.runs import JobContext
@@ -29,17 +29,35 @@ ALL_HOUSEHOLDS: dict[str, Any] = {
 
 
 def read_campaign_reports(
-    client: Client, campaign: str | None = None, as_of: int | None = None
+    client: Client,
+    campaign: str | None = None,
+    as_of: int | None = None,
+    detail: bool | None = None,
+    stored_cap: bool = True,
 ) -> list[dict[str, Any]]:
-    """Reports of every campaign (or one); pacing at ``as_of``, else the newest exposure's time."""
-    exposures = client.read("campaigns/read_campaign_exposures", campaign=campaign)
+    """Reports of every campaign (or one), pacing at ``as_of`` (else the newest event's time).
+
+    Headlines (counts, reach, frequency, cap, costs, pacing) come from counts the server aggregates;
+    ``detail`` (default: when one campaign is asked for) adds the breakdowns by day, device type, day
+    and type, source, and the reach curve, computed from the campaign's exposures per device.
+    Headlines take the households over the cap as the ``campaigns`` job last stored them
+    (``stored_cap``; computed here when a campaign has none): sorting every impression time is the
+    one slow step, so it runs on the job's schedule, not on every page refresh.
+    """
+    if as_of is None:
+        as_of = client.read("campaigns/read_data_clock")[0]["last"] or 0
     plans = {
         r["plan"]["id"]: r["plan"] for r in client.read("campaigns/read_campaign_plans", campaign=campaign)
     }
-    sources = client.read("campaigns/read_campaign_sources", campaign=campaign)
-    if as_of is None:
-        as_of = client.read("campaigns/read_exposure_clock", campaign=campaign)[0]["last"] or 0
-    return campaign_reports(exposures, plans, sources, as_of)
+    if detail if detail is not None else campaign is not None:
+        exposures = client.read("campaigns/read_campaign_exposures", campaign=campaign)
+        sources = client.read("campaigns/read_campaign_sources", campaign=campaign)
+        return campaign_reports(exposures, plans, sources, as_of)
+    totals = client.read("campaigns/read_campaign_totals", campaign=campaign)
+    stored = client.read("campaigns/read_stored_over_cap", campaign=campaign) if stored_cap else []
+    if not stored or {r["campaign"] for r in stored} < {t["campaign"] for t in totals}:
+        stored = client.read("campaigns/read_campaign_over_cap", campaign=campaign)
+    return campaign_headlines(totals, {r["campaign"]: r["over_cap"] for r in stored}, plans, as_of)
 
 
 def read_plan(
@@ -58,13 +76,10 @@ def read_plan(
         r["type"]: {"households": r["households"], "devices": r["devices"]}
         for r in client.read("campaigns/read_reachable_by_type", **{**ALL_HOUSEHOLDS, **(segment or {})})
     }
-    imp: dict[str, int] = {}
-    clk: dict[str, int] = {}
-    for rep in read_campaign_reports(client, campaign):
-        for t in rep["by_device_type"]:
-            imp[t["type"]] = imp.get(t["type"], 0) + t["impressions"]
-            clk[t["type"]] = clk.get(t["type"], 0) + t["clicks"]
-    ctr = {t: (clk[t] / imp[t] if imp[t] else None) for t in imp}
+    ctr = {
+        r["type"]: (r["clicks"] / r["impressions"] if r["impressions"] else None)
+        for r in client.read("campaigns/read_ctr_by_type", campaign=campaign)
+    }
     # the asked split first: its refusal names the device type that cannot be reached
     split = budget_split(budget, shares, reach) if shares else None
     recommended = recommended_split(reach, ctr)
@@ -79,7 +94,7 @@ def read_plan(
 
 def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
     """Headline figures per campaign onto the Campaign nodes (the app and CLI compute them live)."""
-    reports = read_campaign_reports(ctx.client)
+    reports = read_campaign_reports(ctx.client, stored_cap=False)
     rows = [
         {
             "campaign": r["campaign_id"],
@@ -90,6 +105,7 @@ def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incre
             "devices": r["devices_reached"],
             "households": r["households_reached"],
             "spend": r["spend"],
+            "over_cap": r["over_cap"],
         }
         for r in reports
     ]

@@ -125,9 +125,9 @@ JOBS: dict[str, JobSpec] = _registry(
         JobSpec(
             "campaigns",
             run_campaigns_job,
-            every_s=60,
+            every_s=30,
             depends_on=("households",),
-            summary="campaign reach, frequency and spend by household (headline figures on each Campaign)",
+            summary="campaign headline figures and households over the frequency cap on each Campaign",
         ),
     ]
 )

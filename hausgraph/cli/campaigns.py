@@ -79,10 +79,13 @@ def report(
     campaign: str | None = typer.Option(None, "--campaign", help="One campaign id (default: all)."),
     as_json: bool = typer.Option(False, "--json", help="A JSON list, one object per campaign."),
     as_csv: bool = typer.Option(False, "--csv", help="Headline figures as CSV."),
+    detail: bool = typer.Option(
+        False, "--detail", help="Add breakdowns by day, device type and source and the reach curve (slower)."
+    ),
 ) -> None:
     """Impressions, clicks, conversions (de-duplicated), device and household reach, frequency, costs."""
     with graph_client(get_settings()) as client:
-        reports = read_campaign_reports(client, campaign)
+        reports = read_campaign_reports(client, campaign, detail=detail or None)
     if as_json:
         typer.echo(json.dumps(reports, indent=2, default=_clean))
         return

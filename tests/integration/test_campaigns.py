@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 import graph.jobs
 from graph.admin import migrate, reset
+from graph.campaigns.metrics import HEADLINE_KEYS
 from graph.client import GraphClient
 from graph.jobs.campaigns import read_campaign_reports, read_plan
 from graph.vocabulary import DAY_MS
@@ -85,7 +86,11 @@ def test_every_campaign_total_equals_a_brute_force_count(loaded):
     assignment = {r["device_key"]: r["household_id"] for r in client.read("export/read_household_export")}
     assert assignment, "the households job assigned no device"
     want = _brute_force(out, assignment)
-    reports = {r["campaign_id"]: r for r in read_campaign_reports(client)}
+    reports = {r["campaign_id"]: r for r in read_campaign_reports(client, detail=True)}
+    # the fast headline path (aggregated in the server) says the same as the detailed one
+    headlines = read_campaign_reports(client)
+    assert headlines == [{k: reports[h["campaign_id"]][k] for k in HEADLINE_KEYS} for h in headlines]
+    assert [h["campaign_id"] for h in headlines] == sorted(reports)
     assert set(reports) == set(want) | {f"cmp-{i:02d}" for i in range(30)}
     mismatches = []
     for cid, w in want.items():
@@ -165,6 +170,8 @@ def test_cli_report_json_and_plan(loaded, services, monkeypatch):
             "duplicates", "spend"}  # fmt: skip
     assert rows and all(keys <= set(r) for r in rows)
     assert rows == json.loads(json.dumps(read_campaign_reports(client)))
+    detailed = runner.invoke(app, ["campaigns", "report", "--campaign", "cmp-01", "--json"])
+    assert json.loads(detailed.stdout)[0]["by_day"]
     one = runner.invoke(app, ["campaigns", "report", "--campaign", "cmp-01", "--csv"])
     assert one.exit_code == 0 and one.stdout.splitlines()[1].startswith("cmp-01,")
     plan = runner.invoke(
