@@ -17,7 +17,6 @@ __all__ = [
     "AD_EVENTS",
     "BID_COPY_MS",
     "NO_CAMPAIGN",
-    "content_ids_of",
     "device_day_rows",
     "exposure_rows",
     "split_bid_copies",
@@ -36,16 +35,6 @@ def _fresh(presence: list[dict[str, Any]], fresh_ids: set[int]):
         for e in r["events"]:
             if e["id"] in fresh_ids:
                 yield r["device"], e
-
-
-def content_ids_of(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[str]:
-    """Sorted ids of the content that fresh views and bookmarks reference.
-
-    >>> content_ids_of([{"device": "d", "events": [{"id": 1, "event": "view", "content": "b"},
-    ...     {"id": 2, "event": "search", "content": "a"}]}], {1, 2})
-    ['b']
-    """
-    return sorted({e["content"] for _, e in _fresh(presence, fresh_ids) if e["event"] in _WATCH})
 
 
 def _new_day(device: str, day: int) -> dict[str, Any]:

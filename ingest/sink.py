@@ -9,7 +9,7 @@ from neo4j import ManagedTransaction
 
 from graph.client import GraphClient, batched
 from ingest.batch import Prepared
-from ingest.daily import content_ids_of, device_day_rows, exposure_rows
+from ingest.daily import device_day_rows, exposure_rows
 from ingest.rows import activity_rows, bucket_rows, content_merge_rows, device_rows, network_rows
 
 __all__ = ["BatchResult", "read_offsets", "write_batch"]
@@ -73,16 +73,11 @@ def write_batch(
         for chunk in batched(buckets, rows_per_query):
             fresh_ids.update(client.tx_run(tx, "ingest/merge_seen_on", rows=list(chunk))[0]["fresh"])
         watched = activity_rows(prep.presence, fresh_ids)
+        # merge_content returns what the day aggregate needs of each content (read after this
+        # batch's catalog records are in); the DeviceDay nodes hang off this ingester's own devices
+        meta: dict = {}
         for chunk in batched(content_merge_rows(prep.content, watched), rows_per_query):
-            client.tx_run(tx, "ingest/merge_content", rows=list(chunk))
-        # the day aggregate needs what the catalog says of the content (read after this batch's
-        # catalog records are in); its nodes hang off the devices, which this ingester owns
-        meta = {
-            r["id"]: r
-            for r in client.tx_run(
-                tx, "ingest/read_content_meta", ids=content_ids_of(prep.presence, fresh_ids)
-            )
-        }
+            meta.update((r["id"], r) for r in client.tx_run(tx, "ingest/merge_content", rows=list(chunk)))
         for chunk in batched(device_day_rows(prep.presence, fresh_ids, meta), rows_per_query):
             client.tx_run(tx, "ingest/merge_device_days", rows=list(chunk))
         for chunk in batched(watched, rows_per_query):
