@@ -3,7 +3,8 @@
 Both are computed from the events the graph did not have yet (``fresh_ids`` from ``merge_seen_on``),
 so a replay adds nothing. The device-day row feeds presence, personas and campaigns; the exposure
 row keeps what a campaign report needs (``ad_id``, ``source``, the day) and the event times that
-recognise a re-sent ad event (same device, ad, kind and source within :data:`BID_COPY_MS`).
+recognise a re-sent ad event (same device, ad, kind and source within :data:`BID_COPY_MS`); the
+ad of every counted event is kept beside its time.
 """
 
 from __future__ import annotations
@@ -126,29 +127,31 @@ def device_day_rows(
 def split_bid_copies(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
     """Events of one exposure group in time order, without re-sent copies; and how many were copies.
 
-    A copy is an event of the same kind within :data:`BID_COPY_MS` of one already kept.
+    A copy is an event of the same kind and ad within :data:`BID_COPY_MS` of one already kept.
 
-    >>> kept, copies = split_bid_copies([{"ts": 1500, "kind": "impression"}, {"ts": 0, "kind": "impression"},
-    ...     {"ts": 900, "kind": "click"}, {"ts": 9000, "kind": "impression"}])
+    >>> kept, copies = split_bid_copies([{"ts": 1500, "kind": "impression", "ad": "a"},
+    ...     {"ts": 0, "kind": "impression", "ad": "a"}, {"ts": 900, "kind": "click", "ad": "a"},
+    ...     {"ts": 1000, "kind": "impression", "ad": "b"}, {"ts": 9000, "kind": "impression", "ad": "a"}])
     >>> [e["ts"] for e in kept], copies
-    ([0, 900, 9000], 1)
+    ([0, 900, 1000, 9000], 1)
     """
     kept: list[dict[str, Any]] = []
-    last: dict[str, int] = {}
-    for e in sorted(events, key=lambda e: (e["ts"], e["kind"])):
-        prev = last.get(e["kind"])
+    last: dict[tuple[str, str], int] = {}
+    for e in sorted(events, key=lambda e: (e["ts"], e["kind"], e["ad"])):
+        prev = last.get((e["kind"], e["ad"]))
         if prev is not None and e["ts"] - prev <= BID_COPY_MS:
             continue
-        last[e["kind"]] = e["ts"]
+        last[(e["kind"], e["ad"])] = e["ts"]
         kept.append(e)
     return kept, len(events) - len(kept)
 
 
 def exposure_rows(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[dict[str, Any]]:
-    """One row per (device, campaign, ad, UTC day, source) of fresh ad events, sorted by campaign.
+    """One row per (device, campaign, UTC day, source) of fresh ad events, sorted by campaign.
 
-    Rows carry the kept events (``{ts, kind}``; the write drops those within :data:`BID_COPY_MS`
-    of an event it already counted) and ``copies``, the re-sent copies found inside the batch.
+    Rows carry the kept events (``{ts, kind, ad}``; the write drops those within :data:`BID_COPY_MS`
+    of an event of the same kind and ad it already counted) and ``copies``, the re-sent copies found
+    inside the batch.
 
     >>> ev = [{"id": i, "ts": t, "event": "impression", "campaign": "k", "ad": "a", "source": "app"}
     ...       for i, t in ((1, 100), (2, 1100), (3, 50_000))]
@@ -156,24 +159,23 @@ def exposure_rows(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[d
     >>> r["campaign"], len(r["events"]), r["copies"], r["first"], r["last"]
     ('k', 2, 1, 100, 50000)
     """
-    groups: dict[tuple[str, str, str, int, str], list[dict[str, Any]]] = {}
+    groups: dict[tuple[str, str, int, str], list[dict[str, Any]]] = {}
     for device, e in _fresh(presence, fresh_ids):
         if e["event"] not in AD_EVENTS:
             continue
         ts = e["ts"]
-        k = (e["campaign"] or NO_CAMPAIGN, device, e["ad"] or "", ts - ts % DAY_MS, e["source"] or "")
-        groups.setdefault(k, []).append({"ts": ts, "kind": e["event"]})
+        k = (e["campaign"] or NO_CAMPAIGN, device, ts - ts % DAY_MS, e["source"] or "")
+        groups.setdefault(k, []).append({"ts": ts, "kind": e["event"], "ad": e["ad"] or ""})
     out = []
     # by campaign first: devices are locked already, campaigns are the shared nodes (lock order)
     for k in sorted(groups):
-        campaign, device, ad, day, source = k
+        campaign, device, day, source = k
         kept, copies = split_bid_copies(groups[k])
         out.append(
             {
-                "key": relationship_key(device, campaign, ad, day, source),
+                "key": relationship_key(device, campaign, day, source),
                 "device": device,
                 "campaign": campaign,
-                "ad": ad,
                 "day": day,
                 "source": source,
                 "events": kept,

@@ -1,6 +1,6 @@
 // mode: schema
 // Per-day aggregates written by ingest: one DeviceDay per device and UTC day, one EXPOSED_ON per
-// device, campaign, ad, day and source. Idempotent.
+// device, campaign, day and source. Idempotent.
 CREATE CONSTRAINT device_day_id IF NOT EXISTS FOR (x:DeviceDay) REQUIRE x.id IS UNIQUE;
 CREATE INDEX device_day_day IF NOT EXISTS FOR (x:DeviceDay) ON (x.day);
 CREATE INDEX device_day_device IF NOT EXISTS FOR (x:DeviceDay) ON (x.device);

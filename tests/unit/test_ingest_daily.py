@@ -53,7 +53,7 @@ def test_exposures_keep_ad_source_and_day_and_are_sorted_by_campaign():
     ids = {e["id"] for r in prep.presence for e in r["events"]}
     rows = exposure_rows(prep.presence, ids)
     assert [r["campaign"] for r in rows] == sorted(r["campaign"] for r in rows)
-    assert {(r["ad"], r["source"]) for r in rows} == {("ad-1", "app")}
+    assert {(e["ad"], r["source"]) for r in rows for e in r["events"]} == {("ad-1", "app")}
     assert len({r["key"] for r in rows}) == len(rows)
 
 
@@ -69,6 +69,6 @@ def test_bid_copies_match_a_brute_force_count():
     rng = random.Random(9)
     for _ in range(200):
         times = [rng.randrange(20_000) for _ in range(rng.randrange(1, 12))]
-        kept, copies = split_bid_copies([{"ts": t, "kind": "impression"} for t in times])
+        kept, copies = split_bid_copies([{"ts": t, "kind": "impression", "ad": "a"} for t in times])
         assert copies == _brute_copies(times)
         assert all(b["ts"] - a["ts"] > BID_COPY_MS for a, b in itertools.pairwise(kept))
