@@ -82,10 +82,13 @@ def report(
     detail: bool = typer.Option(
         False, "--detail", help="Add breakdowns by day, device type and source and the reach curve (slower)."
     ),
+    live_cap: bool = typer.Option(
+        False, "--live-cap", help="Count households over the cap now, not as the campaigns job last did."
+    ),
 ) -> None:
     """Impressions, clicks, conversions (de-duplicated), device and household reach, frequency, costs."""
     with graph_client(get_settings()) as client:
-        reports = read_campaign_reports(client, campaign, detail=detail or None)
+        reports = read_campaign_reports(client, campaign, detail=detail or None, stored_cap=not live_cap)
     if as_json:
         typer.echo(json.dumps(reports, indent=2, default=_clean))
         return
