@@ -48,6 +48,7 @@ pages = {
     ],
 }
 pages["Operate"].append(st.Page(_PAGES / "activation.py", title="Activation", url_path="activation"))
+pages["Explore"].append(st.Page(_PAGES / "campaigns.py", title="Campaigns", url_path="campaigns"))
 if user_role == ANALYST:
     pages["Analyse"] = [st.Page(_PAGES / "console.py", title="Cypher console", url_path="console")]
 

@@ -53,6 +53,7 @@ class Segment:
     kids: bool | None = None
     min_degree: int = 0
     active_days: int | None = None
+    min_affluence: float | None = None  # graph.campaigns.affluence: 0..1
 
     def params(self, now_ms: int) -> dict[str, Any]:
         p = asdict(self)

@@ -65,8 +65,9 @@ def stream_live(
             objs = gen.renderer.objects(
                 part, table, aid[pos:b], rng, tag=f"{params.seed:x}-{day:04d}-{pos}", ts_override=stamp
             )
-            lines, keys, _ = gen.dirty_lines(
-                objs, part, stamp, rng, max(FAR_FUTURE_MS, now_ms + 10 * 86_400_000)
+            dirty = gen.dirty_lines(objs, part, stamp, rng, max(FAR_FUTURE_MS, now_ms + 10 * 86_400_000))
+            lines, keys, _ = gen.add_bid_copies(
+                objs, part, stamp, dirty, f"{params.seed:x}-{day:04d}-{pos}", rng
             )
             sink.write(lines, keys)
             sent += len(lines)

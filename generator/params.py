@@ -31,6 +31,7 @@ class WorldParams:
     duplicate_rate: float = 0.01
     late_rate: float = 0.02
     event_id_rate: float = 0.3
+    bid_copy_rate: float = 0.02  # ad events re-sent under a new id within 2 s (duplicate bids)
     secret: str = field(default=DEMO_SECRET, repr=False)
     # network mix: share of homes per kind (dynamic daily, dynamic weekly, static, CGNAT, IPv6+DS-Lite)
     home_mix: tuple[float, float, float, float, float] = (0.30, 0.20, 0.10, 0.20, 0.20)

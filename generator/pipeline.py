@@ -12,6 +12,7 @@ import orjson
 
 from generator.adbreaks import AdBreaks
 from generator.behaviour import DayEvents, Sampler, simulate_day
+from generator.campaigns import bid_copies, campaign_records
 from generator.dirty import MALFORMED, delivery_delays, duplicate_delays, malformed_line, pick_kinds
 from generator.networks import NetworkState
 from generator.params import DAY_MS, WorldParams
@@ -54,6 +55,7 @@ class Generation:
         self.seen_visits: Counter = Counter()  # visits during which a guest's device sent an event
         self.counts: Counter = Counter()
         self.malformed: Counter = Counter()
+        self.bid_copies: Counter = Counter()  # re-sent ad events per campaign (contract §5 duplicates)
         self._keys = [k.encode() for k in self.world.dev_key]
 
     def simulate(self, day: int) -> tuple[DayEvents, list[str], np.ndarray, np.random.Generator]:
@@ -106,6 +108,32 @@ class Generation:
         self.counts["malformed"] += len(bad)
         return lines + extra_lines, keys, arrival
 
+    def add_bid_copies(
+        self,
+        objs: list[dict],
+        ev: DayEvents,
+        ts: np.ndarray,
+        dirty: tuple[list[bytes], list[bytes], np.ndarray],
+        tag: str,
+        rng: np.random.Generator,
+    ) -> tuple[list[bytes], list[bytes], np.ndarray]:
+        """``dirty`` (lines, keys, arrival; the first ``len(objs)`` are ``objs``) plus re-sent ad copies."""
+        lines, keys, arrival = dirty
+        copies, idx, per = bid_copies(objs, ts, ev.event, self.params.bid_copy_rate, rng, tag)
+        if not copies:
+            return lines, keys, arrival
+        self.bid_copies.update(per)
+        self.counts["bid_copies"] += len(copies)
+        lines = lines + [orjson.dumps(c) for c in copies]
+        keys = keys + [self._keys[d] for d in ev.dev[idx].tolist()]
+        arrival = np.concatenate([arrival, arrival[idx] + rng.integers(0, 3000, size=len(idx))])
+        return lines, keys, arrival
+
+    def campaign_lines(self) -> tuple[list[bytes], list[bytes]]:
+        """The world's campaign records (contract §5) as JSON lines, keyed by campaign id."""
+        recs = campaign_records(self.params)
+        return [orjson.dumps(r) for r in recs], [r["campaign_id"].encode() for r in recs]
+
     def chunks(self) -> Iterator[Chunk]:
         """All lines of the world, one chunk per day, in delivery (not event) order."""
         p = self.params
@@ -115,9 +143,13 @@ class Generation:
         carry_arr = np.zeros(0, dtype=np.int64)
         for day in range(p.days):
             ev, table, aid, rng = self.simulate(day)
-            objs = self.renderer.objects(ev, table, aid, rng, tag=f"{p.seed:x}-{day:04d}")
+            tag = f"{p.seed:x}-{day:04d}"
+            objs = self.renderer.objects(ev, table, aid, rng, tag=tag)
             arrival = ev.ts + delivery_delays(rng, len(ev.ts), p.late_rate)
-            lines, keys, arrival = self.dirty_lines(objs, ev, arrival, rng, far)
+            dirty = self.dirty_lines(objs, ev, arrival, rng, far)
+            lines, keys, arrival = self.add_bid_copies(
+                objs, ev, ev.ts, dirty, tag, np.random.default_rng([p.seed, 31, day])
+            )
             lines, keys = carry_lines + lines, carry_keys + keys
             arrival = np.concatenate([carry_arr, arrival])
             order = np.argsort(arrival, kind="stable")

@@ -17,10 +17,15 @@ __all__ = ["generate_to_dir", "generate_to_kafka", "generate_to_sinks"]
 Progress = Callable[[int, int], None]  # (days done, lines so far)
 
 
-def generate_to_sinks(params: WorldParams, events, content, progress: Progress | None = None) -> Generation:
-    """Stream the world's catalog into ``content`` and its event lines into ``events``."""
+def generate_to_sinks(
+    params: WorldParams, events, content, progress: Progress | None = None, campaigns=None
+) -> Generation:
+    """Stream the world's catalog into ``content``, its campaign records into ``campaigns`` (when given)
+    and its event lines into ``events``."""
     gen = Generation(params)
     content.write(gen.content_lines(), [r["content_id"].encode() for r in gen.world.catalog.records])
+    if campaigns is not None:
+        campaigns.write(*gen.campaign_lines())
     lines = 0
     for day, chunk in enumerate(gen.chunks()):
         events.write(chunk.lines, chunk.keys)
@@ -33,13 +38,15 @@ def generate_to_sinks(params: WorldParams, events, content, progress: Progress |
 def generate_to_dir(
     params: WorldParams, out: Path, gzip: bool = False, progress: Progress | None = None
 ) -> tuple[dict, dict]:
-    """Write ``events.jsonl[.gz]``, ``content.jsonl`` and ``truth.json`` to ``out``; return (truth, stats)."""
+    """Write ``events.jsonl[.gz]``, ``content.jsonl``, ``campaigns.jsonl`` and ``truth.json`` to ``out``;
+    return (truth, stats)."""
     out.mkdir(parents=True, exist_ok=True)
     with (
         FileSink(out / ("events.jsonl.gz" if gzip else "events.jsonl")) as ev,
         FileSink(out / "content.jsonl") as ct,
+        FileSink(out / "campaigns.jsonl") as cp,
     ):
-        gen = generate_to_sinks(params, ev, ct, progress)
+        gen = generate_to_sinks(params, ev, ct, progress, campaigns=cp)
     truth = build_truth(gen)
     write_private(out / "truth.json", orjson.dumps(truth, option=orjson.OPT_INDENT_2))
     return truth, gen.stats.summary()
@@ -53,11 +60,13 @@ def generate_to_kafka(
     truth_path: Path | None = None,
     progress: Progress | None = None,
     compression: str | None = "gzip",
+    campaigns_topic: str | None = "campaigns",
 ) -> tuple[dict, dict]:
     """Send the whole world to Kafka as fast as possible; optionally write the truth file."""
     with KafkaSink(bootstrap, views_topic, compression) as ev:
         ct = KafkaSink(bootstrap, content_topic, compression, producer=ev._p)
-        gen = generate_to_sinks(params, ev, ct, progress)
+        cp = KafkaSink(bootstrap, campaigns_topic, compression, producer=ev._p) if campaigns_topic else None
+        gen = generate_to_sinks(params, ev, ct, progress, campaigns=cp)
     truth = build_truth(gen)
     if truth_path is not None:
         truth_path.parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from generator.campaigns import campaign_records
 from generator.dirty import MALFORMED
 from generator.networks import HOME_KINDS
 from generator.world import FORM_TYPE, FORMS, ROLES
@@ -18,6 +19,7 @@ def truth_params(p) -> dict:
         "start": p.start.isoformat(),
         "malformed_rate": p.malformed_rate,
         "duplicate_rate": p.duplicate_rate,
+        "bid_copy_rate": p.bid_copy_rate,
         "home_mix": list(p.home_mix),
         "homes_per_cgnat_address": p.homes_per_cgnat_address,
         "ipv6_rotation_days": list(p.ipv6_rotation_days),
@@ -94,5 +96,11 @@ def build_truth(gen) -> dict:
             "malformed": int(gen.counts["malformed"]),
             "malformed_by_kind": malformed,
             "malformed_by_reason": by_reason,
+            "bid_copies": int(gen.counts["bid_copies"]),
+        },
+        "campaigns": {
+            "records": len(campaign_records(p)),
+            "invalid_by_reason": {"bad_split": 1},
+            "bid_copies_by_campaign": dict(sorted(gen.bid_copies.items())),
         },
     }

@@ -92,7 +92,7 @@ def topic_partitions(settings: Settings) -> dict[str, int]:
 
 
 def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
-    """Configs of the managed topics at creation: raw events and dead letters expire (retention).
+    """Configs of the managed topics at creation: raw events and dead letters expire, campaigns compact.
 
     The views topic keeps events as long as the graph keeps data (``retention_days``); dead letters
     hold raw records that are never stored anywhere else, so they expire after a week by default.
@@ -101,6 +101,8 @@ def topic_configs(settings: Settings) -> dict[str, dict[str, str]]:
     return {
         settings.topic_views: {"retention.ms": str(settings.retention_days * day_ms)},
         settings.topic_dlq: {"retention.ms": str(settings.dead_letter_retention_days * day_ms)},
+        # campaigns are compacted by campaign_id (contract §5): the latest record of each is kept
+        settings.topic_campaigns: {"cleanup.policy": "compact"},
     }
 
 
@@ -126,6 +128,7 @@ def kafka_ingest_loop(
         settings.ingest_poll_timeout_ms,
         size,
         suppressed=suppression_list(settings, client),
+        campaigns_topic=settings.topic_campaigns,
     )
     return loop, producer
 

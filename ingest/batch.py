@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from ingest.campaigns import CampaignRecord, campaign_rows, parse_campaign
 from ingest.contract import ContentRecord, ViewEvent, parse_content, parse_view
 from ingest.errors import InvalidRecord
 from ingest.pseudonym import Pseudonymizer
@@ -23,7 +24,7 @@ LATE_AFTER_MS = 3_600_000
 class SourceRecord:
     """One raw message: where it came from (topic or file, partition, offset or line)."""
 
-    kind: str  # "view" or "content"
+    kind: str  # "view", "content" or "campaign"
     value: bytes
     topic: str
     partition: int
@@ -45,6 +46,7 @@ class Prepared:
 
     presence: list[dict[str, Any]] = field(default_factory=list)
     content: list[dict[str, Any]] = field(default_factory=list)
+    campaigns: list[dict[str, Any]] = field(default_factory=list)
     dead: list[DeadLetter] = field(default_factory=list)
     valid: int = 0
     valid_views: int = 0
@@ -93,12 +95,15 @@ def prepare(
     out = Prepared()
     views: list[ViewEvent] = []
     catalog: list[ContentRecord] = []
+    plans: list[CampaignRecord] = []
     for rec in records:
         pos = (rec.topic, rec.partition)
         out.next_offsets[pos] = max(out.next_offsets.get(pos, 0), rec.offset + 1)
         try:
             if rec.kind == "content":
                 catalog.append(parse_content(rec.value))
+            elif rec.kind == "campaign":
+                plans.append(parse_campaign(rec.value))
             else:
                 views.append(parse_view(rec.value, now_ms))
         except InvalidRecord as err:
@@ -109,11 +114,12 @@ def prepare(
         kept = [v for v in views if pseudo.mac(v.mac) not in suppressed]
         out.erased = len(views) - len(kept)
         views = kept
-    out.valid = len(views) + len(catalog)
+    out.valid = len(views) + len(catalog) + len(plans)
     out.valid_views = len(views)
     if views:
         newest = max(v.ts_ms for v in views)
         out.late = sum(1 for v in views if v.ts_ms < newest - LATE_AFTER_MS)
     out.presence = presence_rows(views, pseudo)
     out.content = content_rows(catalog)
+    out.campaigns = campaign_rows(plans)
     return out

@@ -8,7 +8,7 @@ raises :class:`~ingest.errors.InvalidRecord` with a stable ``reason`` (those of 
 from __future__ import annotations
 
 import math
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictStr, ValidationError
 
@@ -16,7 +16,15 @@ from graph.vocabulary import CostModel, DeviceType
 from ingest.contract import Id128, _from_validation_error, _load_object, _no_nulls, _required, parse_ts
 from ingest.errors import InvalidRecord
 
-__all__ = ["CAMPAIGN_REASONS", "DEFAULT_CAP", "CampaignRecord", "FrequencyCap", "parse_campaign"]
+__all__ = [
+    "CAMPAIGN_REASONS",
+    "DEFAULT_CAP",
+    "CampaignRecord",
+    "FrequencyCap",
+    "campaign_row",
+    "campaign_rows",
+    "parse_campaign",
+]
 
 #: reasons beyond the view events' own
 CAMPAIGN_REASONS = ("bad_flight", "bad_split")
@@ -112,3 +120,41 @@ def parse_campaign(raw: bytes | str) -> CampaignRecord:
         if abs(total - 1) > _SPLIT_TOLERANCE:
             raise InvalidRecord("bad_split", f"device_split shares sum to {total:.4f}, not 1", "device_split")
     return record
+
+
+def campaign_row(record: CampaignRecord) -> dict[str, Any]:
+    """The ``Campaign`` node's properties of a record: flat values and parallel lists only.
+
+    >>> r = campaign_row(parse_campaign(b'{"campaign_id":"c","start":"2026-11-01T00:00:00Z",'
+    ...     b'"end":"2026-11-02T00:00:00Z","budget":10,"cost_model":"cpc","rate":1,"device_split":{"tv":1}}'))
+    >>> r["id"], r["cap_max"], r["cap_per"], r["split_types"], r["split_shares"]
+    ('c', 3, 'household', ['tv'], [1.0])
+    """
+    split = record.device_split or {}
+    cap = record.cap
+    return {
+        "id": record.campaign_id,
+        "advertiser": record.advertiser,
+        "name": record.name,
+        "start": record.start_ms,
+        "end": record.end_ms,
+        "budget": float(record.budget),
+        "currency": record.currency,
+        "cost_model": record.cost_model,
+        "rate": float(record.rate),
+        "cap_max": cap.max,
+        "cap_window_s": cap.window_s,
+        "cap_per": cap.per,
+        "cap_default": record.frequency_cap is None,
+        "age_min": record.age_min,
+        "avoid_contexts": list(record.avoid_contexts),
+        "prefer_contexts": list(record.prefer_contexts),
+        "split_types": sorted(split),
+        "split_shares": [float(split[t]) for t in sorted(split)],
+    }
+
+
+def campaign_rows(records: list[CampaignRecord]) -> list[dict[str, Any]]:
+    """One row per campaign id, the last record winning (a compacted topic's semantics), sorted by id."""
+    latest = {r.campaign_id: r for r in records}
+    return [campaign_row(latest[k]) for k in sorted(latest)]

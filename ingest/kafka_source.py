@@ -102,7 +102,7 @@ class _SeekToStored(ConsumerRebalanceListener):
 
 
 class IngestLoop:
-    """Consumes ``views`` and ``content`` until ``stop`` is set.
+    """Consumes ``views``, ``content`` (and ``campaigns`` when named) until ``stop`` is set.
 
     Every poll becomes one Neo4j transaction that also stores the next offsets; Kafka's
     own offsets are committed only after it. Invalid records go to the dead letters
@@ -122,6 +122,7 @@ class IngestLoop:
         max_records: int = 5000,
         clock: Callable[[], float] = time.time,
         suppressed: SuppressionList | None = None,
+        campaigns_topic: str | None = None,
     ) -> None:
         self.consumer = consumer
         self.suppressed = suppressed
@@ -130,6 +131,8 @@ class IngestLoop:
         self.pseudo = pseudo
         self.group = group
         self.kinds = {views_topic: "view", content_topic: "content"}
+        if campaigns_topic:
+            self.kinds[campaigns_topic] = "campaign"
         self.poll_timeout_ms = poll_timeout_ms
         self.max_records = max_records
         self.clock = clock

@@ -56,7 +56,7 @@ def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[di
 
     Rows are sorted by device then network key so that concurrent writers take locks in
     one order. Each row: ``device, dtype, network, family, hour, first, last, events`` where
-    ``events`` is a list of ``{id, ts, event, content, secs, campaign}`` dicts.
+    ``events`` is a list of ``{id, ts, event, content, secs, campaign, ad, source}`` dicts.
     """
     buckets: dict[tuple[str, str, int], dict[str, Any]] = {}
     types: dict[tuple[str, str, int], dict[str, int]] = {}
@@ -87,6 +87,8 @@ def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[di
             "content": ev.content_id,
             "secs": ev.duration_s or 0.0,
             "campaign": ev.campaign_id,
+            "ad": ev.ad_id,
+            "source": ev.source,
         }
         if ts < row["first"]:
             row["first"] = ts
@@ -190,22 +192,20 @@ def bucket_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def activity_rows(
-    presence: list[dict[str, Any]], fresh_ids: set[int]
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """Aggregate only the events new to the graph into (watched, exposed) rows.
+def activity_rows(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[dict[str, Any]]:
+    """Aggregate the views and bookmarks new to the graph into ``WATCHED`` rows.
+
+    Ad exposures are aggregated per day by :func:`ingest.daily.exposure_rows`.
 
     >>> p = [{"device": "d", "events": [
-    ...     {"id": 1, "ts": 5, "event": "view", "content": "c", "secs": 10.0, "campaign": None},
-    ...     {"id": 2, "ts": 7, "event": "click", "content": None, "secs": 0.0, "campaign": "k"}]}]
-    >>> w, x = activity_rows(p, {1, 2})
-    >>> w[0]["views"], x[0]["clicks"]
-    (1, 1)
-    >>> activity_rows(p, {2})[0]
+    ...     {"id": 1, "ts": 5, "event": "view", "content": "c", "secs": 10.0},
+    ...     {"id": 2, "ts": 7, "event": "click", "content": None, "secs": 0.0}]}]
+    >>> activity_rows(p, {1, 2})[0]["views"]
+    1
+    >>> activity_rows(p, {2})
     []
     """
     watched: dict[tuple[str, str], dict[str, Any]] = {}
-    exposed: dict[tuple[str, str], dict[str, Any]] = {}
     for r in presence:
         for e in r["events"]:
             if e["id"] not in fresh_ids:
@@ -228,25 +228,6 @@ def activity_rows(
                 w["views" if kind == "view" else "bookmarks"] += 1
                 w["secs"] += e["secs"]
                 w["first"], w["last"] = min(w["first"], e["ts"]), max(w["last"], e["ts"])
-            elif kind in ("impression", "click", "conversion"):
-                campaign = e["campaign"] or "(none)"
-                x = exposed.setdefault(
-                    (r["device"], campaign),
-                    {
-                        "device": r["device"],
-                        "campaign": campaign,
-                        "impressions": 0,
-                        "clicks": 0,
-                        "conversions": 0,
-                        "first": e["ts"],
-                        "last": e["ts"],
-                    },
-                )
-                x[kind + "s"] += 1
-                x["first"], x["last"] = min(x["first"], e["ts"]), max(x["last"], e["ts"])
-    # by content / campaign first: the devices are locked already (written at the start of the
+    # by content first: the devices are locked already (written at the start of the
     # transaction), so shared nodes are the ones concurrent ingesters must take in one order
-    return (
-        [watched[k] for k in sorted(watched, key=lambda k: (k[1], k[0]))],
-        [exposed[k] for k in sorted(exposed, key=lambda k: (k[1], k[0]))],
-    )
+    return [watched[k] for k in sorted(watched, key=lambda k: (k[1], k[0]))]

@@ -20,7 +20,7 @@ def ensure_topics(
     replication: int = 1,
     configs: dict[str, dict[str, str]] | None = None,
 ) -> list[str]:
-    """Create the missing topics with their ``configs`` (retention); returns the ones created."""
+    """Create the missing topics with their ``configs`` (retention, compaction); return those created."""
     admin = KafkaAdminClient(bootstrap_servers=bootstrap, client_id="hausgraph-admin")
     try:
         missing = [t for t in partitions if t not in set(admin.list_topics())]

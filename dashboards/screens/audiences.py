@@ -25,6 +25,7 @@ from dashboards.audience import (
 from dashboards.auth import ANALYST, MARKETER, current_role, current_user
 from dashboards.resources import settings
 from dashboards.widgets import show_error
+from graph.campaigns.affluence import AFFLUENCE_DEFINITION
 from graph.vocabulary import DEVICE_TYPES
 
 st.title("Audiences")
@@ -57,6 +58,10 @@ size = c2.slider("Household size", 1, max_size, (1, max_size), key="aud_size")
 kids = c3.selectbox("Kids' content", ["any", "yes", "no"], key="aud_kids")
 min_degree = c3.number_input("Minimum social links", 0, 100, 0, key="aud_degree")
 recency = c3.selectbox("Active within", ["any time", "1 day", "7 days", "30 days"], key="aud_recency")
+min_affluence = c1.slider(
+    "Minimum affluence", 0.0, 1.0, 0.0, 0.05, key="aud_affluence", help=AFFLUENCE_DEFINITION
+)
+c1.caption(AFFLUENCE_DEFINITION)
 
 segment = Segment(
     genre=None if genre == "any" else genre,
@@ -67,6 +72,7 @@ segment = Segment(
     kids={"any": None, "yes": True, "no": False}[kids],
     min_degree=int(min_degree),
     active_days=None if recency == "any time" else int(recency.split()[0]),
+    min_affluence=min_affluence or None,
 )
 # recency is relative to now, rounded to the minute so the cached result is reused
 params = segment.params(now_ms=int(time.time() // 60 * 60_000))

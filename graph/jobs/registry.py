@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from graph.errors import GraphError
 from graph.jobs.affinity import run_affinity_job
+from graph.jobs.campaigns import run_affluence_job, run_campaigns_job
 from graph.jobs.households import run_households_job
 from graph.jobs.retention import run_retention_job
 from graph.jobs.runs import JobContext
@@ -121,6 +122,20 @@ JOBS: dict[str, JobSpec] = _registry(
             every_s=86_400,
             summary="deletes presence, watch and exposure edges older than the retention, and stale devices",
         ),
+        JobSpec(
+            "affluence",
+            run_affluence_job,
+            every_s=900,
+            depends_on=("households",),
+            summary="affluence proxy per household from its device count and mix",
+        ),
+        JobSpec(
+            "campaigns",
+            run_campaigns_job,
+            every_s=30,
+            depends_on=("households",),
+            summary="campaign headline figures and households over the frequency cap on each Campaign",
+        ),
     ]
 )
 
@@ -131,7 +146,7 @@ def job_order(names: Iterable[str] | None = None, jobs: Mapping[str, JobSpec] = 
     >>> job_order(["social"])
     ['households', 'social']
     >>> job_order()
-    ['households', 'social', 'affinity', 'retention']
+    ['households', 'social', 'affinity', 'retention', 'affluence', 'campaigns']
     """
     wanted: set[str] = set()
 
@@ -163,7 +178,7 @@ def schedule_of(overrides: Mapping[str, int], jobs: Mapping[str, JobSpec] = JOBS
     >>> schedule_of({"nope": 5})  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, ...
+    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, ...
     """
     entries: dict[str, int] = {}
     for spec in jobs.values():

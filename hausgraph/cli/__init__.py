@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from graph.errors import GraphError
-from hausgraph.cli import dashboard, db, demo, generate, ingest, jobs, privacy, serve, servers
+from hausgraph.cli import campaigns, dashboard, db, demo, generate, ingest, jobs, privacy, serve, servers
 from hausgraph.cli.common import register_errors
 from hausgraph.cli.console import console_cmd
 from ingest.errors import IngestError
@@ -34,3 +34,4 @@ app.command("console")(console_cmd)
 app.command("erase")(privacy.erase)
 app.add_typer(privacy.retention_app, name="retention")
 app.command("serve")(serve.serve)  # activation API (issue #14)
+app.add_typer(campaigns.app, name="campaigns")

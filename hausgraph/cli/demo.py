@@ -83,9 +83,12 @@ def demo(
             settings.topic_views,
             settings.topic_content,
             truth_path=out / "truth.json",
+            campaigns_topic=settings.topic_campaigns,
             progress=lambda d, _lines: progress.update(task, completed=d),
         )
-        ends = end_offsets(conn.kafka_bootstrap, [settings.topic_views, settings.topic_content])
+        ends = end_offsets(
+            conn.kafka_bootstrap, [settings.topic_views, settings.topic_content, settings.topic_campaigns]
+        )
         loop, producer = kafka_ingest_loop(settings, conn, client)
         _ingest_until_caught_up(loop, ends, progress)
         producer.close()

@@ -42,6 +42,9 @@ def ingest(
         None, "--from-file", help="JSON Lines file (.gz ok) or - for stdin."
     ),
     content_file: str | None = typer.Option(None, "--content-file", help="Catalog JSON Lines file."),
+    campaigns_file: str | None = typer.Option(
+        None, "--campaigns-file", help="Campaign records JSON Lines file (contract §5)."
+    ),
     dead_letters: Path = typer.Option(Path("out/dead-letters.jsonl"), help="Dead letters of a file ingest."),
     batch_size: int | None = typer.Option(None, help="Records per transaction."),
 ) -> None:
@@ -54,9 +57,11 @@ def ingest(
     pseudo = pseudonymizer(settings)
     migrate(client)
     try:
-        if from_file or content_file:
+        if from_file or content_file or campaigns_file:
             suppressed = suppression_list(settings, client)
-            _ingest_files(client, pseudo, from_file, content_file, dead_letters, size, suppressed)
+            _ingest_files(
+                client, pseudo, from_file, content_file, dead_letters, size, suppressed, campaigns_file
+            )
         else:
             _ingest_kafka(client, settings, size)
     finally:
@@ -64,7 +69,7 @@ def ingest(
 
 
 def _ingest_files(
-    client, pseudo, from_file, content_file, dead_path: Path, size: int, suppressed=None
+    client, pseudo, from_file, content_file, dead_path: Path, size: int, suppressed=None, campaigns_file=None
 ) -> None:
     sink = FileDeadLetters(dead_path)
     totals = {"valid": 0, "invalid": 0, "fresh": 0}
@@ -85,7 +90,7 @@ def _ingest_files(
             console=console,
         ) as progress,
     ):
-        for path, kind in ((content_file, "content"), (from_file, "view")):
+        for path, kind in ((content_file, "content"), (campaigns_file, "campaign"), (from_file, "view")):
             if not path:
                 continue
             task = progress.add_task(f"{kind} {Path(path).name}", total=None)
@@ -165,7 +170,7 @@ def _lag(bootstrap: str, settings) -> list[dict]:
     try:
         parts = [
             TopicPartition(t, p)
-            for t in (settings.topic_views, settings.topic_content)
+            for t in (settings.topic_views, settings.topic_content, settings.topic_campaigns)
             for p in sorted(consumer.partitions_for_topic(t) or [])
         ]
         ends = consumer.end_offsets(parts) if parts else {}

@@ -21,6 +21,7 @@ def test_small_world_round_trips_through_kafka(kafka_bootstrap, unique_topic, tm
         unique_topic,
         unique_topic + "-content",
         truth_path=tmp_path / "truth.json",
+        campaigns_topic=unique_topic + "-campaigns",  # not the shared default topic
     )
     consumer = KafkaConsumer(
         unique_topic,

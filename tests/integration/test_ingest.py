@@ -48,6 +48,7 @@ def test_replaying_everything_changes_no_count(client):
     totals = client.read("db/read_totals")[0]
     assert totals["events"] == fresh == totals["bucket_events"]
     assert totals["devices"] == 20 and totals["views"] > 0 and totals["impressions"] > 0
+    assert totals["day_events"] == fresh and totals["day_seconds"] == pytest.approx(totals["seconds"])
     # the same events again, in other batch boundaries and reversed order
     assert _ingest(client, list(reversed(msgs)), chunk=250) == 0
     assert client.read("db/read_totals")[0] == totals

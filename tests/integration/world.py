@@ -25,7 +25,13 @@ def ingest_dir(client: GraphClient, out: Path, batch: int = 5000) -> int:
     """Catalog then events of a world directory, the way ``hausgraph ingest --from-file`` does."""
     pseudo = Pseudonymizer(SECRET)
     fresh = 0
-    for name, kind in (("content.jsonl", "content"), ("events.jsonl", "view")):
+    for name, kind in (
+        ("content.jsonl", "content"),
+        ("campaigns.jsonl", "campaign"),
+        ("events.jsonl", "view"),
+    ):
+        if not (out / name).exists():
+            continue
         with open_lines(str(out / name)) as stream:
             for chunk in chunks(file_records(stream, name, kind), batch):
                 now = int(time.time() * 1000)

@@ -61,7 +61,7 @@ def test_every_malformed_kind_is_counted_and_rejected_with_its_reason(world):
         except InvalidRecord as err:
             reasons[err.reason] = reasons.get(err.reason, 0) + 1
     assert reasons == {k: v for k, v in counts["malformed_by_reason"].items() if v}
-    assert valid == counts["valid"] + counts["duplicates"]
+    assert valid == counts["valid"] + counts["duplicates"] + counts["bid_copies"]
     assert valid + sum(reasons.values()) == counts["lines"]
 
 
@@ -205,7 +205,8 @@ def test_score_households_small_cases():
 def test_generation_chunks_count_lines():
     g = Generation(WorldParams(households=10, days=2, seed=9))
     assert sum(len(c.lines) for c in g.chunks()) == g.counts["lines"]
-    assert g.counts["lines"] == g.counts["valid"] + g.counts["duplicates"] + g.counts["malformed"]
+    c = g.counts
+    assert c["lines"] == c["valid"] + c["duplicates"] + c["malformed"] + c["bid_copies"]
 
 
 def test_cli_generate_and_evaluate(tmp_path):

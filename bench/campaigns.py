@@ -1,0 +1,108 @@
+"""Benchmark: the campaign report of every campaign on a generated world (target <= 2 s at 1,000 x 28).
+
+    python bench/campaigns.py --households 1000 --days 28 --yes
+
+Loads the world (events, catalog and campaign records) into an empty graph of the benchmark's own
+servers unless it already holds it (or --skip-load), runs the households job (household reach needs
+it), then times ``read_campaign_reports`` for all campaigns (the CLI's and the page's path) a few
+times, one campaign alone, and a budget plan. Prints the figures as JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.common import SECRET, bench_settings, saved_world  # noqa: E402
+from generator.params import WorldParams  # noqa: E402
+from graph.admin import migrate, reset  # noqa: E402
+from graph.jobs import run_job  # noqa: E402
+from graph.jobs.campaigns import read_campaign_reports, read_plan  # noqa: E402
+from hausgraph.runtime import graph_client, pseudonymizer  # noqa: E402
+from hausgraph.servers import ensure_started  # noqa: E402
+from ingest.batch import prepare  # noqa: E402
+from ingest.file_source import chunks, file_records, open_lines  # noqa: E402
+from ingest.sink import write_batch  # noqa: E402
+
+OUT = ROOT / "out" / "bench-campaigns-world"
+
+
+def _timed(fn, repeat: int) -> tuple[list[float], object]:
+    times, result = [], None
+    for _ in range(repeat):
+        t = time.perf_counter()
+        result = fn()
+        times.append(round(time.perf_counter() - t, 3))
+    return times, result
+
+
+def _loaded(client, lines: int) -> bool:
+    rows = client.driver.execute_query(
+        "OPTIONAL MATCH (s:IngestStats {id: 'bench:view'}) RETURN s.valid + s.invalid AS read",
+        database_=client.database,
+    ).records
+    return bool(rows) and rows[0]["read"] == lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--households", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=28)
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--skip-load", action="store_true")
+    ap.add_argument("--yes", action="store_true", help="allow wiping the benchmark graph")
+    args = ap.parse_args()
+    if not args.yes:
+        sys.exit("this benchmark empties the benchmark servers' graph; pass --yes")
+    settings = bench_settings()
+    conn = ensure_started(settings)
+    client = graph_client(settings, conn)
+    pseudo = pseudonymizer(settings)
+    figures: dict[str, object] = {"world": f"{args.households} households x {args.days} days"}
+    t = time.perf_counter()
+    world = saved_world(WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET), OUT)
+    figures["generate_s"] = round(time.perf_counter() - t, 1)
+    truth = json.loads((world / "truth.json").read_text())
+    if not args.skip_load and not _loaded(client, truth["counts"]["lines"]):
+        reset(client)
+        migrate(client)
+        t = time.perf_counter()
+        for name, kind in (
+            ("content.jsonl", "content"),
+            ("campaigns.jsonl", "campaign"),
+            ("events.jsonl", "view"),
+        ):
+            with open_lines(str(world / name)) as stream:
+                for chunk in chunks(file_records(stream, name, kind), 20_000):
+                    now = int(time.time() * 1000)
+                    write_batch(client, prepare(chunk, pseudo, now), f"bench:{kind}", now)
+        figures["ingest_s"] = round(time.perf_counter() - t, 1)
+        t = time.perf_counter()
+        run_job(client, "households")
+        figures["households_job_s"] = round(time.perf_counter() - t, 1)
+    counts = client.driver.execute_query(
+        "MATCH ()-[x:EXPOSED_ON]->() RETURN count(x) AS edges, sum(x.impressions) AS impressions",
+        database_=client.database,
+    ).records[0]
+    figures["exposure_edges"], figures["impressions"] = counts["edges"], counts["impressions"]
+    times, reports = _timed(lambda: read_campaign_reports(client), args.repeat)
+    figures["report_all_s"] = times
+    figures["report_all_median_s"] = statistics.median(times)
+    figures["campaigns"] = len(reports)
+    figures["households_reached_max"] = max(r["households_reached"] for r in reports)
+    one = max(reports, key=lambda r: r["impressions"])["campaign_id"]
+    figures["report_one_s"], _ = _timed(lambda: read_campaign_reports(client, one), args.repeat)
+    figures["plan_s"], _ = _timed(lambda: read_plan(client, 10_000.0, None), args.repeat)
+    figures["target_report_all_s"] = 2.0
+    print(json.dumps(figures, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,122 @@
+"""Campaign shells: read exposures and plans → pure cores → report, plan, job writes."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from graph.campaigns.affluence import affluence_rows
+from graph.campaigns.metrics import campaign_headlines, campaign_reports
+from graph.campaigns.plan import budget_split, recommended_split
+from graph.client import Client
+from graph.jobs.runs import JobContext
+from graph.params import GraphParams
+
+__all__ = ["read_campaign_reports", "read_plan", "run_affluence_job", "run_campaigns_job"]
+
+#: the segment of every household (the audience queries' parameters with no filter)
+ALL_HOUSEHOLDS: dict[str, Any] = {
+    "genre": None,
+    "min_score": 0.0,
+    "device_types": [],
+    "min_size": 1,
+    "max_size": 1000,
+    "kids": None,
+    "min_degree": 0,
+    "active_since": None,
+    "min_affluence": None,
+}
+
+
+def read_campaign_reports(
+    client: Client,
+    campaign: str | None = None,
+    as_of: int | None = None,
+    detail: bool | None = None,
+    stored_cap: bool = True,
+) -> list[dict[str, Any]]:
+    """Reports of every campaign (or one), pacing at ``as_of`` (else the newest event's time).
+
+    Headlines (counts, reach, frequency, cap, costs, pacing) come from counts the server aggregates;
+    ``detail`` (default: when one campaign is asked for) adds the breakdowns by day, device type, day
+    and type, source, and the reach curve, computed from the campaign's exposures per device.
+    Headlines take the households over the cap as the ``campaigns`` job last stored them
+    (``stored_cap``; computed here when a campaign has none): sorting every impression time is the
+    one slow step, so it runs on the job's schedule, not on every page refresh.
+    """
+    if as_of is None:
+        as_of = client.read("campaigns/read_data_clock")[0]["last"] or 0
+    plans = {
+        r["plan"]["id"]: r["plan"] for r in client.read("campaigns/read_campaign_plans", campaign=campaign)
+    }
+    if detail if detail is not None else campaign is not None:
+        exposures = client.read("campaigns/read_campaign_exposures", campaign=campaign)
+        sources = client.read("campaigns/read_campaign_sources", campaign=campaign)
+        return campaign_reports(exposures, plans, sources, as_of)
+    totals = client.read("campaigns/read_campaign_totals", campaign=campaign)
+    stored = client.read("campaigns/read_stored_over_cap", campaign=campaign) if stored_cap else []
+    if not stored or {r["campaign"] for r in stored} < {t["campaign"] for t in totals}:
+        stored = client.read("campaigns/read_campaign_over_cap", campaign=campaign)
+    return campaign_headlines(totals, {r["campaign"]: r["over_cap"] for r in stored}, plans, as_of)
+
+
+def read_plan(
+    client: Client,
+    budget: float,
+    shares: dict[str, float] | None,
+    segment: dict[str, Any] | None = None,
+    campaign: str | None = None,
+) -> dict[str, Any]:
+    """Money and reach per device type for ``shares`` (or the recommended split) in a segment.
+
+    The recommendation weights reachable households by ``campaign``'s observed CTR per device type
+    (all campaigns' when none is named).
+    """
+    reach = {
+        r["type"]: {"households": r["households"], "devices": r["devices"]}
+        for r in client.read("campaigns/read_reachable_by_type", **{**ALL_HOUSEHOLDS, **(segment or {})})
+    }
+    ctr = {
+        r["type"]: (r["clicks"] / r["impressions"] if r["impressions"] else None)
+        for r in client.read("campaigns/read_ctr_by_type", campaign=campaign)
+    }
+    # the asked split first: its refusal names the device type that cannot be reached
+    split = budget_split(budget, shares, reach) if shares else None
+    recommended = recommended_split(reach, ctr)
+    return {
+        "budget": budget,
+        "reachable": reach,
+        "ctr": ctr,
+        "recommended": recommended,
+        "split": split or budget_split(budget, recommended, reach),
+    }
+
+
+def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
+    """Headline figures per campaign onto the Campaign nodes (the app and CLI compute them live)."""
+    reports = read_campaign_reports(ctx.client, stored_cap=False)
+    rows = [
+        {
+            "campaign": r["campaign_id"],
+            "impressions": r["impressions"],
+            "clicks": r["clicks"],
+            "conversions": r["conversions"],
+            "duplicates": r["duplicates"],
+            "devices": r["devices_reached"],
+            "households": r["households_reached"],
+            "spend": r["spend"],
+            "over_cap": r["over_cap"],
+        }
+        for r in reports
+    ]
+    ctx.client.write("campaigns/write_campaign_summaries", rows, now=int(time.time() * 1000), run=ctx.run_id)
+    ctx.counts.update(campaigns=len(rows))
+    ctx.progress(f"campaigns: {len(rows):,} campaign reports")
+
+
+def run_affluence_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
+    """The affluence proxy of every household (device count and mix) onto the Household nodes."""
+    rows = affluence_rows(ctx.client.read("campaigns/read_household_device_types"))
+    ctx.client.write("campaigns/write_affluence", rows, run=ctx.run_id)
+    ctx.counts.update(households=len(rows))
+    ctx.progress(f"affluence: {len(rows):,} households scored")
