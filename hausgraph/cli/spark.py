@@ -1,0 +1,83 @@
+"""``hausgraph export presence``, ``jobs run households --engine spark`` and ``import memberships``:
+the household job on a Spark cluster, through Parquet files any cluster can read."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import typer
+
+from graph.jobs.reads import presence_rows
+from graph.params import GraphParams
+from graph.spark import InputInvalid
+from hausgraph.cli.common import console, get_settings, handle_errors
+from hausgraph.runtime import graph_client
+
+__all__ = ["export_presence", "import_app", "run_spark_job"]
+
+import_app = typer.Typer(help="Results computed elsewhere (Spark) into the graph.", no_args_is_help=True)
+
+#: Jobs that have a Spark engine.
+SPARK_JOBS = ("households",)
+
+
+@handle_errors
+def export_presence(
+    out: Path = typer.Option(..., help="Directory for the presence Parquet dataset."),
+) -> None:
+    """The presence table (device, device_type, network, family, hour, events) as Parquet."""
+    from graph.spark.files import write_presence
+
+    with graph_client(get_settings()) as client, console.status("reading presence"):
+        rows = presence_rows(client)
+    if not rows:
+        raise InputInvalid("graph", "no presence rows to export (ingest events first)")
+    n = write_presence(rows, out)
+    console.print(f"{n:,} presence rows → {out}")
+
+
+def run_spark_job(job: str, input_dir: Path | None, output_dir: Path | None, master: str, seed: int) -> None:
+    """``jobs run <job> --engine spark``: presence Parquet in, household Parquet out."""
+    if job not in SPARK_JOBS:
+        console.print(f"[red]job {job} has no Spark engine; Spark runs: {', '.join(SPARK_JOBS)}[/]")
+        raise typer.Exit(2)
+    if input_dir is None or output_dir is None:
+        console.print("[red]--engine spark needs --input DIR (presence Parquet) and --output DIR[/]")
+        raise typer.Exit(2)
+    if not input_dir.exists():
+        raise InputInvalid(str(input_dir), "no such directory")
+    from graph.spark.session import check_engine
+
+    check_engine()
+    from graph.spark.core import run_spark_households
+    from graph.spark.session import spark_session
+
+    started = time.monotonic()
+    say = lambda stage, s: console.print(f"  {stage}: {s:.1f}s")
+    with console.status(f"starting Spark ({master})"):
+        spark = spark_session(master)
+    try:
+        counts = run_spark_households(
+            spark, str(input_dir), str(output_dir), GraphParams().households, seed=seed, on_stage=say
+        )
+    finally:
+        spark.stop()
+    console.print(f"[green]{job}[/] on Spark: {json.dumps(counts)} → {output_dir}")
+    console.print(f"done in {time.monotonic() - started:.1f}s")
+
+
+@import_app.command("memberships")
+@handle_errors
+def import_memberships(
+    path: Path = typer.Argument(..., help="Output directory of `jobs run households --engine spark`."),
+) -> None:
+    """Write Spark's households into Neo4j (stable ids and lineage against the stored households)."""
+    from graph.jobs.imported import import_memberships as run_import
+
+    if not path.is_dir():
+        raise InputInvalid(str(path), "no such directory")
+    with graph_client(get_settings()) as client:
+        ctx = run_import(client, path, GraphParams().households, progress=lambda m: console.print(f"  {m}"))
+    console.print(f"[green]households[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
