@@ -4,7 +4,6 @@ stable ids and lineage as a run of the household job."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from pathlib import Path
 from typing import Any
 
 from graph.households.ids import stable_ids
@@ -50,16 +49,15 @@ def restamp(
 
 def import_memberships(
     client,
-    path: Path,
+    out: dict[str, list[dict[str, Any]]],
     params: HouseholdParams | None = None,
     progress: Callable[[str], None] | None = None,
+    source: str = "",
 ) -> JobContext:
-    """Write a Spark household run's output directory into the graph as a full household run
-    (a run record under the job's lock; ids matched against the stored assignment)."""
-    from graph.spark.files import read_output
-
+    """Write a Spark household run's output (``graph.spark.files.read_output``) into the graph
+    as a full household run (a run record under the job's lock; ids matched against the stored
+    assignment)."""
     p = params or HouseholdParams()
-    out = read_output(path)
 
     def body(ctx: JobContext) -> None:
         previous = current_assignment(client)
@@ -67,7 +65,7 @@ def import_memberships(
         client.write("jobs/write_network_classes", stamped["networks"], run=ctx.run_id)
         write_assignment(ctx, stamped, full=True)
         ctx.counts["mode"] = "imported"
-        ctx.counts["source"] = str(path)
-        ctx.progress(f"households: {ctx.counts['households']:,} imported from {path}")
+        ctx.counts["source"] = source
+        ctx.progress(f"households: {ctx.counts['households']:,} imported from {source}")
 
-    return run_job_with_record(client, "households", body, params={"imported": str(path)}, progress=progress)
+    return run_job_with_record(client, "households", body, params={"imported": source}, progress=progress)

@@ -18,6 +18,7 @@ from graph.spark.errors import InputInvalid, SparkUnavailable
 __all__ = [
     "OUTPUT_TABLES",
     "PRESENCE_COLUMNS",
+    "check_presence_dir",
     "read_output",
     "schema_problems",
     "write_presence",
@@ -144,6 +145,26 @@ def write_presence_table(t: PresenceTable, out: Path, chunk: int = 5_000_000) ->
         )
         pq.write_table(table, out / f"part-{part:05d}.parquet")
     return len(t.dev)
+
+
+def check_presence_dir(path: Path) -> None:
+    """Fail fast, before Spark starts, on a local presence directory that is empty or has
+    other columns (:class:`InputInvalid`); remote paths are checked by Spark's reader."""
+    if not path.is_dir():
+        raise InputInvalid(str(path), "no such directory")
+    files = sorted(f for f in path.rglob("*.parquet") if not f.name.startswith((".", "_")))
+    if not files:
+        raise InputInvalid(str(path), "the presence table is empty (no Parquet files)")
+    pa, pq = _pyarrow()
+    try:
+        schema = pq.read_schema(files[0])
+    except (OSError, pa.ArrowException) as err:
+        raise InputInvalid(str(files[0]), f"not a Parquet file ({err})") from err
+    problems = schema_problems({f.name: str(f.type) for f in schema})
+    if problems:
+        raise InputInvalid(str(path), "schema mismatch: " + "; ".join(problems))
+    if sum(pq.read_metadata(f).num_rows for f in files) == 0:
+        raise InputInvalid(str(path), "the presence table is empty (0 rows)")
 
 
 def read_output(path: Path) -> dict[str, list[dict[str, Any]]]:

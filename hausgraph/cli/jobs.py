@@ -38,8 +38,8 @@ def run(
     ),
     seed: int = typer.Option(0, help="Seed of the community detection."),
     engine: str = typer.Option("local", help="local (read Neo4j, write Neo4j) | spark (Parquet in and out)."),
-    input_dir: Path | None = typer.Option(None, "--input", help="Spark: presence Parquet directory."),
-    output_dir: Path | None = typer.Option(None, "--output", help="Spark: output directory."),
+    input_dir: str | None = typer.Option(None, "--input", help="Spark: presence Parquet directory or URL."),
+    output_dir: str | None = typer.Option(None, "--output", help="Spark: output directory or URL."),
     master: str = typer.Option("local[2]", help="Spark: master URL (spark-submit's wins on a cluster)."),
 ) -> None:
     """Run a graph job now (read → pure core → write), with a run record and a lock."""

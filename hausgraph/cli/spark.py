@@ -38,7 +38,8 @@ def export_presence(
     console.print(f"{n:,} presence rows → {out}")
 
 
-def run_spark_job(job: str, input_dir: Path | None, output_dir: Path | None, master: str, seed: int) -> None:
+@handle_errors
+def run_spark_job(job: str, input_dir: str | None, output_dir: str | None, master: str, seed: int) -> None:
     """``jobs run <job> --engine spark``: presence Parquet in, household Parquet out."""
     if job not in SPARK_JOBS:
         console.print(f"[red]job {job} has no Spark engine; Spark runs: {', '.join(SPARK_JOBS)}[/]")
@@ -46,9 +47,11 @@ def run_spark_job(job: str, input_dir: Path | None, output_dir: Path | None, mas
     if input_dir is None or output_dir is None:
         console.print("[red]--engine spark needs --input DIR (presence Parquet) and --output DIR[/]")
         raise typer.Exit(2)
-    if not input_dir.exists():
-        raise InputInvalid(str(input_dir), "no such directory")
+    from graph.spark.files import check_presence_dir
     from graph.spark.session import check_engine
+
+    if "://" not in input_dir:
+        check_presence_dir(Path(input_dir))
 
     check_engine()
     from graph.spark.core import run_spark_households
@@ -60,7 +63,7 @@ def run_spark_job(job: str, input_dir: Path | None, output_dir: Path | None, mas
         spark = spark_session(master)
     try:
         counts = run_spark_households(
-            spark, str(input_dir), str(output_dir), GraphParams().households, seed=seed, on_stage=say
+            spark, input_dir, output_dir, GraphParams().households, seed=seed, on_stage=say
         )
     finally:
         spark.stop()
@@ -75,9 +78,17 @@ def import_memberships(
 ) -> None:
     """Write Spark's households into Neo4j (stable ids and lineage against the stored households)."""
     from graph.jobs.imported import import_memberships as run_import
+    from graph.spark.files import read_output
 
     if not path.is_dir():
         raise InputInvalid(str(path), "no such directory")
+    out = read_output(path)
     with graph_client(get_settings()) as client:
-        ctx = run_import(client, path, GraphParams().households, progress=lambda m: console.print(f"  {m}"))
+        ctx = run_import(
+            client,
+            out,
+            GraphParams().households,
+            progress=lambda m: console.print(f"  {m}"),
+            source=str(path),
+        )
     console.print(f"[green]households[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
