@@ -80,6 +80,7 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--compare", action="store_true", help="also compare memberships with the pure core")
     ap.add_argument("--skip-pure", action="store_true")
     ap.add_argument("--out", type=Path)
+    ap.add_argument("--driver-memory", default="12g")
     args = ap.parse_args(argv)
     data = args.data / str(args.devices)
     shutil.rmtree(data, ignore_errors=True)
@@ -117,7 +118,7 @@ def main(argv: list[str] | None = None) -> dict:
 
     peak = _Peak()
     s0 = time.perf_counter()
-    spark = spark_session(args.master)
+    spark = spark_session(args.master, driver_memory=args.driver_memory)
     startup = round(time.perf_counter() - s0, 1)
     stages: dict[str, dict] = {"startup": {"s": startup, "peak_rss_mb": peak.take()}}
     counts = run_spark_households(

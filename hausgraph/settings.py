@@ -84,3 +84,7 @@ class Settings(BaseSettings):
     graph_node_cap: int = 300
     console_row_cap: int = 1000
     console_timeout_s: float = 15.0
+
+    # --- Spark engine (graph/spark; `jobs run households --engine spark`) ---
+    spark_driver_memory: str = "4g"  # local mode: the driver is the whole Spark
+    spark_checkpoint_dir: str | None = None  # reliable checkpoints on a cluster (HDFS/S3 path)

@@ -27,10 +27,18 @@ def check_engine() -> None:
         raise SparkUnavailable("java", f"{java} -version failed ({err})") from err
 
 
-def spark_session(master: str = "local[2]", app: str = "hausgraph", shuffle_partitions: int | None = None):
+def spark_session(
+    master: str = "local[2]",
+    app: str = "hausgraph",
+    *,
+    driver_memory: str = "4g",
+    checkpoint_dir: str | None = None,
+    shuffle_partitions: int | None = None,
+):
     """A Spark session for the household job (``master`` as for ``spark-submit``).
 
     On a cluster launched by ``spark-submit`` the master given there wins (``getOrCreate``).
+    ``checkpoint_dir`` makes stage results reliable checkpoints (see :func:`materialize`).
     """
     check_engine()
     # local workers run this interpreter (its venv has numpy, networkx, hausgraph); on a
@@ -45,10 +53,12 @@ def spark_session(master: str = "local[2]", app: str = "hausgraph", shuffle_part
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.adaptive.enabled", "true")
-        .config("spark.driver.memory", os.environ.get("HAUSGRAPH_SPARK_DRIVER_MEMORY", "4g"))
+        .config("spark.driver.memory", driver_memory)
     )
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
+    if checkpoint_dir:
+        spark.sparkContext.setCheckpointDir(checkpoint_dir)
     return spark
 
 
@@ -62,6 +72,10 @@ def _default_partitions(master: str) -> int:
 
 
 def materialize(df):
-    """Compute ``df`` now and cut its lineage (``localCheckpoint``): later steps reuse it
-    without re-planning the joins behind it, which keeps query plans small across stages."""
+    """Compute ``df`` now and cut its lineage: later steps reuse it without re-planning the
+    joins behind it, which keeps query plans small across stages. With a checkpoint directory
+    (``spark.checkpoint.dir``, for clusters that lose executors) the copy is reliable;
+    otherwise it stays in the executors (``localCheckpoint``)."""
+    if df.sparkSession.sparkContext.getCheckpointDir():
+        return df.checkpoint(eager=True)
     return df.localCheckpoint(eager=True)

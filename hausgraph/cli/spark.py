@@ -59,8 +59,11 @@ def run_spark_job(job: str, input_dir: str | None, output_dir: str | None, maste
 
     started = time.monotonic()
     say = lambda stage, s: console.print(f"  {stage}: {s:.1f}s")
+    settings = get_settings()
     with console.status(f"starting Spark ({master})"):
-        spark = spark_session(master)
+        spark = spark_session(
+            master, driver_memory=settings.spark_driver_memory, checkpoint_dir=settings.spark_checkpoint_dir
+        )
     try:
         counts = run_spark_households(
             spark, input_dir, output_dir, GraphParams().households, seed=seed, on_stage=say
