@@ -28,7 +28,7 @@ def check_engine() -> None:
 
 
 def spark_session(
-    master: str = "local[2]",
+    master: str | None = None,
     app: str = "hausgraph",
     *,
     driver_memory: str = "4g",
@@ -37,7 +37,8 @@ def spark_session(
 ):
     """A Spark session for the household job (``master`` as for ``spark-submit``).
 
-    On a cluster launched by ``spark-submit`` the master given there wins (``getOrCreate``).
+    Without ``master``: the one ``spark-submit`` was given when launched by it, else ``local[2]``
+    (a master set here would override ``spark-submit``'s).
     ``checkpoint_dir`` makes stage results reliable checkpoints (see :func:`materialize`).
     """
     check_engine()
@@ -46,10 +47,14 @@ def spark_session(
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     from pyspark.sql import SparkSession
 
+    submitted = "PYSPARK_GATEWAY_PORT" in os.environ  # the JVM of spark-submit is already up
+    if master is None and not submitted:
+        master = "local[2]"
+    builder = SparkSession.builder.appName(app)
+    if master is not None:
+        builder = builder.master(master)
     builder = (
-        SparkSession.builder.appName(app)
-        .master(master)
-        .config("spark.sql.shuffle.partitions", str(shuffle_partitions or _default_partitions(master)))
+        builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions or _default_partitions(master)))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
         .config("spark.sql.adaptive.enabled", "true")
@@ -62,13 +67,13 @@ def spark_session(
     return spark
 
 
-def _default_partitions(master: str) -> int:
+def _default_partitions(master: str | None) -> int:
     """Few shuffle partitions in local mode (the default 200 is for clusters).
 
     >>> _default_partitions("local[2]"), _default_partitions("yarn")
     (4, 200)
     """
-    return 4 if master.startswith("local") else 200
+    return 4 if (master or "").startswith("local") else 200
 
 
 def materialize(df):

@@ -40,7 +40,9 @@ def run(
     engine: str = typer.Option("local", help="local (read Neo4j, write Neo4j) | spark (Parquet in and out)."),
     input_dir: str | None = typer.Option(None, "--input", help="Spark: presence Parquet directory or URL."),
     output_dir: str | None = typer.Option(None, "--output", help="Spark: output directory or URL."),
-    master: str = typer.Option("local[2]", help="Spark: master URL (spark-submit's wins on a cluster)."),
+    master: str | None = typer.Option(
+        None, help="Spark: master URL; default local[2], or spark-submit's own when launched by it."
+    ),
 ) -> None:
     """Run a graph job now (read → pure core → write), with a run record and a lock."""
     if engine == "spark":

@@ -39,7 +39,9 @@ def export_presence(
 
 
 @handle_errors
-def run_spark_job(job: str, input_dir: str | None, output_dir: str | None, master: str, seed: int) -> None:
+def run_spark_job(
+    job: str, input_dir: str | None, output_dir: str | None, master: str | None, seed: int
+) -> None:
     """``jobs run <job> --engine spark``: presence Parquet in, household Parquet out."""
     if job not in SPARK_JOBS:
         console.print(f"[red]job {job} has no Spark engine; Spark runs: {', '.join(SPARK_JOBS)}[/]")
@@ -60,7 +62,7 @@ def run_spark_job(job: str, input_dir: str | None, output_dir: str | None, maste
     started = time.monotonic()
     say = lambda stage, s: console.print(f"  {stage}: {s:.1f}s")
     settings = get_settings()
-    with console.status(f"starting Spark ({master})"):
+    with console.status(f"starting Spark ({master or 'local[2] / spark-submit'})"):
         spark = spark_session(
             master, driver_memory=settings.spark_driver_memory, checkpoint_dir=settings.spark_checkpoint_dir
         )
