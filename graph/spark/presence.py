@@ -20,7 +20,7 @@ from graph.spark.errors import InputInvalid
 from graph.spark.files import schema_problems
 from graph.spark.session import materialize
 
-__all__ = ["STATS", "classify_networks", "network_stats", "presence_rows", "read_presence"]
+__all__ = ["STATS", "classify_networks", "dense_codes", "network_stats", "presence_rows", "read_presence"]
 
 _TV = DEVICE_TYPES.index("tv")
 _HANDHELD = (DEVICE_TYPES.index("phone"), DEVICE_TYPES.index("tablet"))
@@ -57,6 +57,21 @@ def read_presence(spark: SparkSession, path: str) -> DataFrame:
     return df
 
 
+def dense_codes(keys: DataFrame, key: str, code: str) -> DataFrame:
+    """``key, code``: each distinct key's rank (0, 1, ...) in sorted order, computed without a
+    single-partition sort: range-partition by key, count each partition, offset the row
+    numbers within each partition by the counts of the partitions before it."""
+    parts = keys.repartitionByRange(key).withColumn("_pid", F.spark_partition_id())
+    parts = materialize(parts)
+    counts = dict(parts.groupBy("_pid").count().collect())
+    offset, start = {}, 0
+    for pid in sorted(counts):
+        offset[pid], start = start, start + counts[pid]
+    offsets = parts.sparkSession.createDataFrame(sorted(offset.items()), "_pid int, _offset long")
+    within = F.row_number().over(Window.partitionBy("_pid").orderBy(key)) - 1
+    return parts.join(F.broadcast(offsets), "_pid").select(key, (F.col("_offset") + within).alias(code))
+
+
 def presence_rows(raw: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFrame]:
     """(rows, devices): distinct ``(dev, network, hour)`` rows with summed events and calendar
     columns; and ``device, dev, dtype`` per device (dtype = most frequent typed value, ties by name).
@@ -83,8 +98,7 @@ def presence_rows(raw: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFr
             .alias("dtype"),
         )
     )
-    keys = raw.select("device").distinct().rdd.map(lambda r: r[0]).sortBy(lambda k: k)
-    codes = keys.zipWithIndex().toDF(["device", "dev"])
+    codes = dense_codes(raw.select("device").distinct(), "device", "dev")
     devices = materialize(codes.join(dtype, "device", "left").fillna({"dtype": -1}))
     local = local_sql("hour", p)
     lp = lparts_sql(local)

@@ -57,6 +57,7 @@ def spark_session(
         builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions or _default_partitions(master)))
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
         .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.driver.memory", driver_memory)
     )

@@ -30,7 +30,7 @@ from graph.spark.compare import pair_f1
 from graph.spark.components import connected_components
 from graph.spark.core import run_spark_households
 from graph.spark.files import read_output, write_presence
-from graph.spark.presence import read_presence
+from graph.spark.presence import dense_codes, read_presence
 from graph.spark.session import check_engine, spark_session
 from tests.integration.world import ingest_dir, make_world
 
@@ -182,3 +182,10 @@ def test_missing_pyspark_is_named(monkeypatch):
     )
     with pytest.raises(SparkUnavailable, match="pyspark is not available"):
         check_engine()
+
+
+def test_dense_codes_are_the_rank_of_the_sorted_key(spark):
+    keys = sorted({f"k{random.Random(3).randrange(10**6) + i * 7919}" for i in range(500)})
+    df = spark.createDataFrame([(k,) for k in reversed(keys)], "device string")
+    got = sorted((r["dev"], r["device"]) for r in dense_codes(df, "device", "dev").collect())
+    assert got == list(enumerate(keys))
