@@ -70,6 +70,33 @@ class _Peak:
         return round(p)
 
 
+def table(reports: list[dict]) -> str:
+    """Markdown rows: per size, the pure core's steps and Spark's stages (seconds / peak MB)."""
+    out = [
+        "| devices | rows | pure total s | pure peak MB | Spark total s | Spark peak MB | "
+        + " | ".join(
+            f"{s} s / MB" for s in ("startup", "presence", "networks", "copresence", "cluster", "evidence")
+        )
+        + " | pair F1 |",
+        "|---" * 13 + "|",
+    ]
+    for r in reports:
+        st = r["spark"]["stages"]
+        pure = r.get("pure", {})
+        cells = [
+            f"{st[s]['s']} / {st[s]['peak_rss_mb']}" if s in st else ""
+            for s in ("startup", "presence", "networks", "copresence", "cluster", "evidence")
+        ]
+        out.append(
+            f"| {r['n']:,} | {r['world']['presence_rows']:,} "
+            f"| {pure.get('total_s', '')} | {pure.get('peak_rss_mb', '')} "
+            f"| {r['spark']['total_s']} | {r['spark']['peak_rss_mb']} | "
+            + " | ".join(cells)
+            + f" | {r.get('compare', {}).get('pair_f1', '')} |"
+        )
+    return "\n".join(out)
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("devices", type=int)
@@ -81,7 +108,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--skip-pure", action="store_true")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--driver-memory", default="12g")
+    ap.add_argument("--table", nargs="+", type=Path, help="print a Markdown table of these reports and exit")
     args = ap.parse_args(argv)
+    if args.table:
+        print(table([json.loads(p.read_text()) for p in args.table]))
+        return {}
     data = args.data / str(args.devices)
     shutil.rmtree(data, ignore_errors=True)
     data.mkdir(parents=True)
