@@ -99,7 +99,7 @@ def table(reports: list[dict]) -> str:
 
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("devices", type=int)
+    ap.add_argument("devices", type=int, nargs="?", default=0)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--master", default="local[2]")
