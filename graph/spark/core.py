@@ -12,10 +12,12 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from graph.clustering import Partitioner, louvain_partition
+from graph.households.copresence import row_windows
 from graph.params import HouseholdParams
 from graph.spark.cluster import cluster_devices
 from graph.spark.copresence import copresence
@@ -27,15 +29,14 @@ __all__ = ["STAGES", "run_spark_households"]
 
 log = logging.getLogger(__name__)
 
+_BROADCAST_NETWORKS = 200_000
 STAGES = ("presence", "networks", "copresence", "cluster", "evidence")
 
 
 def _window_span(rows: DataFrame, p: HouseholdParams) -> int:
     """``win_h.max() + 1`` of the pure core: day windows from the first to the last hour."""
-    from graph.households.copresence import row_windows
-
     lo, hi = rows.agg(F.min("hour"), F.max("hour")).first()
-    w, _ = row_windows(__import__("numpy").array([lo, hi]), p)
+    w, _ = row_windows(np.array([lo, hi]), p)
     return int(w[1] - w[0]) + 1
 
 
@@ -79,12 +80,9 @@ def run_spark_households(
     n_networks = classes.count()
     done("networks")
 
-    crow = rows.join(
-        F.broadcast(classes.select("network", "cls", "weight", "is_cgnat", "residence"))
-        if n_networks < 200_000
-        else classes.select("network", "cls", "weight", "is_cgnat", "residence"),
-        "network",
-    )
+    cls = classes.select("network", "cls", "weight", "is_cgnat", "residence")
+    # a small class table goes to every task instead of shuffling the presence rows
+    crow = rows.join(F.broadcast(cls) if n_networks < _BROADCAST_NETWORKS else cls, "network")
     pairs, pair_windows, dstats, ev_rows = copresence(crow, n_devices, span, p)
     n_pairs = pairs.count()
     done("copresence")
