@@ -25,6 +25,7 @@ __all__ = [
     "WORKPLACE",
     "PresenceTable",
     "classify_networks",
+    "classify_stats",
     "classify_table",
     "local_time",
     "network_stats",
@@ -239,7 +240,20 @@ def network_stats(t: PresenceTable, p: NetworkParams) -> dict[str, np.ndarray]:
 def classify_table(t: PresenceTable, p: NetworkParams) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Class code per network (index into ``NETWORK_CLASSES``) and the profile behind it."""
     s = network_stats(t, p)
-    cls = np.full(t.n_networks, UNKNOWN, dtype=np.int8)
+    return classify_stats(s, p), s
+
+
+def classify_stats(s: dict[str, np.ndarray], p: NetworkParams) -> np.ndarray:
+    """Class code per network from its profile arrays (:func:`network_stats`); other engines
+    (``graph.spark``) compute the same profile and classify through here.
+
+    >>> one = lambda **kv: {k: np.array([float(v)]) for k, v in kv.items()}
+    >>> s = one(device_hours=40, tvs=1, office_share=0.1, home_share=0.9, mean_days_per_device=4,
+    ...         handheld_share=0.5, max_devices_per_day=3, max_concurrent=3, max_concurrent_tvs=1, devices=3)
+    >>> NETWORK_CLASSES[classify_stats(s, NetworkParams())[0]]
+    'home'
+    """
+    cls = np.full(len(s["device_hours"]), UNKNOWN, dtype=np.int8)
     enough = s["device_hours"] >= p.min_device_hours
     has_tv = s["tvs"] > 0
     officey = s["office_share"] >= p.office_min_fraction
@@ -265,7 +279,7 @@ def classify_table(t: PresenceTable, p: NetworkParams) -> tuple[np.ndarray, dict
     cls[shared & has_tv] = CGNAT
     # several living rooms at once, and more devices a day than a home has (some homes have 3 TVs)
     cls[(s["max_concurrent_tvs"] >= p.cgnat_min_concurrent_tvs) & ~few_a_day] = CGNAT
-    return cls, s
+    return cls
 
 
 def classify_networks(

@@ -141,3 +141,7 @@ class Settings(BaseSettings):
     activation_instance: str | None = None
     #: scale-out: every instance's base URL, comma-separated, in index order (for 307s to the owner)
     activation_peers: str | None = None
+
+    # --- Spark engine (graph/spark; `jobs run households --engine spark`) ---
+    spark_driver_memory: str = "4g"  # local mode: the driver is the whole Spark
+    spark_checkpoint_dir: str | None = None  # reliable checkpoints on a cluster (HDFS/S3 path)

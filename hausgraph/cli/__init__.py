@@ -5,7 +5,19 @@ from __future__ import annotations
 import typer
 
 from graph.errors import GraphError
-from hausgraph.cli import campaigns, dashboard, db, demo, generate, ingest, jobs, privacy, serve, servers
+from hausgraph.cli import (
+    campaigns,
+    dashboard,
+    db,
+    demo,
+    generate,
+    ingest,
+    jobs,
+    privacy,
+    serve,
+    servers,
+    spark,
+)
 from hausgraph.cli.common import register_errors
 from hausgraph.cli.console import console_cmd
 from ingest.errors import IngestError
@@ -26,6 +38,8 @@ app.command("generate")(generate.generate)
 app.command("evaluate")(generate.evaluate)
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(jobs.export_app, name="export")
+jobs.export_app.command("presence")(spark.export_presence)  # Parquet for the Spark engine
+app.add_typer(spark.import_app, name="import")
 app.command("household-of")(jobs.household_of)
 app.command("scheduler")(jobs.scheduler)
 app.command("dashboard")(dashboard.dashboard)

@@ -36,8 +36,21 @@ def run(
         False, help="Households: re-cluster only what changed since the last run."
     ),
     seed: int = typer.Option(0, help="Seed of the community detection."),
+    engine: str = typer.Option("local", help="local (read Neo4j, write Neo4j) | spark (Parquet in and out)."),
+    input_dir: str | None = typer.Option(None, "--input", help="Spark: presence Parquet directory or URL."),
+    output_dir: str | None = typer.Option(None, "--output", help="Spark: output directory or URL."),
+    master: str | None = typer.Option(
+        None, help="Spark: master URL; default local[2], or spark-submit's own when launched by it."
+    ),
 ) -> None:
     """Run a graph job now (read → pure core → write), with a run record and a lock."""
+    if engine == "spark":
+        from hausgraph.cli.spark import run_spark_job
+
+        return run_spark_job(job, input_dir, output_dir, master, seed)
+    if engine != "local":
+        console.print(f"[red]unknown engine {engine!r}; choose local or spark[/]")
+        raise typer.Exit(2)
     if job != "all" and job not in JOBS:
         console.print(f"[red]unknown job {job!r}; choose one of: {', '.join(JOBS)}, all[/]")
         raise typer.Exit(2)

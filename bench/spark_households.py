@@ -1,0 +1,189 @@
+"""Benchmark of the household core on Spark (``local[2]``) beside the pure core, on the
+synthetic world of ``bench/households_core.py``.
+
+    python bench/spark_households.py 100000 [--days 14] [--seed 1] [--compare] [--out bench/out.json]
+
+Writes the world's presence table as Parquet, runs ``graph.spark.core.run_spark_households``
+and reports wall time and peak memory per stage: the resident memory of the whole Spark
+process tree (the JVM plus its Python workers), sampled every 0.2 s. The pure core runs in
+a separate process (``bench/households_core.py --cache``) so its memory is its own. With
+``--compare`` the pure core's memberships are computed here too and compared (pair F1, ids).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.households_core import _save, synthetic_world
+from graph.spark.compare import pair_f1
+from graph.spark.files import read_output, write_presence_table
+
+
+def _tree_rss_mb(root: int) -> float:
+    """Resident memory of ``root``'s descendants (not ``root`` itself), from /proc."""
+    kids: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat") as f:
+                parts = f.read().rsplit(")", 1)[1].split()
+            kids.setdefault(int(parts[1]), []).append(int(d))
+            rss[int(d)] = int(parts[21]) * os.sysconf("SC_PAGE_SIZE")
+        except (OSError, IndexError, ValueError):
+            continue
+    total, todo = 0, list(kids.get(root, []))
+    while todo:
+        pid = todo.pop()
+        total += rss.get(pid, 0)
+        todo.extend(kids.get(pid, []))
+    return total / 2**20
+
+
+class _Peak:
+    """Peak of the Spark process tree's memory, reset at each stage."""
+
+    def __init__(self) -> None:
+        self.peak, self.stop = 0.0, False
+        self.t = threading.Thread(target=self._run, daemon=True)
+        self.t.start()
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self.stop:
+            self.peak = max(self.peak, _tree_rss_mb(me))
+            time.sleep(0.2)
+
+    def take(self) -> float:
+        p, self.peak = self.peak, _tree_rss_mb(os.getpid())
+        return round(p)
+
+
+def table(reports: list[dict]) -> str:
+    """Markdown rows: per size, the pure core's steps and Spark's stages (seconds / peak MB)."""
+    out = [
+        "| devices | rows | pure total s | pure peak MB | Spark total s | Spark peak MB | "
+        + " | ".join(
+            f"{s} s / MB" for s in ("startup", "presence", "networks", "copresence", "cluster", "evidence")
+        )
+        + " | pair F1 |",
+        "|---" * 13 + "|",
+    ]
+    for r in reports:
+        st = r["spark"]["stages"]
+        pure = r.get("pure", {})
+        cells = [
+            f"{st[s]['s']} / {st[s]['peak_rss_mb']}" if s in st else ""
+            for s in ("startup", "presence", "networks", "copresence", "cluster", "evidence")
+        ]
+        out.append(
+            f"| {r['n']:,} | {r['world']['presence_rows']:,} "
+            f"| {pure.get('total_s', '')} | {pure.get('peak_rss_mb', '')} "
+            f"| {r['spark']['total_s']} | {r['spark']['peak_rss_mb']} | "
+            + " | ".join(cells)
+            + f" | {r.get('compare', {}).get('pair_f1', '')} |"
+        )
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> dict:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("devices", type=int, nargs="?", default=0)
+    ap.add_argument("--days", type=int, default=14)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--master", default="local[2]")
+    ap.add_argument("--data", type=Path, default=Path("out/spark-bench"))
+    ap.add_argument("--compare", action="store_true", help="also compare memberships with the pure core")
+    ap.add_argument("--skip-pure", action="store_true")
+    ap.add_argument("--out", type=Path)
+    ap.add_argument("--driver-memory", default="12g")
+    ap.add_argument("--table", nargs="+", type=Path, help="print a Markdown table of these reports and exit")
+    args = ap.parse_args(argv)
+    if args.table:
+        print(table([json.loads(p.read_text()) for p in args.table]))
+        return {}
+    data = args.data / str(args.devices)
+    shutil.rmtree(data, ignore_errors=True)
+    data.mkdir(parents=True)
+    t0 = time.perf_counter()
+    t, truth, facts = synthetic_world(args.devices, args.days, args.seed)
+    write_presence_table(t, data / "presence")
+    _save(data / "world.npz", t, truth, facts)
+    report: dict = {"n": args.devices, "world": facts, "generate_s": round(time.perf_counter() - t0, 1)}
+
+    if not args.skip_pure:
+        pure = subprocess.run(
+            [
+                sys.executable,
+                "bench/households_core.py",
+                str(args.devices),
+                "--cache",
+                str(data / "world.npz"),
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).resolve().parents[1],
+        )
+        pr = json.loads(pure.stdout)
+        report["pure"] = {
+            "total_s": pr["core_total_s"],
+            "peak_rss_mb": pr["core_peak_rss_mb"],
+            "steps": pr["steps"],
+            "households": pr["households_found"],
+        }
+
+    from graph.spark.core import run_spark_households
+    from graph.spark.session import spark_session
+
+    peak = _Peak()
+    s0 = time.perf_counter()
+    spark = spark_session(args.master, driver_memory=args.driver_memory)
+    startup = round(time.perf_counter() - s0, 1)
+    stages: dict[str, dict] = {"startup": {"s": startup, "peak_rss_mb": peak.take()}}
+    counts = run_spark_households(
+        spark,
+        str(data / "presence"),
+        str(data / "out"),
+        seed=0,
+        on_stage=lambda name, s: stages.__setitem__(name, {"s": s, "peak_rss_mb": peak.take()}),
+    )
+    spark.stop()
+    peak.stop = True
+    report["spark"] = {
+        "total_s": round(time.perf_counter() - s0, 1),
+        "peak_rss_mb": max(v["peak_rss_mb"] for v in stages.values()),
+        "stages": stages,
+        "counts": {k: v for k, v in counts.items() if k != "seconds"},
+    }
+    if args.compare:
+        from graph.households.core import household_rows, run_households
+
+        pure_rows = household_rows(run_households(t))
+        a = {m["device"]: m["household_id"] for m in pure_rows["memberships"]}
+        out = read_output(data / "out")
+        b = {m["device"]: m["household_id"] for m in out["memberships"]}
+        report["compare"] = {
+            "pair_f1": round(pair_f1(a, b), 6),
+            "same_ids": sum(a.get(d) == h for d, h in b.items()),
+            "memberships": [len(a), len(b)],
+        }
+    print(json.dumps(report, indent=1))
+    if args.out:
+        args.out.write_text(json.dumps(report, indent=1))
+    return report
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Devices into households on Spark: thresholded edges, connected components, and Louvain
+splits of the components that need them, per component in a grouped pandas UDF.
+
+The split step calls the pure core's :func:`graph.clustering.split_graph` with the same
+:class:`graph.clustering.Partitioner`, on the same device codes and edge order, so a split
+comes out as on one machine.
+"""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pandas as pd
+from pyspark.sql import DataFrame
+from pyspark.sql import functions as F
+
+from graph.clustering import Partitioner, louvain_partition, split_graph
+from graph.households.cluster import UNASSIGNED_REASONS
+from graph.params import HouseholdParams
+from graph.spark.components import connected_components
+from graph.spark.session import materialize
+
+__all__ = ["cluster_devices", "edges", "split_component"]
+
+
+def edges(pairs: DataFrame, stats: DataFrame, p: HouseholdParams) -> DataFrame:
+    """Pairs strong enough to be a household tie (``graph.households.cluster.edge_mask``)."""
+    ok = stats.where(F.col("home_windows") >= p.min_home_windows).select("dev")
+    return (
+        pairs.where((F.col("together") >= p.min_together) & (F.col("fraction") >= p.min_fraction))
+        .join(ok.withColumnRenamed("dev", "a"), "a", "left_semi")
+        .join(ok.withColumnRenamed("dev", "b"), "b", "left_semi")
+        .select("a", "b", "weight")
+    )
+
+
+def split_component(
+    a: np.ndarray,
+    b: np.ndarray,
+    w: np.ndarray,
+    size: int,
+    p: HouseholdParams,
+    seed: int,
+    partition: Partitioner,
+) -> list[list[int]]:
+    """Households of one component that needs splitting (edges ``a < b`` sorted by ``(a, b)``).
+
+    >>> split_component(np.array([0, 0, 1, 3, 3, 4, 2]), np.array([1, 2, 2, 4, 5, 5, 3]),
+    ...                 np.ones(7), 6, HouseholdParams(max_household_size=3), 0, louvain_partition)
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    G = nx.Graph()
+    G.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist()))
+    parts = split_graph(
+        G,
+        max_size=p.max_household_size,
+        resolution=p.resolution,
+        step=p.resolution_step,
+        depth=p.max_split_depth,
+        seed=seed,
+        partition=partition,
+        starts=p.louvain_starts,
+        max_cut_ratio=p.max_cut_ratio,
+    )
+    if (
+        size <= p.max_household_size
+        and len(parts) > 1
+        and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity
+    ):
+        parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
+    return parts
+
+
+def _splitter(p: HouseholdParams, seed: int, partition: Partitioner):
+    def run(pdf: pd.DataFrame) -> pd.DataFrame:
+        pdf = pdf.sort_values(["a", "b"], kind="stable")
+        size = int(pdf["size"].iloc[0])
+        parts = split_component(
+            pdf["a"].to_numpy(), pdf["b"].to_numpy(), pdf["weight"].to_numpy(), size, p, seed, partition
+        )
+        dev, part, alone = [], [], []
+        for members in parts:
+            dev += members
+            part += [members[0]] * len(members)
+            alone += [len(members) == 1] * len(members)
+        comp = int(pdf["component"].iloc[0])
+        return pd.DataFrame({"dev": dev, "component": comp, "part": part, "split_alone": alone})
+
+    return run
+
+
+def cluster_devices(
+    pairs: DataFrame,
+    stats: DataFrame,
+    devices: DataFrame,
+    p: HouseholdParams,
+    *,
+    seed: int = 0,
+    partition: Partitioner = louvain_partition,
+) -> DataFrame:
+    """``dev, cluster, split, component, reason`` per device (``cluster_devices`` of the pure core).
+
+    ``cluster`` is the smallest device code of the household (null when unassigned, then
+    ``reason`` says why); households are listed in the pure core's label order by
+    ``(split, component, cluster)``.
+    """
+    e = materialize(edges(pairs, stats, p))
+    comp = connected_components(e.select(F.col("a").alias("u"), F.col("b").alias("v")))
+    comp = materialize(comp.select(F.col("node").alias("dev"), "component"))
+    csize = comp.groupBy("component").agg(F.count("*").alias("size"))
+    cedges = e.join(comp.withColumnRenamed("dev", "a"), "a").groupBy("component").agg(F.count("*").alias("m"))
+    dens = F.lit(2.0) * F.col("m") / F.greatest(F.col("size") * (F.col("size") - 1), F.lit(1))
+    cinfo = csize.join(cedges, "component").withColumn(
+        "split", (F.col("size") > p.max_household_size) | ((F.col("size") > 2) & (dens < p.min_density))
+    )
+    todo = cinfo.where("split").select("component", "size")
+    sedges = e.join(comp.withColumnRenamed("dev", "a"), "a").join(todo, "component")
+    parts = materialize(
+        sedges.groupBy("component").applyInPandas(
+            _splitter(p, seed, partition), "dev long, component long, part long, split_alone boolean"
+        )
+    )
+    # every device: its component (itself when in no edge), and its part when split
+    out = (
+        devices.select("dev")
+        .join(stats, "dev", "left")
+        .fillna(0, ["home_windows", "home_nights", "live"])
+        .join(comp, "dev", "left")
+        .join(cinfo.select("component", "size", "split"), "component", "left")
+        .join(parts.select("dev", "part", "split_alone"), "dev", "left")
+        .select(
+            "dev",
+            "home_windows",
+            F.coalesce("component", "dev").alias("component"),
+            F.coalesce("split", F.lit(False)).alias("split"),
+            F.coalesce("part", "component", "dev").alias("cluster"),
+            F.when(F.col("split"), F.col("split_alone"))
+            .otherwise(F.coalesce(F.col("size"), F.lit(1)) == 1)
+            .alias("alone"),
+        )
+    )
+    hw = F.col("home_windows")
+    reason = (
+        F.when(hw == 0, F.lit(UNASSIGNED_REASONS[0]))
+        .when(hw < p.min_home_windows, F.lit(UNASSIGNED_REASONS[1]))
+        .when(F.col("alone") & (hw < p.singleton_min_windows), F.lit(UNASSIGNED_REASONS[2]))
+    )
+    return materialize(
+        out.withColumn("reason", reason).withColumn(
+            "cluster", F.when(F.col("reason").isNull(), F.col("cluster"))
+        )
+    )

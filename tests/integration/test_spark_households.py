@@ -1,0 +1,191 @@
+"""The household job on Spark (``local[2]``): equal to the pure core, and through files into Neo4j.
+
+This module never skips: without ``pyspark`` (the ``spark`` extra, part of ``test``) or Java
+it fails, loudly.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import networkx as nx
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pyspark  # noqa: F401 - a missing Spark fails this module, it does not skip it
+import pytest
+
+from graph.admin import migrate
+from graph.client import GraphClient
+from graph.households.core import household_rows, run_households
+from graph.jobs import run_job
+from graph.jobs.imported import import_memberships
+from graph.jobs.reads import current_assignment, presence_rows
+from graph.spark import InputInvalid, SparkUnavailable
+from graph.spark.compare import pair_f1
+from graph.spark.components import connected_components
+from graph.spark.core import run_spark_households
+from graph.spark.files import read_output, write_presence
+from graph.spark.presence import dense_codes, read_presence
+from graph.spark.session import check_engine, spark_session
+from tests.integration.world import ingest_dir, make_world
+
+REPO = Path(__file__).resolve().parents[2]
+#: The world of the other job tests (60 households). The 1,000-household equality runs in
+#: bench/spark_households.py --compare (bench/spark_households.md): Spark's fixed cost per stage
+#: on the shared 2-core CI box allows one small Spark run here.
+HOUSEHOLDS = 60
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
+
+
+def _assignment(out: dict) -> dict[str, str]:
+    return {m["device"]: m["household_id"] for m in out["memberships"]}
+
+
+def _assert_same_answer(out: dict, run, table) -> None:
+    """Spark's output equals the pure core's run on the same presence table, field for field."""
+    pure = household_rows(run)
+    a, b = _assignment(pure), _assignment(out)
+    assert pair_f1(a, b) >= 0.999
+    assert a == b  # the same ids: a fresh id is a hash of the members
+    assert [(m["device"], m["confidence"], m["evidence"]) for m in out["memberships"]] == [
+        (m["device"], m["confidence"], m["evidence"]) for m in pure["memberships"]
+    ]
+    keys = ("household_id", "size", "devices", "anchor_device", "device_types", "home_networks", "confidence")
+    hh = sorted(out["households"], key=lambda h: h["household_id"])
+    assert [tuple(h[k] for k in keys) for h in hh] == [tuple(h[k] for k in keys) for h in pure["households"]]
+    reasons = lambda rows: sorted((u["device"], u["reason"], u["home_windows"]) for u in rows)
+    assert reasons(out["unassigned"]) == reasons(pure["unassigned"])
+    # households come in the pure core's label order (stable-id tie-breaks depend on it)
+    assert [h["devices"] for h in out["households"]] == [
+        table.device_keys[np.flatnonzero(run.labels == lab)].tolist() for lab in range(run.k)
+    ]
+
+
+def test_large_star_small_star_components_equal_networkx(spark):
+    rng = random.Random(7)
+    G = nx.gnm_random_graph(120, 100, seed=7)
+    G.add_edges_from((rng.randrange(1000, 1060), rng.randrange(1000, 1060)) for _ in range(50))
+    nx.add_path(G, [2000 + (i * 7) % 12 for i in range(12)])  # a path, numbered out of order
+    G.remove_edges_from(nx.selfloop_edges(G))
+    edges = spark.createDataFrame([(int(u), int(v)) for u, v in G.edges], "u long, v long")
+    got = {r["node"]: r["component"] for r in connected_components(edges).collect()}
+    want = {n: min(c) for c in nx.connected_components(G) for n in c if G.degree(n) > 0}
+    assert got == want
+
+
+@pytest.fixture
+def client(neo4j_driver, services, clean_db, tmp_path_factory) -> GraphClient:
+    c = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
+    migrate(c)
+    world = tmp_path_factory.mktemp("spark-world")
+    make_world(world, households=HOUSEHOLDS, days=7)
+    ingest_dir(c, world)
+    return c
+
+
+def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "hausgraph", *args],
+        cwd=REPO,
+        env={**(env or os.environ), "COLUMNS": "400"},  # one message, one line (no wrapping)
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _neo4j_env(services) -> dict[str, str]:
+    return {
+        **os.environ,
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+    }
+
+
+def test_spark_equals_the_pure_core_from_export_to_import(spark, client, services, tmp_path):
+    """export presence (CLI) → Spark → the pure core's answer → import: the stored ids stay."""
+    presence = tmp_path / "presence"
+    done = _cli("export", "presence", "--out", str(presence), env=_neo4j_env(services))
+    assert done.returncode == 0, done.stderr
+    rows = presence_rows(client)
+    assert pq.read_table(presence).num_rows == len(rows) > 0
+    run_job(client, "households")  # the pure core, as stored today
+    before = current_assignment(client)
+    assert len(set(before.values())) >= 40
+
+    counts = run_spark_households(spark, str(presence), str(tmp_path / "out"))
+    out = read_output(tmp_path / "out")
+    assert counts["households"] == len(out["households"])
+    run = run_households(rows)
+    _assert_same_answer(out, run, run.table)
+
+    ctx = import_memberships(client, out, source=str(tmp_path / "out"))
+    assert current_assignment(client) == before  # stable-id matching against the stored run
+    assert ctx.counts["lineage"] == {"same": len(set(before.values()))}
+    assert client.read("jobs/read_runs", job="households", limit=1)[0]["run"]["status"] == "succeeded"
+
+
+def _one_error_line(done: subprocess.CompletedProcess, *words: str) -> None:
+    lines = [x for x in done.stderr.splitlines() if x.strip()]
+    assert done.returncode == 1, done.stderr
+    assert len(lines) == 1 and lines[0].startswith("error:"), done.stderr
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_bad_input_ends_in_one_clear_line(spark, tmp_path):
+    run = ("jobs", "run", "households", "--engine", "spark", "--output", str(tmp_path / "out"))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _one_error_line(_cli(*run, "--input", str(empty)), "empty")
+    wrong = tmp_path / "wrong"
+    wrong.mkdir()
+    pq.write_table(pa.table({"device": ["d"], "hour": ["noon"]}), wrong / "part-0.parquet")
+    _one_error_line(_cli(*run, "--input", str(wrong)), "schema mismatch", "missing column network")
+    ok = tmp_path / "ok"
+    write_presence([{"device": "d", "device_type": "tv", "network": "n", "hour": 0, "events": 1}], ok)
+    no_java = {**os.environ, "JAVA_HOME": str(tmp_path / "no-jdk"), "PATH": str(Path(sys.executable).parent)}
+    _one_error_line(_cli(*run, "--input", str(ok), env=no_java), "java is not available")
+    _one_error_line(_cli("import", "memberships", str(empty)), "not a household job output")
+    # Spark's own reader says the same for paths the CLI cannot look into (cluster URLs)
+    with pytest.raises(InputInvalid, match="empty"):
+        read_presence(spark, str(_empty_parquet(tmp_path / "zero")))
+    with pytest.raises(InputInvalid, match="schema mismatch"):
+        read_presence(spark, str(wrong))
+
+
+def _empty_parquet(path: Path) -> Path:
+    path.mkdir()
+    write_presence([], path)
+    return path
+
+
+def test_missing_pyspark_is_named(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "pyspark" else real(name, *a)
+    )
+    with pytest.raises(SparkUnavailable, match="pyspark is not available"):
+        check_engine()
+
+
+def test_dense_codes_are_the_rank_of_the_sorted_key(spark):
+    keys = sorted({f"k{random.Random(3).randrange(10**6) + i * 7919}" for i in range(500)})
+    df = spark.createDataFrame([(k,) for k in reversed(keys)], "device string")
+    got = sorted((r["dev"], r["device"]) for r in dense_codes(df, "device", "dev").collect())
+    assert got == list(enumerate(keys))
