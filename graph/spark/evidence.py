@@ -20,6 +20,22 @@ _TV = DEVICE_TYPES.index("tv")
 
 
 @F.pandas_udf(DoubleType())
+def calibrated(x, curve: tuple[tuple[float, float], ...]):
+    """The pure core's :func:`graph.households.evidence.calibrate` as a Column: linear between the
+    curve's points, flat beyond them (what ``np.interp`` does)."""
+    if not curve:
+        return x
+    xs, ys = zip(*curve)
+    out = F.lit(float(ys[-1]))
+    for i in reversed(range(len(xs) - 1)):
+        x0, x1, y0, y1 = xs[i], xs[i + 1], ys[i], ys[i + 1]
+        seg = (
+            F.lit(float(y0)) + (x - F.lit(float(x0))) * F.lit((y1 - y0) / (x1 - x0)) if x1 > x0 else F.lit(y1)
+        )
+        out = F.when(x < F.lit(float(x1)), seg).otherwise(out)
+    return F.when(x <= F.lit(float(xs[0])), F.lit(float(ys[0]))).otherwise(out)
+
+
 def np_mean3(values: pd.Series) -> pd.Series:
     """``round(float(np.mean(v)), 3)`` of each array, as the pure core rounds a household's confidence."""
     return values.map(lambda v: round(float(np.mean(np.asarray(v, dtype=np.float64))), 3))
@@ -95,7 +111,7 @@ def membership_evidence(
         F.lit(float(p.singleton_confidence)),
         cohesion * F.least(F.lit(1.0), F.col("home_windows") / F.lit(cw)),
     )
-    conf = F.when(F.col("hh_size") == 1, solo).otherwise(cohesion * support)
+    conf = calibrated(F.when(F.col("hh_size") == 1, solo).otherwise(cohesion * support), p.confidence_curve)
     d = materialize(d.withColumn("confidence", F.rint(conf * 1000.0) / 1000.0))
 
     # hours in which another member was on the same home network

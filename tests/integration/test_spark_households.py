@@ -25,10 +25,11 @@ from graph.households.core import household_rows, run_households
 from graph.jobs import run_job
 from graph.jobs.imported import import_memberships
 from graph.jobs.reads import current_assignment, presence_rows
+from graph.params import GraphParams, HouseholdParams
 from graph.spark import InputInvalid, SparkUnavailable
 from graph.spark.compare import pair_f1
 from graph.spark.components import connected_components
-from graph.spark.core import run_spark_households
+from graph.spark.core import run_spark_households, spark_params
 from graph.spark.files import read_output, write_presence
 from graph.spark.presence import dense_codes, read_presence
 from graph.spark.session import check_engine, spark_session
@@ -122,14 +123,15 @@ def test_spark_equals_the_pure_core_from_export_to_import(spark, client, service
     assert done.returncode == 0, done.stderr
     rows = presence_rows(client)
     assert pq.read_table(presence).num_rows == len(rows) > 0
-    run_job(client, "households")  # the pure core, as stored today
+    same = GraphParams(households=spark_params(HouseholdParams()))  # what Spark applies (see spark_params)
+    run_job(client, "households", same)  # the pure core, as stored today
     before = current_assignment(client)
     assert len(set(before.values())) >= 40
 
     counts = run_spark_households(spark, str(presence), str(tmp_path / "out"))
     out = read_output(tmp_path / "out")
     assert counts["households"] == len(out["households"])
-    run = run_households(rows)
+    run = run_households(rows, same.households)
     _assert_same_answer(out, run, run.table)
 
     ctx = import_memberships(client, out, source=str(tmp_path / "out"))
