@@ -1,0 +1,236 @@
+"""Explainable personas (pure, vectorised): one persona per device and calendar week from explicit rules,
+transitions between a device's weeks with a churn risk, and the current persona with its evidence.
+
+Layer 3 of the personas model, over the frames of :mod:`graph.activity`. A week (Monday 00:00 UTC)
+is judged only from the device's own days: its events, genres and series, and the gap back to its
+previous active day. So re-running on the same data changes nothing, and a new day changes only the
+devices with events that day. Weeks without any event are not judged (there is nothing to explain);
+the absence shows in the churn risk and in the evidence (``days_since_active``).
+
+The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params.order``:
+
+- ``ghoster``: at most 2 active days and few events in the week, an inactive gap of 4+ days before
+  one of them, and no genre interest (no genre above 30 % of seconds with 2 h or more).
+- ``kids``: the kids' genre holds half of the watched seconds.
+- ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
+  of the week's views.
+- ``night_owl`` / ``weekender``: half of the events at night / 70 % on the weekend.
+- ``loyal``: one genre holds half the seconds (2 h or more). ``explorer``: genre entropy high over
+  6+ genres. ``casual``: none of these (also: too little data).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graph.activity import DayFrames, genre_entropy, period_ids
+from graph.params import PersonaParams
+
+__all__ = [
+    "CHURN",
+    "PERSONAS",
+    "assign_personas",
+    "current_personas",
+    "transitions",
+    "week_of",
+    "weekly_features",
+]
+
+PERSONAS = ("binger", "ghoster", "explorer", "loyal", "kids", "night_owl", "weekender", "casual")
+CHURN = ("low", "medium", "high")
+
+
+def week_of(day: np.ndarray) -> np.ndarray:
+    """Monday-based week number of day numbers since the epoch (1970-01-01 was a Thursday).
+
+    >>> week_of(np.array([0, 3, 4, 10, 11])).tolist()
+    [0, 0, 1, 1, 2]
+    """
+    return (np.asarray(day) + 3) // 7
+
+
+def _by_week(frame: pd.DataFrame, index: pd.MultiIndex, col: str, how: str) -> np.ndarray:
+    g = frame.groupby(["dev", "week"], sort=False)[col].agg(how)
+    return g.reindex(index).to_numpy()
+
+
+def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
+    """One row per device and week with activity: the figures the rules read.
+
+    Columns: dev, week, active_days, first_day, last_day, events, views, clicks, searches, night,
+    weekend, seconds, kids_seconds, gap_before (longest inactive run ending at an active day of the
+    week; -1 when the week holds only the device's first day), genre_seconds, top_genre, top_genre_seconds,
+    genres_seen, entropy, series_views (most views of one series within one activity period),
+    top_series, full_week (the device was seen before this week began).
+
+    >>> from graph.activity import day_frames
+    >>> rows = [{"device": "a", "day": d * 86_400_000, "views": 5, "series_ids": ["s"], "series_views": [2]}
+    ...         for d in (4, 5, 20)]
+    >>> w = weekly_features(day_frames(rows))
+    >>> w[["week", "active_days", "views", "series_views", "gap_before", "full_week"]].values.tolist()
+    [[1, 2, 10, 4, 0, False], [3, 1, 5, 2, 14, True]]
+    """
+    d = f.days.copy()
+    dev, day = d["dev"].to_numpy(), d["day"].to_numpy()
+    d["week"] = week_of(day)
+    same = np.r_[False, dev[1:] == dev[:-1]]
+    d["gap"] = np.where(same, day - np.r_[0, day[:-1]] - 1, -1)
+    d["weekend"] = np.where((day + 3) % 7 >= 5, d["events"], 0)
+    d["period"] = period_ids(dev, day, params.gap_tolerance_days)
+    g = d.groupby(["dev", "week"], sort=True)
+    out = g.agg(
+        active_days=("day", "size"),
+        first_day=("day", "min"),
+        last_day=("day", "max"),
+        events=("events", "sum"),
+        views=("views", "sum"),
+        clicks=("clicks", "sum"),
+        searches=("searches", "sum"),
+        night=("night", "sum"),
+        weekend=("weekend", "sum"),
+        seconds=("seconds", "sum"),
+        kids_seconds=("kids_seconds", "sum"),
+        gap_before=("gap", "max"),
+    )
+    index = out.index
+    out = out.reset_index()
+    first_seen = d.groupby("dev")["day"].min().reindex(out["dev"]).to_numpy()
+    out["full_week"] = first_seen < out["week"].to_numpy() * 7 - 3
+    key = pd.MultiIndex.from_arrays([d["dev"], d["day"]])
+    lookup = pd.DataFrame({"week": d["week"].to_numpy(), "period": d["period"].to_numpy()}, index=key)
+    gen = f.genres.join(lookup, on=["dev", "day"])
+    gen = gen.groupby(["dev", "week", "genre"], sort=False, as_index=False)["seconds"].sum()
+    gen = gen.sort_values(["dev", "week", "seconds"], ascending=[True, True, False], kind="stable")
+    row_of = pd.Series(np.arange(len(out)), index=index)
+    grp = row_of.reindex(pd.MultiIndex.from_arrays([gen["dev"], gen["week"]])).to_numpy()
+    secs = gen["seconds"].to_numpy()
+    out["genre_seconds"] = np.bincount(grp, weights=secs, minlength=len(out))
+    top = gen.drop_duplicates(["dev", "week"])
+    top_at = row_of.reindex(pd.MultiIndex.from_arrays([top["dev"], top["week"]])).to_numpy()
+    out["top_genre"] = -1
+    out.loc[top_at, "top_genre"] = top["genre"].to_numpy()
+    out["top_genre_seconds"] = 0.0
+    out.loc[top_at, "top_genre_seconds"] = top["seconds"].to_numpy()
+    out["genres_seen"] = np.bincount(grp, weights=(secs > 0).astype(float), minlength=len(out)).astype(int)
+    out["entropy"] = genre_entropy(grp, secs, len(out))
+    ser = f.series.join(lookup, on=["dev", "day"])
+    ser = ser.groupby(["dev", "week", "period", "series"], sort=False, as_index=False)["views"].sum()
+    ser = ser.sort_values(["dev", "week", "views"], ascending=[True, True, False], kind="stable")
+    best = ser.drop_duplicates(["dev", "week"])
+    best_at = row_of.reindex(pd.MultiIndex.from_arrays([best["dev"], best["week"]])).to_numpy()
+    out["series_views"] = 0
+    out.loc[best_at, "series_views"] = best["views"].to_numpy().astype(int)
+    out["top_series"] = -1
+    out.loc[best_at, "top_series"] = best["series"].to_numpy()
+    return out
+
+
+def _share(a: pd.Series, b: pd.Series) -> np.ndarray:
+    b = b.to_numpy(dtype=float)
+    return np.where(b > 0, a.to_numpy(dtype=float) / np.maximum(b, 1e-12), 0.0)
+
+
+def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
+    """``w`` with ``persona`` (the first rule of ``params.order`` that holds) and the shares it used.
+
+    >>> w = pd.DataFrame({"active_days": [1, 5], "events": [2, 80], "views": [2, 60], "night": [0, 5],
+    ...     "weekend": [0, 10], "seconds": [60.0, 9e4], "kids_seconds": [0.0, 0.0], "gap_before": [9, 0],
+    ...     "genre_seconds": [60.0, 9e4], "top_genre_seconds": [60.0, 3e4], "genres_seen": [1, 5],
+    ...     "entropy": [0.0, 0.7], "series_views": [0, 30], "full_week": [True, True]})
+    >>> assign_personas(w)["persona"].tolist()
+    ['ghoster', 'binger']
+    """
+    p = params
+    w = w.copy()
+    w["genre_share"] = _share(w["top_genre_seconds"], w["genre_seconds"])
+    w["kids_share"] = _share(w["kids_seconds"], w["seconds"])
+    w["series_share"] = _share(w["series_views"], w["views"])
+    w["night_share"] = _share(w["night"], w["events"])
+    w["weekend_share"] = _share(w["weekend"], w["events"])
+    interest = (w["genre_share"] > p.interest_share) & (w["top_genre_seconds"] >= p.interest_min_seconds)
+    enough = w["events"] >= p.min_events
+    rules = {
+        "ghoster": (w["active_days"] <= p.ghost_max_active_days)
+        & (w["events"] <= p.ghost_max_events)
+        & (w["gap_before"] >= p.ghost_min_gap_days)
+        & ~interest,
+        "kids": enough & (w["kids_share"] >= p.kids_min_share),
+        "binger": (w["series_views"] >= p.binge_min_views) & (w["series_share"] >= p.binge_min_share),
+        "night_owl": enough & (w["night_share"] >= p.night_min_share),
+        "weekender": enough & w["full_week"] & (w["weekend_share"] >= p.weekend_min_share),
+        "loyal": enough & (w["genre_share"] >= p.loyal_min_share) & interest,
+        "explorer": enough & (w["entropy"] >= p.explorer_min_entropy) & (w["genres_seen"] >= p.explorer_min_genres),
+        "casual": np.ones(len(w), dtype=bool),
+    }
+    w["persona"] = np.select([np.asarray(rules[n], dtype=bool) for n in p.order], list(p.order), "casual")
+    return w
+
+
+def transitions(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
+    """Persona changes and stays between a device's consecutive judged weeks, with a churn risk.
+
+    Binger → ghoster is ``high``; any other persona → ghoster ``medium``; else ``low``. An absence of
+    ``churn_sleepy_days`` or more between the two weeks (a sleepy region) raises the risk one step.
+    Columns: dev, week_from, week_to, from, to, absent_days, churn (0 low, 1 medium, 2 high).
+
+    >>> w = pd.DataFrame({"dev": [0, 0, 0], "week": [1, 2, 5], "first_day": [4, 11, 32],
+    ...                   "last_day": [9, 12, 32], "persona": ["casual", "binger", "ghoster"]})
+    >>> transitions(w)[["from", "to", "absent_days", "churn"]].values.tolist()
+    [['casual', 'binger', 1, 0], ['binger', 'ghoster', 19, 2]]
+    """
+    w = w.sort_values(["dev", "week"], kind="stable")
+    dev = w["dev"].to_numpy()
+    same = np.r_[False, dev[1:] == dev[:-1]]
+    idx = np.flatnonzero(same)
+    prev, cur = w.iloc[idx - 1], w.iloc[idx]
+    to, frm = cur["persona"].to_numpy(), prev["persona"].to_numpy()
+    absent = cur["first_day"].to_numpy() - prev["last_day"].to_numpy() - 1
+    risk = np.where(
+        to == "ghoster", np.where(frm == "binger", 2, np.where(frm == "ghoster", 0, 1)), 0
+    ) + (absent >= params.churn_sleepy_days)
+    return pd.DataFrame(
+        {
+            "dev": cur["dev"].to_numpy(),
+            "week_from": prev["week"].to_numpy(),
+            "week_to": cur["week"].to_numpy(),
+            "from": frm,
+            "to": to,
+            "absent_days": absent,
+            "churn": np.minimum(risk, 2),
+        }
+    )
+
+
+def current_personas(
+    w: pd.DataFrame, trans: pd.DataFrame, as_of: int, params: PersonaParams = PersonaParams()
+) -> pd.DataFrame:
+    """Each device's latest judged week, with ``since`` (first day of its run of that persona),
+    ``previous`` (the persona before that run, or ``None``), ``days_since_active`` and ``churn``:
+    the highest risk of its transitions in the last ``churn_lookback_weeks`` weeks, one step
+    higher when the device has been absent ``churn_sleepy_days`` or more up to ``as_of``.
+
+    >>> w = pd.DataFrame({"dev": [0, 0, 0], "week": [1, 2, 3], "first_day": [4, 11, 18],
+    ...                   "last_day": [9, 12, 18], "persona": ["binger", "ghoster", "ghoster"]})
+    >>> c = current_personas(w, transitions(w), as_of=20)
+    >>> c[["persona", "since", "previous", "churn", "days_since_active"]].values.tolist()
+    [['ghoster', 11, 'binger', 2, 2]]
+    """
+    w = w.sort_values(["dev", "week"], kind="stable")
+    dev, persona = w["dev"].to_numpy(), w["persona"].to_numpy()
+    new_run = np.r_[True, (dev[1:] != dev[:-1]) | (persona[1:] != persona[:-1])]
+    run = np.cumsum(new_run) - 1
+    run_start = w["first_day"].to_numpy()[new_run][run]
+    first_of_dev = np.r_[True, dev[1:] != dev[:-1]]
+    prev_persona = np.where(new_run & ~first_of_dev, np.r_[None, persona[:-1]], None)
+    prev_of_run = prev_persona[new_run][run]
+    last = np.r_[dev[1:] != dev[:-1], True]
+    cur = w[last].copy()
+    cur["since"] = run_start[last]
+    cur["previous"] = prev_of_run[last]
+    cur["days_since_active"] = as_of - cur["last_day"].to_numpy()
+    recent = trans[trans["week_to"] > week_of(as_of) - params.churn_lookback_weeks]
+    risk = recent.groupby("dev")["churn"].max().reindex(cur["dev"]).fillna(0).to_numpy(int)
+    asleep = cur["days_since_active"].to_numpy() >= params.churn_sleepy_days
+    cur["churn"] = np.minimum(risk + asleep, 2)
+    return cur.reset_index(drop=True)
