@@ -68,13 +68,13 @@ def age_bands(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.DataF
     daytime = _safe(s["daytime"].to_numpy(float), s["events"].to_numpy(float))
     tv = f.device_type[s.index.to_numpy()] == "tv"
     known = (views >= p.age_min_views) & (s["rated"].to_numpy() >= 2)
-    kid = known & (kids_share >= p.kid_min_kids_share) & (young >= p.young_min_day_share)
-    teen = known & ~kid & (teenish >= p.young_min_day_share)
+    kid = known & (kids_share >= p.kid_min_kids_share) & (young >= p.kid_min_young_days)
+    teen = known & ~kid & (teenish >= p.teen_min_young_days)
     senior = known & tv & (senior_share >= p.senior_min_share) & (daytime >= p.senior_min_daytime)
     band = np.select([kid, teen, senior, known], ["kid", "teen", "senior", "adult"], "")
     margin = np.select(
         [kid, teen, senior, known],
-        [kids_share - p.kid_min_kids_share, teenish - p.young_min_day_share + 0.05, senior_share - 0.4, adult_days],
+        [kids_share - p.kid_min_kids_share + 0.1, teenish - p.teen_min_young_days + 0.05, senior_share - 0.4, adult_days],
         0.0,
     )
     amount = np.minimum(1.0, views / p.age_full_views)

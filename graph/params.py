@@ -137,7 +137,7 @@ class PersonaParams:
     ghost_window_days: int = 7  # a ghost region: windows of this length ...
     ghost_max_active_days: int = 2  # ... with at most this many active days ...
     interest_share: float = 0.30  # ... and no genre above this share of seconds (an "interest")
-    interest_min_seconds: float = 1800.0  # a genre share needs this much viewing to be an interest
+    interest_min_seconds: float = 7200.0  # a genre share needs this much viewing to be an interest
     # layer 3: the rules, tried in this order; the first that holds is the week's persona
     order: tuple[str, ...] = (
         "ghoster",
@@ -166,10 +166,11 @@ class PersonaParams:
     churn_sleepy_days: int = 14  # an absence this long (between weeks, or trailing) raises the risk a step
     churn_lookback_weeks: int = 4  # a device's churn risk: the highest of its transitions this recent
     # age bands, from the whole history of a device
-    kid_min_kids_share: float = 0.6
-    kid_max_rating: int = 12  # a kid's days stay at or below this rating ...
-    young_min_day_share: float = 0.9  # ... on this share of the days with a known rating
-    teen_max_rating: int = 12
+    kid_min_kids_share: float = 0.75  # kids' genre share of a kid's seconds ...
+    kid_max_rating: int = 12  # ... whose days stay at or below this rating ...
+    kid_min_young_days: float = 0.5  # ... on this share of the days with a known rating
+    teen_max_rating: int = 12  # a teen's days stay at or below this rating ...
+    teen_min_young_days: float = 0.7  # ... on this share of the rated days
     adult_min_rating: int = 16  # days with this rating or more say adult
     senior_genres: tuple[str, ...] = ("news", "documentary")
     senior_min_share: float = 0.5  # seconds of senior genres, on a TV, in daytime ...

@@ -9,8 +9,9 @@ the absence shows in the churn risk and in the evidence (``days_since_active``).
 
 The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params.order``:
 
-- ``ghoster``: at most 2 active days and few events in the week, an inactive gap of 4+ days before
-  one of them, and no genre interest (no genre above 30 % of seconds with 2 h or more).
+- ``ghoster``: at most 2 active days and few events in the week, one of them after an inactive
+  gap of 4+ days or each with at most 2 active days in the 7 days up to it (a ghost region),
+  and no genre interest (no genre above 30 % of seconds with 2 h or more).
 - ``kids``: the kids' genre holds half of the watched seconds.
 - ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
   of the week's views.
@@ -50,6 +51,16 @@ def week_of(day: np.ndarray) -> np.ndarray:
     return (np.asarray(day) + 3) // 7
 
 
+def _trailing_active(dev: np.ndarray, day: np.ndarray, window: int) -> np.ndarray:
+    """Active days of the device in the ``window`` days ending at each active day (rows sorted by dev, day).
+
+    >>> _trailing_active(np.array([0, 0, 0, 1]), np.array([1, 3, 9, 3]), 7).tolist()
+    [1, 2, 1, 1]
+    """
+    key = dev.astype(np.int64) * (1 << 32) + day.astype(np.int64)
+    return np.arange(len(key)) - np.searchsorted(key, key - (window - 1), side="left") + 1
+
+
 def _by_week(frame: pd.DataFrame, index: pd.MultiIndex, col: str, how: str) -> np.ndarray:
     g = frame.groupby(["dev", "week"], sort=False)[col].agg(how)
     return g.reindex(index).to_numpy()
@@ -62,7 +73,8 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
     weekend, seconds, kids_seconds, gap_before (longest inactive run ending at an active day of the
     week; -1 when the week holds only the device's first day), genre_seconds, top_genre, top_genre_seconds,
     genres_seen, entropy, series_views (most views of one series within one activity period),
-    top_series, full_week (the device was seen before this week began).
+    top_series, full_week (the device was seen before this week began), trail_max (most active days
+    in the 7 days up to one of the week's days), window_seen (those 7 days were all observed).
 
     >>> from graph.activity import day_frames
     >>> rows = [{"device": "a", "day": d * 86_400_000, "views": 5, "series_ids": ["s"], "series_views": [2]}
@@ -77,6 +89,7 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
     same = np.r_[False, dev[1:] == dev[:-1]]
     d["gap"] = np.where(same, day - np.r_[0, day[:-1]] - 1, -1)
     d["weekend"] = np.where((day + 3) % 7 >= 5, d["events"], 0)
+    d["trail"] = _trailing_active(dev, day, params.ghost_window_days)
     d["period"] = period_ids(dev, day, params.gap_tolerance_days)
     g = d.groupby(["dev", "week"], sort=True)
     out = g.agg(
@@ -92,11 +105,14 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
         seconds=("seconds", "sum"),
         kids_seconds=("kids_seconds", "sum"),
         gap_before=("gap", "max"),
+        trail_max=("trail", "max"),
     )
     index = out.index
     out = out.reset_index()
     first_seen = d.groupby("dev")["day"].min().reindex(out["dev"]).to_numpy()
     out["full_week"] = first_seen < out["week"].to_numpy() * 7 - 3
+    # the trailing windows of the week's days lie inside what was observed of the device
+    out["window_seen"] = first_seen <= out["first_day"].to_numpy() - (params.ghost_window_days - 1)
     key = pd.MultiIndex.from_arrays([d["dev"], d["day"]])
     lookup = pd.DataFrame({"week": d["week"].to_numpy(), "period": d["period"].to_numpy()}, index=key)
     gen = f.genres.join(lookup, on=["dev", "day"])
@@ -137,7 +153,8 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     >>> w = pd.DataFrame({"active_days": [1, 5], "events": [2, 80], "views": [2, 60], "night": [0, 5],
     ...     "weekend": [0, 10], "seconds": [60.0, 9e4], "kids_seconds": [0.0, 0.0], "gap_before": [9, 0],
     ...     "genre_seconds": [60.0, 9e4], "top_genre_seconds": [60.0, 3e4], "genres_seen": [1, 5],
-    ...     "entropy": [0.0, 0.7], "series_views": [0, 30], "full_week": [True, True]})
+    ...     "entropy": [0.0, 0.7], "series_views": [0, 30], "full_week": [True, True],
+    ...     "window_seen": [True, True], "trail_max": [1, 7]})
     >>> assign_personas(w)["persona"].tolist()
     ['ghoster', 'binger']
     """
@@ -153,7 +170,7 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     rules = {
         "ghoster": (w["active_days"] <= p.ghost_max_active_days)
         & (w["events"] <= p.ghost_max_events)
-        & (w["gap_before"] >= p.ghost_min_gap_days)
+        & ((w["gap_before"] >= p.ghost_min_gap_days) | (w["window_seen"] & (w["trail_max"] <= p.ghost_max_active_days)))
         & ~interest,
         "kids": enough & (w["kids_share"] >= p.kids_min_share),
         "binger": (w["series_views"] >= p.binge_min_views) & (w["series_share"] >= p.binge_min_share),
