@@ -54,7 +54,10 @@ def score_personas(truth: dict, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """
     by_key = {r["device_key"]: r for r in rows}
     devs = [d for d in truth["devices"] if d.get("events", 0) > 0 and d["key"] in by_key]
-    judged = {d["key"] for d in devs if d.get("owner") is not None or d.get("persona") is not None}
+    unrevealed = {d["key"] for d in devs if (d.get("persona_switch") or {}).get("events_after", 1) == 0}
+    judged = {
+        d["key"] for d in devs if d.get("owner") is not None or d.get("persona") is not None
+    } - unrevealed
     out: dict[str, Any] = {"devices": len(devs), "judged": len(judged), "personas": {}, "age_bands": {}}
     for p in _PERSONAS:
         true = {d["key"] for d in devs if d.get("persona") == p}

@@ -131,6 +131,7 @@ class PersonaParams:
     ('ghoster', 'kids', 'binger')
     """
 
+    history_days: int = 84  # the job reads this many days back from the data's latest day
     # layer 2: activity periods and regions
     gap_tolerance_days: int = 1  # inactive days allowed inside one activity period
     sleepy_days: int = 7  # a run of this many absent days is a sleepy region

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from graph.errors import GraphError
 from graph.jobs.affinity import run_affinity_job
 from graph.jobs.households import run_households_job
+from graph.jobs.personas import run_personas_job
 from graph.jobs.runs import JobContext
 from graph.jobs.social import run_social_job
 from graph.params import GraphParams
@@ -114,6 +115,14 @@ JOBS: dict[str, JobSpec] = _registry(
             depends_on=("households",),
             summary="genre lift, top series, device mix and look-alike households",
         ),
+        JobSpec(
+            "personas",
+            run_personas_job,
+            every_s=86_400,
+            depends_on=("households",),
+            incremental_every_s=3600,
+            summary="weekly viewer personas with evidence, transitions and churn risk, age bands",
+        ),
     ]
 )
 
@@ -124,7 +133,7 @@ def job_order(names: Iterable[str] | None = None, jobs: Mapping[str, JobSpec] = 
     >>> job_order(["social"])
     ['households', 'social']
     >>> job_order()
-    ['households', 'social', 'affinity']
+    ['households', 'social', 'affinity', 'personas']
     """
     wanted: set[str] = set()
 
@@ -156,7 +165,7 @@ def schedule_of(overrides: Mapping[str, int], jobs: Mapping[str, JobSpec] = JOBS
     >>> schedule_of({"nope": 5})
     Traceback (most recent call last):
     ...
-    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity
+    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity, personas, personas:incremental
     """
     entries: dict[str, int] = {}
     for spec in jobs.values():
