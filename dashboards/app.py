@@ -33,6 +33,7 @@ pages = {
         st.Page(_PAGES / "household.py", title="Household explorer", url_path="household"),
         st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
         st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),
+        st.Page(_PAGES / "personas.py", title="Personas", url_path="personas"),
     ],
     "Operate": [
         st.Page(_PAGES / "jobs.py", title="Jobs", url_path="jobs"),

@@ -28,6 +28,8 @@ class Segment:
     kids: bool | None = None
     min_degree: int = 0
     active_days: int | None = None
+    persona: str | None = None  # a member device currently has this persona
+    age_band: str | None = None  # the household's audience includes this age band
 
     def params(self, now_ms: int) -> dict[str, Any]:
         p = asdict(self)

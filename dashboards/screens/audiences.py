@@ -11,6 +11,7 @@ from dashboards import data
 from dashboards.audience import Segment, devices_csv, export_refusal, households_csv
 from dashboards.resources import settings
 from dashboards.widgets import show_error
+from graph.personas import PERSONAS
 from graph.vocabulary import DEVICE_TYPES
 
 st.title("Audiences")
@@ -41,6 +42,8 @@ size = c2.slider("Household size", 1, max_size, (1, max_size), key="aud_size")
 kids = c3.selectbox("Kids' content", ["any", "yes", "no"], key="aud_kids")
 min_degree = c3.number_input("Minimum social links", 0, 100, 0, key="aud_degree")
 recency = c3.selectbox("Active within", ["any time", "1 day", "7 days", "30 days"], key="aud_recency")
+persona = c1.selectbox("Has a device with persona", ["any", *PERSONAS], key="aud_persona")
+age_band = c2.selectbox("Audience includes", ["any", "kid", "teen", "adult", "senior"], key="aud_age")
 
 segment = Segment(
     genre=None if genre == "any" else genre,
@@ -51,6 +54,8 @@ segment = Segment(
     kids={"any": None, "yes": True, "no": False}[kids],
     min_degree=int(min_degree),
     active_days=None if recency == "any time" else int(recency.split()[0]),
+    persona=None if persona == "any" else persona,
+    age_band=None if age_band == "any" else age_band,
 )
 # recency is relative to now, rounded to the minute so the cached result is reused
 params = segment.params(now_ms=int(time.time() // 60 * 60_000))
