@@ -59,6 +59,16 @@ def persona_frames(f: DayFrames, as_of: int, params: PersonaParams = PersonaPara
         f = DayFrames(
             f.devices, f.device_type, keep(f.days), keep(f.genres), f.genre_names, keep(f.series), f.series_names
         )
+    if len(f.days) == 0:
+        empty = lambda *cols: pd.DataFrame(columns=["dev", *cols])  # noqa: E731
+        return {
+            "weeks": empty("week", "persona"),
+            "transitions": empty("week_from", "week_to", "from", "to", "churn"),
+            "current": empty("week", "persona"),
+            "ages": empty("band", "confidence"),
+            "sleepy": empty("start", "end", "days"),
+            "ghost": empty("start", "end"),
+        }
     weeks = assign_personas(weekly_features(f, params), params)
     trans = transitions(weeks, params)
     return {
@@ -168,7 +178,7 @@ def personas_from_rows(
         age = ages.loc[dev] if dev in ages.index else None
         ev = _week_evidence(r, f) | {
             "rule": r["persona"],
-            "previous": r["previous"],
+            "previous": r["previous"] if isinstance(r["previous"], str) else None,
             "days_since_active": int(r["days_since_active"]),
             "longest_sleepy_days": int(sleepy.get(dev, 0)),
             "ghost_regions": int(ghosts.get(dev, 0)),
@@ -181,9 +191,9 @@ def personas_from_rows(
                 "persona": r["persona"],
                 "since": iso_day(r["since"]),
                 "churn_risk": CHURN[int(r["churn"])],
-                "age_band": None if age is None else age["band"],
+                "age_band": age["band"] if age is not None and isinstance(age["band"], str) else None,
                 "age_confidence": 0.0 if age is None else float(age["confidence"]),
-                "evidence": json.dumps(ev, sort_keys=True),
+                "evidence": json.dumps(ev, sort_keys=True, allow_nan=False),
             }
         )
     seen = {d["device"] for d in devices}
