@@ -18,13 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.behaviour import EVENTS  # noqa: E402
-from generator.params import variant_params  # noqa: E402
-from generator.persona_scores import score_personas  # noqa: E402
-from generator.pipeline import Generation  # noqa: E402
-from generator.truth import build_truth  # noqa: E402
-from graph.device_days import catalog_meta, device_days_from_events  # noqa: E402
-from graph.persona_model import personas_from_rows  # noqa: E402
+from generator.behaviour import EVENTS
+from generator.params import variant_params
+from generator.persona_scores import score_personas
+from generator.pipeline import Generation
+from generator.truth import build_truth
+from graph.device_days import catalog_meta, device_days_from_events
+from graph.persona_model import personas_from_rows
 
 
 def world_events(gen: Generation) -> list[dict]:
@@ -63,14 +63,16 @@ def score_world(households: int, days: int, seed: int, variant: str) -> dict:
     t2 = time.perf_counter()
     result = personas_from_rows(rows, as_of_ms=params.day_start_ms(days - 1))
     t3 = time.perf_counter()
-    export = [
-        {"device_key": d["device"], **d, "evidence": json.loads(d["evidence"])} for d in result.devices
-    ]
+    export = [{"device_key": d["device"], **d, "evidence": json.loads(d["evidence"])} for d in result.devices]
     s = score_personas(truth, export)
     s.update(
         world=f"{variant}/s{seed}",
         events=len(events),
-        seconds={"generate": round(t1 - t0, 1), "device_days": round(t2 - t1, 1), "personas": round(t3 - t2, 1)},
+        seconds={
+            "generate": round(t1 - t0, 1),
+            "device_days": round(t2 - t1, 1),
+            "personas": round(t3 - t2, 1),
+        },
     )
     return s
 
@@ -87,8 +89,14 @@ def main() -> None:
     ap.add_argument("--variants", nargs="+", default=["default"])
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
-    cols = [("binger", "personas"), ("ghoster", "personas"), ("kids", "personas"), ("kid", "age_bands"),
-            ("teen", "age_bands"), ("adult", "age_bands")]
+    cols = [
+        ("binger", "personas"),
+        ("ghoster", "personas"),
+        ("kids", "personas"),
+        ("kid", "age_bands"),
+        ("teen", "age_bands"),
+        ("adult", "age_bands"),
+    ]
     header = "world            " + " ".join(f"{c[0][:7]:>7}P {c[0][:7]:>7}R" for c in cols) + "  b→g P  b→g R"
     print(header)
     all_scores = []
@@ -98,12 +106,12 @@ def main() -> None:
             all_scores.append(s)
             if a.json:
                 print(json.dumps(s))
-            cells = " ".join(
-                f"{_fmt(s[k][c]['precision']):>8} {_fmt(s[k][c]['recall']):>8}" for c, k in cols
-            )
+            cells = " ".join(f"{_fmt(s[k][c]['precision']):>8} {_fmt(s[k][c]['recall']):>8}" for c, k in cols)
             t = s["transitions"]
-            print(f"{s['world']:<16} {cells}  {_fmt(t['precision'])}  {_fmt(t['recall'])}  "
-                  f"(true b→g {t['true']}, bingers {s['personas']['binger']['true']}, {s['seconds']})")
+            print(
+                f"{s['world']:<16} {cells}  {_fmt(t['precision'])}  {_fmt(t['recall'])}  "
+                f"(true b→g {t['true']}, bingers {s['personas']['binger']['true']}, {s['seconds']})"
+            )
 
 
 if __name__ == "__main__":

@@ -41,12 +41,15 @@ def score_personas(truth: dict, rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Precision/recall per persona and age band, and binger→ghoster transitions found.
 
     >>> truth = {"devices": [
-    ...   {"key": "a", "events": 9, "owner": "P1", "persona": "binger", "age_band": "adult", "persona_switch": None},
+    ...   {"key": "a", "events": 9, "owner": "P1", "persona": "binger", "age_band": "adult",
+    ...    "persona_switch": None},
     ...   {"key": "b", "events": 9, "owner": "P2", "persona": "ghoster", "age_band": "kid",
     ...    "persona_switch": {"from": "binger", "to": "ghoster"}},
-    ...   {"key": "c", "events": 9, "owner": None, "persona": None, "age_band": None, "persona_switch": None}]}
+    ...   {"key": "c", "events": 9, "owner": None, "persona": None, "age_band": None,
+    ...    "persona_switch": None}]}
     >>> rows = [{"device_key": "a", "persona": "binger", "age_band": "adult", "evidence": {}},
-    ...         {"device_key": "b", "persona": "ghoster", "age_band": "adult", "evidence": {"previous": "binger"}},
+    ...         {"device_key": "b", "persona": "ghoster", "age_band": "adult",
+    ...          "evidence": {"previous": "binger"}},
     ...         {"device_key": "c", "persona": "binger", "age_band": "", "evidence": {}}]
     >>> s = score_personas(truth, rows)
     >>> s["personas"]["binger"]["precision"], s["transitions"]["recall"], s["age_bands"]["kid"]["recall"]
@@ -72,7 +75,8 @@ def score_personas(truth: dict, rows: list[dict[str, Any]]) -> dict[str, Any]:
     true_sw = {
         d["key"]
         for d in devs
-        if (d.get("persona_switch") or {}).get("from") == "binger" and d["persona_switch"].get("events_after", 1) > 0
+        if (d.get("persona_switch") or {}).get("from") == "binger"
+        and d["persona_switch"].get("events_after", 1) > 0
     }
     found = {
         k

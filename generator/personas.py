@@ -16,7 +16,14 @@ from datetime import timedelta
 
 import numpy as np
 
-__all__ = ["SWITCH_SHARE", "PersonaPlan", "annotate_truth", "count_after_switch", "persona_day", "persona_plan"]
+__all__ = [
+    "SWITCH_SHARE",
+    "PersonaPlan",
+    "annotate_truth",
+    "count_after_switch",
+    "persona_day",
+    "persona_plan",
+]
 
 #: share of binge watchers who turn into ghosters during a world of 14 days or more
 SWITCH_SHARE = 0.4

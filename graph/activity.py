@@ -67,8 +67,8 @@ def _long(rows: list[Mapping[str, Any]], dev: np.ndarray, day: np.ndarray, ids: 
 def day_frames(rows: Iterable[Mapping[str, Any]], params: PersonaParams = PersonaParams()) -> DayFrames:
     """Frames of device-day rows (rows of one device and day are summed; order does not matter).
 
-    >>> rows = [{"device": "b", "day": 2 * 86_400_000, "views": 2, "seconds": 90.0, "hour_events": [0] * 23 + [2],
-    ...          "genres": ["news"], "genre_seconds": [90.0], "series_ids": [], "series_views": []},
+    >>> rows = [{"device": "b", "day": 2 * 86_400_000, "views": 2, "seconds": 90.0,
+    ...          "hour_events": [0] * 23 + [2], "genres": ["news"], "genre_seconds": [90.0]},
     ...         {"device": "a", "day": 0, "clicks": 1, "device_type": "tv"}]
     >>> f = day_frames(rows)
     >>> f.devices.tolist(), f.days[["dev", "day", "views", "clicks", "night"]].values.tolist()
@@ -140,7 +140,9 @@ def genre_entropy(group: np.ndarray, seconds: np.ndarray, n_groups: int) -> np.n
     """
     total = np.bincount(group, weights=seconds, minlength=n_groups)
     p = np.where(total[group] > 0, seconds / np.maximum(total[group], 1e-12), 0.0)
-    h = np.bincount(group, weights=np.where(p > 0, -p * np.log(np.maximum(p, 1e-300)), 0.0), minlength=n_groups)
+    h = np.bincount(
+        group, weights=np.where(p > 0, -p * np.log(np.maximum(p, 1e-300)), 0.0), minlength=n_groups
+    )
     k = np.bincount(group, weights=(seconds > 0).astype(float), minlength=n_groups)
     return np.where(k > 1, h / np.log(np.maximum(k, 2)), 0.0)
 
@@ -181,7 +183,9 @@ def activity_periods(f: DayFrames, params: PersonaParams = PersonaParams()) -> p
     out["film_share"] = np.where(watched > 0, out["movie"] / np.maximum(watched, 1e-12), 0.0)
     n = len(out)
     at = pd.Series(pid, index=pd.MultiIndex.from_arrays([d["dev"], d["day"]]))
-    gen = f.genres.assign(period=at.reindex(pd.MultiIndex.from_arrays([f.genres["dev"], f.genres["day"]])).values)
+    gen = f.genres.assign(
+        period=at.reindex(pd.MultiIndex.from_arrays([f.genres["dev"], f.genres["day"]])).values
+    )
     gen = _sum_by(gen, ["period", "genre"], "seconds")
     out["genre_entropy"] = genre_entropy(gen["period"].to_numpy(np.int64), gen["seconds"].to_numpy(), n)
     ser = f.series.assign(
@@ -252,7 +256,9 @@ def ghost_regions(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.D
     total = by.groupby("region")["seconds"].sum()
     top = by.groupby("region")["seconds"].max()
     share = (top / total.where(total > 0)).reindex(out.index).fillna(0.0)
-    interest = (share > params.interest_share) & (top.reindex(out.index).fillna(0) >= params.interest_min_seconds)
+    interest = (share > params.interest_share) & (
+        top.reindex(out.index).fillna(0) >= params.interest_min_seconds
+    )
     out["top_genre_share"] = share.round(4)
     out = out[(out["active_days"] >= 2) & ~interest]
     return out.reset_index(drop=True)[cols]

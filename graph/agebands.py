@@ -35,7 +35,7 @@ def age_bands(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.DataF
     >>> adult = [{"device": "z", "day": d * 86_400_000, "views": 4, "seconds": 900.0, "max_age": 16,
     ...           "genres": ["crime"], "genre_seconds": [900.0]} for d in range(10)]
     >>> age_bands(day_frames(kid + adult))[["dev", "band", "confidence"]].values.tolist()
-    [[0, 'kid', 0.67], [1, 'adult', 0.67]]
+    [[0, 'kid', 0.65], [1, 'adult', 0.67]]
     """
     p = params
     d = f.days
@@ -64,7 +64,9 @@ def age_bands(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.DataF
     young = _safe(s["young"].to_numpy(float), s["rated"].to_numpy(float))
     teenish = _safe(s["teenish"].to_numpy(float), s["rated"].to_numpy(float))
     adult_days = _safe(s["old"].to_numpy(float), s["rated"].to_numpy(float))
-    senior_share = _safe(gs.reindex(s.index).fillna(0).to_numpy(), all_g.reindex(s.index).fillna(0).to_numpy())
+    senior_share = _safe(
+        gs.reindex(s.index).fillna(0).to_numpy(), all_g.reindex(s.index).fillna(0).to_numpy()
+    )
     daytime = _safe(s["daytime"].to_numpy(float), s["events"].to_numpy(float))
     tv = f.device_type[s.index.to_numpy()] == "tv"
     known = (views >= p.age_min_views) & (s["rated"].to_numpy() >= 2)
@@ -74,7 +76,12 @@ def age_bands(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.DataF
     band = np.select([kid, teen, senior, known], ["kid", "teen", "senior", "adult"], "")
     margin = np.select(
         [kid, teen, senior, known],
-        [kids_share - p.kid_min_kids_share + 0.1, teenish - p.teen_min_young_days + 0.05, senior_share - 0.4, adult_days],
+        [
+            kids_share - p.kid_min_kids_share + 0.1,
+            teenish - p.teen_min_young_days + 0.05,
+            senior_share - 0.4,
+            adult_days,
+        ],
         0.0,
     )
     amount = np.minimum(1.0, views / p.age_full_views)

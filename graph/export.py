@@ -71,6 +71,13 @@ def personas_csv(rows: Iterable[dict[str, Any]]) -> str:
         if isinstance(evidence, str):
             evidence = json.loads(evidence)
         w.writerow(
-            (r["device_key"], r["persona"], r["since"], r.get("age_band") or "", r["churn_risk"], _evidence_text(evidence))
+            (
+                r["device_key"],
+                r["persona"],
+                r["since"],
+                r.get("age_band") or "",
+                r["churn_risk"],
+                _evidence_text(evidence),
+            )
         )
     return buf.getvalue()

@@ -46,7 +46,9 @@ class PersonaResult:
     transitions: list[dict[str, Any]]
 
 
-def persona_frames(f: DayFrames, as_of: int, params: PersonaParams = PersonaParams()) -> dict[str, pd.DataFrame]:
+def persona_frames(
+    f: DayFrames, as_of: int, params: PersonaParams = PersonaParams()
+) -> dict[str, pd.DataFrame]:
     """Every frame of the model for day number ``as_of`` (days after it are ignored: clocks ahead).
 
     >>> rows = [{"device": "a", "day": d * 86_400_000, "views": 6} for d in range(4, 11)]
@@ -55,12 +57,18 @@ def persona_frames(f: DayFrames, as_of: int, params: PersonaParams = PersonaPara
     (['casual'], ['ages', 'current', 'ghost', 'sleepy', 'transitions', 'weeks'])
     """
     if len(f.days) and f.days["day"].max() > as_of:
-        keep = lambda x: x[x["day"] <= as_of].reset_index(drop=True)  # noqa: E731
+        keep = lambda x: x[x["day"] <= as_of].reset_index(drop=True)
         f = DayFrames(
-            f.devices, f.device_type, keep(f.days), keep(f.genres), f.genre_names, keep(f.series), f.series_names
+            f.devices,
+            f.device_type,
+            keep(f.days),
+            keep(f.genres),
+            f.genre_names,
+            keep(f.series),
+            f.series_names,
         )
     if len(f.days) == 0:
-        empty = lambda *cols: pd.DataFrame(columns=["dev", *cols])  # noqa: E731
+        empty = lambda *cols: pd.DataFrame(columns=["dev", *cols])
         return {
             "weeks": empty("week", "persona"),
             "transitions": empty("week_from", "week_to", "from", "to", "churn"),
@@ -111,7 +119,8 @@ def household_personas(
 
     >>> household_personas([{"device": "a", "persona": "binger", "churn_risk": "high", "age_band": "adult"},
     ...     {"device": "b", "persona": "kids", "churn_risk": "low", "age_band": "kid"}], {"a": "H", "b": "H"})
-    [{'household': 'H', 'personas': ['binger', 'kids'], 'counts': [1, 1], 'audience': ['kid', 'adult'], 'churn_risk': 'low'}]
+    [{'household': 'H', 'personas': ['binger', 'kids'], 'counts': [1, 1], 'audience': ['kid', 'adult'],
+      'churn_risk': 'low'}]
     """
     by: dict[str, list[Mapping[str, Any]]] = {}
     for d in devices:

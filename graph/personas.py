@@ -55,7 +55,7 @@ def _trailing_active(dev: np.ndarray, day: np.ndarray, window: int) -> np.ndarra
     """Active days of the device in the ``window`` days ending at each active day (rows sorted by dev, day).
 
     >>> _trailing_active(np.array([0, 0, 0, 1]), np.array([1, 3, 9, 3]), 7).tolist()
-    [1, 2, 1, 1]
+    [1, 2, 2, 1]
     """
     key = dev.astype(np.int64) * (1 << 32) + day.astype(np.int64)
     return np.arange(len(key)) - np.searchsorted(key, key - (window - 1), side="left") + 1
@@ -170,14 +170,19 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     rules = {
         "ghoster": (w["active_days"] <= p.ghost_max_active_days)
         & (w["events"] <= p.ghost_max_events)
-        & ((w["gap_before"] >= p.ghost_min_gap_days) | (w["window_seen"] & (w["trail_max"] <= p.ghost_max_active_days)))
+        & (
+            (w["gap_before"] >= p.ghost_min_gap_days)
+            | (w["window_seen"] & (w["trail_max"] <= p.ghost_max_active_days))
+        )
         & ~interest,
         "kids": enough & (w["kids_share"] >= p.kids_min_share),
         "binger": (w["series_views"] >= p.binge_min_views) & (w["series_share"] >= p.binge_min_share),
         "night_owl": enough & (w["night_share"] >= p.night_min_share),
         "weekender": enough & w["full_week"] & (w["weekend_share"] >= p.weekend_min_share),
         "loyal": enough & (w["genre_share"] >= p.loyal_min_share) & interest,
-        "explorer": enough & (w["entropy"] >= p.explorer_min_entropy) & (w["genres_seen"] >= p.explorer_min_genres),
+        "explorer": enough
+        & (w["entropy"] >= p.explorer_min_entropy)
+        & (w["genres_seen"] >= p.explorer_min_genres),
         "casual": np.ones(len(w), dtype=bool),
     }
     w["persona"] = np.select([np.asarray(rules[n], dtype=bool) for n in p.order], list(p.order), "casual")
@@ -203,9 +208,9 @@ def transitions(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.
     prev, cur = w.iloc[idx - 1], w.iloc[idx]
     to, frm = cur["persona"].to_numpy(), prev["persona"].to_numpy()
     absent = cur["first_day"].to_numpy() - prev["last_day"].to_numpy() - 1
-    risk = np.where(
-        to == "ghoster", np.where(frm == "binger", 2, np.where(frm == "ghoster", 0, 1)), 0
-    ) + (absent >= params.churn_sleepy_days)
+    risk = np.where(to == "ghoster", np.where(frm == "binger", 2, np.where(frm == "ghoster", 0, 1)), 0) + (
+        absent >= params.churn_sleepy_days
+    )
     return pd.DataFrame(
         {
             "dev": cur["dev"].to_numpy(),

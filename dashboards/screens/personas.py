@@ -35,7 +35,7 @@ weeks = sorted(shares["week"].unique())
 c1, c2 = st.columns(2)
 week_a = c1.selectbox("From week", weeks, index=max(0, len(weeks) - 2), key="persona_week_a")
 week_b = c2.selectbox("To week", weeks, index=len(weeks) - 1, key="persona_week_b")
-to_ms = lambda d: int(pd.Timestamp(d).timestamp() * 1000)  # noqa: E731
+to_ms = lambda d: int(pd.Timestamp(d).timestamp() * 1000)
 moves = data.persona_transitions(to_ms(week_a), to_ms(week_b))
 if moves.empty:
     st.info("No device was judged in both weeks.")
@@ -64,6 +64,8 @@ within = s3.number_input("In the last weeks", 1, 52, 4, key="switch_weeks")
 latest = to_ms(weeks[-1]) + WEEK_MS - DAY_MS
 found = data.persona_switchers(source, target, latest - int(within) * WEEK_MS)
 h = int(found.get("households") or 0)
-st.metric(f"Households with a {source} → {target} device", f"{h:,}" if analyst else data.k_anonymous(h, minimum))
+st.metric(
+    f"Households with a {source} → {target} device", f"{h:,}" if analyst else data.k_anonymous(h, minimum)
+)
 if analyst and found.get("rows"):
     st.dataframe(pd.DataFrame(found["rows"]), width="stretch")

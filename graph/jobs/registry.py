@@ -165,7 +165,7 @@ def schedule_of(overrides: Mapping[str, int], jobs: Mapping[str, JobSpec] = JOBS
     >>> schedule_of({"nope": 5})
     Traceback (most recent call last):
     ...
-    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity, personas, personas:incremental
+    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, ...
     """
     entries: dict[str, int] = {}
     for spec in jobs.values():

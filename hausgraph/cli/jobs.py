@@ -102,7 +102,7 @@ def export_links(out: Path = typer.Option(..., help="CSV file to write.")) -> No
 @export_app.command("personas")
 @handle_errors
 def export_personas(out: Path = typer.Option(..., help="CSV file to write.")) -> None:
-    """``device_key,persona,since,age_band,churn_risk,evidence`` (contract §6) for every device with a persona."""
+    """``device_key,persona,since,age_band,churn_risk,evidence`` (contract §6), one row per device."""
     _export("personas", out)
 
 

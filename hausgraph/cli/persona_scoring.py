@@ -50,8 +50,14 @@ def offline_persona_rows(world: Path, truth: dict) -> list[dict[str, Any]]:
             continue
         seen.add(ident)
         events.append(
-            {"device": key, "ts": e.ts_ms, "event": e.event, "content_id": e.content_id,
-             "duration_s": e.duration_s, "device_type": e.device_type}
+            {
+                "device": key,
+                "ts": e.ts_ms,
+                "event": e.event,
+                "content_id": e.content_id,
+                "duration_s": e.duration_s,
+                "device_type": e.device_type,
+            }
         )
     content = []
     for line in _lines(world / "content.jsonl"):
@@ -80,7 +86,7 @@ def print_persona_scores(s: dict[str, Any]) -> None:
     rows = [(f"persona {k}", v) for k, v in s["personas"].items()]
     rows += [(f"age band {k}", v) for k, v in s["age_bands"].items()]
     rows.append(("binger → ghoster", s["transitions"]))
-    fmt = lambda x: "-" if x is None else f"{x:.3f}"  # noqa: E731
+    fmt = lambda x: "-" if x is None else f"{x:.3f}"
     for name, v in rows:
         t.add_row(name, fmt(v["precision"]), fmt(v["recall"]), str(v["predicted"]), str(v["true"]))
     console.print(t)

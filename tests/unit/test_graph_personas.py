@@ -26,17 +26,35 @@ from tests.unit.test_job_shells import declared_row_fields
 
 MONDAY = 20_395  # 2025-11-03, a Monday, as a day number since the epoch
 CAT = catalog_meta(
-    [{"content_id": f"s1e{i}", "kind": "series_episode", "series_id": "s1", "genres": ["drama"], "age_rating": 12}
-     for i in range(20)]
+    [
+        {
+            "content_id": f"s1e{i}",
+            "kind": "series_episode",
+            "series_id": "s1",
+            "genres": ["drama"],
+            "age_rating": 12,
+        }
+        for i in range(20)
+    ]
     + [{"content_id": f"k{i}", "kind": "show", "genres": ["kids"], "age_rating": 0} for i in range(5)]
-    + [{"content_id": f"m{i}", "kind": "movie", "genres": [g], "age_rating": 16}
-       for i, g in enumerate(["crime", "news", "sports", "comedy", "travel", "music", "scifi"])]
+    + [
+        {"content_id": f"m{i}", "kind": "movie", "genres": [g], "age_rating": 16}
+        for i, g in enumerate(["crime", "news", "sports", "comedy", "travel", "music", "scifi"])
+    ]
 )
 
 
-def ev(device: str, day: int, hour: int, content: str | None, event: str = "view", secs: float = 1500.0) -> dict:
-    return {"device": device, "ts": day * DAY_MS + hour * HOUR_MS, "event": event, "content_id": content,
-            "duration_s": secs if event == "view" else None, "device_type": "tablet"}
+def ev(
+    device: str, day: int, hour: int, content: str | None, event: str = "view", secs: float = 1500.0
+) -> dict:
+    return {
+        "device": device,
+        "ts": day * DAY_MS + hour * HOUR_MS,
+        "event": event,
+        "content_id": content,
+        "duration_s": secs if event == "view" else None,
+        "device_type": "tablet",
+    }
 
 
 def personas(events: list[dict], as_of: int) -> dict[str, dict]:
@@ -55,9 +73,15 @@ def test_exact_personas_of_small_histories() -> None:
     events += [ev("once", MONDAY + 3, 10, None, event="search")]
     got = personas(events, MONDAY + 6)
     assert {k: v["persona"] for k, v in got.items()} == {
-        "binger": "binger", "kid": "kids", "ghost": "ghoster", "once": "casual"}
+        "binger": "binger",
+        "kid": "kids",
+        "ghost": "ghoster",
+        "once": "casual",
+    }
     evidence = json.loads(got["binger"]["evidence"])
-    assert evidence["top_series"] == "s1" and evidence["series_views"] == 14 and evidence["week"] == "2025-11-03"
+    assert (
+        evidence["top_series"] == "s1" and evidence["series_views"] == 14 and evidence["week"] == "2025-11-03"
+    )
     assert got["kid"]["age_band"] == "kid" and got["binger"]["age_band"] in ("teen", "adult")
     assert got["once"]["age_band"] is None and got["binger"]["since"] == "2025-11-03"
 
@@ -77,12 +101,18 @@ def test_bad_input_has_a_defined_outcome() -> None:
     events = [
         ev("unknown", MONDAY, 20, "not-in-catalog"),  # content the catalog lacks
         ev("ahead", MONDAY + 400, 20, "m1"),  # a clock a year ahead, nothing else
-        ev("mixed", MONDAY, 20, "m1"), ev("mixed", MONDAY + 900, 20, "m1"),
+        ev("mixed", MONDAY, 20, "m1"),
+        ev("mixed", MONDAY + 900, 20, "m1"),
     ]
     got = personas(events, MONDAY + 1)
     assert got["unknown"]["persona"] == "casual"
-    assert got["ahead"]["persona"] == "casual" and json.loads(got["ahead"]["evidence"])["reason"] == "clock_ahead"
-    assert got["mixed"]["persona"] == "casual" and json.loads(got["mixed"]["evidence"])["days_since_active"] == 1
+    assert (
+        got["ahead"]["persona"] == "casual"
+        and json.loads(got["ahead"]["evidence"])["reason"] == "clock_ahead"
+    )
+    assert (
+        got["mixed"]["persona"] == "casual" and json.loads(got["mixed"]["evidence"])["days_since_active"] == 1
+    )
     assert personas_from_rows([]).devices == []
     assert all(d["persona"] in PERSONAS for d in got.values())
 
@@ -91,8 +121,15 @@ def _random_days(rng: random.Random) -> list[dict]:
     rows = []
     for dev in range(rng.randint(1, 6)):
         for day in sorted(rng.sample(range(40), rng.randint(1, 15))):
-            rows.append({"device": f"d{dev}", "day": day * DAY_MS, "views": rng.randint(1, 5),
-                         "genres": ["news"], "genre_seconds": [float(rng.randint(10, 300))]})
+            rows.append(
+                {
+                    "device": f"d{dev}",
+                    "day": day * DAY_MS,
+                    "views": rng.randint(1, 5),
+                    "genres": ["news"],
+                    "genre_seconds": [float(rng.randint(10, 300))],
+                }
+            )
     return rows
 
 
@@ -134,11 +171,19 @@ def _world_events(households: int, days: int, seed: int):
     events = []
     for day in range(days):
         e = gen.simulate(day)[0]
-        for d, ts, k, c, dur in zip(e.dev.tolist(), e.ts.tolist(), e.event.tolist(), e.content.tolist(),
-                                    e.duration.tolist()):
-            events.append({"device": w.dev_key[d], "ts": ts, "event": EVENTS[k],
-                           "content_id": None if c < 0 else (ids[c] if c < len(ids) else f"new-{c}"),
-                           "duration_s": None if dur != dur else dur, "device_type": w.dev_reported[d]})
+        for d, ts, k, c, dur in zip(
+            e.dev.tolist(), e.ts.tolist(), e.event.tolist(), e.content.tolist(), e.duration.tolist()
+        ):
+            events.append(
+                {
+                    "device": w.dev_key[d],
+                    "ts": ts,
+                    "event": EVENTS[k],
+                    "content_id": None if c < 0 else (ids[c] if c < len(ids) else f"new-{c}"),
+                    "duration_s": None if dur != dur else dur,
+                    "device_type": w.dev_reported[d],
+                }
+            )
     return gen, events
 
 
@@ -158,11 +203,11 @@ def test_stable_on_rerun_and_a_new_day_changes_only_its_devices(small_world) -> 
     assert a.history == again.history and a.devices == again.devices
     b = personas_from_rows(device_days_from_events(events, cat), as_of_ms=last * DAY_MS)
     that_day = {e["device"] for e in events if e["ts"] >= last * DAY_MS}
-    weeks = lambda r: {(h["device"], h["week"]): h["persona"] for h in r.history}  # noqa: E731
+    weeks = lambda r: {(h["device"], h["week"]): h["persona"] for h in r.history}
     wa, wb = weeks(a), weeks(b)
     changed = {k[0] for k in set(wa) | set(wb) if wa.get(k) != wb.get(k)}
     assert changed <= that_day
-    cur = lambda r: {d["device"]: d["persona"] for d in r.devices}  # noqa: E731
+    cur = lambda r: {d["device"]: d["persona"] for d in r.devices}
     assert {k for k in cur(b) if cur(a).get(k) != cur(b)[k]} <= that_day
 
 
@@ -186,10 +231,12 @@ def test_personas_shell_writes_what_its_queries_declare(small_world) -> None:
     gen, events, cat = small_world
     rows = device_days_from_events(events, cat)
     hh = {gen.world.dev_key[d]: gen.world.hh_ids[gen.world.dev_home[d]] for d in range(gen.world.n_devices)}
-    client = RecordingClient(answers={
-        "jobs/read_latest_day": [{"day": max(r["day"] for r in rows)}],
-        "jobs/read_device_days": rows,
-    })
+    client = RecordingClient(
+        answers={
+            "jobs/read_latest_day": [{"day": max(r["day"] for r in rows)}],
+            "jobs/read_device_days": rows,
+        }
+    )
     ctx = JobContext(client, "p-run", "personas", {}, shared={})
     JOBS["personas"](ctx, GraphParams())
     devices = client.written("jobs/write_personas")
