@@ -117,7 +117,8 @@ def household_personas(
     """Per household: persona mix (names and counts), audience (age bands of its devices) and churn
     risk, the lowest of its devices' (a household churns when none of its devices stays engaged).
 
-    >>> [h] = household_personas([{"device": "a", "persona": "binger", "churn_risk": "high", "age_band": "adult"},
+    >>> [h] = household_personas(
+    ...     [{"device": "a", "persona": "binger", "churn_risk": "high", "age_band": "adult"},
     ...     {"device": "b", "persona": "kids", "churn_risk": "low", "age_band": "kid"}], {"a": "H", "b": "H"})
     >>> h["personas"], h["counts"], h["audience"], h["churn_risk"]
     (['binger', 'kids'], [1, 1], ['kid', 'adult'], 'low')
