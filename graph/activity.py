@@ -23,6 +23,7 @@ __all__ = [
     "DayFrames",
     "activity_periods",
     "day_frames",
+    "day_rows",
     "genre_entropy",
     "ghost_regions",
     "period_ids",
@@ -116,6 +117,18 @@ def day_frames(rows: Iterable[Mapping[str, Any]], params: PersonaParams = Person
     )
 
 
+def day_rows(f: DayFrames, other: pd.DataFrame) -> np.ndarray:
+    """Row in ``f.days`` of each (dev, day) of ``other`` (a genre or series frame of the same days).
+
+    >>> f = day_frames([{"device": "a", "day": 0, "views": 1}, {"device": "a", "day": 86_400_000, "views": 1}])
+    >>> day_rows(f, pd.DataFrame({"dev": [0, 0], "day": [1, 0]})).tolist()
+    [1, 0]
+    """
+    key = f.days["dev"].to_numpy().astype(np.int64) * (1 << 32) + f.days["day"].to_numpy()
+    want = other["dev"].to_numpy().astype(np.int64) * (1 << 32) + other["day"].to_numpy()
+    return np.searchsorted(key, want)
+
+
 def period_ids(dev: np.ndarray, day: np.ndarray, gap_tolerance: int) -> np.ndarray:
     """Activity period number of each active day (sorted by dev, day): a new period starts at a new
     device or after more than ``gap_tolerance`` inactive days.
@@ -164,36 +177,37 @@ def activity_periods(f: DayFrames, params: PersonaParams = PersonaParams()) -> p
     [[0, 1, 2, 'searches', 1.0, 1], [5, 5, 1, 'views', 1.0, 1]]
     """
     d = f.days
-    pid = period_ids(d["dev"].to_numpy(), d["day"].to_numpy(), params.gap_tolerance_days)
-    g = d.assign(period=pid).groupby("period", sort=True)
-    out = g.agg(
-        dev=("dev", "first"),
-        start=("day", "min"),
-        end=("day", "max"),
-        active_days=("day", "size"),
-        **{c: (c, "sum") for c in INTERACTIONS},
-        seconds=("seconds", "sum"),
-        movie=("movie_seconds", "sum"),
-        episode=("episode_seconds", "sum"),
-    ).reset_index()
+    dev, day = d["dev"].to_numpy(), d["day"].to_numpy()
+    pid = period_ids(dev, day, params.gap_tolerance_days)
+    starts = np.flatnonzero(np.r_[True, pid[1:] != pid[:-1]]) if len(pid) else np.zeros(0, np.int64)
+    ends = np.r_[starts[1:], len(pid)] - 1 if len(pid) else starts
+
+    def total(col: str) -> np.ndarray:
+        return np.add.reduceat(d[col].to_numpy(), starts) if len(pid) else np.zeros(0)
+
+    out = pd.DataFrame(
+        {"period": np.arange(len(starts)), "dev": dev[starts], "start": day[starts], "end": day[ends]}
+    )
+    out["active_days"] = ends - starts + 1
+    for c in (*INTERACTIONS, "seconds"):
+        out[c] = total(c)
+    movie, episode = total("movie_seconds"), total("episode_seconds")
     counts = out[list(INTERACTIONS)].to_numpy()
-    out["dominant"] = np.array(INTERACTIONS, dtype=object)[counts.argmax(axis=1)]
-    watched = (out["movie"] + out["episode"]).to_numpy()
-    out["series_share"] = np.where(watched > 0, out["episode"] / np.maximum(watched, 1e-12), 0.0)
-    out["film_share"] = np.where(watched > 0, out["movie"] / np.maximum(watched, 1e-12), 0.0)
+    out["dominant"] = np.array(INTERACTIONS, dtype=object)[counts.argmax(axis=1)] if len(out) else []
+    watched = movie + episode
+    out["series_share"] = np.where(watched > 0, episode / np.maximum(watched, 1e-12), 0.0)
+    out["film_share"] = np.where(watched > 0, movie / np.maximum(watched, 1e-12), 0.0)
     n = len(out)
-    at = pd.Series(pid, index=pd.MultiIndex.from_arrays([d["dev"], d["day"]]))
-    gen = f.genres.assign(
-        period=at.reindex(pd.MultiIndex.from_arrays([f.genres["dev"], f.genres["day"]])).values
-    )
-    gen = _sum_by(gen, ["period", "genre"], "seconds")
-    out["genre_entropy"] = genre_entropy(gen["period"].to_numpy(np.int64), gen["seconds"].to_numpy(), n)
-    ser = f.series.assign(
-        period=at.reindex(pd.MultiIndex.from_arrays([f.series["dev"], f.series["day"]])).values
-    )
-    distinct = ser.drop_duplicates(["period", "series"]).groupby("period").size()
-    out["distinct_series"] = distinct.reindex(out["period"], fill_value=0).to_numpy()
-    return out.drop(columns=["movie", "episode"])
+    names = max(len(f.genre_names), 1)
+    gkey = pid[day_rows(f, f.genres)] * names + f.genres["genre"].to_numpy()
+    key, inv = np.unique(gkey, return_inverse=True)
+    secs = np.bincount(inv, weights=f.genres["seconds"].to_numpy().astype(np.float64), minlength=len(key))
+    out["genre_entropy"] = genre_entropy(key // names, secs, n)
+    names = max(len(f.series_names), 1)
+    pairs = np.sort(pid[day_rows(f, f.series)] * names + f.series["series"].to_numpy())
+    pairs = pairs[np.r_[True, pairs[1:] != pairs[:-1]]] if len(pairs) else pairs  # sort: np.unique hashes
+    out["distinct_series"] = np.bincount(pairs // names, minlength=n)
+    return out
 
 
 def sleepy_regions(f: DayFrames, as_of: int, params: PersonaParams = PersonaParams()) -> pd.DataFrame:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from graph.activity import DayFrames, genre_entropy, period_ids
+from graph.activity import DayFrames, day_rows, genre_entropy, period_ids
 from graph.params import PersonaParams
 
 __all__ = [
@@ -61,11 +61,6 @@ def _trailing_active(dev: np.ndarray, day: np.ndarray, window: int) -> np.ndarra
     return np.arange(len(key)) - np.searchsorted(key, key - (window - 1), side="left") + 1
 
 
-def _by_week(frame: pd.DataFrame, index: pd.MultiIndex, col: str, how: str) -> np.ndarray:
-    g = frame.groupby(["dev", "week"], sort=False)[col].agg(how)
-    return g.reindex(index).to_numpy()
-
-
 def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
     """One row per device and week with activity: the figures the rules read.
 
@@ -83,63 +78,95 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
     >>> w[["week", "active_days", "views", "series_views", "gap_before", "full_week"]].values.tolist()
     [[1, 2, 10, 4, 0, False], [3, 1, 5, 2, 14, True]]
     """
-    d = f.days.copy()
-    dev, day = d["dev"].to_numpy(), d["day"].to_numpy()
-    d["week"] = week_of(day)
+    d = f.days
+    dev, day = d["dev"].to_numpy(), d["day"].to_numpy().astype(np.int64)
+    week = week_of(day)
+    new = np.r_[True, (dev[1:] != dev[:-1]) | (week[1:] != week[:-1])]
+    starts = np.flatnonzero(new)
+    wk = np.cumsum(new) - 1  # the (dev, week) row of each day
+    n = len(starts)
     same = np.r_[False, dev[1:] == dev[:-1]]
-    d["gap"] = np.where(same, day - np.r_[0, day[:-1]] - 1, -1)
-    d["weekend"] = np.where((day + 3) % 7 >= 5, d["events"], 0)
-    d["trail"] = _trailing_active(dev, day, params.ghost_window_days)
-    d["period"] = period_ids(dev, day, params.gap_tolerance_days)
-    g = d.groupby(["dev", "week"], sort=True)
-    out = g.agg(
-        active_days=("day", "size"),
-        first_day=("day", "min"),
-        last_day=("day", "max"),
-        events=("events", "sum"),
-        views=("views", "sum"),
-        clicks=("clicks", "sum"),
-        searches=("searches", "sum"),
-        night=("night", "sum"),
-        weekend=("weekend", "sum"),
-        seconds=("seconds", "sum"),
-        kids_seconds=("kids_seconds", "sum"),
-        gap_before=("gap", "max"),
-        trail_max=("trail", "max"),
+    gap = np.where(same, day - np.r_[0, day[:-1]] - 1, -1)
+    period = period_ids(dev, day, params.gap_tolerance_days)
+
+    def total(col) -> np.ndarray:
+        return np.add.reduceat(np.asarray(col), starts) if n else np.zeros(0)
+
+    out = pd.DataFrame(
+        {
+            "dev": dev[starts],
+            "week": week[starts],
+            "active_days": np.diff(np.r_[starts, len(day)]),
+            "first_day": day[starts],
+            "last_day": day[np.r_[starts[1:], len(day)] - 1] if n else day[:0],
+        }
     )
-    index = out.index
-    out = out.reset_index()
-    first_seen = d.groupby("dev")["day"].min().reindex(out["dev"]).to_numpy()
+    for c in ("events", "views", "clicks", "searches", "night", "seconds", "kids_seconds"):
+        out[c] = total(d[c].to_numpy())
+    out["weekend"] = total(np.where((day + 3) % 7 >= 5, d["events"].to_numpy(), 0))
+    out["gap_before"] = np.maximum.reduceat(gap, starts) if n else gap[:0]
+    trail = _trailing_active(dev, day, params.ghost_window_days)
+    out["trail_max"] = np.maximum.reduceat(trail, starts) if n else trail[:0]
+    first_seen = day[np.r_[True, dev[1:] != dev[:-1]]][
+        np.cumsum(np.r_[True, dev[1:] != dev[:-1]])[starts] - 1
+    ]
     out["full_week"] = first_seen < out["week"].to_numpy() * 7 - 3
     # the trailing windows of the week's days lie inside what was observed of the device
     out["window_seen"] = first_seen <= out["first_day"].to_numpy() - (params.ghost_window_days - 1)
-    key = pd.MultiIndex.from_arrays([d["dev"], d["day"]])
-    lookup = pd.DataFrame({"week": d["week"].to_numpy(), "period": d["period"].to_numpy()}, index=key)
-    gen = f.genres.join(lookup, on=["dev", "day"])
-    gen = gen.groupby(["dev", "week", "genre"], sort=False, as_index=False)["seconds"].sum()
-    gen = gen.sort_values(["dev", "week", "seconds"], ascending=[True, True, False], kind="stable")
-    row_of = pd.Series(np.arange(len(out)), index=index)
-    grp = row_of.reindex(pd.MultiIndex.from_arrays([gen["dev"], gen["week"]])).to_numpy()
-    secs = gen["seconds"].to_numpy()
-    out["genre_seconds"] = np.bincount(grp, weights=secs, minlength=len(out))
-    top = gen.drop_duplicates(["dev", "week"])
-    top_at = row_of.reindex(pd.MultiIndex.from_arrays([top["dev"], top["week"]])).to_numpy()
-    out["top_genre"] = -1
-    out.loc[top_at, "top_genre"] = top["genre"].to_numpy()
-    out["top_genre_seconds"] = 0.0
-    out.loc[top_at, "top_genre_seconds"] = top["seconds"].to_numpy()
-    out["genres_seen"] = np.bincount(grp, weights=(secs > 0).astype(float), minlength=len(out)).astype(int)
-    out["entropy"] = genre_entropy(grp, secs, len(out))
-    ser = f.series.join(lookup, on=["dev", "day"])
-    ser = ser.groupby(["dev", "week", "period", "series"], sort=False, as_index=False)["views"].sum()
-    ser = ser.sort_values(["dev", "week", "views"], ascending=[True, True, False], kind="stable")
-    best = ser.drop_duplicates(["dev", "week"])
-    best_at = row_of.reindex(pd.MultiIndex.from_arrays([best["dev"], best["week"]])).to_numpy()
-    out["series_views"] = 0
-    out.loc[best_at, "series_views"] = best["views"].to_numpy().astype(int)
-    out["top_series"] = -1
-    out.loc[best_at, "top_series"] = best["series"].to_numpy()
+    _genre_figures(out, f, wk[day_rows(f, f.genres)])
+    _series_figures(out, f, wk, period)
     return out
+
+
+def _first_max(grp: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Index of the first largest value of each group (``grp`` sorted ascending).
+
+    >>> _first_max(np.array([0, 0, 0, 2, 2]), np.array([1.0, 5.0, 5.0, 2.0, 1.0])).tolist()
+    [1, 3]
+    """
+    if len(grp) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+    best = np.maximum.reduceat(values, starts)
+    sizes = np.diff(np.r_[starts, len(grp)])
+    hit = np.flatnonzero(values == np.repeat(best, sizes))
+    return hit[np.r_[True, grp[hit][1:] != grp[hit][:-1]]]
+
+
+def _genre_figures(out: pd.DataFrame, f: DayFrames, grp_of_row: np.ndarray) -> None:
+    """Per (dev, week) row: genre seconds, top genre and its seconds, genres seen, entropy."""
+    n, names = len(out), max(len(f.genre_names), 1)
+    genre = f.genres["genre"].to_numpy().astype(np.int64)
+    key, inv = np.unique(grp_of_row * names + genre, return_inverse=True)
+    secs = np.bincount(inv, weights=f.genres["seconds"].to_numpy().astype(np.float64), minlength=len(key))
+    grp, g = key // names, key % names
+    out["genre_seconds"] = np.bincount(grp, weights=secs, minlength=n)
+    first = _first_max(grp, secs)
+    out["top_genre"] = -1
+    out["top_genre_seconds"] = 0.0
+    out.loc[grp[first], "top_genre"] = g[first]
+    out.loc[grp[first], "top_genre_seconds"] = secs[first]
+    out["genres_seen"] = np.bincount(grp, weights=(secs > 0).astype(float), minlength=n).astype(int)
+    out["entropy"] = genre_entropy(grp, secs, n)
+
+
+def _series_figures(out: pd.DataFrame, f: DayFrames, wk: np.ndarray, period: np.ndarray) -> None:
+    """Per (dev, week) row: most views of one series within one activity period, and that series."""
+    rows = day_rows(f, f.series)
+    ser = f.series["series"].to_numpy().astype(np.int64)
+    names = max(len(f.series_names), 1)
+    # (week row, period) pairs are ordered like the days, so one running id per pair
+    pair = np.unique(wk[rows] * (len(period) + 1) + period[rows], return_inverse=True)[1]
+    key, inv = np.unique(pair.astype(np.int64) * names + ser, return_inverse=True)
+    views = np.bincount(inv, weights=f.series["views"].to_numpy().astype(np.float64), minlength=len(key))
+    grp = wk[rows][np.unique(inv, return_index=True)[1]] if len(key) else np.zeros(0, np.int64)
+    s = key % names
+    order = np.argsort(grp, kind="stable")
+    first = order[_first_max(grp[order], views[order])]
+    out["series_views"] = 0
+    out["top_series"] = -1
+    out.loc[grp[first], "series_views"] = views[first].astype(int)
+    out.loc[grp[first], "top_series"] = s[first]
 
 
 def _share(a: pd.Series, b: pd.Series) -> np.ndarray:
