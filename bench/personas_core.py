@@ -20,10 +20,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.activity import DayFrames, activity_periods, ghost_regions, sleepy_regions  # noqa: E402
-from graph.agebands import age_bands  # noqa: E402
-from graph.params import PersonaParams  # noqa: E402
-from graph.personas import assign_personas, current_personas, transitions, weekly_features  # noqa: E402
+from graph.activity import DayFrames, activity_periods, ghost_regions, sleepy_regions
+from graph.agebands import age_bands
+from graph.params import PersonaParams
+from graph.personas import assign_personas, current_personas, transitions, weekly_features
 
 START = 20_454  # 2026-01-01
 
@@ -36,7 +36,7 @@ def synthetic_frames(devices: int, days: int, seed: int = 0) -> DayFrames:
     dev, day = np.nonzero(active)
     n = len(dev)
     views = rng.poisson(8, n).astype(np.int32)
-    ev = lambda lam: rng.poisson(lam, n).astype(np.int32)  # noqa: E731
+    ev = lambda lam: rng.poisson(lam, n).astype(np.int32)
     frame = pd.DataFrame(
         {
             "dev": dev.astype(np.int32),

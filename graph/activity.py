@@ -120,7 +120,7 @@ def day_frames(rows: Iterable[Mapping[str, Any]], params: PersonaParams = Person
 def day_rows(f: DayFrames, other: pd.DataFrame) -> np.ndarray:
     """Row in ``f.days`` of each (dev, day) of ``other`` (a genre or series frame of the same days).
 
-    >>> f = day_frames([{"device": "a", "day": 0, "views": 1}, {"device": "a", "day": 86_400_000, "views": 1}])
+    >>> f = day_frames([{"device": "a", "day": d * 86_400_000, "views": 1} for d in (0, 1)])
     >>> day_rows(f, pd.DataFrame({"dev": [0, 0], "day": [1, 0]})).tolist()
     [1, 0]
     """

@@ -23,7 +23,7 @@ from hausgraph.cli.common import console
 from ingest.contract import normalize_mac, parse_content, parse_view
 from ingest.errors import InvalidRecord
 
-__all__ = ["offline_persona_rows", "persona_scores", "print_persona_scores"]
+__all__ = ["offline_persona_rows", "persona_scores", "print_persona_scores", "world_device_days"]
 
 _FAR_MS = 4_102_444_800_000  # 2100: a world's events are never "in the future" here
 
@@ -34,8 +34,8 @@ def _lines(path: Path):
         yield from fh
 
 
-def offline_persona_rows(world: Path, truth: dict) -> list[dict[str, Any]]:
-    """Contract §6 rows of the world in directory ``world`` (events, content, truth), computed offline."""
+def world_device_days(world: Path, truth: dict) -> tuple[list[dict[str, Any]], int]:
+    """Device-day rows of the world in directory ``world`` and its last day (epoch ms), offline."""
     keys = {d["mac"]: d["key"] for d in truth["devices"]}
     events, seen = [], set()
     path = world / "events.jsonl.gz" if (world / "events.jsonl.gz").exists() else world / "events.jsonl"
@@ -68,7 +68,13 @@ def offline_persona_rows(world: Path, truth: dict) -> list[dict[str, Any]]:
     p = truth["params"]
     start = date.fromisoformat(p["start"])
     as_of = (start - date(1970, 1, 1)).days * DAY_MS + (p["days"] - 1) * DAY_MS
-    result = personas_from_rows(device_days_from_events(events, catalog_meta(content)), as_of_ms=as_of)
+    return device_days_from_events(events, catalog_meta(content)), as_of
+
+
+def offline_persona_rows(world: Path, truth: dict) -> list[dict[str, Any]]:
+    """Contract §6 rows of the world in directory ``world`` (events, content, truth), computed offline."""
+    rows, as_of = world_device_days(world, truth)
+    result = personas_from_rows(rows, as_of_ms=as_of)
     return [{"device_key": d["device"], **d, "evidence": json.loads(d["evidence"])} for d in result.devices]
 
 
