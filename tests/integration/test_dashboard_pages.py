@@ -16,7 +16,7 @@ from graph.client import GraphClient
 from tests.integration.dash_fixture import SECRET, RealWorld, graph_facts, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
-PAGES = ["overview", "household", "social", "audiences", "jobs", "quality", "console"]
+PAGES = ["overview", "household", "social", "audiences", "personas", "jobs", "quality", "console"]
 
 
 @pytest.fixture(scope="module")
