@@ -138,7 +138,8 @@ class PersonaParams:
     ghost_window_days: int = 7  # a ghost region: windows of this length ...
     ghost_max_active_days: int = 2  # ... with at most this many active days ...
     interest_share: float = 0.30  # ... and no genre above this share of seconds (an "interest")
-    interest_min_seconds: float = 7200.0  # a genre share needs this much viewing to be an interest
+    interest_min_seconds: float = 7200.0  # a genre share needs this much viewing to be an interest ...
+    interest_min_days: int = 2  # ... spread over this many active days (one evening is no interest)
     # layer 3: the rules, tried in this order; the first that holds is the week's persona
     order: tuple[str, ...] = (
         "ghoster",

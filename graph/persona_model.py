@@ -102,12 +102,15 @@ def _week_evidence(r: Mapping[str, Any], f: DayFrames) -> dict[str, Any]:
         "top_series": None if top_series is None else str(top_series),
         "genre_share": round(float(r["genre_share"]), 3),
         "top_genre": None if top_genre is None else str(top_genre),
+        "top_genre_days": int(r["top_genre_days"]),
         "genres_seen": int(r["genres_seen"]),
         "genre_entropy": round(float(r["entropy"]), 3),
         "kids_share": round(float(r["kids_share"]), 3),
         "night_share": round(float(r["night_share"]), 3),
         "weekend_share": round(float(r["weekend_share"]), 3),
         "gap_before_days": int(r["gap_before"]),
+        "most_active_days_in_7": int(r["trail_max"]),
+        "seven_days_seen": bool(r["window_seen"]),
     }
 
 

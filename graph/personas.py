@@ -11,7 +11,7 @@ The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params
 
 - ``ghoster``: at most 2 active days and few events in the week, one of them after an inactive
   gap of 4+ days or each with at most 2 active days in the 7 days up to it (a ghost region),
-  and no genre interest (no genre above 30 % of seconds with 2 h or more).
+  and no genre interest (no genre above 30 % of seconds with 2 h or more, on 2 days or more).
 - ``kids``: the kids' genre holds half of the watched seconds.
 - ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
   of the week's views.
@@ -66,7 +66,7 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
 
     Columns: dev, week, active_days, first_day, last_day, events, views, clicks, searches, night,
     weekend, seconds, kids_seconds, gap_before (longest inactive run ending at an active day of the
-    week; -1 when the week holds only the device's first day), genre_seconds, top_genre, top_genre_seconds,
+    week; -1 when the week holds only the device's first day), genre_seconds, top_genre, top_genre_seconds, top_genre_days,
     genres_seen, entropy, series_views (most views of one series within one activity period),
     top_series, full_week (the device was seen before this week began), trail_max (most active days
     in the 7 days up to one of the week's days), window_seen (those 7 days were all observed).
@@ -139,6 +139,7 @@ def _genre_figures(out: pd.DataFrame, f: DayFrames, grp_of_row: np.ndarray) -> N
     genre = f.genres["genre"].to_numpy().astype(np.int64)
     key, inv = np.unique(grp_of_row * names + genre, return_inverse=True)
     secs = np.bincount(inv, weights=f.genres["seconds"].to_numpy().astype(np.float64), minlength=len(key))
+    days = np.bincount(inv, minlength=len(key))  # genre rows are one per device, day and genre
     grp, g = key // names, key % names
     out["genre_seconds"] = np.bincount(grp, weights=secs, minlength=n)
     first = _first_max(grp, secs)
@@ -146,6 +147,8 @@ def _genre_figures(out: pd.DataFrame, f: DayFrames, grp_of_row: np.ndarray) -> N
     out["top_genre_seconds"] = 0.0
     out.loc[grp[first], "top_genre"] = g[first]
     out.loc[grp[first], "top_genre_seconds"] = secs[first]
+    out["top_genre_days"] = 0
+    out.loc[grp[first], "top_genre_days"] = days[first]
     out["genres_seen"] = np.bincount(grp, weights=(secs > 0).astype(float), minlength=n).astype(int)
     out["entropy"] = genre_entropy(grp, secs, n)
 
@@ -181,7 +184,7 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     ...     "weekend": [0, 10], "seconds": [60.0, 9e4], "kids_seconds": [0.0, 0.0], "gap_before": [9, 0],
     ...     "genre_seconds": [60.0, 9e4], "top_genre_seconds": [60.0, 3e4], "genres_seen": [1, 5],
     ...     "entropy": [0.0, 0.7], "series_views": [0, 30], "full_week": [True, True],
-    ...     "window_seen": [True, True], "trail_max": [1, 7]})
+    ...     "window_seen": [True, True], "trail_max": [1, 7], "top_genre_days": [1, 5]})
     >>> assign_personas(w)["persona"].tolist()
     ['ghoster', 'binger']
     """
@@ -192,7 +195,11 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     w["series_share"] = _share(w["series_views"], w["views"])
     w["night_share"] = _share(w["night"], w["events"])
     w["weekend_share"] = _share(w["weekend"], w["events"])
-    interest = (w["genre_share"] > p.interest_share) & (w["top_genre_seconds"] >= p.interest_min_seconds)
+    interest = (
+        (w["genre_share"] > p.interest_share)
+        & (w["top_genre_seconds"] >= p.interest_min_seconds)
+        & (w["top_genre_days"] >= p.interest_min_days)
+    )
     enough = w["events"] >= p.min_events
     rules = {
         "ghoster": (w["active_days"] <= p.ghost_max_active_days)
