@@ -66,7 +66,8 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
 
     Columns: dev, week, active_days, first_day, last_day, events, views, clicks, searches, night,
     weekend, seconds, kids_seconds, gap_before (longest inactive run ending at an active day of the
-    week; -1 when the week holds only the device's first day), genre_seconds, top_genre, top_genre_seconds, top_genre_days,
+    week; -1 when the week holds only the device's first day), genre_seconds, top_genre,
+    top_genre_seconds, top_genre_days,
     genres_seen, entropy, series_views (most views of one series within one activity period),
     top_series, full_week (the device was seen before this week began), trail_max (most active days
     in the 7 days up to one of the week's days), window_seen (those 7 days were all observed).

@@ -1,4 +1,4 @@
-"""Personas against the real Neo4j: the job's writes, history edges, household mix, export, audience filter."""
+"""Personas against the real Neo4j: the job's writes, history edges, household mix, export, audiences."""
 
 from __future__ import annotations
 
@@ -76,7 +76,8 @@ def test_persona_writes_history_export_and_audience_filter(client, world):
     with client.driver.session(database=client.database) as s:
         edges = s.run("MATCH ()-[r:HAS_PERSONA]->() RETURN count(r) AS n").single()["n"]
         current = s.run("MATCH ()-[r:HAS_PERSONA {current: true}]->() RETURN count(r) AS n").single()["n"]
-        mixed = s.run("MATCH (h:Household) WHERE h.persona_names IS NOT NULL RETURN count(h) AS n").single()["n"]
+        mixed = s.run("MATCH (h:Household) WHERE h.persona_names IS NOT NULL RETURN count(h) AS n")
+        mixed = mixed.single()["n"]
     assert edges == len(result.history) and current == len(result.devices) and mixed > 10
 
     # a rerun changes nothing; a week judged again with another persona moves its edge
