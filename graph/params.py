@@ -160,7 +160,7 @@ class PersonaParams:
     daytime_hours_utc: tuple[int, ...] = tuple(range(8, 17))  # 09:00-18:00 CET
     night_min_share: float = 0.5  # share of the week's events at night
     weekend_min_share: float = 0.7  # share of the week's events on Saturday and Sunday
-    loyal_min_share: float = 0.5  # one genre's share of seconds
+    loyal_min_share: float = 0.35  # one genre's share of seconds (several genres per title dilute it)
     explorer_min_entropy: float = 0.8  # genre entropy / log(genres seen) ...
     explorer_min_genres: int = 6  # ... over at least this many genres
     min_events: int = 10  # below: night_owl, weekender, loyal and explorer do not apply (too little)

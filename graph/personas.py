@@ -16,7 +16,7 @@ The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params
 - ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
   of the week's views.
 - ``night_owl`` / ``weekender``: half of the events at night / 70 % on the weekend.
-- ``loyal``: one genre holds half the seconds (2 h or more). ``explorer``: genre entropy high over
+- ``loyal``: one genre holds 35 % of the seconds (an interest: 2 h or more, on 2 days or more). ``explorer``: genre entropy high over
   6+ genres. ``casual``: none of these (also: too little data).
 """
 
