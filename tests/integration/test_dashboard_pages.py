@@ -391,3 +391,28 @@ def test_password_sign_in_hides_the_console_from_marketers(world, monkeypatch):
     finally:
         monkeypatch.delenv("HAUSGRAPH_DASHBOARD_PASSWORD")
         st.cache_resource.clear()
+
+
+def test_personas_page_and_audience_persona_filter(world, graph_client_):
+    from graph.persona_model import household_personas, personas_from_rows
+    from hausgraph.cli.persona_scoring import world_device_days
+
+    rows, as_of = world_device_days(world.out, world.truth)
+    result = personas_from_rows(rows, as_of_ms=as_of)
+    c = graph_client_
+    c.write("jobs/write_personas", result.devices, run="t")
+    c.write("jobs/write_persona_history", result.history, run="t")
+    members = c.read("jobs/read_member_personas", devices=[d["device"] for d in result.devices])
+    c.write(
+        "jobs/write_household_personas",
+        household_personas(members, {m["device"]: m["household"] for m in members}),
+        run="t",
+    )
+    st.cache_data.clear()
+    at = _page("personas")
+    assert not at.error, [e.value for e in at.error]
+    assert "Transitions between two weeks" in _texts(at) and len(at.metric) == 4
+    kids = len({m["household"] for m in members if m["persona"] == "kids"})
+    at = _page("audiences")
+    at.selectbox(key="aud_persona").select("kids").run()
+    assert at.metric[0].value == f"{kids:,}"
