@@ -4,7 +4,8 @@ Scored devices are those of the truth that sent an event and that the export nam
 persona counts every device predicted with it except shared devices of several people (whose
 viewers the truth cannot name); recall counts the devices the truth intends it for. A binge watcher
 turned ghoster (who sent an event after the switch: no method sees a switch to silence as more than
-absence) is found when the export says ``ghoster`` with ``previous`` = ``binger`` in its evidence.
+absence) is found when the export says ``ghoster`` and its evidence has ``previous`` = ``binger`` or a
+``binger_weeks_ago`` of at most 4.
 """
 
 from __future__ import annotations
@@ -35,6 +36,12 @@ def _pr(pred: set, true: set, universe: set) -> dict[str, Any]:
         "predicted": len(pred),
         "true": len(true),
     }
+
+
+def _was_binger(evidence: dict[str, Any], weeks: int = 4) -> bool:
+    """A binger just before the current run, or within ``weeks`` weeks of the current week."""
+    ago = evidence.get("binger_weeks_ago")
+    return evidence.get("previous") == "binger" or (ago is not None and ago <= weeks)
 
 
 def score_personas(truth: dict, rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -81,7 +88,7 @@ def score_personas(truth: dict, rows: list[dict[str, Any]]) -> dict[str, Any]:
     found = {
         k
         for k in judged
-        if by_key[k]["persona"] == "ghoster" and (by_key[k].get("evidence") or {}).get("previous") == "binger"
+        if by_key[k]["persona"] == "ghoster" and _was_binger(by_key[k].get("evidence") or {})
     }
     out["transitions"] = _pr(found, true_sw, judged)
     return out

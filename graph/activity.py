@@ -65,8 +65,31 @@ def _long(rows: list[Mapping[str, Any]], dev: np.ndarray, day: np.ndarray, ids: 
     return frame, names
 
 
-def day_frames(rows: Iterable[Mapping[str, Any]], params: PersonaParams = PersonaParams()) -> DayFrames:
+def _episodes(row: Mapping[str, Any], content_series: Mapping[str, str]) -> list[int]:
+    """Distinct episodes watched per series of ``row["series_ids"]`` (from its ``contents``), at least 1.
+
+    >>> _episodes({"series_ids": ["s"], "series_views": [5], "contents": ["e1", "e1b", "m"]},
+    ...           {"e1": "s", "e1b": "s"})
+    [2]
+    """
+    seen: dict[str, int] = {}
+    for c in row.get("contents") or ():
+        s = content_series.get(c)
+        if s is not None:
+            seen[s] = seen.get(s, 0) + 1
+    return [max(1, seen.get(s, 0)) for s in row["series_ids"]]
+
+
+def day_frames(
+    rows: Iterable[Mapping[str, Any]],
+    params: PersonaParams = PersonaParams(),
+    content_series: Mapping[str, str] | None = None,
+) -> DayFrames:
     """Frames of device-day rows (rows of one device and day are summed; order does not matter).
+
+    With ``content_series`` (content id -> series id) and rows that list their ``contents``, a
+    series counts the distinct episodes watched that day instead of its views (a binger moves on
+    through a series; a popular episode watched again is not binging).
 
     >>> rows = [{"device": "b", "day": 2 * 86_400_000, "views": 2, "seconds": 90.0,
     ...          "hour_events": [0] * 23 + [2], "genres": ["news"], "genre_seconds": [90.0]},
@@ -75,7 +98,7 @@ def day_frames(rows: Iterable[Mapping[str, Any]], params: PersonaParams = Person
     >>> f.devices.tolist(), f.days[["dev", "day", "views", "clicks", "night"]].values.tolist()
     (['a', 'b'], [[0, 0, 0, 1, 0], [1, 2, 2, 0, 2]])
     """
-    rows = [r for r in rows]
+    rows = [dict(r) for r in rows]  # filled in below; the caller's rows stay as they were
     keys = np.array([r["device"] for r in rows], dtype=object)
     devices, dev = np.unique(keys.astype(str), return_inverse=True) if rows else (np.array([]), np.zeros(0))
     dev = dev.astype(np.int32)
@@ -97,6 +120,8 @@ def day_frames(rows: Iterable[Mapping[str, Any]], params: PersonaParams = Person
     for r in rows:
         r.setdefault("genres", []), r.setdefault("genre_seconds", [])
         r.setdefault("series_ids", []), r.setdefault("series_views", [])
+        if content_series is not None and r.get("contents") is not None:
+            r["series_views"] = _episodes(r, content_series)
     days = pd.DataFrame(cols)
     agg = {c: "sum" for c in days.columns if c not in ("dev", "day", "max_age")} | {"max_age": "max"}
     days = days.groupby(["dev", "day"], sort=True, as_index=False).agg(agg)

@@ -153,11 +153,13 @@ def personas_from_rows(
     as_of_ms: int | None = None,
     params: PersonaParams = PersonaParams(),
     assignment: Mapping[str, str] | None = None,
+    content_series: Mapping[str, str] | None = None,
 ) -> PersonaResult:
     """The personas model over device-day rows (see :mod:`graph.device_days` for their shape).
 
     ``as_of_ms`` (default: the latest day in ``rows``) is "today"; rows after it come from clocks
     ahead and are ignored, and a device with no other rows is ``casual`` with reason ``clock_ahead``.
+    ``content_series`` (content id -> series id) turns series views into distinct episodes.
 
     >>> rows = [{"device": "a", "day": d * 86_400_000, "views": 6, "series_ids": ["s"], "series_views": [5]}
     ...         for d in range(4, 11)] + [{"device": "b", "day": 10 * 86_400_000, "views": 1}]
@@ -166,7 +168,7 @@ def personas_from_rows(
     [('a', 'binger', '1970-01-05', 'low'), ('b', 'casual', '1970-01-11', 'low')]
     """
     rows = list(rows)
-    f = day_frames(rows, params)
+    f = day_frames(rows, params, content_series)
     as_of = int(f.days["day"].max()) if as_of_ms is None and len(f.days) else (as_of_ms or 0) // DAY_MS
     fr = persona_frames(f, as_of, params)
     weeks, cur, ages = fr["weeks"], fr["current"], fr["ages"].set_index("dev")
@@ -193,6 +195,9 @@ def personas_from_rows(
             "rule": r["persona"],
             "previous": r["previous"] if isinstance(r["previous"], str) else None,
             "days_since_active": int(r["days_since_active"]),
+            "binger_weeks_ago": None
+            if r["binger_weeks_ago"] != r["binger_weeks_ago"]
+            else int(r["binger_weeks_ago"]),
             "longest_sleepy_days": int(sleepy.get(dev, 0)),
             "ghost_regions": int(ghosts.get(dev, 0)),
         }

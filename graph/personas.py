@@ -224,10 +224,24 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     return w
 
 
+def _last_week_as(w: pd.DataFrame, persona: str) -> np.ndarray:
+    """Per row (sorted by dev, week): the device's latest earlier week with ``persona`` (-inf: none).
+
+    >>> w = pd.DataFrame({"dev": [0, 0, 0, 1], "week": [1, 2, 3, 3], "persona": ["binger", "casual", "x", "y"]})
+    >>> _last_week_as(w, "binger").tolist()
+    [-inf, 1.0, 1.0, -inf]
+    """
+    mark = pd.Series(np.where(w["persona"].to_numpy() == persona, w["week"].to_numpy(), np.nan))
+    dev = pd.Series(w["dev"].to_numpy())
+    last = mark.groupby(dev).shift(1)
+    return last.groupby(dev).ffill().fillna(-np.inf).to_numpy()
+
+
 def transitions(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
     """Persona changes and stays between a device's consecutive judged weeks, with a churn risk.
 
-    Binger → ghoster is ``high``; any other persona → ghoster ``medium``; else ``low``. An absence of
+    Binger → ghoster is ``high`` (also with other weeks between, when the device was a binger within
+    ``churn_lookback_weeks``); any other persona → ghoster ``medium``; else ``low``. An absence of
     ``churn_sleepy_days`` or more between the two weeks (a sleepy region) raises the risk one step.
     Columns: dev, week_from, week_to, from, to, absent_days, churn (0 low, 1 medium, 2 high).
 
@@ -243,9 +257,11 @@ def transitions(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.
     prev, cur = w.iloc[idx - 1], w.iloc[idx]
     to, frm = cur["persona"].to_numpy(), prev["persona"].to_numpy()
     absent = cur["first_day"].to_numpy() - prev["last_day"].to_numpy() - 1
-    risk = np.where(to == "ghoster", np.where(frm == "binger", 2, np.where(frm == "ghoster", 0, 1)), 0) + (
-        absent >= params.churn_sleepy_days
-    )
+    # a binger within the lookback who is a ghoster now turned ghoster, whatever came in between
+    last_binger = _last_week_as(w, "binger")[idx]
+    binged = (cur["week"].to_numpy() - last_binger) <= params.churn_lookback_weeks
+    into = np.where(frm == "binger", 2, np.where(frm == "ghoster", 0, np.where(binged, 2, 1)))
+    risk = np.where(to == "ghoster", into, 0) + (absent >= params.churn_sleepy_days)
     return pd.DataFrame(
         {
             "dev": cur["dev"].to_numpy(),
@@ -286,6 +302,8 @@ def current_personas(
     cur["since"] = run_start[last]
     cur["previous"] = prev_of_run[last]
     cur["days_since_active"] = as_of - cur["last_day"].to_numpy()
+    binger_week = _last_week_as(w, "binger")[last]
+    cur["binger_weeks_ago"] = np.where(np.isfinite(binger_week), cur["week"].to_numpy() - binger_week, np.nan)
     recent = trans[trans["week_to"] > week_of(as_of) - params.churn_lookback_weeks]
     risk = recent.groupby("dev")["churn"].max().reindex(cur["dev"]).fillna(0).to_numpy(int)
     asleep = cur["days_since_active"].to_numpy() >= params.churn_sleepy_days

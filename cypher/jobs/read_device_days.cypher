@@ -7,7 +7,7 @@ WHERE ($devices IS NULL OR d.key IN $devices) AND x.day >= $since
 RETURN d.key AS device, x.day AS day, d.type AS device_type,
        x.views AS views, x.impressions AS impressions, x.clicks AS clicks, x.searches AS searches,
        x.conversions AS conversions, x.bookmarks AS bookmarks, x.seconds AS seconds,
-       x.hour_events AS hour_events, x.series_ids AS series_ids, x.series_views AS series_views,
+       x.hour_events AS hour_events, x.contents AS contents, x.series_ids AS series_ids, x.series_views AS series_views,
        x.genres AS genres, x.genre_seconds AS genre_seconds, x.movie_seconds AS movie_seconds,
        x.episode_seconds AS episode_seconds, x.kids_seconds AS kids_seconds, x.max_age AS max_age
 ORDER BY device, day

@@ -34,8 +34,9 @@ def _lines(path: Path):
         yield from fh
 
 
-def world_device_days(world: Path, truth: dict) -> tuple[list[dict[str, Any]], int]:
-    """Device-day rows of the world in directory ``world`` and its last day (epoch ms), offline."""
+def world_device_days(world: Path, truth: dict) -> tuple[list[dict[str, Any]], int, dict[str, str]]:
+    """Device-day rows of the world in directory ``world``, its last day (epoch ms) and the catalog's
+    content -> series map, offline."""
     keys = {d["mac"]: d["key"] for d in truth["devices"]}
     events, seen = [], set()
     path = world / "events.jsonl.gz" if (world / "events.jsonl.gz").exists() else world / "events.jsonl"
@@ -68,13 +69,17 @@ def world_device_days(world: Path, truth: dict) -> tuple[list[dict[str, Any]], i
     p = truth["params"]
     start = date.fromisoformat(p["start"])
     as_of = (start - date(1970, 1, 1)).days * DAY_MS + (p["days"] - 1) * DAY_MS
-    return device_days_from_events(events, catalog_meta(content)), as_of
+    return (
+        device_days_from_events(events, catalog_meta(content)),
+        as_of,
+        {c["content_id"]: c["series_id"] for c in content if c.get("series_id")},
+    )
 
 
 def offline_persona_rows(world: Path, truth: dict) -> list[dict[str, Any]]:
     """Contract §6 rows of the world in directory ``world`` (events, content, truth), computed offline."""
-    rows, as_of = world_device_days(world, truth)
-    result = personas_from_rows(rows, as_of_ms=as_of)
+    rows, as_of, series = world_device_days(world, truth)
+    result = personas_from_rows(rows, as_of_ms=as_of, content_series=series)
     return [{"device_key": d["device"], **d, "evidence": json.loads(d["evidence"])} for d in result.devices]
 
 

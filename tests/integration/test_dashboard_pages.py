@@ -397,8 +397,8 @@ def test_personas_page_and_audience_persona_filter(world, graph_client_):
     from graph.persona_model import household_personas, personas_from_rows
     from hausgraph.cli.persona_scoring import world_device_days
 
-    rows, as_of = world_device_days(world.out, world.truth)
-    result = personas_from_rows(rows, as_of_ms=as_of)
+    rows, as_of, series = world_device_days(world.out, world.truth)
+    result = personas_from_rows(rows, as_of_ms=as_of, content_series=series)
     c = graph_client_
     c.write("jobs/write_personas", result.devices, run="t")
     c.write("jobs/write_persona_history", result.history, run="t")

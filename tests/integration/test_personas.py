@@ -59,8 +59,8 @@ def _write(client: GraphClient, result, run: str) -> None:
 
 def test_persona_writes_history_export_and_audience_filter(client, world):
     truth = orjson.loads((world / "truth.json").read_bytes())
-    rows, as_of = world_device_days(world, truth)
-    result = personas_from_rows(rows, as_of_ms=as_of)
+    rows, as_of, series = world_device_days(world, truth)
+    result = personas_from_rows(rows, as_of_ms=as_of, content_series=series)
     _write(client, result, "r1")
 
     exported = client.read("export/read_persona_export")
