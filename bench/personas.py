@@ -62,7 +62,9 @@ def score_world(households: int, days: int, seed: int, variant: str) -> dict:
     rows = device_days_from_events(events, catalog_meta(gen.world.catalog.records))
     t2 = time.perf_counter()
     series = {r["content_id"]: r["series_id"] for r in gen.world.catalog.records if r.get("series_id")}
-    result = personas_from_rows(rows, as_of_ms=params.day_start_ms(days - 1), content_series=series)
+    result = personas_from_rows(
+        rows, as_of_ms=params.day_start_ms(days - 1), content_series=series, data_start_ms=params.start_ms
+    )
     t3 = time.perf_counter()
     export = [{"device_key": d["device"], **d, "evidence": json.loads(d["evidence"])} for d in result.devices]
     s = score_personas(truth, export)

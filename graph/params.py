@@ -152,6 +152,7 @@ class PersonaParams:
         "casual",
     )
     ghost_min_gap_days: int = 4  # prolonged inactivity: a gap this long before an active day of the week
+    ghost_min_device_events: int = 2  # a device with one event ever is no behaviour: casual
     ghost_max_events: int = 20  # sparse clicks and exploration: at most this many events in the week
     kids_min_share: float = 0.5  # kids' genre share of seconds
     binge_min_views: int = 4  # views of one series inside one activity period of the week ...

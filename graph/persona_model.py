@@ -47,7 +47,7 @@ class PersonaResult:
 
 
 def persona_frames(
-    f: DayFrames, as_of: int, params: PersonaParams = PersonaParams()
+    f: DayFrames, as_of: int, params: PersonaParams = PersonaParams(), data_start: int | None = None
 ) -> dict[str, pd.DataFrame]:
     """Every frame of the model for day number ``as_of`` (days after it are ignored: clocks ahead).
 
@@ -77,7 +77,7 @@ def persona_frames(
             "sleepy": empty("start", "end", "days"),
             "ghost": empty("start", "end"),
         }
-    weeks = assign_personas(weekly_features(f, params), params)
+    weeks = assign_personas(weekly_features(f, params, data_start), params)
     trans = transitions(weeks, params)
     return {
         "weeks": weeks,
@@ -154,12 +154,14 @@ def personas_from_rows(
     params: PersonaParams = PersonaParams(),
     assignment: Mapping[str, str] | None = None,
     content_series: Mapping[str, str] | None = None,
+    data_start_ms: int | None = None,
 ) -> PersonaResult:
     """The personas model over device-day rows (see :mod:`graph.device_days` for their shape).
 
     ``as_of_ms`` (default: the latest day in ``rows``) is "today"; rows after it come from clocks
     ahead and are ignored, and a device with no other rows is ``casual`` with reason ``clock_ahead``.
     ``content_series`` (content id -> series id) turns series views into distinct episodes.
+    ``data_start_ms`` is the first day the data covers (default: the earliest row's day).
 
     >>> rows = [{"device": "a", "day": d * 86_400_000, "views": 6, "series_ids": ["s"], "series_views": [5]}
     ...         for d in range(4, 11)] + [{"device": "b", "day": 10 * 86_400_000, "views": 1}]
@@ -170,7 +172,8 @@ def personas_from_rows(
     rows = list(rows)
     f = day_frames(rows, params, content_series)
     as_of = int(f.days["day"].max()) if as_of_ms is None and len(f.days) else (as_of_ms or 0) // DAY_MS
-    fr = persona_frames(f, as_of, params)
+    start = None if data_start_ms is None else data_start_ms // DAY_MS
+    fr = persona_frames(f, as_of, params, start)
     weeks, cur, ages = fr["weeks"], fr["current"], fr["ages"].set_index("dev")
     sleepy = fr["sleepy"].groupby("dev")["days"].max()
     ghosts = fr["ghost"].groupby("dev").size()
@@ -200,6 +203,7 @@ def personas_from_rows(
             else int(r["binger_weeks_ago"]),
             "longest_sleepy_days": int(sleepy.get(dev, 0)),
             "ghost_regions": int(ghosts.get(dev, 0)),
+            "device_events": int(r["device_events"]),
         }
         if age is not None:
             ev["age"] = {k: float(age[k]) for k in ("kids_share", "young_days", "adult_days", "senior_share")}

@@ -16,8 +16,9 @@ The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params
 - ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
   of the week's views.
 - ``night_owl`` / ``weekender``: half of the events at night / 70 % on the weekend.
-- ``loyal``: one genre holds 35 % of the seconds (an interest: 2 h or more, on 2 days or more). ``explorer``: genre entropy high over
-  6+ genres. ``casual``: none of these (also: too little data).
+- ``loyal``: one genre holds 35 % of the seconds (an interest: 2 h or more, on 2 days or more).
+- ``explorer``: genre entropy high over 6+ genres. ``casual``: none of these (also: too little data,
+  or a device with a single event ever).
 """
 
 from __future__ import annotations
@@ -61,7 +62,9 @@ def _trailing_active(dev: np.ndarray, day: np.ndarray, window: int) -> np.ndarra
     return np.arange(len(key)) - np.searchsorted(key, key - (window - 1), side="left") + 1
 
 
-def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
+def weekly_features(
+    f: DayFrames, params: PersonaParams = PersonaParams(), data_start: int | None = None
+) -> pd.DataFrame:
     """One row per device and week with activity: the figures the rules read.
 
     Columns: dev, week, active_days, first_day, last_day, events, views, clicks, searches, night,
@@ -70,7 +73,8 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
     top_genre_seconds, top_genre_days,
     genres_seen, entropy, series_views (most views of one series within one activity period),
     top_series, full_week (the device was seen before this week began), trail_max (most active days
-    in the 7 days up to one of the week's days), window_seen (those 7 days were all observed).
+    in the 7 days up to one of the week's days), window_seen (those 7 days lie inside the data, which
+    begins on day ``data_start``, default its first day: a device silent there was seen to be silent).
 
     >>> from graph.activity import day_frames
     >>> rows = [{"device": "a", "day": d * 86_400_000, "views": 5, "series_ids": ["s"], "series_views": [2]}
@@ -113,7 +117,10 @@ def weekly_features(f: DayFrames, params: PersonaParams = PersonaParams()) -> pd
     ]
     out["full_week"] = first_seen < out["week"].to_numpy() * 7 - 3
     # the trailing windows of the week's days lie inside what was observed of the device
-    out["window_seen"] = first_seen <= out["first_day"].to_numpy() - (params.ghost_window_days - 1)
+    events_of_dev = np.add.reduceat(d["events"].to_numpy(), np.flatnonzero(np.r_[True, dev[1:] != dev[:-1]]))
+    out["device_events"] = events_of_dev[np.cumsum(np.r_[True, dev[1:] != dev[:-1]])[starts] - 1] if n else 0
+    start = int(day.min()) if data_start is None and len(day) else (data_start or 0)
+    out["window_seen"] = start <= out["first_day"].to_numpy() - (params.ghost_window_days - 1)
     _genre_figures(out, f, wk[day_rows(f, f.genres)])
     _series_figures(out, f, wk, period)
     return out
@@ -185,7 +192,8 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     ...     "weekend": [0, 10], "seconds": [60.0, 9e4], "kids_seconds": [0.0, 0.0], "gap_before": [9, 0],
     ...     "genre_seconds": [60.0, 9e4], "top_genre_seconds": [60.0, 3e4], "genres_seen": [1, 5],
     ...     "entropy": [0.0, 0.7], "series_views": [0, 30], "full_week": [True, True],
-    ...     "window_seen": [True, True], "trail_max": [1, 7], "top_genre_days": [1, 5]})
+    ...     "window_seen": [True, True], "trail_max": [1, 7], "top_genre_days": [1, 5],
+    ...     "device_events": [5, 400]})
     >>> assign_personas(w)["persona"].tolist()
     ['ghoster', 'binger']
     """
@@ -205,6 +213,7 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     rules = {
         "ghoster": (w["active_days"] <= p.ghost_max_active_days)
         & (w["events"] <= p.ghost_max_events)
+        & (w["device_events"] >= p.ghost_min_device_events)
         & (
             (w["gap_before"] >= p.ghost_min_gap_days)
             | (w["window_seen"] & (w["trail_max"] <= p.ghost_max_active_days))
@@ -227,7 +236,8 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
 def _last_week_as(w: pd.DataFrame, persona: str) -> np.ndarray:
     """Per row (sorted by dev, week): the device's latest earlier week with ``persona`` (-inf: none).
 
-    >>> w = pd.DataFrame({"dev": [0, 0, 0, 1], "week": [1, 2, 3, 3], "persona": ["binger", "casual", "x", "y"]})
+    >>> w = pd.DataFrame({"dev": [0, 0, 0, 1], "week": [1, 2, 3, 3],
+    ...                   "persona": ["binger", "casual", "x", "y"]})
     >>> _last_week_as(w, "binger").tolist()
     [-inf, 1.0, 1.0, -inf]
     """

@@ -35,9 +35,14 @@ def run_personas_job(ctx: JobContext, params: GraphParams, seed: int = 0, increm
             if not devices:
                 ctx.progress("personas: nothing new")
                 return
-    rows = client.read("jobs/read_device_days", devices=devices, since=as_of - p.history_days * DAY_MS)
+    since = as_of - p.history_days * DAY_MS
+    rows = client.read("jobs/read_device_days", devices=devices, since=since)
+    first = client.read("jobs/read_first_day", since=since)
+    data_start = first[0]["day"] if first and first[0]["day"] is not None else None
     series = {c["content_id"]: c["series_id"] for c in client.read("jobs/read_content") if c["series_id"]}
-    result = personas_from_rows(rows, as_of_ms=as_of, params=p, content_series=series)
+    result = personas_from_rows(
+        rows, as_of_ms=as_of, params=p, content_series=series, data_start_ms=data_start
+    )
     client.write("jobs/write_personas", result.devices, run=ctx.run_id)
     client.write("jobs/write_persona_history", result.history, run=ctx.run_id)
     judged = [d["device"] for d in result.devices]
