@@ -38,9 +38,16 @@ def persona_transitions(week_a: int, week_b: int) -> pd.DataFrame:
 
 
 @st.cache_data(ttl=LONG, show_spinner=False)
-def persona_switchers(source: str, target: str, since: int, limit: int = 500) -> dict[str, Any]:
+def persona_switchers(
+    source: str, target: str, since: int, lookback: int, limit: int = 500
+) -> dict[str, Any]:
     rows = client().read(
-        "dashboards/read_persona_switchers", source=source, target=target, since=since, limit=limit
+        "dashboards/read_persona_switchers",
+        source=source,
+        target=target,
+        since=since,
+        lookback=lookback,
+        limit=limit,
     )
     return rows[0] if rows else {"devices": 0, "households": 0, "rows": []}
 

@@ -62,7 +62,7 @@ source = s1.selectbox("From persona", PERSONAS, index=PERSONAS.index("binger"), 
 target = s2.selectbox("To persona", PERSONAS, index=PERSONAS.index("ghoster"), key="switch_to")
 within = s3.number_input("In the last weeks", 1, 52, 4, key="switch_weeks")
 latest = to_ms(weeks[-1]) + WEEK_MS - DAY_MS
-found = data.persona_switchers(source, target, latest - int(within) * WEEK_MS)
+found = data.persona_switchers(source, target, latest - int(within) * WEEK_MS, int(within) * WEEK_MS)
 h = int(found.get("households") or 0)
 st.metric(
     f"Households with a {source} → {target} device", f"{h:,}" if analyst else data.k_anonymous(h, minimum)

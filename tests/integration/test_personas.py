@@ -93,6 +93,29 @@ def test_persona_writes_history_export_and_audience_filter(client, world):
         ).single()["p"]
     assert again == edges and now == [moved["persona"]]
 
+    weeks: dict[str, dict[int, str]] = {}
+    for h in result.history:
+        weeks.setdefault(h["device"], {})[h["week"]] = h["persona"]
+    weeks[moved["device"]][moved["week"]] = moved["persona"]
+    four = 4 * 7 * 86_400_000
+    switched = {
+        d
+        for d, ws in weeks.items()
+        if any(
+            p == "ghoster" and any(q == "binger" and b - four <= a < b for a, q in ws.items())
+            for b, p in ws.items()
+        )
+    }
+    found = client.read(
+        "dashboards/read_persona_switchers",
+        source="binger",
+        target="ghoster",
+        since=0,
+        lookback=four,
+        limit=10,
+    )[0]
+    assert found["devices"] == len(switched)
+
     kids_households = {
         m["household"]
         for m in client.read("jobs/read_member_personas", devices=[d["device"] for d in result.devices])
