@@ -26,6 +26,7 @@ __all__ = [
     "day_rows",
     "genre_entropy",
     "ghost_regions",
+    "household_frames",
     "period_ids",
     "sleepy_regions",
 ]
@@ -139,6 +140,41 @@ def day_frames(
         genre_names=genre_names,
         series=series.rename(columns={"value": "views"}),
         series_names=series_names,
+    )
+
+
+def household_frames(f: DayFrames, assignment: Mapping[str, str]) -> DayFrames:
+    """The same frames per household: its devices' days summed (``devices`` are then household ids),
+    so :func:`activity_periods` and the regions work per household too. Unassigned devices drop out.
+
+    >>> f = day_frames([{"device": d, "day": n * 86_400_000, "views": 1} for d, n in (("a", 0), ("b", 1))])
+    >>> h = household_frames(f, {"a": "H1", "b": "H1"})
+    >>> h.devices.tolist(), activity_periods(h)[["start", "end", "views"]].values.tolist()
+    (['H1'], [[0, 1, 2]])
+    """
+    keys = np.array([assignment.get(str(k)) for k in f.devices], dtype=object)
+    known = keys != None  # noqa: E711 - elementwise on an object array
+    names, code = np.unique(keys[known].astype(str), return_inverse=True)
+    of_dev = np.full(len(f.devices), -1)
+    of_dev[np.flatnonzero(known)] = code
+
+    def regroup(frame: pd.DataFrame, by: list[str], agg: dict) -> pd.DataFrame:
+        frame = frame.assign(dev=of_dev[frame["dev"].to_numpy()])
+        return frame[frame["dev"] >= 0].groupby(["dev", *by], sort=True, as_index=False).agg(agg)
+
+    days = regroup(
+        f.days,
+        ["day"],
+        {c: ("max" if c == "max_age" else "sum") for c in f.days.columns if c not in ("dev", "day")},
+    )
+    return DayFrames(
+        devices=names.astype(object),
+        device_type=np.full(len(names), None, dtype=object),
+        days=days,
+        genres=regroup(f.genres, ["day", "genre"], {"seconds": "sum"}),
+        genre_names=f.genre_names,
+        series=regroup(f.series, ["day", "series"], {"views": "sum"}),
+        series_names=f.series_names,
     )
 
 
