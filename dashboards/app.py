@@ -37,6 +37,7 @@ if user_role == ANALYST:  # single households: never for marketers (not even by 
 explore += [
     st.Page(_PAGES / "social.py", title="Social graph", url_path="social"),
     st.Page(_PAGES / "audiences.py", title="Audiences", url_path="audiences"),
+    st.Page(_PAGES / "personas.py", title="Personas", url_path="personas"),
 ]
 pages = {
     # Streamlit serves the default page at "/" only: a hidden default that forwards keeps both URLs

@@ -54,6 +54,8 @@ class Segment:
     min_degree: int = 0
     active_days: int | None = None
     min_affluence: float | None = None  # graph.campaigns.affluence: 0..1
+    persona: str | None = None  # a member device currently has this persona
+    age_band: str | None = None  # the household's audience includes this age band
 
     def params(self, now_ms: int) -> dict[str, Any]:
         p = asdict(self)

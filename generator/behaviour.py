@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from generator.catalog import GENRES, christmas_share
+from generator.personas import count_after_switch, persona_day
 from generator.schedule import SLOT_MS, DaySchedule
 
 __all__ = ["EVENTS", "N_ADS", "DayEvents", "Sampler", "simulate_day"]
@@ -145,9 +146,11 @@ def simulate_day(
     w, cat = s.w, s.w.catalog
     weekend = weekday >= 5
     owner = w.dev_owner
-    ghost = np.array([owner[d] >= 0 and w.person_persona[owner[d]] == "ghoster" for d in range(w.n_devices)])
+    day = (day_ms - w.params.start_ms) // 86_400_000
+    ghost, dev_rate, person_series = persona_day(w, day)
     active = rng.random(w.n_devices) < np.where(ghost, 0.15, 0.9)
-    counts = rng.poisson(w.dev_rate * (1.25 if weekend else 1.0)) * active
+    counts = rng.poisson(dev_rate * (1.25 if weekend else 1.0)) * active
+    count_after_switch(w, day, counts)
     dev = np.repeat(np.arange(w.n_devices), counts)
     n = len(dev)
     form = w.dev_form[dev]
@@ -174,10 +177,10 @@ def simulate_day(
     crow = s.band[person] * len(GENRES) + genre
     pos = np.searchsorted(s.content, crow + rng.random(n), side="right")
     content = s.content_items[np.minimum(pos, len(s.content_items) - 1)]
-    for i in np.flatnonzero((w.person_series[person] >= 0) & (form != 1) & (event == 0)):
+    for i in np.flatnonzero((person_series[person] >= 0) & (form != 1) & (event == 0)):
         if rng.random() < 0.6:  # binge watchers: the next episode of their series
             p = int(person[i])
-            eps = cat.series_episodes[w.person_series[p]]
+            eps = cat.series_episodes[person_series[p]]
             content[i] = eps[s.binge_pos[p] % len(eps)]
             s.binge_pos[p] += 1
     content[(event == 0) & (rng.random(n) < 0.004)] = len(cat) + int(rng.integers(1000))

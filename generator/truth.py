@@ -5,6 +5,7 @@ from __future__ import annotations
 from generator.campaigns import campaign_records
 from generator.dirty import MALFORMED
 from generator.networks import HOME_KINDS
+from generator.personas import annotate_truth
 from generator.world import FORM_TYPE, FORMS, ROLES
 
 __all__ = ["build_truth", "truth_params"]
@@ -49,6 +50,7 @@ def build_truth(gen) -> dict:
                 "clock_skew_ms": int(w.dev_skew_ms[d]),
             }
         )
+    annotate_truth(w, p, devices)
     households = []
     for h, hid in enumerate(w.hh_ids):
         households.append(

@@ -8,10 +8,11 @@ import json
 from collections.abc import Iterable
 from typing import Any
 
-__all__ = ["HOUSEHOLD_HEADER", "LINK_HEADER", "households_csv", "links_csv"]
+__all__ = ["HOUSEHOLD_HEADER", "LINK_HEADER", "PERSONA_HEADER", "households_csv", "links_csv", "personas_csv"]
 
 HOUSEHOLD_HEADER = ("device_key", "household_id", "confidence")
 LINK_HEADER = ("household_a", "household_b", "weight", "evidence")
+PERSONA_HEADER = ("device_key", "persona", "since", "age_band", "churn_risk", "evidence")
 
 
 def _evidence_text(value: Any) -> str:
@@ -50,4 +51,33 @@ def links_csv(rows: Iterable[dict[str, Any]]) -> str:
     for r in rows:
         a, b = sorted((r["household_a"], r["household_b"]))
         w.writerow((a, b, f"{float(r['weight']):.4f}", _evidence_text(r["evidence"])))
+    return buf.getvalue()
+
+
+def personas_csv(rows: Iterable[dict[str, Any]]) -> str:
+    """Contract section 6: ``device_key,persona,since,age_band,churn_risk,evidence`` (empty unknown band).
+
+    >>> row = {"device_key": "k1", "persona": "binger", "since": "2026-10-05", "age_band": None,
+    ...        "churn_risk": "low", "evidence": {"series_views": 9}}
+    >>> print(personas_csv([row]), end="")
+    device_key,persona,since,age_band,churn_risk,evidence
+    k1,binger,2026-10-05,,low,"{""series_views"":9}"
+    """
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(PERSONA_HEADER)
+    for r in rows:
+        evidence = r["evidence"]
+        if isinstance(evidence, str):
+            evidence = json.loads(evidence)
+        w.writerow(
+            (
+                r["device_key"],
+                r["persona"],
+                r["since"],
+                r.get("age_band") or "",
+                r["churn_risk"],
+                _evidence_text(evidence),
+            )
+        )
     return buf.getvalue()

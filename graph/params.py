@@ -17,6 +17,7 @@ __all__ = [
     "GraphParams",
     "HouseholdParams",
     "NetworkParams",
+    "PersonaParams",
     "RetentionParams",
     "SocialParams",
 ]
@@ -152,6 +153,68 @@ class RetentionParams:
 
 
 @dataclass(frozen=True)
+class PersonaParams:
+    """Activity periods, ghost and sleepy regions, the persona rules (in order) and the age-band rules.
+
+    Every rule reads figures of one timeframe (a calendar week, Monday 00:00 UTC) of one device;
+    shares are of that week's events or of its watched seconds whose genre is known.
+
+    >>> PersonaParams().order[:3]
+    ('ghoster', 'kids', 'binger')
+    """
+
+    history_days: int = 84  # the job reads this many days back from the data's latest day
+    # layer 2: activity periods and regions
+    gap_tolerance_days: int = 1  # inactive days allowed inside one activity period
+    sleepy_days: int = 7  # a run of this many absent days is a sleepy region
+    ghost_window_days: int = 7  # a ghost region: windows of this length ...
+    ghost_max_active_days: int = 2  # ... with at most this many active days ...
+    interest_share: float = 0.30  # ... and no genre above this share of seconds (an "interest")
+    interest_min_seconds: float = 7200.0  # a genre share needs this much viewing to be an interest ...
+    interest_min_days: int = 2  # ... spread over this many active days (one evening is no interest)
+    # layer 3: the rules, tried in this order; the first that holds is the week's persona
+    order: tuple[str, ...] = (
+        "ghoster",
+        "kids",
+        "binger",
+        "night_owl",
+        "weekender",
+        "loyal",
+        "explorer",
+        "casual",
+    )
+    ghost_min_gap_days: int = 4  # prolonged inactivity: a gap this long before an active day of the week
+    ghost_min_device_events: int = 2  # a device with one event ever is no behaviour: casual
+    ghost_max_events: int = 20  # sparse clicks and exploration: at most this many events in the week
+    kids_min_share: float = 0.5  # kids' genre share of seconds
+    binge_min_views: int = 4  # views of one series inside one activity period of the week ...
+    binge_min_share: float = 0.3  # ... that are this share of all the week's views
+    night_hours_utc: tuple[int, ...] = (21, 22, 23, 0, 1, 2, 3)  # 22:00-05:00 CET
+    daytime_hours_utc: tuple[int, ...] = tuple(range(8, 17))  # 09:00-18:00 CET
+    night_min_share: float = 0.5  # share of the week's events at night
+    weekend_min_share: float = 0.7  # share of the week's events on Saturday and Sunday
+    loyal_min_share: float = 0.35  # one genre's share of seconds (several genres per title dilute it)
+    explorer_min_entropy: float = 0.8  # genre entropy / log(genres seen) ...
+    explorer_min_genres: int = 6  # ... over at least this many genres
+    min_events: int = 10  # below: night_owl, weekender, loyal and explorer do not apply (too little)
+    # transitions and churn
+    churn_sleepy_days: int = 14  # an absence this long (between weeks, or trailing) raises the risk a step
+    churn_lookback_weeks: int = 4  # a device's churn risk: the highest of its transitions this recent
+    # age bands, from the whole history of a device
+    kid_min_kids_share: float = 0.75  # kids' genre share of a kid's seconds ...
+    kid_max_rating: int = 12  # ... whose days stay at or below this rating ...
+    kid_min_young_days: float = 0.5  # ... on this share of the days with a known rating
+    teen_max_rating: int = 12  # a teen's days stay at or below this rating ...
+    teen_min_young_days: float = 0.7  # ... on this share of the rated days
+    adult_min_rating: int = 16  # days with this rating or more say adult
+    senior_genres: tuple[str, ...] = ("news", "documentary")
+    senior_min_share: float = 0.5  # seconds of senior genres, on a TV, in daytime ...
+    senior_min_daytime: float = 0.5  # ... share of events 08:00-17:00 UTC
+    age_min_views: int = 5  # fewer views: no age band
+    age_full_views: int = 60  # views for full confidence
+
+
+@dataclass(frozen=True)
 class GraphParams:
     """All graph-job settings of one process."""
 
@@ -159,3 +222,4 @@ class GraphParams:
     social: SocialParams = field(default_factory=SocialParams)
     affinity: AffinityParams = field(default_factory=AffinityParams)
     retention: RetentionParams = field(default_factory=RetentionParams)
+    personas: PersonaParams = field(default_factory=PersonaParams)

@@ -26,6 +26,7 @@ from dashboards.auth import ANALYST, MARKETER, current_role, current_user
 from dashboards.resources import settings
 from dashboards.widgets import show_error
 from graph.campaigns.affluence import AFFLUENCE_DEFINITION
+from graph.personas import PERSONAS
 from graph.vocabulary import DEVICE_TYPES
 
 st.title("Audiences")
@@ -62,6 +63,8 @@ min_affluence = c1.slider(
     "Minimum affluence", 0.0, 1.0, 0.0, 0.05, key="aud_affluence", help=AFFLUENCE_DEFINITION
 )
 c1.caption(AFFLUENCE_DEFINITION)
+persona = c1.selectbox("Has a device with persona", ["any", *PERSONAS], key="aud_persona")
+age_band = c2.selectbox("Audience includes", ["any", "kid", "teen", "adult", "senior"], key="aud_age")
 
 segment = Segment(
     genre=None if genre == "any" else genre,
@@ -73,6 +76,8 @@ segment = Segment(
     min_degree=int(min_degree),
     active_days=None if recency == "any time" else int(recency.split()[0]),
     min_affluence=min_affluence or None,
+    persona=None if persona == "any" else persona,
+    age_band=None if age_band == "any" else age_band,
 )
 # recency is relative to now, rounded to the minute so the cached result is reused
 params = segment.params(now_ms=int(time.time() // 60 * 60_000))

@@ -13,6 +13,7 @@ from graph.errors import GraphError
 from graph.jobs.affinity import run_affinity_job
 from graph.jobs.campaigns import run_affluence_job, run_campaigns_job
 from graph.jobs.households import run_households_job
+from graph.jobs.personas import run_personas_job
 from graph.jobs.retention import run_retention_job
 from graph.jobs.runs import JobContext
 from graph.jobs.social import run_social_job
@@ -136,6 +137,14 @@ JOBS: dict[str, JobSpec] = _registry(
             depends_on=("households",),
             summary="campaign headline figures and households over the frequency cap on each Campaign",
         ),
+        JobSpec(
+            "personas",
+            run_personas_job,
+            every_s=86_400,
+            depends_on=("households",),
+            incremental_every_s=3600,
+            summary="weekly viewer personas with evidence, transitions and churn risk, age bands",
+        ),
     ]
 )
 
@@ -146,7 +155,7 @@ def job_order(names: Iterable[str] | None = None, jobs: Mapping[str, JobSpec] = 
     >>> job_order(["social"])
     ['households', 'social']
     >>> job_order()
-    ['households', 'social', 'affinity', 'retention', 'affluence', 'campaigns']
+    ['households', 'social', 'affinity', 'retention', 'affluence', 'campaigns', 'personas']
     """
     wanted: set[str] = set()
 

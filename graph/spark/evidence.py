@@ -19,7 +19,6 @@ __all__ = ["household_tables", "membership_evidence", "np_mean3"]
 _TV = DEVICE_TYPES.index("tv")
 
 
-@F.pandas_udf(DoubleType())
 def calibrated(x, curve: tuple[tuple[float, float], ...]):
     """The pure core's :func:`graph.households.evidence.calibrate` as a Column: linear between the
     curve's points, flat beyond them (what ``np.interp`` does)."""
@@ -36,6 +35,7 @@ def calibrated(x, curve: tuple[tuple[float, float], ...]):
     return F.when(x <= F.lit(float(xs[0])), F.lit(float(ys[0]))).otherwise(out)
 
 
+@F.pandas_udf(DoubleType())
 def np_mean3(values: pd.Series) -> pd.Series:
     """``round(float(np.mean(v)), 3)`` of each array, as the pure core rounds a household's confidence."""
     return values.map(lambda v: round(float(np.mean(np.asarray(v, dtype=np.float64))), 3))

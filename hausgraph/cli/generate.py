@@ -171,8 +171,21 @@ def evaluate(
         False, "--all-visits", help="Count every scheduled visit, also those no device event reveals."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    personas: Path | None = typer.Option(
+        None, help="Persona export CSV (contract §6) to score; without --households only personas are scored."
+    ),
+    personas_offline: bool = typer.Option(
+        False, "--personas-offline", help="Score personas computed from the world's own files (no servers)."
+    ),
 ) -> None:
-    """Score household / link exports against a world's ground truth."""
+    """Score household / link exports (and persona exports) against a world's ground truth."""
+    if personas is not None or personas_offline:
+        from hausgraph.cli.persona_scoring import persona_scores, print_persona_scores
+
+        ps = persona_scores(truth, orjson.loads(truth.read_bytes()), personas)
+        typer.echo(json.dumps(ps)) if as_json else print_persona_scores(ps)
+        if households is None:
+            return
     if households is None:
         from hausgraph.cli.scoring import export_current
 

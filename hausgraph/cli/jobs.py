@@ -25,7 +25,7 @@ register_errors(JobLocked, LeaseLost, InvalidRecord)
 jobs_app = typer.Typer(
     help="Graph jobs: " + "; ".join(f"{s.name}: {s.summary}" for s in JOBS.values()), no_args_is_help=True
 )
-export_app = typer.Typer(help="Contract section 4 exports as CSV.", no_args_is_help=True)
+export_app = typer.Typer(help="Contract section 4 and 6 exports as CSV.", no_args_is_help=True)
 
 
 @jobs_app.command("run")
@@ -127,6 +127,13 @@ def export_households(out: Path = typer.Option(..., help="CSV file to write.")) 
 def export_links(out: Path = typer.Option(..., help="CSV file to write.")) -> None:
     """``household_a,household_b,weight,evidence`` for every social link."""
     _export("links", out)
+
+
+@export_app.command("personas")
+@handle_errors
+def export_personas(out: Path = typer.Option(..., help="CSV file to write.")) -> None:
+    """``device_key,persona,since,age_band,churn_risk,evidence`` (contract §6), one row per device."""
+    _export("personas", out)
 
 
 @handle_errors

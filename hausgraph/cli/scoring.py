@@ -11,7 +11,7 @@ import orjson
 from rich.table import Table
 
 from graph.client import GraphClient
-from graph.export import households_csv, links_csv
+from graph.export import households_csv, links_csv, personas_csv
 from hausgraph.cli.common import console, get_settings
 from hausgraph.runtime import graph_client
 
@@ -21,6 +21,7 @@ __all__ = ["EXPORTS", "SCORES_MEAN", "export_and_evaluate", "export_current", "e
 EXPORTS = {
     "households": ("export/read_household_export", households_csv, "devices"),
     "links": ("export/read_link_export", links_csv, "links"),
+    "personas": ("export/read_persona_export", personas_csv, "devices"),
 }
 
 

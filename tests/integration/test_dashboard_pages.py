@@ -18,7 +18,17 @@ from graph.jobs import JOBS
 from tests.integration.dash_fixture import SECRET, RealWorld, graph_facts, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
-PAGES = ["overview", "household", "social", "audiences", "jobs", "quality", "console", "activation"]
+PAGES = [
+    "overview",
+    "household",
+    "social",
+    "audiences",
+    "personas",
+    "jobs",
+    "quality",
+    "console",
+    "activation",
+]
 
 
 @pytest.fixture(scope="module")
@@ -552,3 +562,28 @@ def test_an_analysts_mac_look_up_is_audited_without_the_mac_or_key(world, facts,
     record = audits[-1]["a"]
     assert record["household"] == facts["big"]["id"] and json.loads(record["filter"]) == {"by": "mac"}
     assert key not in json.dumps(record) and mac not in json.dumps(record).lower()
+
+
+def test_personas_page_and_audience_persona_filter(world, graph_client_):
+    from graph.persona_model import household_personas, personas_from_rows
+    from hausgraph.cli.persona_scoring import world_device_days
+
+    rows, as_of, series = world_device_days(world.out, world.truth)
+    result = personas_from_rows(rows, as_of_ms=as_of, content_series=series)
+    c = graph_client_
+    c.write("jobs/write_personas", result.devices, run="t")
+    c.write("jobs/write_persona_history", result.history, run="t")
+    members = c.read("jobs/read_member_personas", devices=[d["device"] for d in result.devices])
+    c.write(
+        "jobs/write_household_personas",
+        household_personas(members, {m["device"]: m["household"] for m in members}),
+        run="t",
+    )
+    st.cache_data.clear()
+    at = _page("personas")
+    assert not at.error, [e.value for e in at.error]
+    assert "Transitions between two weeks" in _texts(at) and len(at.metric) == 4
+    kids = len({m["household"] for m in members if m["persona"] == "kids"})
+    at = _page("audiences")
+    at.selectbox(key="aud_persona").select("kids").run()
+    assert at.metric[0].value == f"{kids:,}"
