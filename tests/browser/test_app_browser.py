@@ -205,3 +205,16 @@ def test_overview_and_social_graph_show_the_real_graph(page, app_url, tmp_path):
     page.wait_for_timeout(2500)
     _shot(page, tmp_path, "social_graph")
     assert not page.outside_requests, page.outside_requests
+
+
+@pytest.mark.parametrize(
+    ("path", "title"), [("campaigns", "Campaigns"), ("personas", "Personas"), ("activation", "Activation")]
+)
+def test_the_new_pages_render_in_a_real_browser(page, app_url, tmp_path, path, title):
+    page.goto(f"{app_url}/{path}")
+    page.get_by_role("heading", name=title).first.wait_for(timeout=60_000)
+    page.wait_for_timeout(3000)  # charts and fragments draw after the data arrives
+    assert page.locator("[data-testid='stException']").count() == 0
+    assert page.get_by_text("Page not found").count() == 0
+    _shot(page, tmp_path, path)
+    assert not page.outside_requests, page.outside_requests
