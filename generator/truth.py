@@ -86,6 +86,7 @@ def build_truth(gen) -> dict:
         "device_household_by_mac": {x["mac"]: x["household"] for x in devices},
         "device_household_by_key": {x["key"]: x["household"] for x in devices},
         "social_pairs": social,
+        "propensity": gen.conversions.truth(p.days),
         "counts": {
             "lines": int(gen.counts["lines"]),
             "valid": int(gen.counts["valid"]),
