@@ -25,6 +25,7 @@ __all__ = [
     "decayed_counts",
     "feature_table",
     "next_conversions",
+    "prepare_events",
 ]
 
 KEYS = ("household", "campaign_id")
@@ -40,6 +41,16 @@ def decay_weight(dt_ms: np.ndarray | float, half_life_days: float) -> np.ndarray
     (0.5, 1.0, 0.25)
     """
     return np.power(0.5, np.asarray(dt_ms, dtype=np.float64) / (half_life_days * DAY_MS))
+
+
+def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
+    """Events with their feature column (``im``, ``cl``, ``ps``, ``cn``) resolved once, ads only.
+
+    >>> prepare_events(pd.DataFrame({"event": ["click", "view"], "ts": [1, 2]}))["col"].tolist()
+    ['cl']
+    """
+    col = events["event"].map(_EVENT_COL)
+    return events.assign(col=col)[col.notna()].reset_index(drop=True)
 
 
 def _frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -85,10 +96,9 @@ def decayed_counts(events: pd.DataFrame, as_of_ms: int, params: PropensityParams
         "ps": p.half_life_search_days,
         "cn": p.half_life_conversion_days,
     }
-    col = past["event"].map(_EVENT_COL)
-    life = col.map(half).astype(float)
-    w = decay_weight(as_of_ms - past["ts"].to_numpy(), 1.0) ** (1.0 / life.to_numpy())
-    past = past.assign(col=col, w=w)
+    col = past["col"] if "col" in past.columns else past["event"].map(_EVENT_COL)
+    life = col.map(half).to_numpy(dtype=np.float64)
+    past = past.assign(col=col, w=decay_weight((as_of_ms - past["ts"].to_numpy()) / life, 1.0))
     ad = past[past["col"].isin(["im", "cl", "cn"])]
     pair = ad.groupby([*KEYS, "col"])["w"].sum().unstack("col", fill_value=0.0)
     pair = pair.reindex(columns=["im", "cl", "cn"], fill_value=0.0)

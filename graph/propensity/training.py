@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from graph.params import DAY_MS, PropensityParams
-from graph.propensity.features import Context, feature_table, next_conversions
+from graph.propensity.features import Context, feature_table, next_conversions, prepare_events
 from graph.propensity.model import evaluate, fit_model, score
 
 __all__ = ["recent_clicks", "snapshot_times", "train_and_evaluate", "training_set"]
@@ -51,6 +51,7 @@ def train_and_evaluate(
     Raises :class:`~graph.propensity.model.NotTrainable` when the data cannot support a model.
     """
     p = params or PropensityParams()
+    events = prepare_events(events)
     holdout = end_ms - p.horizon_days * DAY_MS
     train, y = training_set(events, ctx, snapshot_times(start_ms, end_ms, p), p)
     window = {"start": start_ms, "train_end": holdout, "end": end_ms, "horizon_days": p.horizon_days}
