@@ -77,7 +77,13 @@ def scoring_figures(record: dict, n: int) -> dict:
     reasons = top_contributions(record, table, 3)
     seconds = time.perf_counter() - t0
     peak_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024**2
-    return {"households": n, "score_s": round(seconds, 1), "peak_rss_gb": round(peak_gb, 2), "mean": float(p.mean()), "n_reasons": len(reasons)}
+    return {
+        "households": n,
+        "score_s": round(seconds, 1),
+        "peak_rss_gb": round(peak_gb, 2),
+        "mean": float(p.mean()),
+        "n_reasons": len(reasons),
+    }
 
 
 def main() -> None:

@@ -32,7 +32,7 @@ def _lines(out: Path):
 
 
 def world_rows(out: Path) -> dict:
-    """``events`` (DataFrame), ``genres``, ``devices``, ``friends`` rows, ``start_ms``, ``end_ms``, ``truth``."""
+    """The world as ``events`` (DataFrame), ``genres``, ``devices``, ``friends`` rows and its window."""
     truth = orjson.loads((out / "truth.json").read_bytes())
     home = truth["device_household_by_mac"]
     genres = {}
@@ -46,7 +46,7 @@ def world_rows(out: Path) -> dict:
             o = orjson.loads(line)
             mac = normalize_mac(o["mac"])
             ts = parse_ts(o["ts"], _NOW_MS)
-        except Exception:  # noqa: BLE001 - malformed lines are part of a world; skip them as ingest would
+        except Exception:  # noqa: BLE001, S112 - malformed lines belong to a world; skipped like ingest would
             continue
         kind = o.get("event", "view")
         ident = (ts, mac, kind, o.get("content_id"), o.get("ad_id"))

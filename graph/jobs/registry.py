@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from graph.errors import GraphError
 from graph.jobs.affinity import run_affinity_job
 from graph.jobs.households import run_households_job
+from graph.jobs.propensity import run_propensity_job
 from graph.jobs.runs import JobContext
 from graph.jobs.social import run_social_job
 from graph.params import GraphParams
@@ -113,6 +114,13 @@ JOBS: dict[str, JobSpec] = _registry(
             every_s=900,
             depends_on=("households",),
             summary="genre lift, top series, device mix and look-alike households",
+        ),
+        JobSpec(
+            "propensity",
+            run_propensity_job,
+            every_s=86_400,
+            depends_on=("households", "social", "affinity"),
+            summary="next-week conversion propensity per household and campaign (time-decayed ad behaviour)",
         ),
     ]
 )

@@ -1,7 +1,8 @@
 """Time-decayed ad features per (household, campaign) as of a moment, and next-week labels.
 
 Input rows are plain: ad events ``{household, device, campaign_id, event, ts}`` (``ts`` epoch ms;
-``search`` rows carry no campaign), household genre shares ``{household, genre, share}``, devices
+``search`` rows carry no campaign; an optional ``n`` says how many such events one row stands for),
+household genre shares ``{household, genre, share}``, devices
 ``{household, device, device_type}`` and social links ``{a, b, weight}``. Nothing here knows where
 they came from (a generated world's files or the graph).
 """
@@ -50,7 +51,8 @@ def prepare_events(events: pd.DataFrame) -> pd.DataFrame:
     ['cl']
     """
     col = events["event"].map(_EVENT_COL)
-    return events.assign(col=col)[col.notna()].reset_index(drop=True)
+    n = events["n"] if "n" in events.columns else 1
+    return events.assign(col=col, n=n)[col.notna()].reset_index(drop=True)
 
 
 def _frame(rows: Iterable[Mapping[str, Any]] | pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
@@ -66,7 +68,9 @@ class Context:
 
     def __init__(self, genres=(), devices=(), friends=()) -> None:
         g = _frame(genres, ("household", "genre", "share"))
-        self.genres = g.pivot_table(index="household", columns="genre", values="share", aggfunc="sum").fillna(0)
+        self.genres = g.pivot_table(index="household", columns="genre", values="share", aggfunc="sum").fillna(
+            0
+        )
         d = _frame(devices, ("household", "device", "device_type"))
         mix = pd.crosstab(d["household"], d["device_type"]) if len(d) else pd.DataFrame()
         mix = mix.reindex(columns=list(DEVICE_TYPES), fill_value=0)
@@ -85,7 +89,8 @@ def decayed_counts(events: pd.DataFrame, as_of_ms: int, params: PropensityParams
 
     >>> ev = pd.DataFrame({"household": ["h", "h", "h"], "campaign_id": ["c", "c", None],
     ...     "event": ["impression", "click", "search"], "ts": [0, 0, 0]})
-    >>> decayed_counts(ev, 3 * DAY_MS, PropensityParams()).loc[("h", "c"), ["im", "cl", "ps"]].round(3).tolist()
+    >>> out = decayed_counts(ev, 3 * DAY_MS, PropensityParams())
+    >>> out.loc[("h", "c"), ["im", "cl", "ps"]].round(3).tolist()
     [0.5, 0.743, 0.5]
     """
     p = params
@@ -98,7 +103,8 @@ def decayed_counts(events: pd.DataFrame, as_of_ms: int, params: PropensityParams
     }
     col = past["col"] if "col" in past.columns else past["event"].map(_EVENT_COL)
     life = col.map(half).to_numpy(dtype=np.float64)
-    past = past.assign(col=col, w=decay_weight((as_of_ms - past["ts"].to_numpy()) / life, 1.0))
+    n = past["n"].to_numpy(dtype=np.float64) if "n" in past.columns else 1.0
+    past = past.assign(col=col, w=n * decay_weight((as_of_ms - past["ts"].to_numpy()) / life, 1.0))
     ad = past[past["col"].isin(["im", "cl", "cn"])]
     pair = ad.groupby([*KEYS, "col"])["w"].sum().unstack("col", fill_value=0.0)
     pair = pair.reindex(columns=["im", "cl", "cn"], fill_value=0.0)
@@ -133,7 +139,8 @@ def _affinity(pairs: pd.DataFrame, ctx: Context, profiles: pd.DataFrame) -> np.n
 
 def _friend_conversions(events: pd.DataFrame, as_of_ms: int, ctx: Context, params: PropensityParams):
     conv = events[(events["event"] == "conversion") & (events["ts"] < as_of_ms)]
-    conv = conv.assign(w=decay_weight(as_of_ms - conv["ts"].to_numpy(), params.half_life_friend_days))
+    n = conv["n"].to_numpy(dtype=np.float64) if "n" in conv.columns else 1.0
+    conv = conv.assign(w=n * decay_weight(as_of_ms - conv["ts"].to_numpy(), params.half_life_friend_days))
     per = conv.groupby(["household", "campaign_id"])["w"].sum().rename("w").reset_index()
     linked = ctx.friends.merge(per, left_on="friend", right_on="household", suffixes=("", "_f"))
     linked = linked.assign(friends_cn=linked["w"] * linked["weight"])

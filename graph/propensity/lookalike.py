@@ -27,7 +27,9 @@ class BadSeed(GraphError):
         super().__init__(f"cannot expand the seed: {reason}")
 
 
-def household_features(events: pd.DataFrame, ctx: Context, as_of_ms: int, params: PropensityParams) -> pd.DataFrame:
+def household_features(
+    events: pd.DataFrame, ctx: Context, as_of_ms: int, params: PropensityParams
+) -> pd.DataFrame:
     """One row per household known to ``ctx``: genre shares, device mix, decayed all-campaign behaviour."""
     house = ctx.genres.add_prefix("genre_").join(ctx.devices, how="outer")
     if len(events):
@@ -38,7 +40,9 @@ def household_features(events: pd.DataFrame, ctx: Context, as_of_ms: int, params
     return house.fillna(0.0)
 
 
-def expand(features: pd.DataFrame, seed: list[str], size: int, params: PropensityParams | None = None) -> pd.DataFrame:
+def expand(
+    features: pd.DataFrame, seed: list[str], size: int, params: PropensityParams | None = None
+) -> pd.DataFrame:
     """The ``size`` non-seed households most like the seed: ``household, similarity, rank``.
 
     >>> f = pd.DataFrame({"x": [5.0, 5.1, 4.9, 0.0, 0.1, 4.8, -0.1]}, index=list("abcdefg"))

@@ -80,8 +80,9 @@ def check_trainable(table: pd.DataFrame, y: np.ndarray, params: PropensityParams
 def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict]:
     """Rows sorted by score cut into ``bins`` equal groups: size, mean score, observed rate.
 
-    >>> calibration_table(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.7, 0.9]), bins=2)
-    [{'decile': 1, 'n': 2, 'mean_score': 0.15, 'observed': 0.0}, {'decile': 2, 'n': 2, 'mean_score': 0.8, 'observed': 1.0}]
+    >>> t = calibration_table(np.array([0, 0, 1, 1]), np.array([0.1, 0.2, 0.7, 0.9]), bins=2)
+    >>> [(b["n"], b["mean_score"], b["observed"]) for b in t]
+    [(2, 0.15, 0.0), (2, 0.8, 1.0)]
     """
     order = np.argsort(p, kind="stable")
     out = []
@@ -90,7 +91,7 @@ def calibration_table(y: np.ndarray, p: np.ndarray, bins: int = 10) -> list[dict
             out.append(
                 {
                     "decile": i + 1,
-                    "n": int(len(idx)),
+                    "n": len(idx),
                     "mean_score": round(float(p[idx].mean()), 4),
                     "observed": round(float(y[idx].mean()), 4),
                 }
@@ -102,10 +103,12 @@ def evaluate(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict:
     """AUC, log-loss, base rate and calibration of scores ``p`` against outcomes ``y``."""
     both = 0 < int(np.sum(y)) < len(y)
     return {
-        "rows": int(len(y)),
+        "rows": len(y),
         "positives": int(np.sum(y)),
         "auc": round(float(roc_auc_score(y, p)), 4) if both else None,
-        "log_loss": round(float(log_loss(y, np.clip(p, 1e-9, 1 - 1e-9), labels=[0, 1])), 4) if len(y) else None,
+        "log_loss": round(float(log_loss(y, np.clip(p, 1e-9, 1 - 1e-9), labels=[0, 1])), 4)
+        if len(y)
+        else None,
         "calibration": calibration_table(y, p, bins),
     }
 
@@ -128,7 +131,11 @@ def fit_model(
         "scale": [round(float(v), 8) for v in scale],
         "coef": [round(float(v), 8) for v in lr.coef_[0]],
         "intercept": round(float(lr.intercept_[0]), 8),
-        "train": {"rows": int(len(y)), "positives": int(np.sum(y)), "households": int(train["household"].nunique())},
+        "train": {
+            "rows": len(y),
+            "positives": int(np.sum(y)),
+            "households": int(train["household"].nunique()),
+        },
     }
     record["hash"] = model_hash(record)
     return record

@@ -34,12 +34,15 @@ def training_set(events: pd.DataFrame, ctx: Context, moments: list[int], params:
 
 def recent_clicks(events: pd.DataFrame, table: pd.DataFrame, days: int) -> np.ndarray:
     """Baseline score: the household's clicks on the campaign in the ``days`` before each row's as_of."""
-    clicks = events[events["event"] == "click"][["household", "campaign_id", "ts"]]
+    clicks = events[events["event"] == "click"]
+    clicks = clicks.assign(n=clicks["n"] if "n" in clicks.columns else 1)[
+        ["household", "campaign_id", "ts", "n"]
+    ]
     keys = table[["household", "campaign_id", "as_of"]].reset_index(drop=True).reset_index()
     m = keys.merge(clicks, on=["household", "campaign_id"])
     m = m[(m["ts"] < m["as_of"]) & (m["ts"] >= m["as_of"] - days * DAY_MS)]
     out = np.zeros(len(table))
-    np.add.at(out, m["index"].to_numpy(), 1.0)
+    np.add.at(out, m["index"].to_numpy(), m["n"].to_numpy(dtype=np.float64))
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from graph.errors import GraphError
-from hausgraph.cli import dashboard, db, demo, generate, ingest, jobs, servers
+from hausgraph.cli import dashboard, db, demo, generate, ingest, jobs, propensity, servers
 from hausgraph.cli.common import register_errors
 from ingest.errors import IngestError
 
@@ -25,6 +25,7 @@ app.command("generate")(generate.generate)
 app.command("evaluate")(generate.evaluate)
 app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(jobs.export_app, name="export")
+app.add_typer(propensity.audiences_app, name="audiences")
 app.command("household-of")(jobs.household_of)
 app.command("scheduler")(jobs.scheduler)
 app.command("dashboard")(dashboard.dashboard)
