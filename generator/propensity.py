@@ -156,7 +156,7 @@ class ConversionTruth:
             stay *= 1.0 - self.snapshots.get(d, np.zeros_like(stay))
         final = self.hazard()
         out = []
-        for h, c in zip(*np.nonzero(self.snapshots.get(start, final) > 0)):
+        for h, c in zip(*np.nonzero((self.snapshots.get(start, final) > 0) | (final > 0))):
             out.append(
                 {
                     "household": self.w.hh_ids[h],
