@@ -132,7 +132,7 @@ def job_order(names: Iterable[str] | None = None, jobs: Mapping[str, JobSpec] = 
     >>> job_order(["social"])
     ['households', 'social']
     >>> job_order()
-    ['households', 'social', 'affinity']
+    ['households', 'social', 'affinity', 'propensity']
     """
     wanted: set[str] = set()
 
@@ -164,7 +164,7 @@ def schedule_of(overrides: Mapping[str, int], jobs: Mapping[str, JobSpec] = JOBS
     >>> schedule_of({"nope": 5})
     Traceback (most recent call last):
     ...
-    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity
+    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity, propensity
     """
     entries: dict[str, int] = {}
     for spec in jobs.values():
