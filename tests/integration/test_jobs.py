@@ -43,9 +43,9 @@ def _export(client: GraphClient, tmp: Path) -> tuple[Path, Path]:
 
 def test_all_jobs_record_runs_and_recover_households(client, world, tmp_path):
     contexts = run_all(client)
-    assert [c.job for c in contexts] == ["households", "social", "affinity"]
+    assert [c.job for c in contexts] == ["households", "social", "affinity", "propensity"]
     runs = [r["run"] for r in client.read("jobs/read_runs", job=None, limit=10)]
-    assert {r["job"] for r in runs} == {"households", "social", "affinity"}
+    assert {r["job"] for r in runs} == {"households", "social", "affinity", "propensity"}
     assert all(r["status"] == "succeeded" and r["ended"] >= r["started"] for r in runs)
     assert json.loads(next(r for r in runs if r["job"] == "households")["counts"])["households"] > 30
 
