@@ -44,7 +44,7 @@ def propensity_figures(rows: dict, params: PropensityParams) -> dict:
         m = test.merge(truth, left_on=["household", "campaign_id"], right_on=["household", "campaign"])
         if m["converted"].nunique() == 2:
             out["truth_auc"] = round(float(roc_auc_score(m["converted"], m["p_next_7d"])), 4)
-    out["coefficients"] = dict(zip(record["features"], record["coef"]))
+    out["coefficients"] = record["coef"]
     return out
 
 

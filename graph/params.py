@@ -140,6 +140,7 @@ class PropensityParams:
     min_households: int = 50  # fewer distinct households in a training set: no model
     min_positives: int = 10  # fewer converting (household, campaign) rows: no model
     regularisation_c: float = 1.0  # inverse L2 strength of the logistic regression
+    spline_knots: int = 3  # B-spline knots per feature (quadratic bases: knots + 1 per feature)
     top_contributions: int = 3
     calibration_bins: int = 10
     lookalike_c: float = 0.5

@@ -164,7 +164,7 @@ def schedule_of(overrides: Mapping[str, int], jobs: Mapping[str, JobSpec] = JOBS
     >>> schedule_of({"nope": 5})
     Traceback (most recent call last):
     ...
-    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, affinity, propensity
+    ValueError: unknown schedule entry 'nope'; known: households, households:incremental, social, ...
     """
     entries: dict[str, int] = {}
     for spec in jobs.values():

@@ -1,20 +1,27 @@
-"""Next-week conversion model: a standardised logistic regression, its record, scores and reasons.
+"""Next-week conversion model: a logistic regression on spline bases of the features, its record,
+scores and reasons.
 
-The model record is plain JSON-able data (window, features, scaler, coefficients, metrics, hash),
-so scoring needs numpy only and a stored record is reproducible.
+Each feature enters through a few quadratic B-spline bases (so a saturating effect, such as the
+tenth impression adding less than the first, is not forced onto a straight line), standardised.
+The model record is JSON-able: window, features, coefficients per feature, metrics, the fitted
+pipeline (pickled, base64; records are written and read by this project only) and a hash of it.
+A row's contribution of a feature is the sum of its bases' coefficient × standardised value.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
-import json
+import pickle
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import SplineTransformer, StandardScaler
 
 from graph.errors import GraphError
 from graph.params import PropensityParams
@@ -118,49 +125,58 @@ def fit_model(
 ) -> dict:
     """Fit on ``train``/``y`` (after :func:`check_trainable`) and return the model record."""
     check_trainable(train, y, params)
-    x = design_matrix(train, features)
-    scaler = StandardScaler().fit(x)
-    scale = np.where(scaler.scale_ > 0, scaler.scale_, 1.0)
-    lr = LogisticRegression(C=params.regularisation_c, max_iter=2000)
-    lr.fit((x - scaler.mean_) / scale, y)
+    pipe = make_pipeline(
+        SplineTransformer(n_knots=params.spline_knots, degree=2, extrapolation="linear"),
+        StandardScaler(),
+        LogisticRegression(C=params.regularisation_c, max_iter=3000),
+    )
+    pipe.fit(design_matrix(train, features), y)
+    blob = pickle.dumps(pipe, protocol=5)
+    coef = pipe[-1].coef_[0].reshape(len(features), -1)
     record = {
         "kind": "propensity",
         "window": window,
         "features": list(features),
-        "mean": [round(float(v), 8) for v in scaler.mean_],
-        "scale": [round(float(v), 8) for v in scale],
-        "coef": [round(float(v), 8) for v in lr.coef_[0]],
-        "intercept": round(float(lr.intercept_[0]), 8),
+        "coef": {f: [round(float(v), 6) for v in row] for f, row in zip(features, coef)},
+        "intercept": round(float(pipe[-1].intercept_[0]), 6),
         "train": {
             "rows": len(y),
             "positives": int(np.sum(y)),
             "households": int(train["household"].nunique()),
         },
+        "pipeline": base64.b64encode(blob).decode(),
     }
-    record["hash"] = model_hash(record)
+    record["hash"] = hashlib.sha256(repr(window).encode() + blob).hexdigest()[:16]
     return record
 
 
-def model_hash(record: dict) -> str:
-    """Hash of what the scores depend on (features, scaler, coefficients, window), 16 hex chars."""
-    body = {k: record[k] for k in ("window", "features", "mean", "scale", "coef", "intercept")}
-    return hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:16]
+@lru_cache(maxsize=8)
+def _pipeline(blob: str):
+    return pickle.loads(base64.b64decode(blob))  # the project's own model records only
 
 
-def _standardised(record: dict, table: pd.DataFrame) -> np.ndarray:
-    x = design_matrix(table, tuple(record["features"]))
-    return (x - np.asarray(record["mean"])) / np.asarray(record["scale"])
+def _parts(record: dict, table: pd.DataFrame, batch: int = 200_000) -> np.ndarray:
+    """Per row and feature: the feature's contribution to the logit (batched to bound memory)."""
+    pipe = _pipeline(record["pipeline"])
+    n_f = len(record["features"])
+    coef = pipe[-1].coef_[0]
+    out = np.empty((len(table), n_f))
+    for i in range(0, len(table), batch):
+        x = design_matrix(table.iloc[i : i + batch], tuple(record["features"]))
+        z = pipe[:-1].transform(x) * coef
+        out[i : i + batch] = z.reshape(len(x), n_f, -1).sum(axis=2)
+    return out
 
 
 def score(record: dict, table: pd.DataFrame) -> np.ndarray:
     """Probability of a conversion within the horizon for every row of ``table``."""
-    z = _standardised(record, table) @ np.asarray(record["coef"]) + record["intercept"]
+    z = _parts(record, table).sum(axis=1) + record["intercept"]
     return 1.0 / (1.0 + np.exp(-z))
 
 
 def top_contributions(record: dict, table: pd.DataFrame, k: int = 3) -> list[list[tuple[str, float]]]:
-    """Per row, the ``k`` features that raise its score most: (name, coefficient × standardised value)."""
-    c = _standardised(record, table) * np.asarray(record["coef"])
+    """Per row, the ``k`` features that raise its score most: (name, contribution to the logit)."""
+    c = _parts(record, table)
     top = np.argsort(-c, axis=1)[:, :k]
     names = record["features"]
     return [[(names[j], round(float(c[i, j]), 4)) for j in row] for i, row in enumerate(top)]

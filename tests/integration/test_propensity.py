@@ -37,7 +37,7 @@ def test_job_runs_after_the_others_and_never_fails(client):
     assert run["status"] == "succeeded"
     # without per-day exposures (EXPOSED_ON) in the graph there is no model, and the run says why
     assert ctx.counts["model"] or ctx.counts["reason"]
-    events, context = read_inputs(client)
+    _, context = read_inputs(client)
     assert len(context.genres) > 0 and context.devices["n_devices"].sum() > 0 and len(context.friends) > 0
 
 

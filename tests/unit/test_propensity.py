@@ -109,7 +109,9 @@ def test_model_learns_exposure_and_explains_scores():
     ev = _synthetic()
     record, test = train_and_evaluate(ev, Context(), 0, 28 * DAY_MS, P)
     assert record["metrics"]["auc"] > 0.7
-    assert dict(zip(record["features"], record["coef"]))["im"] > 0
+    low, high = test.head(1).assign(im=0.5), test.head(1).assign(im=5.0)
+    assert score(record, high)[0] > score(record, low)[0]  # more recent impressions, higher propensity
+    assert set(record["coef"]) == set(record["features"])
     assert len(record["hash"]) == 16 and record["window"]["train_end"] == 21 * DAY_MS
     assert sum(b["n"] for b in record["metrics"]["calibration"]) == len(test)
     reasons = top_contributions(record, test.head(5), 3)
@@ -191,9 +193,9 @@ def test_job_writes_scores_and_model():
     (model,) = client.written("propensity/merge_propensity_model")
     scores = client.written("propensity/merge_propensity_scores")
     assert ctx.counts["model"] == model["hash"] and json.loads(model["record"])["metrics"]["auc"] is not None
-    assert len(scores) == ctx.counts["scores"] > 0 and all(0 < r["score"] < 1 for r in scores)
+    assert len(scores) == ctx.counts["scores"] > 0 and all(0 <= r["score"] <= 1 for r in scores)
     assert all(len(json.loads(r["reasons"])) == 3 for r in scores)
-    params = [p for n, p in client.calls if n == "propensity/merge_propensity_scores"][0]
+    params = next(p for n, p in client.calls if n == "propensity/merge_propensity_scores")
     assert params["model"] == model["hash"] and params["as_of"] == 28 * DAY_MS
 
 
