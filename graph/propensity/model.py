@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
 from sklearn.pipeline import make_pipeline
@@ -171,7 +172,7 @@ def _parts(record: dict, table: pd.DataFrame, batch: int = 200_000) -> np.ndarra
 def score(record: dict, table: pd.DataFrame) -> np.ndarray:
     """Probability of a conversion within the horizon for every row of ``table``."""
     z = _parts(record, table).sum(axis=1) + record["intercept"]
-    return 1.0 / (1.0 + np.exp(-z))
+    return expit(z)
 
 
 def top_contributions(record: dict, table: pd.DataFrame, k: int = 3) -> list[list[tuple[str, float]]]:
