@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +71,45 @@ def test_scores_keep_their_history_and_export_the_latest(client):
     assert sorted(r["household_id"] for r in out) == sorted(set(households))
     assert all(r["score"] == 0.4 and r["as_of"] == 28 * DAY_MS and r["model"] == "abc123" for r in out)
     assert client.read("propensity/read_propensity_export", campaign="cmp-none") == []
+
+
+def _cli(services, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "hausgraph", *args], env=env, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_exports_and_expands(client, services, tmp_path):
+    run_all(client, names=["affinity"])
+    households = [r["household_id"] for r in client.read("export/read_household_export")]
+    ids = sorted(set(households))
+    rows = [{"household": h, "campaign": "cmp-02", "score": 0.25, "reasons": "[]"} for h in ids[:7]]
+    client.write("propensity/merge_propensity_scores", rows, as_of=DAY_MS, model="m1")
+    out = tmp_path / "scores.csv"
+    done = _cli(services, "export", "propensity", "--campaign", "cmp-02", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    lines = out.read_text().splitlines()
+    assert lines[0] == "household_id,score,as_of,model,reasons" and len(lines) == 8
+    seed = tmp_path / "seed.csv"
+    seed.write_text("household_id\n" + "\n".join(ids[:10]) + "\n")
+    expanded = tmp_path / "lookalikes.csv"
+    size = str(min(50, len(ids) - 10))
+    done = _cli(services, "audiences", "expand", "--seed", str(seed), "--size", size, "--out", str(expanded))
+    if int(size) < 50:  # the clean-room rule refuses audiences under k households
+        assert done.returncode != 0 and "clean-room" in done.stdout + done.stderr
+    else:
+        assert done.returncode == 0, done.stderr
+        got = expanded.read_text().splitlines()
+        assert got[0] == "household_id,similarity,rank" and len(got) == 51
+        assert not {line.split(",")[0] for line in got[1:]} & set(ids[:10])
+    # no per-day exposures in the graph yet: a clear refusal, not a traceback
+    done = _cli(services, "export", "features", "--out", str(tmp_path / "f.parquet"))
+    if done.returncode != 0:
+        assert "Traceback" not in done.stderr and "exposures" in done.stdout + done.stderr
