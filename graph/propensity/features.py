@@ -156,10 +156,26 @@ def _campaign_rate(events: pd.DataFrame, as_of_ms: int) -> pd.Series:
 
 
 def feature_table(
-    events: pd.DataFrame, ctx: Context, as_of_ms: int, params: PropensityParams | None = None
+    events: pd.DataFrame,
+    ctx: Context,
+    as_of_ms: int,
+    params: PropensityParams | None = None,
+    per_device: bool = False,
 ) -> pd.DataFrame:
-    """One row per (household, campaign) exposed before ``as_of_ms``: keys plus :data:`FEATURES`."""
+    """One row per (household, campaign) exposed before ``as_of_ms``: keys plus :data:`FEATURES`.
+
+    ``per_device``: one row per (device, campaign) instead, with a ``device`` column; the decayed
+    counts are the device's own, the searches, totals, affinity, mix and friends its household's.
+    """
     p = params or PropensityParams()
+    if per_device:
+        homes = events.drop_duplicates("device").set_index("device")["household"]
+        own = decayed_counts(events.assign(household=events["device"]), as_of_ms, p)[["im", "cl", "cn"]]
+        own = own.rename_axis(["device", "campaign_id"]).reset_index()
+        own["household"] = own["device"].map(homes)
+        house = feature_table(events, ctx, as_of_ms, p).drop(columns=["im", "cl", "cn"])
+        out = own.merge(house, on=list(KEYS), how="left")
+        return out.reindex(columns=["device", *KEYS, *FEATURES, "as_of"]).fillna({f: 0.0 for f in FEATURES})
     out = decayed_counts(events, as_of_ms, p).reset_index()
     out = out.join(ctx.devices, on="household")
     out["affinity"] = _affinity(out, ctx, _campaign_profiles(events, as_of_ms, ctx, p.profile_prior))

@@ -51,14 +51,17 @@ def export_propensity(
 
 @export_app.command("features")
 @handle_errors
-def export_features(out: Path = typer.Option(..., help="Parquet file to write.")) -> None:
+def export_features(
+    out: Path = typer.Option(..., help="Parquet file to write."),
+    per_device: bool = typer.Option(False, "--per-device", help="One row per device key and campaign."),
+) -> None:
     """Propensity features per (household, campaign) as of the end of the data (pseudonymous ids only)."""
     with graph_client(get_settings()) as client:
         events, context = read_inputs(client)
     if events.empty:
         raise typer.BadParameter("no ad exposures in the graph; nothing to export")
     end = int(events["ts"].max()) + DAY_MS // 2
-    table = feature_table(prepare_events(events), context, end, GraphParams().propensity)
+    table = feature_table(prepare_events(events), context, end, GraphParams().propensity, per_device)
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(out, engine="pyarrow", index=False)
     console.print(f"{len(table):,} rows x {table.shape[1]} columns → {out}")

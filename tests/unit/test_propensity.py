@@ -220,3 +220,20 @@ def test_generator_conversions_follow_exposure_and_truth_is_written():
     rows = truth["propensity"]
     assert rows and all(0 <= r["p_next_7d"] <= 1 for r in rows)
     assert {"household", "campaign", "genre", "lift", "p_next_7d"} <= set(rows[0])
+
+
+def test_device_rows_carry_their_own_counts_and_the_household_context():
+    ev = pd.DataFrame(
+        {
+            "household": ["h", "h", "h"],
+            "device": ["d1", "d2", "d2"],
+            "campaign_id": ["c", "c", "c"],
+            "event": ["impression", "impression", "impression"],
+            "ts": [0, 0, 0],
+        }
+    )
+    ctx = Context(devices=[{"household": "h", "device": d, "device_type": "tv"} for d in ("d1", "d2")])
+    t = feature_table(ev, ctx, DAY_MS * 3, P, per_device=True).set_index("device")
+    assert t.loc["d1", "im"] == pytest.approx(0.5) and t.loc["d2", "im"] == pytest.approx(1.0)
+    assert t.loc["d1", "im_all"] == pytest.approx(1.5) and t.loc["d1", "n_devices"] == 2
+    assert (t["household"] == "h").all()
