@@ -237,3 +237,10 @@ def test_device_rows_carry_their_own_counts_and_the_household_context():
     assert t.loc["d1", "im"] == pytest.approx(0.5) and t.loc["d2", "im"] == pytest.approx(1.0)
     assert t.loc["d1", "im_all"] == pytest.approx(1.5) and t.loc["d1", "n_devices"] == 2
     assert (t["household"] == "h").all()
+
+
+def test_features_round_trip_through_parquet(tmp_path):
+    t = feature_table(_synthetic(20, 5), Context(), 5 * DAY_MS, P)
+    t.to_parquet(tmp_path / "f.parquet", engine="pyarrow", index=False)
+    back = pd.read_parquet(tmp_path / "f.parquet")
+    assert list(back.columns) == list(t.columns) and len(back) == len(t) > 0
