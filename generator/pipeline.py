@@ -16,6 +16,7 @@ from generator.campaigns import bid_copies, campaign_records
 from generator.dirty import MALFORMED, delivery_delays, duplicate_delays, malformed_line, pick_kinds
 from generator.networks import NetworkState
 from generator.params import DAY_MS, WorldParams
+from generator.propensity import ConversionTruth
 from generator.render import Renderer
 from generator.schedule import plan_day
 from generator.stats import WorldStats
@@ -57,6 +58,7 @@ class Generation:
         self.malformed: Counter = Counter()
         self.bid_copies: Counter = Counter()  # re-sent ad events per campaign (contract §5 duplicates)
         self._keys = [k.encode() for k in self.world.dev_key]
+        self.conversions = ConversionTruth(self.world, params.seed)
 
     def simulate(self, day: int) -> tuple[DayEvents, list[str], np.ndarray, np.random.Generator]:
         """Events of world day ``day`` with resolved addresses (days must come in order)."""
@@ -69,6 +71,7 @@ class Generation:
             self.visits[(min(guest, host), max(guest, host))] += 1
         day_ms = p.day_start_ms(day)
         ev = self.ad_breaks.add(simulate_day(self.sampler, sched, day_ms, date.weekday(), date, rng), day)
+        ev = self.conversions.apply(day, ev, day_ms, np.random.default_rng([p.seed, 41, day]))
         at_host = ev.loc_kind == 4
         seen = set(zip(w.dev_home[ev.dev[at_host]].tolist(), ev.loc[at_host].tolist()))
         for guest, host in sched.visits:

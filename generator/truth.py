@@ -91,6 +91,7 @@ def build_truth(gen) -> dict:
         "device_household_by_key": {x["key"]: x["household"] for x in devices},
         "social_pairs": social,
         "follow_up_journeys": gen.ad_breaks.journeys,
+        "propensity": gen.conversions.truth(p.days),
         "counts": {
             "lines": int(gen.counts["lines"]),
             "valid": int(gen.counts["valid"]),

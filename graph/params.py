@@ -18,6 +18,7 @@ __all__ = [
     "HouseholdParams",
     "NetworkParams",
     "PersonaParams",
+    "PropensityParams",
     "RetentionParams",
     "SocialParams",
 ]
@@ -215,6 +216,32 @@ class PersonaParams:
 
 
 @dataclass(frozen=True)
+class PropensityParams:
+    """Time-decayed ad features, the next-week conversion model and look-alike expansion.
+
+    >>> PropensityParams().horizon_days
+    7
+    """
+
+    half_life_impression_days: float = 3.0  # each event's weight halves after this long
+    half_life_click_days: float = 7.0
+    half_life_search_days: float = 3.0
+    half_life_conversion_days: float = 14.0
+    half_life_friend_days: float = 14.0  # friends' conversions
+    horizon_days: int = 7  # predict a conversion within this many days
+    train_step_days: int = 1  # training snapshots: one per day of [0, T - 2 * horizon]
+    min_history_days: int = 3  # first snapshot: after this many days of data
+    profile_prior: float = 5.0  # pseudo-converters at the population's genre mix (campaign profiles)
+    min_households: int = 50  # fewer distinct households in a training set: no model
+    min_positives: int = 10  # fewer converting (household, campaign) rows: no model
+    regularisation_c: float = 1.0  # inverse L2 strength of the logistic regression
+    spline_knots: int = 3  # B-spline knots per feature (quadratic bases: knots + 1 per feature)
+    top_contributions: int = 3
+    calibration_bins: int = 10
+    lookalike_c: float = 0.5
+
+
+@dataclass(frozen=True)
 class GraphParams:
     """All graph-job settings of one process."""
 
@@ -223,3 +250,4 @@ class GraphParams:
     affinity: AffinityParams = field(default_factory=AffinityParams)
     retention: RetentionParams = field(default_factory=RetentionParams)
     personas: PersonaParams = field(default_factory=PersonaParams)
+    propensity: PropensityParams = field(default_factory=PropensityParams)

@@ -14,6 +14,7 @@ from graph.jobs.affinity import run_affinity_job
 from graph.jobs.campaigns import run_affluence_job, run_campaigns_job
 from graph.jobs.households import run_households_job
 from graph.jobs.personas import run_personas_job
+from graph.jobs.propensity import run_propensity_job
 from graph.jobs.retention import run_retention_job
 from graph.jobs.runs import JobContext
 from graph.jobs.social import run_social_job
@@ -145,6 +146,13 @@ JOBS: dict[str, JobSpec] = _registry(
             incremental_every_s=3600,
             summary="weekly viewer personas with evidence, transitions and churn risk, age bands",
         ),
+        JobSpec(
+            "propensity",
+            run_propensity_job,
+            every_s=86_400,
+            depends_on=("households", "social", "affinity"),
+            summary="next-week conversion propensity per household and campaign (time-decayed ad behaviour)",
+        ),
     ]
 )
 
@@ -155,7 +163,7 @@ def job_order(names: Iterable[str] | None = None, jobs: Mapping[str, JobSpec] = 
     >>> job_order(["social"])
     ['households', 'social']
     >>> job_order()
-    ['households', 'social', 'affinity', 'retention', 'affluence', 'campaigns', 'personas']
+    ['households', 'social', 'affinity', 'retention', 'affluence', 'campaigns', 'personas', 'propensity']
     """
     wanted: set[str] = set()
 

@@ -14,6 +14,7 @@ from hausgraph.cli import (
     ingest,
     jobs,
     privacy,
+    propensity,
     serve,
     servers,
     spark,
@@ -40,6 +41,7 @@ app.add_typer(jobs.jobs_app, name="jobs")
 app.add_typer(jobs.export_app, name="export")
 jobs.export_app.command("presence")(spark.export_presence)  # Parquet for the Spark engine
 app.add_typer(spark.import_app, name="import")
+app.add_typer(propensity.audiences_app, name="audiences")
 app.command("household-of")(jobs.household_of)
 app.command("scheduler")(jobs.scheduler)
 app.command("dashboard")(dashboard.dashboard)
