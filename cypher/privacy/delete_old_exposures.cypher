@@ -1,6 +1,6 @@
 // mode: write
-// params: $cutoff (epoch ms), $limit. Ad exposure edges whose last event was before the cutoff (retention).
-MATCH (:Device)-[x:EXPOSED_TO]->()
+// params: $cutoff (epoch ms), $limit. Ad exposure edges (per device, campaign, day and source) whose last event was before the cutoff (retention).
+MATCH (:Device)-[x:EXPOSED_ON]->()
 WHERE x.last < $cutoff
 WITH x LIMIT $limit
 DELETE x

@@ -1,4 +1,4 @@
-"""Retention job: presence, watch and exposure edges older than N days go, and devices last seen before."""
+"""Retention job: presence, watch, exposure and per-day records older than N days go, and stale devices."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ _STEPS = (
     ("presence", "privacy/delete_old_presence"),
     ("watched", "privacy/delete_old_watched"),
     ("exposures", "privacy/delete_old_exposures"),
+    ("device_days", "privacy/delete_old_device_days"),
     ("devices", "privacy/delete_old_devices"),
 )
 
