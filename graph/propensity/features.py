@@ -112,6 +112,8 @@ def decayed_counts(events: pd.DataFrame, as_of_ms: int, params: PropensityParams
     house = past.groupby(["household", "col"])["w"].sum().unstack("col", fill_value=0.0)
     house = house.reindex(columns=["im", "cl", "cn", "ps"], fill_value=0.0)
     house.columns = ["im_all", "cl_all", "cn_all", "ps"]
+    if pair.empty:  # nothing exposed before as_of (a short history): no rows, the same columns
+        return pair.assign(**dict.fromkeys(house.columns, 0.0))
     return pair.join(house, on="household")
 
 
