@@ -118,6 +118,10 @@ class ActivationState:
         False
         >>> s.add_impression("d", 100, "c", "a", eid=3, now_ms=20_000)  # outside the window
         False
+        >>> s.add_impression("d", 4_000, "c", "a", eid=4, now_ms=6_500)  # the original, delivered late
+        False
+        >>> s.count("d", "c", since_ms=0, until_ms=4_000)  # the exposure is the earliest of the copies
+        1
         """
         if ts <= now_ms - self.retain_ms:
             self.too_old += 1
@@ -129,11 +133,15 @@ class ActivationState:
         campaign, ad = sys.intern(campaign), sys.intern(ad)
         seen = st.exposures.setdefault(campaign, [])
         lo = bisect.bisect_left(seen, ts - RESEND_MS, key=_ts)
-        for e in seen[lo:]:
+        for i, e in enumerate(seen[lo:], start=lo):
             if e.ts > ts + RESEND_MS:
                 break
             if e.eid == eid or e.ad == ad:
                 self.duplicates += 1
+                if e.ad == ad and e.eid != eid and ts < e.ts:
+                    # the copy came first (delivery is not in order): the one exposure is the earliest
+                    del seen[i]
+                    bisect.insort(seen, Exposure(ts, campaign, ad, eid), key=_ts)
                 return False
         if any(e.eid == eid for e in seen):
             self.duplicates += 1

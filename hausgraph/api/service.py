@@ -155,6 +155,8 @@ class ActivationService:
         self.campaigns: dict[str, CampaignRecord] = {}
         self.policies: dict[str, Policy] = {}
         self.spend: dict[str, float] = {}
+        #: the graph's (impressions, clicks, conversions) per campaign, also of campaigns not yet known
+        self._totals: dict[str, tuple[int, int, int]] = {}
         self.devices = DeviceMap()
         self.stats = Stats()
         #: what /health reports; written by the feeds
@@ -175,6 +177,9 @@ class ActivationService:
     def put_campaign(self, rec: CampaignRecord) -> None:
         with self.lock:
             self.campaigns[rec.campaign_id] = rec
+            totals = self._totals.get(rec.campaign_id)
+            if totals is not None:  # the graph's totals came first: spend by this record's cost model
+                self.spend[rec.campaign_id] = rec.spend(*totals)
             self.policies[rec.campaign_id] = policy_of(rec, self.rules, self.spend.get(rec.campaign_id, 0.0))
             self._retain()
 
@@ -191,10 +196,12 @@ class ActivationService:
         """Campaign spend from the graph's exposure totals (contract §5 cost models)."""
         with self.lock:
             for row in totals:
+                counts = (row["impressions"] or 0, row["clicks"] or 0, row["conversions"] or 0)
+                self._totals[row["campaign_id"]] = counts  # kept for a record that arrives later
                 rec = self.campaigns.get(row["campaign_id"])
                 if rec is None:
                     continue
-                spent = rec.spend(row["impressions"] or 0, row["clicks"] or 0, row["conversions"] or 0)
+                spent = rec.spend(*counts)
                 self.spend[rec.campaign_id] = spent
                 self.policies[rec.campaign_id] = policy_of(rec, self.rules, spent)
 
