@@ -14,4 +14,5 @@ def pytest_configure(config: pytest.Config) -> None:
 
     # AppTest runs the app in this process: it is local use on loopback, where no sign-in is needed
     # (the app refuses to serve other addresses without one; tests of that set the option themselves)
+    st.config.get_option("server.address")  # parse Streamlit's config first, or it overrides the option later
     st.config.set_option("server.address", "127.0.0.1")

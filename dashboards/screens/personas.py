@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import persona_data as data
-from dashboards.auth import ANALYST, role
+from dashboards.auth import ANALYST, current_role
 from dashboards.resources import settings
 from dashboards.widgets import show_error
 from graph.personas import CHURN, PERSONAS
@@ -14,8 +14,7 @@ from graph.vocabulary import DAY_MS, WEEK_MS
 
 st.title("Personas")
 minimum = settings().audience_min_households
-_password = settings().dashboard_password
-analyst = role(_password.get_secret_value() if _password else None) == ANALYST
+analyst = current_role() == ANALYST  # the entry file signed the session in
 
 try:
     shares = data.persona_shares()

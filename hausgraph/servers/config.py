@@ -118,8 +118,11 @@ _SIZE_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 #: Shares of the heap that Cypher transactions may hold: one transaction, and all of them together.
 #: The rest stays for the page-cache bookkeeping, the bolt threads and the query cache, so a
 #: transaction that wants more is killed with a MemoryLimitExceeded error instead of the JVM.
-_TX_MEMORY_SHARE = 0.25
-_TX_MEMORY_TOTAL_SHARE = 0.5
+# one transaction: half the heap (ingest batches and jobs need room; a runaway console query still stops)
+_TX_MEMORY_SHARE = 0.5
+_TX_MEMORY_TOTAL_SHARE = (
+    0.75  # all transactions together: the rest stays for the page cache bookkeeping and GC
+)
 
 
 def size_bytes(text: str) -> int:
@@ -137,9 +140,9 @@ def transaction_memory_limits(heap: str) -> tuple[str, str]:
     """``(db.memory.transaction.max, db.memory.transaction.total.max)`` for a heap of ``heap``.
 
     >>> transaction_memory_limits("768m")
-    ('192m', '384m')
+    ('384m', '576m')
     >>> transaction_memory_limits("1g")
-    ('256m', '512m')
+    ('512m', '768m')
     """
     total = size_bytes(heap)
     return (f"{int(total * _TX_MEMORY_SHARE) // 2**20}m", f"{int(total * _TX_MEMORY_TOTAL_SHARE) // 2**20}m")

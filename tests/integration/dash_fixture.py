@@ -59,7 +59,7 @@ def _already_loaded(client: GraphClient, truth: dict[str, Any]) -> bool:
 
 
 def load_real_world(
-    client: GraphClient, out: Path, households: int = 60, days: int = 7, seed: int = 11, reuse: bool = True
+    client: GraphClient, out: Path, households: int = 72, days: int = 7, seed: int = 11, reuse: bool = True
 ) -> RealWorld:
     """Generate (or reuse) the world in ``out``, then empty the graph, ingest it and run every job.
 

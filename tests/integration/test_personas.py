@@ -25,6 +25,7 @@ _AUDIENCE = {
     "device_types": [],
     "min_size": 1,
     "max_size": 100,
+    "min_affluence": None,
     "kids": None,
     "min_degree": 0,
     "active_since": None,
