@@ -28,7 +28,7 @@ from typing import Any
 
 from graph.vocabulary import DAY_MS, EVENT_TYPES, HOUR_MS, KIDS_GENRE
 
-__all__ = ["COUNT_FIELDS", "catalog_meta", "device_days_from_events"]
+__all__ = ["COUNT_FIELDS", "add_view", "catalog_meta", "device_days_from_events", "finish_day"]
 
 #: the per-type count fields of a row, in EVENT_TYPES order
 COUNT_FIELDS = tuple("searches" if k == "search" else k + "s" for k in EVENT_TYPES)
@@ -68,7 +68,15 @@ def _new_row(device: str, day: int) -> dict[str, Any]:
     return row
 
 
-def _add_view(row: dict[str, Any], secs: float, meta: Mapping[str, Any] | None) -> None:
+def add_view(row: dict[str, Any], secs: float, meta: Mapping[str, Any] | None) -> None:
+    """Add one view of ``secs`` seconds (content ``meta`` from :func:`catalog_meta`) to a day row.
+
+    >>> row = {"seconds": 0.0, "series": {}, "genres": {}, "episode_seconds": 0.0, "movie_seconds": 0.0,
+    ...        "kids_seconds": 0.0, "max_age": None}
+    >>> add_view(row, 60.0, {"series": "s", "genres": ["kids"], "age": 6})
+    >>> row["series"], row["kids_seconds"], row["max_age"]
+    ({'s': (1, 60.0)}, 60.0, 6)
+    """
     row["seconds"] += secs
     if meta is None:  # content the catalog does not describe: seconds, but no series/genre/rating
         return
@@ -89,7 +97,8 @@ def _add_view(row: dict[str, Any], secs: float, meta: Mapping[str, Any] | None) 
         row["max_age"] = age
 
 
-def _finish(row: dict[str, Any]) -> dict[str, Any]:
+def finish_day(row: dict[str, Any]) -> dict[str, Any]:
+    """A day row with its sets and maps turned into sorted lists and parallel lists (what Neo4j stores)."""
     series, genres = row.pop("series"), row.pop("genres")
     row["contents"] = sorted(row["contents"])
     row["series_ids"] = sorted(series)
@@ -137,10 +146,10 @@ def device_days_from_events(
         if kind in ("view", "bookmark") and content is not None:
             row["contents"].add(content)
             if kind == "view":
-                _add_view(row, float(e.get("duration_s") or 0.0), catalog.get(content))
+                add_view(row, float(e.get("duration_s") or 0.0), catalog.get(content))
     out = []
     for key in sorted(days):
-        row = _finish(days[key])
+        row = finish_day(days[key])
         row["device_type"] = last_type.get(key[0])
         out.append(row)
     return out

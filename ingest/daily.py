@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.vocabulary import DAY_MS, EVENT_TYPES, HOUR_MS, KIDS_GENRE
+from graph.device_days import add_view, finish_day
+from graph.vocabulary import DAY_MS, EVENT_TYPES, HOUR_MS
 from ingest.rows import relationship_key
 
 __all__ = [
@@ -55,39 +56,6 @@ def _new_day(device: str, day: int) -> dict[str, Any]:
     return row
 
 
-def _add_view(row: dict[str, Any], e: dict[str, Any], meta: dict[str, Any] | None) -> None:
-    secs = e["secs"]
-    row["seconds"] += secs
-    if meta is None:
-        return
-    series = meta.get("series")
-    if series is not None:
-        views, seconds = row["series"].get(series, (0, 0.0))
-        row["series"][series] = (views + 1, seconds + secs)
-        row["episode_seconds"] += secs
-    elif meta.get("kind") == "movie":
-        row["movie_seconds"] += secs
-    genres = meta.get("genres") or ()
-    for g in genres:
-        row["genres"][g] = row["genres"].get(g, 0.0) + secs
-    if KIDS_GENRE in genres:
-        row["kids_seconds"] += secs
-    age = meta.get("age")
-    if age is not None and (row["max_age"] is None or age > row["max_age"]):
-        row["max_age"] = age
-
-
-def _finish_day(row: dict[str, Any]) -> dict[str, Any]:
-    series, genres = row.pop("series"), row.pop("genres")
-    row["contents"] = sorted(row["contents"])
-    row["series_ids"] = sorted(series)
-    row["series_views"] = [series[s][0] for s in row["series_ids"]]
-    row["series_seconds"] = [series[s][1] for s in row["series_ids"]]
-    row["genres"] = sorted(genres)
-    row["genre_seconds"] = [genres[g] for g in row["genres"]]
-    return row
-
-
 def device_day_rows(
     presence: list[dict[str, Any]], fresh_ids: set[int], meta: dict[str, dict[str, Any]]
 ) -> list[dict[str, Any]]:
@@ -120,8 +88,8 @@ def device_day_rows(
         if kind in _WATCH and e["content"] is not None:
             row["contents"][e["content"]] = True
             if kind == "view":
-                _add_view(row, e, meta.get(e["content"]))
-    return [_finish_day(days[k]) for k in sorted(days)]
+                add_view(row, e["secs"], meta.get(e["content"]))
+    return [finish_day(days[k]) for k in sorted(days)]
 
 
 def split_bid_copies(events: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:

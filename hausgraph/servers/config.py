@@ -118,11 +118,10 @@ _SIZE_UNITS = {"": 1, "k": 2**10, "m": 2**20, "g": 2**30}
 #: Shares of the heap that Cypher transactions may hold: one transaction, and all of them together.
 #: The rest stays for the page-cache bookkeeping, the bolt threads and the query cache, so a
 #: transaction that wants more is killed with a MemoryLimitExceeded error instead of the JVM.
-# one transaction: half the heap (ingest batches and jobs need room; a runaway console query still stops)
+#: One transaction may take half (ingest batches and graph jobs need it: a quarter stopped them),
+#: all together 60 %: a runaway console query is still stopped well before the JVM runs out.
 _TX_MEMORY_SHARE = 0.5
-_TX_MEMORY_TOTAL_SHARE = (
-    0.75  # all transactions together: the rest stays for the page cache bookkeeping and GC
-)
+_TX_MEMORY_TOTAL_SHARE = 0.6
 
 
 def size_bytes(text: str) -> int:
@@ -140,9 +139,9 @@ def transaction_memory_limits(heap: str) -> tuple[str, str]:
     """``(db.memory.transaction.max, db.memory.transaction.total.max)`` for a heap of ``heap``.
 
     >>> transaction_memory_limits("768m")
-    ('384m', '576m')
+    ('384m', '460m')
     >>> transaction_memory_limits("1g")
-    ('512m', '768m')
+    ('512m', '614m')
     """
     total = size_bytes(heap)
     return (f"{int(total * _TX_MEMORY_SHARE) // 2**20}m", f"{int(total * _TX_MEMORY_TOTAL_SHARE) // 2**20}m")
