@@ -31,7 +31,9 @@ logger = logging.getLogger(__name__)
 
 #: label of the one node that says "the tests made this database; they may empty it"
 MARK = "HausgraphTestDatabase"
-_DELETE_ALL = f"MATCH (n) WHERE NOT n:{MARK} CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF 10000 ROWS"
+_DELETE_ALL = (
+    "MATCH (n) WHERE NOT n:HausgraphTestDatabase CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS"
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -113,7 +115,7 @@ def neo4j_driver(services: Connections) -> Iterator[neo4j.Driver]:
 def claim_database(driver: neo4j.Driver, database: str) -> None:
     """Mark the database as the tests' own, or fail if it holds data the tests did not make."""
     records, _, _ = driver.execute_query(
-        f"OPTIONAL MATCH (m:{MARK}) WITH count(m) AS marks "
+        "OPTIONAL MATCH (m:HausgraphTestDatabase) WITH count(m) AS marks "
         "CALL () { MATCH (n) RETURN count(n) AS nodes } RETURN marks, nodes",
         database_=database,
     )
@@ -128,7 +130,7 @@ def claim_database(driver: neo4j.Driver, database: str) -> None:
             pytrace=False,
         )
     driver.execute_query(
-        f"MERGE (m:{MARK} {{id: 1}}) ON CREATE SET m.created = timestamp()", database_=database
+        "MERGE (m:HausgraphTestDatabase {id: 1}) ON CREATE SET m.created = timestamp()", database_=database
     )
 
 
