@@ -20,7 +20,7 @@ from ingest.pseudonym import Pseudonymizer
 from tests.integration.conftest import claim_database
 from tests.integration.world import SECRET, ingest_dir, make_world
 
-__all__ = ["SECRET", "RealWorld", "graph_facts", "load_real_world"]
+__all__ = ["SECRET", "RealWorld", "app_env", "graph_facts", "load_real_world"]
 
 
 @dataclass
@@ -89,6 +89,18 @@ def load_real_world(
     graph.jobs.run_all(client)
     timings["jobs"] = time.perf_counter() - t
     return RealWorld(out, truth, loaded=True, timings=timings)
+
+
+def app_env(services) -> dict[str, str]:
+    """The environment that points the app (in-process or a child) at the session's servers and secret."""
+    return {
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
+        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
+    }
 
 
 def graph_facts(client: GraphClient, query: str, **params: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards.campaigns import LIVE_S
 from graph.client import GraphClient
 from graph.jobs.campaigns import read_campaign_reports
-from tests.integration.dash_fixture import SECRET, RealWorld, load_real_world
+from tests.integration.dash_fixture import RealWorld, app_env, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 
@@ -25,14 +25,7 @@ def client_(neo4j_driver, services) -> GraphClient:
 @pytest.fixture(scope="module")
 def world(client_, services, tmp_path_factory) -> Iterator[RealWorld]:
     w = load_real_world(client_, tmp_path_factory.mktemp("campaign-page-world"))
-    env = {
-        "NEO4J_URI": services.neo4j_uri,
-        "NEO4J_USER": services.neo4j_user,
-        "NEO4J_PASSWORD": services.neo4j_password,
-        "NEO4J_DATABASE": services.neo4j_database,
-        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
-        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
-    }
+    env = app_env(services)
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)

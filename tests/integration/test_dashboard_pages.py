@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from graph.client import GraphClient
 from graph.jobs import JOBS
-from tests.integration.dash_fixture import SECRET, RealWorld, graph_facts, load_real_world
+from tests.integration.dash_fixture import RealWorld, app_env, graph_facts, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 PAGES = [
@@ -40,14 +40,7 @@ def graph_client_(neo4j_driver, services) -> GraphClient:
 def world(graph_client_, services, tmp_path_factory) -> Iterator[RealWorld]:
     """The real pipeline's graph loaded once for the module, and the app's environment pointing at it."""
     w = load_real_world(graph_client_, tmp_path_factory.mktemp("dash-world"))
-    env = {
-        "NEO4J_URI": services.neo4j_uri,
-        "NEO4J_USER": services.neo4j_user,
-        "NEO4J_PASSWORD": services.neo4j_password,
-        "NEO4J_DATABASE": services.neo4j_database,
-        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
-        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
-    }
+    env = app_env(services)
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)

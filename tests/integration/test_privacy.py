@@ -23,7 +23,7 @@ from ingest.deadletters import KafkaDeadLetters
 from ingest.kafka_source import IngestLoop, end_offsets, make_consumer
 from ingest.pseudonym import Pseudonymizer
 from ingest.suppression import SuppressionList, read_suppressed
-from tests.integration.dash_fixture import SECRET, RealWorld, graph_facts, load_real_world
+from tests.integration.dash_fixture import SECRET, RealWorld, app_env, graph_facts, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 PSEUDO = Pseudonymizer("integration-secret")
@@ -136,14 +136,7 @@ def test_a_dead_letter_send_that_fails_holds_the_batch_until_the_letters_are_sto
 def world(neo4j_driver, services, tmp_path_factory) -> Iterator[tuple[RealWorld, GraphClient]]:
     client = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
     w = load_real_world(client, tmp_path_factory.mktemp("erase-world"), reuse=False)
-    env = {
-        "NEO4J_URI": services.neo4j_uri,
-        "NEO4J_USER": services.neo4j_user,
-        "NEO4J_PASSWORD": services.neo4j_password,
-        "NEO4J_DATABASE": services.neo4j_database,
-        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
-        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
-    }
+    env = app_env(services)
     with pytest.MonkeyPatch.context() as mp:
         for k, v in env.items():
             mp.setenv(k, v)
@@ -333,14 +326,7 @@ def test_retention_deletes_old_evidence_and_devices_seen_only_before(
     ]
     src = tmp_path / "events.jsonl"
     src.write_text("\n".join(json.dumps({"ip": "81.2.69.160", **e}) for e in events) + "\n")
-    for k, v in {
-        "NEO4J_URI": services.neo4j_uri,
-        "NEO4J_USER": services.neo4j_user,
-        "NEO4J_PASSWORD": services.neo4j_password,
-        "NEO4J_DATABASE": services.neo4j_database,
-        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
-        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
-    }.items():
+    for k, v in app_env(services).items():
         monkeypatch.setenv(k, v)
     _cli("ingest", "--from-file", str(src), "--dead-letters", str(tmp_path / "dl.jsonl"))
     pseudo = Pseudonymizer(SECRET)
