@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections import Counter
 from pathlib import Path
 
@@ -17,15 +18,20 @@ SECRET = "bench-secret"
 WORLD_DIR = ROOT / "out" / "bench-world"
 
 
+#: First of the benchmarks' ports (bolt +7, http -206, Kafka +1412, controller +1413 keep the historical
+#: 27687/27474/29092/29093). Set ``HAUSGRAPH_BENCH_PORT_BASE`` to run two checkouts' benchmarks at once.
+PORT_BASE = int(os.environ.get("HAUSGRAPH_BENCH_PORT_BASE", "27680"))
+
+
 def bench_settings() -> Settings:
     """Servers of the benchmarks' own (state dir and ports apart from the dev/test servers)."""
     return Settings(
         pseudonym_secret=SECRET,
         state_dir=ROOT / ".hausgraph-bench",
-        neo4j_bolt_port=27687,
-        neo4j_http_port=27474,
-        kafka_port=29092,
-        kafka_controller_port=29093,
+        neo4j_bolt_port=PORT_BASE + 7,
+        neo4j_http_port=PORT_BASE - 206,
+        kafka_port=PORT_BASE + 1412,
+        kafka_controller_port=PORT_BASE + 1413,
         neo4j_heap="2g",
         neo4j_pagecache="2g",
     )
