@@ -4,8 +4,11 @@
 
 Loads the world (events, catalog and campaign records) into an empty graph of the benchmark's own
 servers unless it already holds it (or --skip-load), runs the households job (household reach needs
-it), then times ``read_campaign_reports`` for all campaigns (the CLI's and the page's path) a few
-times, one campaign alone, and a budget plan. Prints the figures as JSON.
+it), then, in one run: the ``campaigns`` job in full and incrementally (it keeps the units over each
+campaign's frequency cap), ``read_campaign_reports`` for all campaigns (the CLI's and the page's path;
+the target), the same with the cap counted live (the path before the job kept it), one campaign's
+detailed report, and a budget plan. Prints the figures as JSON. The campaign records are those of the
+current generator (re-sent on every run: the latest record per campaign replaces the earlier one).
 """
 
 from __future__ import annotations
@@ -21,10 +24,11 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import SECRET, bench_settings, saved_world  # noqa: E402
+from generator.campaigns import campaign_lines  # noqa: E402
 from generator.params import WorldParams  # noqa: E402
 from graph.admin import migrate, reset  # noqa: E402
 from graph.jobs import run_job  # noqa: E402
-from graph.jobs.campaigns import read_campaign_reports, read_plan  # noqa: E402
+from graph.jobs.campaigns import read_campaign_reports, read_plan, update_over_cap  # noqa: E402
 from hausgraph.runtime import graph_client, pseudonymizer  # noqa: E402
 from hausgraph.servers import ensure_started  # noqa: E402
 from ingest.batch import prepare  # noqa: E402
@@ -87,12 +91,24 @@ def main() -> None:
         t = time.perf_counter()
         run_job(client, "households")
         figures["households_job_s"] = round(time.perf_counter() - t, 1)
+    lines, _ = campaign_lines(WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET))
+    (world / "campaigns.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    with open_lines(str(world / "campaigns.jsonl")) as stream:
+        now = int(time.time() * 1000)
+        write_batch(client, prepare(list(file_records(stream, "campaigns.jsonl", "campaign")), pseudo, now),
+                    "bench:campaign", now)  # fmt: skip
     counts = client.driver.execute_query(
         "MATCH ()-[x:EXPOSED_ON]->() RETURN count(x) AS edges, sum(x.impressions) AS impressions",
         database_=client.database,
     ).records[0]
     figures["exposure_edges"], figures["impressions"] = counts["edges"], counts["impressions"]
+    figures["cap_job_full_s"], work = _timed(lambda: update_over_cap(client, "bench", incremental=False), 1)
+    figures["cap_job_full_work"] = work
+    figures["cap_job_incremental_s"], work = _timed(lambda: update_over_cap(client, "bench"), args.repeat)
+    figures["cap_job_incremental_work"] = work
+    figures["report_live_cap_s"], live = _timed(lambda: read_campaign_reports(client, stored_cap=False), 1)
     times, reports = _timed(lambda: read_campaign_reports(client), args.repeat)
+    figures["stored_cap_equals_live_cap"] = reports == live
     figures["report_all_s"] = times
     figures["report_all_median_s"] = statistics.median(times)
     figures["campaigns"] = len(reports)

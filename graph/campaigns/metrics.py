@@ -16,6 +16,7 @@ __all__ = [
     "HEADLINE_KEYS",
     "campaign_headlines",
     "campaign_reports",
+    "cap_of",
     "frequency_bucket",
     "household_of",
     "over_cap",
@@ -193,7 +194,12 @@ def _plan_fields(plan: dict[str, Any] | None) -> dict[str, Any]:
     return {k: (plan or {}).get(k) for k in _PLAN_KEYS}
 
 
-def _cap_of(plan: dict[str, Any] | None) -> tuple[int, int, str]:
+def cap_of(plan: dict[str, Any] | None) -> tuple[int, int, str]:
+    """A campaign's frequency cap ``(max, window_s, per)``: its record's, else 3 per hour per household.
+
+    >>> cap_of(None), cap_of({"cap_max": 2, "cap_window_s": 1800, "cap_per": None})
+    ((3, 3600, 'household'), (2, 1800, 'household'))
+    """
     if plan and plan.get("cap_max"):
         return plan["cap_max"], plan["cap_window_s"], plan.get("cap_per") or "household"
     return (*_DEFAULT_CAP, "household")
@@ -221,7 +227,7 @@ def campaign_headlines(
         counts = {k: (t or {}).get(k, 0) for k in ("impressions", "clicks", "conversions", "duplicates")}
         hh = (t or {}).get("households_reached", 0)
         spend = spend_of(plan, counts["impressions"], counts["clicks"], counts["conversions"])
-        cap = _cap_of(plan)
+        cap = cap_of(plan)
         over = over_cap.get(cid, 0)
         out.append(
             {
@@ -314,7 +320,7 @@ def _report(
             _add(by_day_type[(day, dtype)], r, i, hh)
             if r["impressions"][i] and (hh not in first_day or day < first_day[hh]):
                 first_day[hh] = day
-    cap = _cap_of(plan)
+    cap = cap_of(plan)
     head = _figures(total, plan)
     return {
         "campaign_id": cid,

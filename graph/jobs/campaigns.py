@@ -6,13 +6,14 @@ import time
 from typing import Any
 
 from graph.campaigns.affluence import affluence_rows
+from graph.campaigns.cap import cap_rows, units_to_check
 from graph.campaigns.metrics import campaign_headlines, campaign_reports
 from graph.campaigns.plan import budget_split, recommended_split
 from graph.client import Client
 from graph.jobs.runs import JobContext
 from graph.params import GraphParams
 
-__all__ = ["read_campaign_reports", "read_plan", "run_affluence_job", "run_campaigns_job"]
+__all__ = ["read_campaign_reports", "read_plan", "run_affluence_job", "run_campaigns_job", "update_over_cap"]
 
 #: the segment of every household (the audience queries' parameters with no filter)
 ALL_HOUSEHOLDS: dict[str, Any] = {
@@ -92,9 +93,55 @@ def read_plan(
     }
 
 
+def _plans(client: Client, campaign: str | None = None) -> dict[str, dict[str, Any]]:
+    return {
+        r["plan"]["id"]: r["plan"] for r in client.read("campaigns/read_campaign_plans", campaign=campaign)
+    }
+
+
+def update_over_cap(client: Client, run: str, incremental: bool = True) -> dict[str, int]:
+    """Store every campaign's units over its frequency cap (:mod:`graph.campaigns.cap`); counts of work.
+
+    Incremental: only the units whose impression count changed since the stored state have their
+    times read and sorted; a full run sorts every unit's.
+    """
+    plans = _plans(client)
+    counts = {
+        r["campaign"]: dict(zip(r["units"], r["counts"]))
+        for r in client.read("campaigns/read_cap_counts", campaign=None)
+    }
+    stored = (
+        {r["campaign"]: r for r in client.read("campaigns/read_cap_state", campaign=None)}
+        if incremental
+        else {}
+    )
+    check = units_to_check(counts, stored, plans)
+    if not incremental:
+        wanted = set(check)
+        rows = client.read("campaigns/read_cap_times", campaign=None)
+        times = [(r["campaign"], r["unit"], r["times"]) for r in rows if (r["campaign"], r["unit"]) in wanted]
+    elif check:
+        pairs = [{"campaign": c, "unit": u} for c, u in check]
+        times = [
+            (r["campaign"], r["unit"], r["times"])
+            for r in client.read("campaigns/read_cap_times_of_units", pairs=pairs)
+        ]
+    else:
+        times = []
+    rows = cap_rows(counts, stored, plans, times)
+    client.write("campaigns/write_cap_state", rows, now=int(time.time() * 1000), run=run)
+    return {"campaigns": len(rows), "checked": len(check), "touched": len(check)}
+
+
 def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
-    """Headline figures per campaign onto the Campaign nodes (the app and CLI compute them live)."""
-    reports = read_campaign_reports(ctx.client, stored_cap=False)
+    """Units over the frequency cap on each Campaign (incremental: the units that changed), then, on a
+    full run, the headline figures (the app and CLI compute those live)."""
+    work = update_over_cap(ctx.client, ctx.run_id, incremental)
+    ctx.counts.update(work)
+    if incremental:
+        ctx.progress(f"campaigns: {work['checked']:,} units checked against the cap")
+        return
+    reports = read_campaign_reports(ctx.client)
     rows = [
         {
             "campaign": r["campaign_id"],
@@ -105,7 +152,6 @@ def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incre
             "devices": r["devices_reached"],
             "households": r["households_reached"],
             "spend": r["spend"],
-            "over_cap": r["over_cap"],
         }
         for r in reports
     ]
