@@ -177,16 +177,18 @@ def _figures(acc: dict[str, Any], plan: dict[str, Any] | None) -> dict[str, Any]
 
 
 def _frequency(rows: list[dict[str, Any]], cap: tuple[int, int, str]) -> dict[str, Any]:
-    per_hh: dict[str, list[int]] = defaultdict(list)
+    # the distribution is per household; the cap counts per its own unit (household or device)
+    per_hh: Counter = Counter()
+    per_unit: dict[str, list[int]] = defaultdict(list)
     for r in rows:
-        per_hh[household_of(r) if cap[2] == "household" else r["device"]].extend(r["times"])
-    counts = {k: len(v) for k, v in per_hh.items() if v}
-    dist = Counter(frequency_bucket(n) for n in counts.values())
-    over = sum(over_cap(v, cap[0], cap[1] * 1000) for v in per_hh.values())
+        per_hh[household_of(r)] += len(r["times"])
+        per_unit[household_of(r) if cap[2] == "household" else r["device"]].extend(r["times"])
+    dist = Counter(frequency_bucket(n) for n in per_hh.values() if n)
+    over = sum(over_cap(v, cap[0], cap[1] * 1000) for v in per_unit.values())
     return {
         "frequency_distribution": {b: dist.get(b, 0) for b in FREQUENCY_BUCKETS},
         "over_cap": over,
-        "over_cap_share": _ratio(over, len(per_hh)),
+        "over_cap_share": _ratio(over, len(per_unit)),
     }
 
 
