@@ -46,6 +46,9 @@ BID_COPY_SPREAD_MS = (50, 1900)
 LIVE_FLIGHT_DAYS = 400
 #: the id of the one record the validation must reject (``bad_split``)
 INVALID_CAMPAIGN = "cmp-bad"
+#: about how many cost units one household yields per campaign and day in a generated world
+#: (impressions / 1000, clicks, conversions): budgets are sized to it, so pacing varies around 1
+_UNITS_PER_HOUSEHOLD_DAY = {"cpm": 1.1 / 1000, "cpc": 0.015, "cpa": 0.017}
 _ADVERTISERS = ("Acme Foods", "Nordlicht Travel", "Kiddo Toys", "Brightbank", "Velo Motors", "Casa Home")
 _SPLITS = (
     {"tv": 0.5, "phone": 0.3, "tablet": 0.2},
@@ -84,10 +87,11 @@ def _decision_rules(out: list[dict], params: WorldParams) -> None:
 def campaign_records(params: WorldParams) -> list[dict]:
     """The world's campaign records in send order: one per campaign, then a replacement and an invalid one.
 
-    Cost models, rates, budgets, caps, contexts and device splits vary by campaign; a third of the
-    flights (from ``cmp-08`` on) end inside the world, the others run on :data:`LIVE_FLIGHT_DAYS` after
-    it; the first six exercise one activation rule each (cooking context, adults only, a per-device
-    cap, a spent budget, an ended flight, a daily cap). The replacement (a later record of ``cmp-00``
+    Cost models, rates, budgets, caps, contexts and device splits vary by campaign; budgets fit the
+    world's size (an even pace of 0.6-1.6 over the flight); a third of the flights (``cmp-08`` to
+    ``cmp-26``) end inside the world, the others run on :data:`LIVE_FLIGHT_DAYS` after it; the first
+    six exercise one activation rule each (cooking context, adults only, a per-device cap, a spent
+    budget, an ended flight, a daily cap). The replacement (a later record of ``cmp-00``
     with another budget) is what a compacted topic keeps; the last record (shares summing to 0.9) must
     be rejected with ``bad_split``.
 
@@ -105,18 +109,24 @@ def campaign_records(params: WorldParams) -> list[dict]:
         start = params.start_ms - int(rng.integers(0, 4)) * DAY_MS
         # a third of the flights end inside the world, the rest run past it (pacing has both)
         inside = world_end - int(rng.integers(1, max(2, params.days // 2))) * DAY_MS
-        end = max(inside if i % 3 == 2 and i > 5 else world_end + LIVE_FLIGHT_DAYS * DAY_MS, start + DAY_MS)
+        ends_inside = i % 3 == 2 and 5 < i < N_CAMPAIGNS - 1  # cmp-29: activation's live cap test
+        end = max(inside if ends_inside else world_end + LIVE_FLIGHT_DAYS * DAY_MS, start + DAY_MS)
+        rate = {"cpm": round(float(rng.uniform(3, 12)), 2), "cpc": round(float(rng.uniform(0.3, 2)), 2),
+                "cpa": round(float(rng.uniform(10, 60)), 2)}[model]  # fmt: skip
+        # the budget an even pace of about `pace` spends over the flight (spent share / elapsed share)
+        pace = float(rng.uniform(0.6, 1.6))
+        per_day = rate * _UNITS_PER_HOUSEHOLD_DAY[model] * params.households
+        budget = max(10.0, float(round(per_day * (end - start) / DAY_MS / pace, -1)))
         rec = {
             "campaign_id": f"cmp-{i:02d}",
             "advertiser": _ADVERTISERS[i % len(_ADVERTISERS)],
             "name": f"Campaign {i:02d}",
             "start": _iso(start),
             "end": _iso(end),
-            "budget": float(round(rng.uniform(500, 5000), -1)),
+            "budget": budget,
             "cost_model": model,
-            "rate": {"cpm": round(float(rng.uniform(3, 12)), 2), "cpc": round(float(rng.uniform(0.3, 2)), 2),
-                     "cpa": round(float(rng.uniform(10, 60)), 2)}[model],
-        }  # fmt: skip
+            "rate": rate,
+        }
         if i % 4:
             rec["frequency_cap"] = {"max": int(rng.integers(2, 6)), "window_s": (3600, 86400)[i % 2]}
         if i % 5 == 0:
