@@ -10,7 +10,9 @@ burst for a probe campaign: 4 impressions 3 s apart (not duplicates) of a new de
 more unit over the default cap (3 per hour). Two readers poll the report of every campaign (the page's
 and the CLI's ``read_campaign_reports``): one back to back (the source's lag), one every ``LIVE_S``
 seconds like the page's refresh (what a marketer sees). Lag = when a reader first sees the burst
-counted (impressions; units over the cap) - when Kafka acknowledged it. Prints p50/p95/max as JSON.
+counted (impressions; units over the cap) - when Kafka acknowledged it; a third reader polls only the
+probe campaign's counts every 0.2 s (the graph's own lag: ingest commit, and the cap job for units over
+the cap). Prints p50/p95/max as JSON.
 """
 
 from __future__ import annotations
@@ -69,9 +71,12 @@ def _pct(xs: list[float]) -> dict[str, float | int | None]:
 class Reader(threading.Thread):
     """Polls the report of every campaign every ``period`` s; records when each burst became visible."""
 
-    def __init__(self, client, sent: list[float], period: float, stop: threading.Event) -> None:
+    def __init__(
+        self, client, sent: list[float], period: float, stop: threading.Event, probe_only: bool = False
+    ) -> None:
         super().__init__(daemon=True)
         self.client, self.sent, self.period, self.stop = client, sent, period, stop
+        self.probe_only = probe_only  # read the probe campaign's counts only: the graph's own lag
         self.seen_imp: dict[int, float] = {}
         self.seen_cap: dict[int, float] = {}
         self.query_s: list[float] = []
@@ -79,7 +84,7 @@ class Reader(threading.Thread):
     def run(self) -> None:
         while not self.stop.is_set():
             t = time.time()
-            probe = next((r for r in read_campaign_reports(self.client) if r["campaign_id"] == PROBE), None)
+            probe = self._probe()
             done = time.time()
             self.query_s.append(done - t)
             if probe is not None:
@@ -88,6 +93,15 @@ class Reader(threading.Thread):
                 for i in range(min(probe["over_cap"], len(self.sent))):
                     self.seen_cap.setdefault(i, done)
             self.stop.wait(max(0.0, self.period - (time.time() - t)))
+
+    def _probe(self) -> dict | None:
+        if self.probe_only:
+            totals = self.client.read("campaigns/read_campaign_totals", campaign=PROBE)
+            cap = self.client.read("campaigns/read_stored_over_cap", campaign=PROBE)
+            if not totals:
+                return None
+            return {"impressions": totals[0]["impressions"], "over_cap": cap[0]["over_cap"] if cap else 0}
+        return next((r for r in read_campaign_reports(self.client) if r["campaign_id"] == PROBE), None)
 
     def lags(self, seen: dict[int, float]) -> list[float]:
         return [seen[i] - self.sent[i] for i in sorted(seen)]
@@ -135,7 +149,11 @@ def main() -> None:
     sched.start()
     time.sleep(10)  # the feed's world is built and the ingester has joined its group
     sent: list[float] = []
-    readers = [Reader(client, sent, 0.0, stop), Reader(client, sent, LIVE_S, stop)]
+    readers = [
+        Reader(client, sent, 0.0, stop),
+        Reader(client, sent, LIVE_S, stop),
+        Reader(client, sent, 0.2, stop, probe_only=True),
+    ]
     for r in readers:
         r.start()
     rng = random.Random(7)
@@ -153,13 +171,15 @@ def main() -> None:
     for t in threads + readers:
         t.join(10)
     producer.close()
-    fast, page = readers
+    fast, page, graph = readers
     out = {
         "rate_events_s": args.rate,
         "seconds": args.seconds,
         "bursts": len(sent),
         "ingested_fresh": loop.stats.fresh,
         "report_query_s": _pct(fast.query_s),
+        "graph_lag_impressions_s": _pct(graph.lags(graph.seen_imp)),
+        "graph_lag_over_cap_s": _pct(graph.lags(graph.seen_cap)),
         "source_lag_impressions_s": _pct(fast.lags(fast.seen_imp)),
         "source_lag_over_cap_s": _pct(fast.lags(fast.seen_cap)),
         "page_lag_impressions_s": _pct(page.lags(page.seen_imp)),

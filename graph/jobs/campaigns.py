@@ -129,8 +129,14 @@ def update_over_cap(client: Client, run: str, incremental: bool = True) -> dict[
     else:
         times = []
     rows = cap_rows(counts, stored, plans, times)
+    if incremental:  # a campaign whose units and counts did not change keeps its stored state
+        rows = [r for r in rows if _changed(r, stored.get(r["campaign"]))]
     client.write("campaigns/write_cap_state", rows, now=int(time.time() * 1000), run=run)
-    return {"campaigns": len(rows), "checked": len(check), "touched": len(check)}
+    return {"campaigns": len(rows), "checked": len(check), "touched": len(rows)}
+
+
+def _changed(row: dict[str, Any], stored: dict[str, Any] | None) -> bool:
+    return stored is None or any(row[k] != stored[k] for k in ("cap", "units", "counts", "over"))
 
 
 def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
