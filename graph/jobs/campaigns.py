@@ -41,24 +41,32 @@ def read_campaign_reports(
     Headlines (counts, reach, frequency, cap, costs, pacing) come from counts the server aggregates;
     ``detail`` (default: when one campaign is asked for) adds the breakdowns by day, device type, day
     and type, source, and the reach curve, computed from the campaign's exposures per device.
-    Headlines take the households over the cap as the ``campaigns`` job last stored them
-    (``stored_cap``; computed here when a campaign has none): sorting every impression time is the
-    one slow step, so it runs on the job's schedule, not on every page refresh.
+    Both take the households over the cap as the ``campaigns`` job last stored them (``stored_cap``;
+    counted here, sorting every impression time, when a campaign has none or ``stored_cap`` is off):
+    that sort is the one slow step, so the job keeps it up to date incrementally.
     """
     if as_of is None:
         as_of = client.read("campaigns/read_data_clock")[0]["last"] or 0
     plans = {
         r["plan"]["id"]: r["plan"] for r in client.read("campaigns/read_campaign_plans", campaign=campaign)
     }
+    stored = client.read("campaigns/read_stored_over_cap", campaign=campaign) if stored_cap else []
+    over = {r["campaign"]: r["over_cap"] for r in stored}
+
+    def covered(rows: list[dict[str, Any]]) -> dict[str, int]:
+        if {r["campaign"] for r in rows} <= set(over):
+            return over
+        return {
+            r["campaign"]: r["over_cap"]
+            for r in client.read("campaigns/read_campaign_over_cap", campaign=campaign)
+        }
+
     if detail if detail is not None else campaign is not None:
         exposures = client.read("campaigns/read_campaign_exposures", campaign=campaign)
         sources = client.read("campaigns/read_campaign_sources", campaign=campaign)
-        return campaign_reports(exposures, plans, sources, as_of)
+        return campaign_reports(exposures, plans, sources, as_of, covered(exposures))
     totals = client.read("campaigns/read_campaign_totals", campaign=campaign)
-    stored = client.read("campaigns/read_stored_over_cap", campaign=campaign) if stored_cap else []
-    if not stored or {r["campaign"] for r in stored} < {t["campaign"] for t in totals}:
-        stored = client.read("campaigns/read_campaign_over_cap", campaign=campaign)
-    return campaign_headlines(totals, {r["campaign"]: r["over_cap"] for r in stored}, plans, as_of)
+    return campaign_headlines(totals, covered(totals), plans, as_of)
 
 
 def read_plan(
