@@ -31,7 +31,7 @@ import orjson
 from kafka import KafkaProducer
 
 from bench.common import ROOT, SECRET, bench_settings
-from generator.adbreaks import campaign_lines
+from generator.campaigns import campaign_lines, valid_campaign_records
 from generator.params import WorldParams
 from generator.run import generate_to_dir
 from generator.truth import truth_params
@@ -230,8 +230,8 @@ def bytes_per_household(out: Path, params: WorldParams, copies: int) -> dict:
     tracemalloc.start()
     base = tracemalloc.get_traced_memory()[0]
     svc = ActivationService(Pseudonymizer(SECRET))
-    for line, _ in zip(*campaign_lines(params)):
-        svc.put_campaign(parse_campaign(line))
+    for rec in valid_campaign_records(params):
+        svc.put_campaign(parse_campaign(orjson.dumps(rec)))
     from dataclasses import replace
 
     rows = []

@@ -10,9 +10,9 @@ from datetime import timedelta
 import numpy as np
 import orjson
 
-from generator.adbreaks import AdBreaks
+from generator import campaigns
 from generator.behaviour import DayEvents, Sampler, simulate_day
-from generator.campaigns import bid_copies, campaign_records
+from generator.campaigns import AdBreaks, bid_copies
 from generator.dirty import MALFORMED, delivery_delays, duplicate_delays, malformed_line, pick_kinds
 from generator.networks import NetworkState
 from generator.params import DAY_MS, WorldParams
@@ -134,8 +134,7 @@ class Generation:
 
     def campaign_lines(self) -> tuple[list[bytes], list[bytes]]:
         """The world's campaign records (contract §5) as JSON lines, keyed by campaign id."""
-        recs = campaign_records(self.params)
-        return [orjson.dumps(r) for r in recs], [r["campaign_id"].encode() for r in recs]
+        return campaigns.campaign_lines(self.params)
 
     def chunks(self) -> Iterator[Chunk]:
         """All lines of the world, one chunk per day, in delivery (not event) order."""

@@ -6,7 +6,15 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import campaigns as data
-from dashboards.campaigns import DEFINITIONS, LIVE_S, daily_spend, mask, masked_table
+from dashboards.campaigns import (
+    DEFINITIONS,
+    LIVE_S,
+    daily_spend,
+    mask,
+    masked_curve,
+    masked_sources,
+    masked_table,
+)
 from dashboards.resources import settings
 from dashboards.widgets import show_error
 
@@ -36,18 +44,19 @@ def live() -> None:
     if not reports:
         st.info("No campaign records or ad events yet.")
         return
+    hid = f"< {k} households"
     overview = pd.DataFrame(
         [
             {
                 "campaign": r["campaign_id"],
                 "name": r["name"] or "",
                 "households": mask(r["households_reached"], k),
-                "impressions": f"{r['impressions']:,}"
-                if r["households_reached"] >= k
-                else f"< {k} households",
-                "spend": _money(r["spend"], r["currency"]),
-                "duplicates": f"{r['duplicates']:,}",
-                "pacing": "—" if r["pacing_index"] is None else f"{r['pacing_index']:.2f}",
+                "impressions": f"{r['impressions']:,}" if r["households_reached"] >= k else hid,
+                "spend": _money(r["spend"], r["currency"]) if r["households_reached"] >= k else hid,
+                "duplicates": f"{r['duplicates']:,}" if r["households_reached"] >= k else hid,
+                "pacing": "—"
+                if r["pacing_index"] is None or r["households_reached"] < k
+                else f"{r['pacing_index']:.2f}",
             }
             for r in reports
         ]
@@ -72,22 +81,43 @@ def live() -> None:
     m[1].metric(
         "Households reached", mask(r["households_reached"], k), help=DEFINITIONS["Households reached"]
     )
-    m[2].metric("Devices reached", hidden if small else f"{r['devices_reached']:,}")
+    m[2].metric(
+        "Devices reached",
+        hidden if small else f"{r['devices_reached']:,}",
+        help=DEFINITIONS["Devices reached"],
+    )
     m[3].metric(
         "Avg frequency",
         "—" if r["avg_frequency"] is None or small else f"{r['avg_frequency']:.2f}",
         help=DEFINITIONS["Avg frequency"],
     )
-    m[4].metric("Over the cap", _pct(r["over_cap_share"]), help=DEFINITIONS["Over the cap"])
-    m[5].metric("Duplicates (re-sent bids)", f"{r['duplicates']:,}", help=DEFINITIONS["Impressions"])
+    m[4].metric(
+        "Over the cap", hidden if small else _pct(r["over_cap_share"]), help=DEFINITIONS["Over the cap"]
+    )
+    m[5].metric(
+        "Duplicates (re-sent bids)",
+        hidden if small else f"{r['duplicates']:,}",
+        help=DEFINITIONS["Duplicates"],
+    )
     m = st.columns(6)
-    m[0].metric("CTR", _pct(r["ctr"]), help=DEFINITIONS["CTR"])
-    m[1].metric("CVR", _pct(r["cvr"]), help=DEFINITIONS["CVR"])
-    m[2].metric("Spend", _money(r["spend"], cur), help=DEFINITIONS["Spend"])
-    m[3].metric("eCPM", _money(r["ecpm"]), help=DEFINITIONS["eCPM"])
-    m[4].metric("CPC / CPA", f"{_money(r['cpc'])} / {_money(r['cpa'])}", help=DEFINITIONS["CPA"])
-    m[5].metric("Cost per household", _money(r["cost_per_household"]), help=DEFINITIONS["Cost per household"])
-    if r["budget"] is not None:
+    # rates and money of a campaign under k households would give its counts away (spend / rate)
+    m[0].metric("CTR", hidden if small else _pct(r["ctr"]), help=DEFINITIONS["CTR"])
+    m[1].metric("CVR", hidden if small else _pct(r["cvr"]), help=DEFINITIONS["CVR"])
+    m[2].metric("Spend", hidden if small else _money(r["spend"], cur), help=DEFINITIONS["Spend"])
+    m[3].metric("eCPM", hidden if small else _money(r["ecpm"]), help=DEFINITIONS["eCPM"])
+    m[4].metric(
+        "CPC / CPA",
+        hidden if small else f"{_money(r['cpc'])} / {_money(r['cpa'])}",
+        help=f"CPC: {DEFINITIONS['CPC']}; CPA: {DEFINITIONS['CPA']}",
+    )
+    m[5].metric(
+        "Cost per household",
+        hidden if small else _money(r["cost_per_household"]),
+        help=DEFINITIONS["Cost per household"],
+    )
+    if small:
+        st.info(f"This campaign reached fewer than {k} households: its figures are hidden.")
+    elif r["budget"] is not None:
         st.progress(
             min(max(r["spent_share"] or 0.0, 0.0), 1.0),
             text=f"budget {_money(r['budget'], cur)}: {_pct(r['spent_share'])} spent, "
@@ -101,7 +131,7 @@ def live() -> None:
 
     c1, c2 = st.columns(2)
     c1.subheader("Reach curve")
-    curve = pd.DataFrame(r["reach_curve"])
+    curve = masked_curve(r["reach_curve"], k)
     if small or curve.empty:
         c1.info(f"Fewer than {k} households reached: the curve is hidden.")
     else:
@@ -115,7 +145,7 @@ def live() -> None:
 
     st.subheader("Daily spend vs budget")
     spend = daily_spend(r)
-    if spend.empty or r["spend"] is None:
+    if small or spend.empty or r["spend"] is None:
         st.info("No spend to show.")
     else:
         st.line_chart(spend)
@@ -124,7 +154,7 @@ def live() -> None:
     c1.subheader("Device split")
     c1.dataframe(masked_table(r["by_device_type"], "type", k), hide_index=True, width="stretch")
     c2.subheader("Duplicates by source")
-    c2.dataframe(pd.DataFrame(r["by_source"]), hide_index=True, width="stretch")
+    c2.dataframe(masked_sources(r["by_source"], k), hide_index=True, width="stretch")
 
 
 live()

@@ -1,7 +1,8 @@
 """Per-campaign figures from ad exposures (pure): reach and frequency by household, costs, pacing.
 
 Input rows come from ``cypher/campaigns/read_campaign_exposures.cypher``: one per campaign and device,
-with parallel per-day lists and the device's impression times. A device without a household counts
+with parallel per-day lists (and, in tests, the device's impression times; the shells pass the units
+over the cap that the ``campaigns`` job keeps). A device without a household counts
 as a household of its own (as the evaluation does). Spend follows the campaign's cost model
 (contract §5); a campaign without a record has no spend, no budget and the default cap.
 """
@@ -16,6 +17,7 @@ __all__ = [
     "HEADLINE_KEYS",
     "campaign_headlines",
     "campaign_reports",
+    "cap_of",
     "frequency_bucket",
     "household_of",
     "over_cap",
@@ -175,17 +177,25 @@ def _figures(acc: dict[str, Any], plan: dict[str, Any] | None) -> dict[str, Any]
     }
 
 
-def _frequency(rows: list[dict[str, Any]], cap: tuple[int, int, str]) -> dict[str, Any]:
-    per_hh: dict[str, list[int]] = defaultdict(list)
+def _frequency(
+    rows: list[dict[str, Any]], cap: tuple[int, int, str], known_over: int | None
+) -> dict[str, Any]:
+    # the distribution is per household; the cap counts per its own unit (household or device)
+    per_hh: Counter = Counter()
+    per_unit: dict[str, list[int]] = defaultdict(list)
     for r in rows:
-        per_hh[household_of(r) if cap[2] == "household" else r["device"]].extend(r["times"])
-    counts = {k: len(v) for k, v in per_hh.items() if v}
-    dist = Counter(frequency_bucket(n) for n in counts.values())
-    over = sum(over_cap(v, cap[0], cap[1] * 1000) for v in per_hh.values())
+        per_hh[household_of(r)] += sum(r["impressions"])
+        per_unit[household_of(r) if cap[2] == "household" else r["device"]].extend(r.get("times") or [])
+    dist = Counter(frequency_bucket(n) for n in per_hh.values() if n)
+    over = (
+        known_over
+        if known_over is not None
+        else sum(over_cap(v, cap[0], cap[1] * 1000) for v in per_unit.values())
+    )
     return {
         "frequency_distribution": {b: dist.get(b, 0) for b in FREQUENCY_BUCKETS},
         "over_cap": over,
-        "over_cap_share": _ratio(over, len(per_hh)),
+        "over_cap_share": _ratio(over, len(per_unit)),
     }
 
 
@@ -193,7 +203,12 @@ def _plan_fields(plan: dict[str, Any] | None) -> dict[str, Any]:
     return {k: (plan or {}).get(k) for k in _PLAN_KEYS}
 
 
-def _cap_of(plan: dict[str, Any] | None) -> tuple[int, int, str]:
+def cap_of(plan: dict[str, Any] | None) -> tuple[int, int, str]:
+    """A campaign's frequency cap ``(max, window_s, per)``: its record's, else 3 per hour per household.
+
+    >>> cap_of(None), cap_of({"cap_max": 2, "cap_window_s": 1800, "cap_per": None})
+    ((3, 3600, 'household'), (2, 1800, 'household'))
+    """
     if plan and plan.get("cap_max"):
         return plan["cap_max"], plan["cap_window_s"], plan.get("cap_per") or "household"
     return (*_DEFAULT_CAP, "household")
@@ -221,7 +236,7 @@ def campaign_headlines(
         counts = {k: (t or {}).get(k, 0) for k in ("impressions", "clicks", "conversions", "duplicates")}
         hh = (t or {}).get("households_reached", 0)
         spend = spend_of(plan, counts["impressions"], counts["clicks"], counts["conversions"])
-        cap = _cap_of(plan)
+        cap = cap_of(plan)
         over = over_cap.get(cid, 0)
         out.append(
             {
@@ -255,6 +270,7 @@ def campaign_reports(
     plans: dict[str, dict[str, Any]],
     sources: list[dict[str, Any]],
     as_of: int,
+    known_over: dict[str, int] | None = None,
 ) -> list[dict[str, Any]]:
     """One report per campaign seen in ``exposures`` or ``plans``, sorted by id.
 
@@ -262,7 +278,8 @@ def campaign_reports(
     ----------
     exposures : list of dict
         ``campaign, device, type, household, days, impressions, clicks, conversions, duplicates``
-        (per-day parallel lists) and ``times`` (the device's impression times).
+        (per-day parallel lists) and, unless ``known_over`` gives the units over the cap, ``times``
+        (the device's impression times).
     plans : dict
         Campaign node properties by id (``cost_model, rate, budget, start, end, cap_max, cap_window_s,
         cap_per`` ...), for campaigns with a record.
@@ -270,6 +287,9 @@ def campaign_reports(
         ``campaign, source, impressions, clicks, conversions, duplicates``.
     as_of : int
         The clock of pacing (epoch ms).
+    known_over : dict, optional
+        Units over the frequency cap by campaign (as the ``campaigns`` job keeps them), instead of
+        sorting ``times``.
 
     >>> x = [{"campaign": "k", "device": "d1", "type": "tv", "household": "H", "days": [0],
     ...       "impressions": [2], "clicks": [1], "conversions": [0], "duplicates": [1], "times": [0, 5]},
@@ -287,7 +307,8 @@ def campaign_reports(
         src[s["campaign"]].append({k: v for k, v in s.items() if k != "campaign"})
     out = []
     for cid in sorted(set(by_campaign) | set(plans)):
-        out.append(_report(cid, by_campaign.get(cid, []), plans.get(cid), src.get(cid, []), as_of))
+        over = None if known_over is None else known_over.get(cid, 0)
+        out.append(_report(cid, by_campaign.get(cid, []), plans.get(cid), src.get(cid, []), as_of, over))
     return out
 
 
@@ -297,6 +318,7 @@ def _report(
     plan: dict[str, Any] | None,
     sources: list[dict[str, Any]],
     as_of: int,
+    known_over: int | None,
 ) -> dict[str, Any]:
     total, by_day, by_type, by_day_type = (
         _counts(),
@@ -314,14 +336,14 @@ def _report(
             _add(by_day_type[(day, dtype)], r, i, hh)
             if r["impressions"][i] and (hh not in first_day or day < first_day[hh]):
                 first_day[hh] = day
-    cap = _cap_of(plan)
+    cap = cap_of(plan)
     head = _figures(total, plan)
     return {
         "campaign_id": cid,
         **_plan_fields(plan),
         **head,
         "avg_frequency": _ratio(head["impressions"], head["households_reached"]),
-        **_frequency(rows, cap),
+        **_frequency(rows, cap, known_over),
         "cap": {
             "max": cap[0],
             "window_s": cap[1],

@@ -6,13 +6,14 @@ import time
 from typing import Any
 
 from graph.campaigns.affluence import affluence_rows
+from graph.campaigns.cap import cap_rows, units_to_check
 from graph.campaigns.metrics import campaign_headlines, campaign_reports
 from graph.campaigns.plan import budget_split, recommended_split
 from graph.client import Client
 from graph.jobs.runs import JobContext
 from graph.params import GraphParams
 
-__all__ = ["read_campaign_reports", "read_plan", "run_affluence_job", "run_campaigns_job"]
+__all__ = ["read_campaign_reports", "read_plan", "run_affluence_job", "run_campaigns_job", "update_over_cap"]
 
 #: the segment of every household (the audience queries' parameters with no filter)
 ALL_HOUSEHOLDS: dict[str, Any] = {
@@ -40,24 +41,32 @@ def read_campaign_reports(
     Headlines (counts, reach, frequency, cap, costs, pacing) come from counts the server aggregates;
     ``detail`` (default: when one campaign is asked for) adds the breakdowns by day, device type, day
     and type, source, and the reach curve, computed from the campaign's exposures per device.
-    Headlines take the households over the cap as the ``campaigns`` job last stored them
-    (``stored_cap``; computed here when a campaign has none): sorting every impression time is the
-    one slow step, so it runs on the job's schedule, not on every page refresh.
+    Both take the households over the cap as the ``campaigns`` job last stored them (``stored_cap``;
+    counted here, sorting every impression time, when a campaign has none or ``stored_cap`` is off):
+    that sort is the one slow step, so the job keeps it up to date incrementally.
     """
     if as_of is None:
         as_of = client.read("campaigns/read_data_clock")[0]["last"] or 0
     plans = {
         r["plan"]["id"]: r["plan"] for r in client.read("campaigns/read_campaign_plans", campaign=campaign)
     }
+    stored = client.read("campaigns/read_stored_over_cap", campaign=campaign) if stored_cap else []
+    over = {r["campaign"]: r["over_cap"] for r in stored}
+
+    def covered(rows: list[dict[str, Any]]) -> dict[str, int]:
+        if {r["campaign"] for r in rows} <= set(over):
+            return over
+        return {
+            r["campaign"]: r["over_cap"]
+            for r in client.read("campaigns/read_campaign_over_cap", campaign=campaign)
+        }
+
     if detail if detail is not None else campaign is not None:
         exposures = client.read("campaigns/read_campaign_exposures", campaign=campaign)
         sources = client.read("campaigns/read_campaign_sources", campaign=campaign)
-        return campaign_reports(exposures, plans, sources, as_of)
+        return campaign_reports(exposures, plans, sources, as_of, covered(exposures))
     totals = client.read("campaigns/read_campaign_totals", campaign=campaign)
-    stored = client.read("campaigns/read_stored_over_cap", campaign=campaign) if stored_cap else []
-    if not stored or {r["campaign"] for r in stored} < {t["campaign"] for t in totals}:
-        stored = client.read("campaigns/read_campaign_over_cap", campaign=campaign)
-    return campaign_headlines(totals, {r["campaign"]: r["over_cap"] for r in stored}, plans, as_of)
+    return campaign_headlines(totals, covered(totals), plans, as_of)
 
 
 def read_plan(
@@ -92,9 +101,61 @@ def read_plan(
     }
 
 
+def _plans(client: Client, campaign: str | None = None) -> dict[str, dict[str, Any]]:
+    return {
+        r["plan"]["id"]: r["plan"] for r in client.read("campaigns/read_campaign_plans", campaign=campaign)
+    }
+
+
+def update_over_cap(client: Client, run: str, incremental: bool = True) -> dict[str, int]:
+    """Store every campaign's units over its frequency cap (:mod:`graph.campaigns.cap`); counts of work.
+
+    Incremental: only the units whose impression count changed since the stored state have their
+    times read and sorted; a full run sorts every unit's.
+    """
+    plans = _plans(client)
+    counts = {
+        r["campaign"]: dict(zip(r["units"], r["counts"]))
+        for r in client.read("campaigns/read_cap_counts", campaign=None)
+    }
+    stored = (
+        {r["campaign"]: r for r in client.read("campaigns/read_cap_state", campaign=None)}
+        if incremental
+        else {}
+    )
+    check = units_to_check(counts, stored, plans)
+    if not incremental:
+        wanted = set(check)
+        rows = client.read("campaigns/read_cap_times", campaign=None)
+        times = [(r["campaign"], r["unit"], r["times"]) for r in rows if (r["campaign"], r["unit"]) in wanted]
+    elif check:
+        pairs = [{"campaign": c, "unit": u} for c, u in check]
+        times = [
+            (r["campaign"], r["unit"], r["times"])
+            for r in client.read("campaigns/read_cap_times_of_units", pairs=pairs)
+        ]
+    else:
+        times = []
+    rows = cap_rows(counts, stored, plans, times)
+    if incremental:  # a campaign whose units and counts did not change keeps its stored state
+        rows = [r for r in rows if _changed(r, stored.get(r["campaign"]))]
+    client.write("campaigns/write_cap_state", rows, now=int(time.time() * 1000), run=run)
+    return {"campaigns": len(rows), "checked": len(check), "touched": len(rows)}
+
+
+def _changed(row: dict[str, Any], stored: dict[str, Any] | None) -> bool:
+    return stored is None or any(row[k] != stored[k] for k in ("cap", "units", "counts", "over"))
+
+
 def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incremental: bool = False) -> None:
-    """Headline figures per campaign onto the Campaign nodes (the app and CLI compute them live)."""
-    reports = read_campaign_reports(ctx.client, stored_cap=False)
+    """Units over the frequency cap on each Campaign (incremental: the units that changed), then, on a
+    full run, the headline figures (the app and CLI compute those live)."""
+    work = update_over_cap(ctx.client, ctx.run_id, incremental)
+    ctx.counts.update(work)
+    if incremental:
+        ctx.progress(f"campaigns: {work['checked']:,} units checked against the cap")
+        return
+    reports = read_campaign_reports(ctx.client)
     rows = [
         {
             "campaign": r["campaign_id"],
@@ -105,7 +166,6 @@ def run_campaigns_job(ctx: JobContext, params: GraphParams, seed: int = 0, incre
             "devices": r["devices_reached"],
             "households": r["households_reached"],
             "spend": r["spend"],
-            "over_cap": r["over_cap"],
         }
         for r in reports
     ]

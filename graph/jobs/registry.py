@@ -134,9 +134,11 @@ JOBS: dict[str, JobSpec] = _registry(
         JobSpec(
             "campaigns",
             run_campaigns_job,
-            every_s=30,
+            every_s=300,
             depends_on=("households",),
-            summary="campaign headline figures and households over the frequency cap on each Campaign",
+            incremental_every_s=5,
+            summary="households over each campaign's frequency cap (incremental: units whose count changed) "
+            "and headline figures on each Campaign",
         ),
         JobSpec(
             "personas",

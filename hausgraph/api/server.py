@@ -181,7 +181,7 @@ def start_api_process(settings: Settings, env: dict[str, str] | None = None) -> 
 def start_for_demo(settings: Settings, conn: Connections, params) -> subprocess.Popen:
     """For ``hausgraph demo``: the generated world's campaign records into the campaigns topic, then
     ``hausgraph serve`` as a child process (stop it with ``send_signal(SIGINT)`` and ``wait``)."""
-    from generator.adbreaks import campaign_lines
+    from generator.campaigns import campaign_lines
     from generator.sinks import KafkaSink
 
     ensure_topics(conn.kafka_bootstrap, {settings.topic_campaigns: 1})

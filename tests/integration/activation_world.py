@@ -13,7 +13,7 @@ import httpx
 import orjson
 from kafka import KafkaProducer
 
-from generator.adbreaks import campaign_lines
+from generator.campaigns import campaign_lines
 from generator.params import WorldParams
 from generator.run import generate_to_dir
 from ingest.contract import parse_view

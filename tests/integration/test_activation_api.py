@@ -20,7 +20,7 @@ import orjson
 import pytest
 from kafka import KafkaProducer
 
-from generator.adbreaks import campaign_records
+from generator.campaigns import valid_campaign_records
 from graph.admin import migrate
 from graph.client import GraphClient
 from graph.jobs import run_all
@@ -88,7 +88,7 @@ def world(tmp_path_factory, services, neo4j_driver):
     for line in (out / "content.jsonl").read_bytes().splitlines():
         r = orjson.loads(line)
         catalog[r["content_id"]] = (r.get("genres") or [], r.get("kind"), r.get("age_rating"))
-    campaigns = {r["campaign_id"]: parse_campaign(orjson.dumps(r)) for r in campaign_records(params)}
+    campaigns = {r["campaign_id"]: parse_campaign(orjson.dumps(r)) for r in valid_campaign_records(params)}
     counts = _ad_counts(events, pseudo)
     graph = {r["campaign_id"]: (r["impressions"], r["clicks"], r["conversions"])
              for r in client.read("activation/read_campaign_totals")}  # fmt: skip

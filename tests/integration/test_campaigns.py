@@ -91,6 +91,8 @@ def test_every_campaign_total_equals_a_brute_force_count(loaded):
     headlines = read_campaign_reports(client)
     assert headlines == [{k: reports[h["campaign_id"]][k] for k in HEADLINE_KEYS} for h in headlines]
     assert [h["campaign_id"] for h in headlines] == sorted(reports)
+    # the units over the cap the campaigns job stored equal a sort of every impression time now
+    assert read_campaign_reports(client, stored_cap=False) == headlines
     assert set(reports) == set(want) | {f"cmp-{i:02d}" for i in range(30)}
     mismatches = []
     for cid, w in want.items():
@@ -181,3 +183,28 @@ def test_cli_report_json_and_plan(loaded, services, monkeypatch):
     bad = runner.invoke(app, ["campaigns", "plan", "--budget", "1000", "--split", "tv=0.5,phone=0.6"])
     assert bad.exit_code == 1 and "sum to 1.1" in bad.output
     get_settings.cache_clear()
+
+
+def test_the_cap_job_keeps_units_over_the_cap_incrementally(loaded):
+    """A new device over the default cap (4 impressions in 9 s) is found by the incremental run, which
+    sorts only the changed units; the stored figures then equal a live sort of every impression."""
+    from ingest.batch import SourceRecord, prepare
+    from ingest.sink import write_batch
+
+    client, _, _ = loaded
+    graph.jobs.run_job(client, "campaigns", incremental=True)  # settle: nothing changed since run_all
+    ctx = graph.jobs.run_job(client, "campaigns", incremental=True)
+    assert ctx.counts["checked"] == 0
+    now = int(time.time() * 1000)
+    recs = []
+    for i in range(4):
+        ev = {"ts": now - 9000 + 3000 * i, "ip": "81.2.69.160", "mac": "02:00:00:00:16:01",
+              "event": "impression", "ad_id": "ad-probe", "campaign_id": "cmp-probe", "source": "test",
+              "event_id": f"probe-{i}"}  # fmt: skip
+        recs.append(SourceRecord("view", json.dumps(ev).encode(), "probe", 0, i))
+    write_batch(client, prepare(recs, PSEUDO, now), "probe", now)
+    ctx = graph.jobs.run_job(client, "campaigns", incremental=True)
+    assert ctx.counts["checked"] == 1  # the one changed unit above the cap's max
+    stored = {r["campaign_id"]: r for r in read_campaign_reports(client)}
+    assert stored["cmp-probe"]["over_cap"] == 1 and stored["cmp-probe"]["impressions"] == 4
+    assert list(stored.values()) == read_campaign_reports(client, stored_cap=False)

@@ -119,3 +119,29 @@ def test_prepare_keeps_the_last_record_per_campaign_and_dead_letters_the_bad():
     [row] = prep.campaigns
     assert row["budget"] == 20.0 and row["cap_default"] and row["cap_max"] == DEFAULT_CAP.max
     assert campaign_rows([]) == []
+
+
+def test_the_one_generator_of_campaign_records_serves_both_features():
+    """generator.campaigns is the only source of campaign records (activation and campaign reports):
+    every record but the invalid one passes the contract, the replacement keeps the decision rules."""
+    from generator.campaigns import INVALID_CAMPAIGN, campaign_lines, valid_campaign_records
+    from generator.params import WorldParams
+
+    params = WorldParams(households=5, days=14, seed=4)
+    lines, keys = campaign_lines(params)
+    parsed, reasons = {}, []
+    for line, key in zip(lines, keys):
+        assert json.loads(line)["campaign_id"].encode() == key
+        try:
+            parsed[key.decode()] = parse_campaign(line)
+            assert not list(_validator().iter_errors(json.loads(line)))
+        except InvalidRecord as err:
+            reasons.append((key.decode(), err.reason))
+    assert reasons == [(INVALID_CAMPAIGN, "bad_split")]
+    assert sorted(parsed) == [r["campaign_id"] for r in valid_campaign_records(params)]
+    # the activation rules and the report's variety both hold on the kept records
+    assert parsed["cmp-00"].prefer_contexts == ["cooking"] and parsed["cmp-01"].age_min == 18
+    assert parsed["cmp-04"].end_ms <= params.start_ms < parsed["cmp-07"].end_ms
+    assert {r.cost_model for r in parsed.values()} == {"cpm", "cpc", "cpa"}
+    world_end = params.day_start_ms(params.days)
+    assert any(params.start_ms < r.end_ms < world_end for r in parsed.values())  # ends inside the world
