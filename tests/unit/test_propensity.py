@@ -145,7 +145,8 @@ def test_bad_input_gives_no_model():
         train_and_evaluate(no_conversions, Context(), 0, 28 * DAY_MS, P)
 
 
-def test_lookalike_finds_the_trait_better_than_chance():
+@pytest.mark.parametrize("method", ["logistic", "centroid"])
+def test_lookalike_finds_the_trait_better_than_chance(method):
     rng = np.random.default_rng(3)
     n = 2000
     trait = rng.random(n) < 0.1
@@ -154,7 +155,7 @@ def test_lookalike_finds_the_trait_better_than_chance():
         index=[f"h{i:04d}" for i in range(n)],
     )
     ids = feats.index[trait][:60].tolist()
-    out = expand(feats, ids, 100)
+    out = expand(feats, ids, 100, method=method)
     assert not set(out["household"]) & set(ids) and len(out) == 100
     has = set(feats.index[trait])
     pool = [h for h in feats.index if h not in ids]
@@ -162,6 +163,8 @@ def test_lookalike_finds_the_trait_better_than_chance():
     assert sum(h in has for h in out["household"]) / 100 >= 2 * base
     with pytest.raises(BadSeed):
         expand(feats, ["nobody"], 10)
+    with pytest.raises(BadSeed, match="unknown method"):
+        expand(feats, ids, 10, method="magic")
 
 
 def _graph_answers(n_h=120, days=28, converting=True):
