@@ -10,6 +10,7 @@ and the time and peak memory of scoring 1 M households.
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import time
 from pathlib import Path
@@ -20,8 +21,8 @@ from sklearn.metrics import roc_auc_score
 
 from generator.propensity_rows import world_rows
 from graph.params import PropensityParams
-from graph.propensity.features import FEATURES, Context
-from graph.propensity.lookalike import expand, household_features
+from graph.propensity.features import FEATURES, Context, prepare_events
+from graph.propensity.lookalike import METHODS, expand, household_features
 from graph.propensity.model import score, top_contributions
 from graph.propensity.training import train_and_evaluate
 
@@ -48,23 +49,35 @@ def propensity_figures(rows: dict, params: PropensityParams) -> dict:
     return out
 
 
-def lookalike_figures(rows: dict, params: PropensityParams, trait: str, seed_size: int, top: int) -> dict:
+def lookalike_figures(
+    rows: dict, params: PropensityParams, trait: str, seed_size: int, top: int, draws: int = 3
+) -> dict:
+    """Lift of the trait among the top ``top``, the top 250 and the top 10 % of the pool, for both
+    methods and a random ranking, over ``draws`` random seeds of the trait's households. The trait
+    itself (a person's persona in the truth) is no feature: the features are behaviour only."""
     ctx = Context(rows["genres"], rows["devices"], rows["friends"])
-    feats = household_features(rows["events"], ctx, rows["end_ms"], params)
+    feats = household_features(prepare_events(rows["events"]), ctx, rows["end_ms"], params)
     has = set(_trait_households(rows["truth"], trait)) & set(feats.index)
-    rng = np.random.default_rng(0)
-    seed = sorted(rng.choice(sorted(has), size=min(seed_size, len(has)), replace=False).tolist())
-    pool = [h for h in feats.index if h not in set(seed)]
-    base = sum(h in has for h in pool) / len(pool)
-    out = {"trait": trait, "seed": len(seed), "pool": len(pool), "base_rate": round(base, 4)}
-    ranked = expand(feats, seed, len(pool), params)["household"].tolist()
-    random_rank = rng.permutation(pool).tolist()
-    for k in sorted({top, 100}):
-        rate = sum(h in has for h in ranked[:k]) / min(k, len(ranked))
-        rnd = sum(h in has for h in random_rank[:k]) / min(k, len(random_rank))
-        lift = (round(rate / base, 2), round(rnd / base, 2)) if base else (None, None)
-        out[f"top{k}"] = {"rate": round(rate, 4), "lift": lift[0], "random_lift": lift[1]}
-    out["max_possible_lift_top500"] = round(len(pool) / min(top, len(pool)), 2)
+    out = {
+        "trait": trait,
+        "households": len(feats),
+        "trait_households": len(has),
+        "features": list(feats.columns),
+    }
+    for draw in range(draws):
+        rng = np.random.default_rng(draw)
+        seed = sorted(rng.choice(sorted(has), size=min(seed_size, len(has)), replace=False).tolist())
+        pool = [h for h in feats.index if h not in set(seed)]
+        base = sum(h in has for h in pool) / len(pool)
+        ks = {f"top{top}": top, "top250": 250, "top10pct": len(pool) // 10}
+        rankings = {m: expand(feats, seed, len(pool), params, m)["household"].tolist() for m in METHODS}
+        rankings["random"] = rng.permutation(pool).tolist()
+        fig = {"seed": len(seed), "pool": len(pool), "base_rate": round(base, 4)}
+        for name, k in ks.items():
+            fig[name] = {"k": k, "max_possible_lift": round(min(len(has) - len(seed), k) / k / base, 2)}
+            for m, ranked in rankings.items():
+                fig[name][m] = round(sum(h in has for h in ranked[:k]) / k / base, 2)
+        out[f"draw{draw}"] = fig
     return out
 
 
@@ -92,19 +105,23 @@ def main() -> None:
     ap.add_argument("--trait", default="foodie")
     ap.add_argument("--seed-size", type=int, default=50)
     ap.add_argument("--top", type=int, default=500)
-    ap.add_argument("--score-households", type=int, default=1_000_000)
+    ap.add_argument("--score-households", type=int, default=1_000_000, help="0: no scoring figure")
+    ap.add_argument("--lookalike-only", action="store_true", help="only the look-alike figures")
     a = ap.parse_args()
     params = PropensityParams()
     t0 = time.perf_counter()
     rows = world_rows(a.world)
     print(f"load_s={time.perf_counter() - t0:.1f} events={len(rows['events'])}")
+    print("lookalike:", json.dumps(lookalike_figures(rows, params, a.trait, a.seed_size, a.top), indent=1))
+    if a.lookalike_only:
+        return
     prop = propensity_figures(rows, params)
     for k, v in prop.items():
         print(f"{k}: {v}")
-    print("lookalike:", lookalike_figures(rows, params, a.trait, a.seed_size, a.top))
     ctx = Context(rows["genres"], rows["devices"], rows["friends"])
     record, _ = train_and_evaluate(rows["events"], ctx, rows["start_ms"], rows["end_ms"], params)
-    print("scoring:", scoring_figures(record, a.score_households))
+    if a.score_households:
+        print("scoring:", scoring_figures(record, a.score_households))
 
 
 if __name__ == "__main__":

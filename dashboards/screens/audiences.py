@@ -3,6 +3,8 @@
 Marketers see counts below the minimum as "< k" and the rest rounded, export household ids only
 (rounded in number, refused when they differ from an earlier export by fewer than k households);
 analysts see exact counts and may export device keys. Every export is written to an audit record.
+"Expand look-alike" ranks the other households by resemblance to the current segment, under the same
+rules (a seed and an expansion of at least k households for marketers, counts only, guarded export).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dashboards.audience import (
     rounded_members,
 )
 from dashboards.auth import ANALYST, MARKETER, current_role, current_user
+from dashboards.lookalike import expand_segment, expansion_refusal, export_rows, lookalike_features
 from dashboards.resources import settings
 from dashboards.widgets import show_error
 from graph.campaigns.affluence import AFFLUENCE_DEFINITION
@@ -109,6 +112,74 @@ if n and not (marketer and small):
         st.caption(f"Device types on fewer than {minimum} devices are shown as 0.")
     st.bar_chart(pd.Series(mix, name="devices"))
 
+filter_ = {k: v for k, v in params.items() if k != "active_since"} | {"active_days": segment.active_days}
+
+
+def _lookalike() -> None:
+    """Expand the current segment; a refusal is a message, and the page goes on to its own export."""
+    st.subheader("Expand look-alike")
+    st.caption(
+        "Ranks every household outside this segment by how much it resembles it (genre shares, device "
+        "mix, recent ad behaviour; standardised) and offers the closest ones as a new audience."
+    )
+    want = int(
+        st.number_input("Look-alike households", minimum, EXPORT_CAP, max(minimum, 500), 10, key="lal_size")
+    )
+    if not st.button("Expand look-alike", key="lal_expand"):
+        return
+    seed = [m["household"] for m in data.audience_members(params, EXPORT_CAP)]
+    known = lookalike_features().index
+    n_seed = int(known.isin(seed).sum())
+    pool = len(known) - n_seed
+    refusal = expansion_refusal(n_seed, min(want, pool), pool, minimum, marketer)
+    if refusal:
+        st.session_state.pop("lal_ready", None)
+        st.error(refusal)
+        return
+    ranked = expand_segment(seed, min(want, pool))
+    st.session_state["lal_ready"] = {"filter": filter_, "size": want, "ranked": ranked}
+
+
+_lookalike()
+lal = st.session_state.get("lal_ready")
+if lal and lal["filter"] == filter_ and lal["size"] == st.session_state.get("lal_size"):
+    ranked = lal["ranked"]
+    st.metric("Look-alike households", _count(len(ranked)))
+    if not marketer:
+        st.dataframe(ranked.head(50), hide_index=True)
+    if st.button("Prepare look-alike export", key="lal_export"):
+        rows = export_rows(ranked, marketer)
+        lal_filter = {"lookalike_of": filter_, "size": lal["size"]}
+        ids = set(rows["household"])
+        refused = None
+        if marketer:
+            since = int(time.time() * 1000) - DIFFERENCE_WINDOW_MS
+            refused = difference_refusal(ids, data.exported_members(since), minimum)
+        role_ = MARKETER if marketer else ANALYST
+        data.audit(
+            current_user(),
+            role_,
+            "export_refused" if refused else "export",
+            lal_filter,
+            len(rows),
+            members=sorted(ids) if marketer and not refused else None,
+        )
+        lal["export"] = None if refused else rows.to_csv(index=False)
+        lal["refused"] = refused
+    if lal.get("refused"):
+        st.error(lal["refused"])
+    elif lal.get("export"):
+        st.download_button(
+            "Look-alike household ids (CSV)",
+            lal["export"],
+            "lookalike_households.csv",
+            "text/csv",
+            key="lal_download",
+        )
+        st.caption(
+            f"{lal['export'].count(chr(10)) - 1:,} look-alike households ready to export (minimum {minimum})."
+        )
+
 st.subheader("Export")
 if marketer:
     st.caption(
@@ -120,7 +191,6 @@ if refusal:
     st.error(refusal if not marketer else f"export refused: the segment has fewer than {minimum} households")
     st.stop()
 
-filter_ = {k: v for k, v in params.items() if k != "active_since"} | {"active_days": segment.active_days}
 if st.button("Prepare export", key="export_prepare"):
     members = data.audience_members(params, EXPORT_CAP)
     if marketer:

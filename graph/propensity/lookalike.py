@@ -1,8 +1,12 @@
 """Look-alike expansion: rank households by how much they resemble a seed segment.
 
 Every household is described by standardised features (genre shares, device mix, decayed ad
-behaviour); a regularised logistic regression of "in the seed" against everyone else learns which
-of them set the seed apart, and its score ranks the non-seed households.
+behaviour). Two rankings of the non-seed households:
+
+* ``logistic`` (default): a regularised logistic regression of "in the seed" against everyone else
+  (the usual seed-vs-population look-alike model) learns which features set the seed apart;
+* ``centroid``: cosine similarity to the seed's mean in the standardised space, every feature weighing
+  the same.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from graph.errors import GraphError
 from graph.params import PropensityParams
 from graph.propensity.features import Context, decayed_counts
 
-__all__ = ["BadSeed", "expand", "household_features"]
+__all__ = ["METHODS", "BadSeed", "expand", "household_features"]
+
+METHODS = ("logistic", "centroid")
 
 
 class BadSeed(GraphError):
@@ -40,8 +46,31 @@ def household_features(
     return house.fillna(0.0)
 
 
+def _logistic(x: np.ndarray, members: np.ndarray, c: float) -> np.ndarray:
+    lr = LogisticRegression(C=c, max_iter=2000, class_weight="balanced")
+    lr.fit(x, members.astype(int))
+    return lr.predict_proba(x[~members])[:, 1]
+
+
+def _centroid(x: np.ndarray, members: np.ndarray) -> np.ndarray:
+    """Cosine similarity of each non-member to the members' mean (standardised features).
+
+    >>> x = np.array([[1.0, 0.0], [1.0, 0.2], [0.9, 0.1], [-1.0, 0.0]])
+    >>> _centroid(x, np.array([1, 1, 0, 0], bool)).round(3).tolist()
+    [1.0, -0.995]
+    """
+    centre = x[members].mean(axis=0)
+    rest = x[~members]
+    norms = np.linalg.norm(rest, axis=1) * np.linalg.norm(centre)
+    return rest @ centre / np.where(norms > 0, norms, 1.0)
+
+
 def expand(
-    features: pd.DataFrame, seed: list[str], size: int, params: PropensityParams | None = None
+    features: pd.DataFrame,
+    seed: list[str],
+    size: int,
+    params: PropensityParams | None = None,
+    method: str = "logistic",
 ) -> pd.DataFrame:
     """The ``size`` non-seed households most like the seed: ``household, similarity, rank``.
 
@@ -57,10 +86,10 @@ def expand(
         raise BadSeed("the seed covers every household; there is nobody to add")
     if size < 1:
         raise BadSeed(f"size must be at least 1, got {size}")
+    if method not in METHODS:
+        raise BadSeed(f"unknown method {method!r}; one of {', '.join(METHODS)}")
     x = StandardScaler().fit_transform(features.to_numpy(dtype=np.float64))
-    lr = LogisticRegression(C=p.lookalike_c, max_iter=2000, class_weight="balanced")
-    lr.fit(x, members.astype(int))
-    sim = lr.predict_proba(x[~members])[:, 1]
+    sim = _logistic(x, members, p.lookalike_c) if method == "logistic" else _centroid(x, members)
     order = np.argsort(-sim, kind="stable")[:size]
     return pd.DataFrame(
         {

@@ -3,17 +3,14 @@ scores and reasons.
 
 Each feature enters through a few quadratic B-spline bases (so a saturating effect, such as the
 tenth impression adding less than the first, is not forced onto a straight line), standardised.
-The model record is JSON-able: window, features, coefficients per feature, metrics, the fitted
-pipeline (pickled, base64; records are written and read by this project only) and a hash of it.
+The model record is JSON-able: window, features, coefficients per feature, metrics, and the fitted
+model as plain numbers (knots, scaler, coefficients: :mod:`graph.propensity.stored`) with a hash of
+them; scoring rebuilds the model from those numbers, never by unpickling.
 A row's contribution of a feature is the sum of its bases' coefficient × standardised value.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import pickle
-from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -27,6 +24,7 @@ from sklearn.preprocessing import SplineTransformer, StandardScaler
 from graph.errors import GraphError
 from graph.params import PropensityParams
 from graph.propensity.features import COUNT_FEATURES, FEATURES
+from graph.propensity.stored import BadModelRecord, SplineLogit, model_hash, pipeline_data
 
 __all__ = [
     "NotTrainable",
@@ -35,6 +33,8 @@ __all__ = [
     "design_matrix",
     "evaluate",
     "fit_model",
+    "fit_pipeline",
+    "load_model",
     "score",
     "top_contributions",
 ]
@@ -121,20 +121,25 @@ def evaluate(y: np.ndarray, p: np.ndarray, bins: int = 10) -> dict:
     }
 
 
-def fit_model(
-    train: pd.DataFrame, y: np.ndarray, params: PropensityParams, window: dict, features=FEATURES
-) -> dict:
-    """Fit on ``train``/``y`` (after :func:`check_trainable`) and return the model record."""
-    check_trainable(train, y, params)
+def fit_pipeline(x: np.ndarray, y: np.ndarray, params: PropensityParams):
+    """The scikit-learn pipeline (spline bases → standardise → logistic regression) fitted on ``x``, ``y``."""
     pipe = make_pipeline(
         SplineTransformer(n_knots=params.spline_knots, degree=2, extrapolation="linear"),
         StandardScaler(),
         LogisticRegression(C=params.regularisation_c, max_iter=3000),
     )
-    pipe.fit(design_matrix(train, features), y)
-    blob = pickle.dumps(pipe, protocol=5)
+    return pipe.fit(x, y)
+
+
+def fit_model(
+    train: pd.DataFrame, y: np.ndarray, params: PropensityParams, window: dict, features=FEATURES
+) -> dict:
+    """Fit on ``train``/``y`` (after :func:`check_trainable`) and return the model record."""
+    check_trainable(train, y, params)
+    pipe = fit_pipeline(design_matrix(train, features), y, params)
+    data = pipeline_data(pipe, list(features))
     coef = pipe[-1].coef_[0].reshape(len(features), -1)
-    record = {
+    return {
         "kind": "propensity",
         "window": window,
         "features": list(features),
@@ -145,33 +150,36 @@ def fit_model(
             "positives": int(np.sum(y)),
             "households": int(train["household"].nunique()),
         },
-        "pipeline": base64.b64encode(blob).decode(),
+        "model": data,
+        "hash": model_hash(window, data),
     }
-    record["hash"] = hashlib.sha256(repr(window).encode() + blob).hexdigest()[:16]
-    return record
 
 
-@lru_cache(maxsize=8)
-def _pipeline(blob: str):
-    return pickle.loads(base64.b64decode(blob))  # the project's own model records only
+def load_model(record: dict) -> SplineLogit:
+    """The record's model rebuilt from its numbers, after checking them against the record's hash.
+
+    Raises :class:`~graph.propensity.stored.BadModelRecord` for a record without model data, with
+    malformed numbers, or whose numbers do not give its hash (changed since it was written).
+    """
+    if not isinstance(record, dict) or not isinstance(record.get("model"), dict):
+        raise BadModelRecord("no model data (records written before models were stored as data?)")
+    if model_hash(record.get("window"), record["model"]) != record.get("hash"):
+        raise BadModelRecord(f"its numbers do not match its hash {record.get('hash')!r}")
+    return SplineLogit.from_data(record["model"])
 
 
 def _parts(record: dict, table: pd.DataFrame, batch: int = 200_000) -> np.ndarray:
     """Per row and feature: the feature's contribution to the logit (batched to bound memory)."""
-    pipe = _pipeline(record["pipeline"])
-    n_f = len(record["features"])
-    coef = pipe[-1].coef_[0]
-    out = np.empty((len(table), n_f))
+    model = load_model(record)
+    out = np.empty((len(table), len(model.features)))
     for i in range(0, len(table), batch):
-        x = design_matrix(table.iloc[i : i + batch], tuple(record["features"]))
-        z = pipe[:-1].transform(x) * coef
-        out[i : i + batch] = z.reshape(len(x), n_f, -1).sum(axis=2)
+        out[i : i + batch] = model.parts(design_matrix(table.iloc[i : i + batch], model.features))
     return out
 
 
 def score(record: dict, table: pd.DataFrame) -> np.ndarray:
     """Probability of a conversion within the horizon for every row of ``table``."""
-    z = _parts(record, table).sum(axis=1) + record["intercept"]
+    z = _parts(record, table).sum(axis=1) + record["model"]["intercept"]
     return expit(z)
 
 

@@ -87,6 +87,7 @@ def audiences_expand(
     segment: str | None = typer.Option(None, help="Seed: households that like this genre."),
     min_score: float = typer.Option(1.5, help="With --segment: minimum genre lift."),
     size: int = typer.Option(500, help="Households to add."),
+    method: str = typer.Option("logistic", help="logistic (seed vs everyone else) or centroid (cosine)."),
     out: Path = typer.Option(Path("lookalikes.csv"), help="CSV file to write."),
 ) -> None:
     """Rank households by resemblance to the seed segment (the seed itself excluded)."""
@@ -101,7 +102,7 @@ def audiences_expand(
     feats = household_features(
         prepare_events(events) if len(events) else events, context, end, GraphParams().propensity
     )
-    ranked = expand(feats, ids, size, GraphParams().propensity)
+    ranked = expand(feats, ids, size, GraphParams().propensity, method)
     out.parent.mkdir(parents=True, exist_ok=True)
     ranked.rename(columns={"household": "household_id"}).to_csv(out, index=False)
     console.print(f"seed {len(ids):,} households → {len(ranked):,} look-alikes → {out}")

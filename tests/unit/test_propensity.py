@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import expit
 
 from generator.params import WorldParams
 from generator.pipeline import Generation
@@ -17,9 +18,17 @@ from graph.jobs.propensity import run_propensity_job
 from graph.jobs.registry import JOBS
 from graph.jobs.runs import JobContext
 from graph.params import DAY_MS, GraphParams, PropensityParams
-from graph.propensity.features import Context, decayed_counts, feature_table, next_conversions
+from graph.propensity.features import Context, decayed_counts, feature_table, next_conversions, prepare_events
 from graph.propensity.lookalike import BadSeed, expand
-from graph.propensity.model import NotTrainable, fit_model, score, top_contributions
+from graph.propensity.model import (
+    NotTrainable,
+    fit_model,
+    fit_pipeline,
+    load_model,
+    score,
+    top_contributions,
+)
+from graph.propensity.stored import BadModelRecord, SplineLogit, pipeline_data
 from graph.propensity.training import train_and_evaluate
 
 P = PropensityParams()
@@ -136,7 +145,8 @@ def test_bad_input_gives_no_model():
         train_and_evaluate(no_conversions, Context(), 0, 28 * DAY_MS, P)
 
 
-def test_lookalike_finds_the_trait_better_than_chance():
+@pytest.mark.parametrize("method", ["logistic", "centroid"])
+def test_lookalike_finds_the_trait_better_than_chance(method):
     rng = np.random.default_rng(3)
     n = 2000
     trait = rng.random(n) < 0.1
@@ -145,7 +155,7 @@ def test_lookalike_finds_the_trait_better_than_chance():
         index=[f"h{i:04d}" for i in range(n)],
     )
     ids = feats.index[trait][:60].tolist()
-    out = expand(feats, ids, 100)
+    out = expand(feats, ids, 100, method=method)
     assert not set(out["household"]) & set(ids) and len(out) == 100
     has = set(feats.index[trait])
     pool = [h for h in feats.index if h not in ids]
@@ -153,6 +163,8 @@ def test_lookalike_finds_the_trait_better_than_chance():
     assert sum(h in has for h in out["household"]) / 100 >= 2 * base
     with pytest.raises(BadSeed):
         expand(feats, ["nobody"], 10)
+    with pytest.raises(BadSeed, match="unknown method"):
+        expand(feats, ids, 10, method="magic")
 
 
 def _graph_answers(n_h=120, days=28, converting=True):
@@ -244,3 +256,43 @@ def test_features_round_trip_through_parquet(tmp_path):
     t.to_parquet(tmp_path / "f.parquet", engine="pyarrow", index=False)
     back = pd.read_parquet(tmp_path / "f.parquet")
     assert list(back.columns) == list(t.columns) and len(back) == len(t) > 0
+
+
+def test_stored_model_is_data_and_scores_like_the_fitted_pipeline():
+    ev = _synthetic()
+    record, _ = train_and_evaluate(ev, Context(), 0, 28 * DAY_MS, P)
+    text = json.dumps(record)
+    assert "pipeline" not in record and set(record["model"]) >= {"knots", "mean", "scale", "coef"}
+    back = json.loads(text)  # what the graph gives back: JSON only, no pickle anywhere
+    rng = np.random.default_rng(0)
+    n = 4000
+    x = np.column_stack([rng.lognormal(0, 1, n), rng.normal(0, 1, n), np.zeros(n), rng.random(n)])
+    y = (rng.random(n) < expit(x[:, 0] - 2 + x[:, 1] ** 2 - 1)).astype(int)
+    pipe = fit_pipeline(x, y, P)  # the third feature is constant: its bases have no span
+    data = pipeline_data(pipe, ["a", "b", "c", "d"])
+    model = SplineLogit.from_data(json.loads(json.dumps(data)))
+    # beyond the training range (linear extrapolation) and inside it
+    probe = np.vstack([x[:500], x[:500] * 3 + 5, -x[:500] * 4])
+    want = pipe.predict_proba(probe)[:, 1]
+    got = expit(model.parts(probe).sum(axis=1) + data["intercept"])
+    assert np.allclose(got, want, rtol=0, atol=1e-12)
+    table = feature_table(prepare_events(ev), Context(), 28 * DAY_MS, P)
+    assert np.array_equal(score(back, table), score(record, table))
+    assert top_contributions(back, table.head(20)) == top_contributions(record, table.head(20))
+
+
+def test_a_changed_or_malformed_stored_model_is_refused_with_a_reason():
+    record, _ = train_and_evaluate(_synthetic(), Context(), 0, 28 * DAY_MS, P)
+    table = feature_table(prepare_events(_synthetic()), Context(), 28 * DAY_MS, P).head(5)
+    tampered = json.loads(json.dumps(record))
+    tampered["model"]["coef"][0] += 1.0
+    with pytest.raises(BadModelRecord, match="do not match its hash"):
+        score(tampered, table)
+    old = {**record, "pipeline": "gASV..."}
+    old.pop("model")
+    with pytest.raises(BadModelRecord, match="no model data"):
+        load_model(old)
+    with pytest.raises(BadModelRecord, match="malformed"):
+        SplineLogit.from_data({"features": ["a"], "degree": 2})
+    with pytest.raises(BadModelRecord, match="finite"):
+        SplineLogit.from_data({**record["model"], "coef": record["model"]["coef"][:-1]})
