@@ -111,6 +111,9 @@ def _week_evidence(r: Mapping[str, Any], f: DayFrames) -> dict[str, Any]:
         "gap_before_days": int(r["gap_before"]),
         "most_active_days_in_7": int(r["trail_max"]),
         "seven_days_seen": bool(r["window_seen"]),
+        "events_in_7": int(r["trail_events"]),
+        "minutes_in_7": round(float(r["trail_seconds"]) / 60, 1),
+        "busy_days_in_7": int(r["trail_busy_days"]),
     }
 
 

@@ -9,9 +9,12 @@ the absence shows in the churn risk and in the evidence (``days_since_active``).
 
 The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params.order``:
 
-- ``ghoster``: at most 2 active days and few events in the week, one of them after an inactive
-  gap of 4+ days or each with at most 2 active days in the 7 days up to it (a ghost region),
-  and no genre interest (no genre above 30 % of seconds with 2 h or more, on 2 days or more).
+- ``ghoster``: no genre interest (no genre above 30 % of seconds with 2 h or more, on 2 days or
+  more), and either prolonged inactivity (at most 2 active days and few events in the week, one of
+  them after an inactive gap of 4+ days or each with at most 2 active days in the 7 days up to it:
+  a ghost region) or sporadic short sessions (the 7 days up to the week's last active day hold at
+  most 25 events and 3 h of viewing, and no day with more than 6 events: a device woken now and
+  then, also by the household's other screens, however many days that touches).
 - ``kids``: the kids' genre holds half of the watched seconds.
 - ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
   of the week's views.
@@ -121,9 +124,31 @@ def weekly_features(
     out["device_events"] = events_of_dev[np.cumsum(np.r_[True, dev[1:] != dev[:-1]])[starts] - 1] if n else 0
     start = int(day.min()) if data_start is None and len(day) else (data_start or 0)
     out["window_seen"] = start <= out["first_day"].to_numpy() - (params.ghost_window_days - 1)
+    _trail_figures(out, dev, day, d, params, start)
     _genre_figures(out, f, wk[day_rows(f, f.genres)])
     _series_figures(out, f, wk, period)
     return out
+
+
+def _trail_figures(
+    out: pd.DataFrame, dev: np.ndarray, day: np.ndarray, d: pd.DataFrame, params: PersonaParams, start: int
+) -> None:
+    """Per (dev, week) row: events, seconds and busy days (more than ``ghost_session_max_events`` events)
+    of the device in the ``ghost_trail_days`` days up to the week's last active day, and whether those
+    days lie inside the data (``trail_seen``)."""
+    key = dev.astype(np.int64) * (1 << 32) + day
+    last = out["dev"].to_numpy().astype(np.int64) * (1 << 32) + out["last_day"].to_numpy().astype(np.int64)
+    end = np.searchsorted(key, last, side="right")
+    beg = np.searchsorted(key, last - (params.ghost_trail_days - 1), side="left")
+    events = d["events"].to_numpy()
+    for col, values in (
+        ("trail_events", events),
+        ("trail_seconds", d["seconds"].to_numpy(dtype=np.float64)),
+        ("trail_busy_days", events > params.ghost_session_max_events),
+    ):
+        cum = np.r_[0, np.cumsum(values)]
+        out[col] = cum[end] - cum[beg]
+    out["trail_seen"] = start <= out["last_day"].to_numpy() - (params.ghost_trail_days - 1)
 
 
 def _first_max(grp: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -188,14 +213,19 @@ def _share(a: pd.Series, b: pd.Series) -> np.ndarray:
 def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
     """``w`` with ``persona`` (the first rule of ``params.order`` that holds) and the shares it used.
 
-    >>> w = pd.DataFrame({"active_days": [1, 5], "events": [2, 80], "views": [2, 60], "night": [0, 5],
-    ...     "weekend": [0, 10], "seconds": [60.0, 9e4], "kids_seconds": [0.0, 0.0], "gap_before": [9, 0],
-    ...     "genre_seconds": [60.0, 9e4], "top_genre_seconds": [60.0, 3e4], "genres_seen": [1, 5],
-    ...     "entropy": [0.0, 0.7], "series_views": [0, 30], "full_week": [True, True],
-    ...     "window_seen": [True, True], "trail_max": [1, 7], "top_genre_days": [1, 5],
-    ...     "device_events": [5, 400]})
+    The third week below is a ghoster's phone woken on five days by the household's TV: no gap and
+    no ghost region, but seven days of sporadic short sessions.
+
+    >>> w = pd.DataFrame({"active_days": [1, 5, 5], "events": [2, 80, 8], "views": [2, 60, 8],
+    ...     "night": [0, 5, 0], "weekend": [0, 10, 2], "seconds": [60.0, 9e4, 1800.0],
+    ...     "kids_seconds": [0.0, 0.0, 0.0], "gap_before": [9, 0, 1], "genre_seconds": [60.0, 9e4, 1800.0],
+    ...     "top_genre_seconds": [60.0, 3e4, 1800.0], "genres_seen": [1, 5, 1], "entropy": [0.0, 0.7, 0.0],
+    ...     "series_views": [0, 30, 0], "full_week": [True, True, True], "window_seen": [True, True, True],
+    ...     "trail_max": [1, 7, 5], "top_genre_days": [1, 5, 5], "device_events": [5, 400, 30],
+    ...     "trail_events": [2, 300, 9], "trail_seconds": [60.0, 2e5, 2000.0], "trail_busy_days": [0, 6, 0],
+    ...     "trail_seen": [True, True, True]})
     >>> assign_personas(w)["persona"].tolist()
-    ['ghoster', 'binger']
+    ['ghoster', 'binger', 'ghoster']
     """
     p = params
     w = w.copy()
@@ -210,15 +240,24 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
         & (w["top_genre_days"] >= p.interest_min_days)
     )
     enough = w["events"] >= p.min_events
-    rules = {
-        "ghoster": (w["active_days"] <= p.ghost_max_active_days)
+    # prolonged inactivity: a return after a gap, or a week inside a ghost region ...
+    ghost_region = (
+        (w["active_days"] <= p.ghost_max_active_days)
         & (w["events"] <= p.ghost_max_events)
-        & (w["device_events"] >= p.ghost_min_device_events)
         & (
             (w["gap_before"] >= p.ghost_min_gap_days)
             | (w["window_seen"] & (w["trail_max"] <= p.ghost_max_active_days))
         )
-        & ~interest,
+    )
+    # ... or sporadic short sessions: a week that ends seven days of little viewing, never much on a day
+    sporadic = (
+        w["trail_seen"]
+        & (w["trail_events"] <= p.ghost_trail_max_events)
+        & (w["trail_seconds"] <= p.ghost_trail_max_seconds)
+        & (w["trail_busy_days"] == 0)
+    )
+    rules = {
+        "ghoster": (w["device_events"] >= p.ghost_min_device_events) & ~interest & (ghost_region | sporadic),
         "kids": enough & (w["kids_share"] >= p.kids_min_share),
         "binger": (w["series_views"] >= p.binge_min_views) & (w["series_share"] >= p.binge_min_share),
         "night_owl": enough & (w["night_share"] >= p.night_min_share),
