@@ -193,10 +193,12 @@ def small_world():
     return gen, events, catalog_meta(gen.world.catalog.records)
 
 
-def test_stable_on_rerun_and_a_new_day_changes_only_its_devices(small_world) -> None:
+@pytest.mark.parametrize("added", [8, 11, 14])
+def test_stable_on_rerun_and_a_new_day_changes_only_its_devices(small_world, added: int) -> None:
     gen, events, cat = small_world
     start = gen.params.start_ms // DAY_MS
-    last = start + 14  # add the world's last day (a Thursday: inside a week) to the first 14
+    last = start + added  # add world day 8, 11 or 14 (a Friday, a Monday, a Thursday) to the days before
+    events = [e for e in events if e["ts"] < (last + 1) * DAY_MS]
     before = [e for e in events if e["ts"] < last * DAY_MS]
     a = personas_from_rows(device_days_from_events(before, cat), as_of_ms=(last - 1) * DAY_MS)
     again = personas_from_rows(device_days_from_events(before, cat), as_of_ms=(last - 1) * DAY_MS)
@@ -209,6 +211,7 @@ def test_stable_on_rerun_and_a_new_day_changes_only_its_devices(small_world) -> 
     assert changed <= that_day
     cur = lambda r: {d["device"]: d["persona"] for d in r.devices}
     assert {k for k in cur(b) if cur(a).get(k) != cur(b)[k]} <= that_day
+    assert {"ghoster", "casual"} <= set(wb.values()), "the world exercises the ghoster and default rules"
 
 
 def test_generator_truth_names_personas_switches_and_age_bands(small_world) -> None:
