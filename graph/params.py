@@ -192,8 +192,8 @@ class PersonaParams:
     # (a ghoster's phone that a household's TV wakes now and then is active on many days, briefly)
     ghost_trail_days: int = 7
     ghost_trail_max_events: int = 25
-    ghost_trail_max_seconds: float = 10800.0
-    ghost_session_max_events: int = 6
+    ghost_trail_max_seconds: float = 14400.0
+    ghost_session_max_events: int = 8
     kids_min_share: float = 0.5  # kids' genre share of seconds
     binge_min_views: int = 4  # views of one series inside one activity period of the week ...
     binge_min_share: float = 0.3  # ... that are this share of all the week's views

@@ -13,7 +13,7 @@ The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params
   more), and either prolonged inactivity (at most 2 active days and few events in the week, one of
   them after an inactive gap of 4+ days or each with at most 2 active days in the 7 days up to it:
   a ghost region) or sporadic short sessions (the 7 days up to the week's last active day hold at
-  most 25 events and 3 h of viewing, and no day with more than 6 events: a device woken now and
+  most 25 events and 4 h of viewing, and no day with more than 8 events: a device woken now and
   then, also by the household's other screens, however many days that touches).
 - ``kids``: the kids' genre holds half of the watched seconds.
 - ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
