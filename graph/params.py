@@ -165,6 +165,7 @@ class PersonaParams:
     """
 
     history_days: int = 84  # the job reads this many days back from the data's latest day
+    chunk_devices: int = 100_000  # the core works on slices of this many devices (bounds its memory)
     # layer 2: activity periods and regions
     gap_tolerance_days: int = 1  # inactive days allowed inside one activity period
     sleepy_days: int = 7  # a run of this many absent days is a sleepy region

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.activity import DayFrames, day_frames, ghost_regions, sleepy_regions
+from graph.activity import DayFrames, day_frames, device_chunks, ghost_regions, sleepy_regions
 from graph.agebands import age_bands
 from graph.params import PersonaParams
 from graph.personas import CHURN, PERSONAS, assign_personas, current_personas, transitions, weekly_features
@@ -77,16 +77,25 @@ def persona_frames(
             "sleepy": empty("start", "end", "days"),
             "ghost": empty("start", "end"),
         }
-    weeks = assign_personas(weekly_features(f, params, data_start), params)
-    trans = transitions(weeks, params)
-    return {
-        "weeks": weeks,
-        "transitions": trans,
-        "current": current_personas(weeks, trans, as_of, params),
-        "ages": age_bands(f, params),
-        "sleepy": sleepy_regions(f, as_of, params),
-        "ghost": ghost_regions(f, params),
-    }
+    if data_start is None:
+        data_start = int(f.days["day"].min())
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for chunk in device_chunks(f, params.chunk_devices):  # every step is per device: slices bound memory
+        if len(chunk.days) == 0:
+            continue
+        weeks = assign_personas(weekly_features(chunk, params, data_start), params)
+        trans = transitions(weeks, params)
+        frames = {
+            "weeks": weeks,
+            "transitions": trans,
+            "current": current_personas(weeks, trans, as_of, params),
+            "ages": age_bands(chunk, params),
+            "sleepy": sleepy_regions(chunk, as_of, params),
+            "ghost": ghost_regions(chunk, params),
+        }
+        for k, v in frames.items():
+            parts.setdefault(k, []).append(v)
+    return {k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True) for k, v in parts.items()}
 
 
 def _week_evidence(r: Mapping[str, Any], f: DayFrames) -> dict[str, Any]:

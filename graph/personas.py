@@ -127,7 +127,19 @@ def weekly_features(
     _trail_figures(out, dev, day, d, params, start)
     _genre_figures(out, f, wk[day_rows(f, f.genres)])
     _series_figures(out, f, wk, period)
-    return out
+    return _compact(out)
+
+
+def _compact(out: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns as int32 and float columns as float32 (a million devices' weeks stay small).
+
+    >>> _compact(pd.DataFrame({"a": [1], "b": [0.5], "c": [True]})).dtypes.astype(str).tolist()
+    ['int32', 'float32', 'bool']
+    """
+    kinds = {
+        c: (np.int32 if t.kind in "iu" else np.float32) for c, t in out.dtypes.items() if t.kind in "iuf"
+    }
+    return out.astype(kinds)
 
 
 def _trail_figures(
@@ -207,7 +219,7 @@ def _series_figures(out: pd.DataFrame, f: DayFrames, wk: np.ndarray, period: np.
 
 def _share(a: pd.Series, b: pd.Series) -> np.ndarray:
     b = b.to_numpy(dtype=float)
-    return np.where(b > 0, a.to_numpy(dtype=float) / np.maximum(b, 1e-12), 0.0)
+    return np.where(b > 0, a.to_numpy(dtype=float) / np.maximum(b, 1e-12), 0.0).astype(np.float32)
 
 
 def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
@@ -228,7 +240,7 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
     ['ghoster', 'binger', 'ghoster']
     """
     p = params
-    w = w.copy()
+    w = w.copy(deep=False)  # new columns only: the caller's frame stays as it was
     w["genre_share"] = _share(w["top_genre_seconds"], w["genre_seconds"])
     w["kids_share"] = _share(w["kids_seconds"], w["seconds"])
     w["series_share"] = _share(w["series_views"], w["views"])
@@ -268,8 +280,15 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
         & (w["genres_seen"] >= p.explorer_min_genres),
         "casual": np.ones(len(w), dtype=bool),
     }
-    w["persona"] = np.select([np.asarray(rules[n], dtype=bool) for n in p.order], list(p.order), "casual")
+    code = np.select([np.asarray(rules[n], dtype=bool) for n in p.order], list(range(len(p.order))), -1)
+    w["persona"] = pd.Categorical.from_codes(np.where(code >= 0, code, p.order.index("casual")), p.order)
     return w
+
+
+def _by_device_week(w: pd.DataFrame) -> pd.DataFrame:
+    """``w`` sorted by device and week (as it is when it comes from :func:`weekly_features`: no copy)."""
+    key = w["dev"].to_numpy().astype(np.int64) * (1 << 32) + w["week"].to_numpy().astype(np.int64)
+    return w if (np.diff(key) >= 0).all() else w.sort_values(["dev", "week"], kind="stable")
 
 
 def _last_week_as(w: pd.DataFrame, persona: str) -> np.ndarray:
@@ -299,7 +318,7 @@ def transitions(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.
     >>> transitions(w)[["from", "to", "absent_days", "churn"]].values.tolist()
     [['casual', 'binger', 1, 0], ['binger', 'ghoster', 19, 2]]
     """
-    w = w.sort_values(["dev", "week"], kind="stable")
+    w = _by_device_week(w[["dev", "week", "first_day", "last_day", "persona"]])
     dev = w["dev"].to_numpy()
     same = np.r_[False, dev[1:] == dev[:-1]]
     idx = np.flatnonzero(same)
@@ -338,8 +357,8 @@ def current_personas(
     >>> c[["persona", "since", "previous", "churn", "days_since_active"]].values.tolist()
     [['ghoster', 11, 'binger', 2, 2]]
     """
-    w = w.sort_values(["dev", "week"], kind="stable")
-    dev, persona = w["dev"].to_numpy(), w["persona"].to_numpy()
+    w = _by_device_week(w)
+    dev, persona = w["dev"].to_numpy(), np.asarray(w["persona"].to_numpy(), dtype=object)
     new_run = np.r_[True, (dev[1:] != dev[:-1]) | (persona[1:] != persona[:-1])]
     run = np.cumsum(new_run) - 1
     run_start = w["first_day"].to_numpy()[new_run][run]
