@@ -8,6 +8,7 @@ each household's persona mix, audience (its devices' age bands) and churn risk.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -23,7 +24,15 @@ from graph.params import PersonaParams
 from graph.personas import CHURN, PERSONAS, assign_personas, current_personas, transitions, weekly_features
 from graph.vocabulary import DAY_MS
 
-__all__ = ["PersonaResult", "household_personas", "iso_day", "persona_frames", "personas_from_rows"]
+__all__ = [
+    "PersonaResult",
+    "history_digest",
+    "household_personas",
+    "iso_day",
+    "persona_frames",
+    "personas_from_frames",
+    "personas_from_rows",
+]
 
 
 def iso_day(day: int) -> str:
@@ -126,6 +135,18 @@ def _week_evidence(r: Mapping[str, Any], f: DayFrames) -> dict[str, Any]:
     }
 
 
+def history_digest(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` (one ``HAS_PERSONA`` week) with ``digest``: a hash of its persona, evidence and current
+    flag, so that a job writes only the weeks whose edge would change.
+
+    >>> row = {"device": "a", "week": 0, "persona": "casual", "evidence": "{}", "current": True}
+    >>> history_digest(row)["digest"]
+    'df316d23b5c916b9'
+    """
+    text = f"{row['persona']}|{int(row['current'])}|{row['evidence']}"
+    return {**row, "digest": hashlib.blake2b(text.encode(), digest_size=8).hexdigest()}
+
+
 def household_personas(
     devices: list[Mapping[str, Any]], assignment: Mapping[str, str]
 ) -> list[dict[str, Any]]:
@@ -181,8 +202,25 @@ def personas_from_rows(
     >>> [(d["device"], d["persona"], d["since"], d["churn_risk"]) for d in r.devices]
     [('a', 'binger', '1970-01-05', 'low'), ('b', 'casual', '1970-01-11', 'low')]
     """
-    rows = list(rows)
-    f = day_frames(rows, params, content_series)
+    return personas_from_frames(
+        day_frames(rows, params, content_series), as_of_ms, params, assignment, data_start_ms
+    )
+
+
+def personas_from_frames(
+    f: DayFrames,
+    as_of_ms: int | None = None,
+    params: PersonaParams = PersonaParams(),
+    assignment: Mapping[str, str] | None = None,
+    data_start_ms: int | None = None,
+) -> PersonaResult:
+    """:func:`personas_from_rows` over frames already built (``day_frames`` or
+    ``graph.device_columns.frames_from_columns``); every device of ``f.devices`` gets a row.
+
+    >>> f = day_frames([{"device": "a", "day": 3 * 86_400_000, "views": 2}])
+    >>> [(d["device"], d["persona"], d["evidence"]) for d in personas_from_frames(f, as_of_ms=0).devices]
+    [('a', 'casual', '{"reason": "clock_ahead", "rule": "casual"}')]
+    """
     as_of = int(f.days["day"].max()) if as_of_ms is None and len(f.days) else (as_of_ms or 0) // DAY_MS
     start = None if data_start_ms is None else data_start_ms // DAY_MS
     fr = persona_frames(f, as_of, params, start)
@@ -193,13 +231,15 @@ def personas_from_rows(
     last_week = cur.set_index("dev")["week"]
     is_current[(weeks["week"].to_numpy() == last_week.reindex(weeks["dev"]).to_numpy())] = True
     history = [
-        {
-            "device": str(f.devices[r["dev"]]),
-            "week": (int(r["week"]) * 7 - 3) * DAY_MS,
-            "persona": r["persona"],
-            "evidence": json.dumps(_week_evidence(r, f), sort_keys=True),
-            "current": bool(c),
-        }
+        history_digest(
+            {
+                "device": str(f.devices[r["dev"]]),
+                "week": (int(r["week"]) * 7 - 3) * DAY_MS,
+                "persona": r["persona"],
+                "evidence": json.dumps(_week_evidence(r, f), sort_keys=True),
+                "current": bool(c),
+            }
+        )
         for r, c in zip(weeks.to_dict("records"), is_current)
     ]
     devices = []
@@ -231,7 +271,7 @@ def personas_from_rows(
             }
         )
     seen = {d["device"] for d in devices}
-    for key in sorted({str(r["device"]) for r in rows} - seen):  # only days after as_of: clock ahead
+    for key in sorted({str(k) for k in f.devices} - seen):  # only days after as_of: clock ahead
         devices.append(
             {
                 "device": key,
