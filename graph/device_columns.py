@@ -2,7 +2,7 @@
 core's frames straight from such records (pure).
 
 ``jobs/read_device_day_columns`` returns one record per device: its key and type and, per active
-day in day order, parallel lists: ``day``, the event counts, ``seconds``, ``night`` and ``daytime``
+day, parallel lists: ``day``, the event counts, ``seconds``, ``night`` and ``daytime``
 (events in those UTC hours, summed on the server from ``hour_events``), the movie, episode and
 kids' seconds, ``max_age`` (null: none rated), and nested lists ``genres``/``genre_seconds``,
 ``series_ids``/``series_views`` and ``contents`` (null on days without a series). A few thousand
@@ -87,42 +87,57 @@ def device_columns(rows: Iterable[Mapping[str, Any]], params: PersonaParams = Pe
     return [out[k] for k in sorted(out)]
 
 
+def _by_dev_day(frame: pd.DataFrame) -> pd.DataFrame:
+    order = np.lexsort((frame["day"].to_numpy(), frame["dev"].to_numpy()))
+    return frame.iloc[order].reset_index(drop=True)
+
+
 def _flat(records: list[Mapping[str, Any]], col: str, dtype, total: int) -> np.ndarray:
     return np.fromiter(chain.from_iterable(r[col] for r in records), dtype=dtype, count=total)
 
 
 def _nested(records, ids: str, vals: str, dev_of_day: np.ndarray, day: np.ndarray, name: str):
-    """The long frame (dev, day, code, value) of one nested pair of lists, and the codes' names."""
-    per_day = [len(x) for r in records for x in r[ids]]
+    """The long frame (dev, day, code, value, row: the day's index) of one nested pair of lists, and
+    the codes' names (sorted)."""
+    per_day = np.fromiter((len(x) for r in records for x in r[ids]), dtype=np.int64, count=len(day))
     keys = list(chain.from_iterable(chain.from_iterable(r[ids] for r in records)))
     values = np.fromiter(
         chain.from_iterable(chain.from_iterable(r[vals] for r in records)), dtype=np.float64, count=len(keys)
     )
-    names, codes = np.unique(np.array(keys, dtype=str), return_inverse=True) if keys else (np.array([]), [])
-    n = np.array(per_day, dtype=np.int64)
+    codes, names = pd.factorize(pd.Series(keys, dtype=object).astype(str), sort=True)
     frame = pd.DataFrame(
         {
-            "dev": np.repeat(dev_of_day, n),
-            "day": np.repeat(day, n),
-            name: np.asarray(codes, dtype=np.int32),
+            "dev": np.repeat(dev_of_day, per_day),
+            "day": np.repeat(day, per_day),
+            name: codes.astype(np.int32),
             "value": values,
+            "row": np.repeat(np.arange(len(day), dtype=np.int64), per_day),
         }
     )
-    return frame, names
+    return frame, np.asarray(names, dtype=str) if len(names) else np.array([])
 
 
-def _episodes(records, content_series: Mapping[str, str]) -> None:
-    """Series views as distinct episodes watched (from the day's ``contents``), at least 1 (in place)."""
-    for r in records:
-        for ids, views, contents in zip(r["series_ids"], r["series_views"], r["contents"]):
-            if contents is None or not ids:
-                continue
-            seen: dict[str, int] = {}
-            for c in contents:
-                s = content_series.get(c)
-                if s is not None:
-                    seen[s] = seen.get(s, 0) + 1
-            views[:] = [max(1, seen.get(s, 0)) for s in ids]
+def _episodes(records, series: pd.DataFrame, names: np.ndarray, content_series: Mapping[str, str]) -> None:
+    """Series views as the distinct episodes watched that day (from the day's ``contents``), at least 1,
+    on the days that list their contents (in place)."""
+    listed = [c for r in records for c in r["contents"]]
+    per_day = np.fromiter((0 if c is None else len(c) for c in listed), dtype=np.int64, count=len(listed))
+    has = np.fromiter((c is not None for c in listed), dtype=bool, count=len(listed))
+    contents = pd.Series(list(chain.from_iterable(c for c in listed if c is not None)), dtype=object)
+    if len(contents) == 0 or len(names) == 0:
+        return
+    index = {str(n): i for i, n in enumerate(names.tolist())}
+    code_of = {c: index[s] for c, s in content_series.items() if s in index}
+    code = contents.map(code_of).to_numpy(dtype=np.float64, na_value=np.nan)
+    known = ~np.isnan(code)
+    row = np.repeat(np.arange(len(listed), dtype=np.int64), per_day)[known]
+    key, count = np.unique(row * len(names) + code[known].astype(np.int64), return_counts=True)
+    want = series["row"].to_numpy() * len(names) + series["series"].to_numpy()
+    at = np.minimum(np.searchsorted(key, want), max(len(key) - 1, 0))
+    found = key[at] == want if len(key) else np.zeros(len(want), dtype=bool)
+    episodes = np.where(found, count[at] if len(key) else 0, 0)
+    listed_day = has[series["row"].to_numpy()]
+    series["value"] = np.where(listed_day, np.maximum(episodes, 1), series["value"].to_numpy())
 
 
 def frames_from_columns(
@@ -130,7 +145,7 @@ def frames_from_columns(
     params: PersonaParams = PersonaParams(),
     content_series: Mapping[str, str] | None = None,
 ) -> DayFrames:
-    """The core's frames from device records (one per device; their days in order and distinct).
+    """The core's frames from device records (one per device; their days distinct, in any order).
 
     >>> rows = [{"device": "b", "day": 2 * 86_400_000, "views": 2, "seconds": 90.0,
     ...          "hour_events": [0] * 23 + [2], "genres": ["news"], "genre_seconds": [90.0]},
@@ -141,12 +156,7 @@ def frames_from_columns(
     >>> f.genres.values.tolist(), f.device_type.tolist()
     ([[1.0, 2.0, 0.0, 90.0]], ['tv', None])
     """
-    records = sorted(
-        ({**r, "series_views": [list(v) for v in r["series_views"]]} for r in records),
-        key=lambda r: r["device"],
-    )
-    if content_series is not None:
-        _episodes(records, content_series)
+    records = sorted(records, key=lambda r: r["device"])
     devices = np.array([str(r["device"]) for r in records], dtype=object)
     sizes = np.array([len(r["day"]) for r in records], dtype=np.int64)
     total = int(sizes.sum())
@@ -167,12 +177,16 @@ def frames_from_columns(
     days = pd.DataFrame({c: cols[c] for c in order})
     genres, genre_names = _nested(records, "genres", "genre_seconds", dev, day, "genre")
     series, series_names = _nested(records, "series_ids", "series_views", dev, day, "series")
+    if content_series is not None:
+        _episodes(records, series, series_names, content_series)
+    # days in day order per device (the query does not sort: cheaper here)
+    days, genres, series = days.iloc[np.lexsort((day, dev))], _by_dev_day(genres), _by_dev_day(series)
     return DayFrames(
         devices=devices,
         device_type=np.array([r.get("device_type") for r in records], dtype=object),
-        days=days,
-        genres=genres.rename(columns={"value": "seconds"}),
+        days=days.reset_index(drop=True),
+        genres=genres.drop(columns="row").rename(columns={"value": "seconds"}),
         genre_names=genre_names,
-        series=series.rename(columns={"value": "views"}),
+        series=series.drop(columns="row").rename(columns={"value": "views"}),
         series_names=series_names,
     )

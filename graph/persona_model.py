@@ -224,7 +224,7 @@ def personas_from_frames(
     as_of = int(f.days["day"].max()) if as_of_ms is None and len(f.days) else (as_of_ms or 0) // DAY_MS
     start = None if data_start_ms is None else data_start_ms // DAY_MS
     fr = persona_frames(f, as_of, params, start)
-    weeks, cur, ages = fr["weeks"], fr["current"], fr["ages"].set_index("dev")
+    weeks, cur = fr["weeks"], fr["current"]
     sleepy = fr["sleepy"].groupby("dev")["days"].max()
     ghosts = fr["ghost"].groupby("dev").size()
     is_current = np.zeros(len(weeks), dtype=bool)
@@ -243,9 +243,10 @@ def personas_from_frames(
         for r, c in zip(weeks.to_dict("records"), is_current)
     ]
     devices = []
+    age_of = {int(a["dev"]): a for a in fr["ages"].to_dict("records")}
     for r in cur.to_dict("records"):
         dev = r["dev"]
-        age = ages.loc[dev] if dev in ages.index else None
+        age = age_of.get(int(dev))
         ev = _week_evidence(r, f) | {
             "rule": r["persona"],
             "previous": r["previous"] if isinstance(r["previous"], str) else None,

@@ -284,3 +284,12 @@ def test_columnar_device_records_build_the_frames_of_the_rows(small_world) -> No
         and a.series_names.tolist() == b.series_names.tolist()
     )
     assert (b.series["views"] > 1).any(), "episodes counted from the days' contents"
+    # the query returns devices and days in no particular order
+    shuffled = [
+        {k: v[::-1] if isinstance(v, list) else v for k, v in r.items()} for r in device_columns(rows)
+    ]
+    c = frames_from_columns(shuffled[::-1], PersonaParams(), series)
+    for k in ("days", "genres", "series"):
+        assert np.allclose(
+            getattr(b, k).to_numpy(dtype=float), getattr(c, k).to_numpy(dtype=float), equal_nan=True
+        )
