@@ -53,6 +53,13 @@ class TimedClient(GraphClient):
         finally:
             self.spent[name] += time.perf_counter() - t0
 
+    def read_plain(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        t0 = time.perf_counter()
+        try:
+            return super().read_plain(name, **params)
+        finally:
+            self.spent[name] += time.perf_counter() - t0
+
     def write(self, name: str, rows, /, batch_size: int = 5000, **params: Any) -> int:
         t0 = time.perf_counter()
         try:

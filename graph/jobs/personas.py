@@ -37,7 +37,7 @@ def run_personas_job(ctx: JobContext, params: GraphParams, seed: int = 0, increm
                 ctx.progress("personas: nothing new")
                 return
     since = as_of - p.history_days * DAY_MS
-    records = client.read(
+    records = client.read_plain(  # long nested lists: Record.data() would take ten times the query
         "jobs/read_device_day_columns",
         devices=devices,
         since=since,
