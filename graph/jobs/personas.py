@@ -53,7 +53,7 @@ def run_personas_job(ctx: JobContext, params: GraphParams, seed: int = 0, increm
     # only the weeks whose edge changes (a rerun on the same data writes no history)
     stored = {
         (r["device"], r["week"]): r["digest"]
-        for r in client.read("jobs/read_persona_digests", devices=devices)
+        for r in client.read_plain("jobs/read_persona_digests", devices=devices)
     }
     changed = [h for h in result.history if stored.get((h["device"], h["week"])) != h["digest"]]
     client.write("jobs/write_persona_history", changed, run=ctx.run_id)
