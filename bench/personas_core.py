@@ -4,14 +4,19 @@
 
 Frames are built directly (columnar, numpy) as ``graph.activity.day_frames`` would build them from
 device-day rows: each device is active on a day with its own probability, watches 1-3 genres a day
-and some series. Prints seconds per step and the process's peak resident memory.
+and some series. The core runs on slices of ``PersonaParams.chunk_devices`` devices, as
+``graph.persona_model.persona_frames`` does. Prints seconds per step and the peak resident memory
+while the core runs (the input frames included), sampled every 20 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
+import os
 import resource
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -20,7 +25,7 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.activity import DayFrames, activity_periods, ghost_regions, sleepy_regions
+from graph.activity import DayFrames, activity_periods, device_chunks, ghost_regions, sleepy_regions
 from graph.agebands import age_bands
 from graph.params import PersonaParams
 from graph.personas import assign_personas, current_personas, transitions, weekly_features
@@ -29,52 +34,56 @@ START = 20_454  # 2026-01-01
 
 
 def synthetic_frames(devices: int, days: int, seed: int = 0) -> DayFrames:
-    """Device-day frames of ``devices`` devices over ``days`` days (compact dtypes)."""
+    """Device-day frames of ``devices`` devices over ``days`` days (compact dtypes, sorted by device)."""
     rng = np.random.default_rng(seed)
-    p_active = rng.choice([0.1, 0.6, 0.9], size=devices, p=[0.15, 0.35, 0.5])
-    active = rng.random((devices, days)) < p_active[:, None]
-    dev, day = np.nonzero(active)
+    p_active = rng.choice([0.1, 0.6, 0.9], size=devices, p=[0.15, 0.35, 0.5]).astype(np.float32)
+    dev_parts, day_parts = [], []
+    for lo in range(0, devices, 100_000):  # the (devices x days) draw in slices: no 8-byte matrix
+        hi = min(lo + 100_000, devices)
+        active = rng.random((hi - lo, days), dtype=np.float32) < p_active[lo:hi, None]
+        d, t = np.nonzero(active)
+        dev_parts.append((d + lo).astype(np.int32))
+        day_parts.append((t + START).astype(np.int32))
+    dev, day = np.concatenate(dev_parts), np.concatenate(day_parts)
+    del dev_parts, day_parts
     n = len(dev)
-    views = rng.poisson(8, n).astype(np.int32)
     ev = lambda lam: rng.poisson(lam, n).astype(np.int32)
-    frame = pd.DataFrame(
-        {
-            "dev": dev.astype(np.int32),
-            "day": (day + START).astype(np.int32),
-            "views": views,
-            "impressions": ev(2),
-            "clicks": ev(0.2),
-            "searches": ev(0.5),
-            "conversions": np.zeros(n, np.int32),
-            "bookmarks": ev(0.1),
-        }
-    )
-    frame["events"] = frame[["views", "impressions", "clicks", "searches", "conversions", "bookmarks"]].sum(
-        axis=1
-    )
-    frame["night"] = (frame["events"] * rng.random(n) * 0.3).astype(np.int32)
-    frame["daytime"] = (frame["events"] * rng.random(n) * 0.4).astype(np.int32)
-    frame["seconds"] = (views * 1500.0 * rng.random(n)).astype(np.float32)
-    frame["kids_seconds"] = np.where(rng.random(n) < 0.1, frame["seconds"], 0).astype(np.float32)
-    frame["movie_seconds"] = (frame["seconds"] * 0.4).astype(np.float32)
-    frame["episode_seconds"] = (frame["seconds"] * 0.5).astype(np.float32)
-    frame["max_age"] = rng.choice([0, 6, 12, 16, 18], n).astype(np.float32)
-    k = rng.integers(1, 4, n)
+    cols = {"dev": dev, "day": day, "views": ev(8), "impressions": ev(2), "clicks": ev(0.2)}
+    cols |= {"searches": ev(0.5), "conversions": np.zeros(n, np.int32), "bookmarks": ev(0.1)}
+    events = cols["views"] + cols["impressions"] + cols["clicks"] + cols["searches"] + cols["bookmarks"]
+    cols["events"] = events
+    cols["night"] = (events * rng.random(n, dtype=np.float32) * 0.3).astype(np.int32)
+    cols["daytime"] = (events * rng.random(n, dtype=np.float32) * 0.4).astype(np.int32)
+    seconds = cols["views"] * np.float32(1500.0) * rng.random(n, dtype=np.float32)
+    cols["seconds"] = seconds
+    cols["kids_seconds"] = np.where(rng.random(n, dtype=np.float32) < 0.1, seconds, np.float32(0))
+    cols["movie_seconds"] = seconds * np.float32(0.4)
+    cols["episode_seconds"] = seconds * np.float32(0.5)
+    cols["max_age"] = np.array([0, 6, 12, 16, 18], np.float32)[rng.integers(0, 5, n)]
+    frame = pd.DataFrame(cols, copy=False)
+    del cols, events, seconds
+    # 1-3 distinct genres a day: a first genre and steps of 1-5 from it (modulo 16 never repeats)
+    k = rng.integers(1, 4, n).astype(np.int8)
+    first = np.repeat(rng.integers(0, 16, n).astype(np.int16), k)
+    step = np.repeat(rng.integers(1, 6, n).astype(np.int16), k)
+    j = (np.arange(len(first)) - np.repeat(np.cumsum(k) - k, k)).astype(np.int16)
     genres = pd.DataFrame(
         {
-            "dev": np.repeat(frame["dev"].to_numpy(), k),
-            "day": np.repeat(frame["day"].to_numpy(), k),
-            "genre": rng.integers(0, 16, k.sum()).astype(np.int16),
-            "seconds": rng.random(k.sum()).astype(np.float32) * 3000,
-        }
-    ).drop_duplicates(["dev", "day", "genre"])
-    has = rng.random(n) < 0.5
+            "dev": np.repeat(dev, k),
+            "day": np.repeat(day, k),
+            "genre": (first + j * step) % 16,
+            "seconds": rng.random(len(first), dtype=np.float32) * 3000,
+        },
+        copy=False,
+    )
+    del first, step, j
+    has = rng.random(n, dtype=np.float32) < 0.5
     series = pd.DataFrame(
         {
-            "dev": frame["dev"].to_numpy()[has],
-            "day": frame["day"].to_numpy()[has],
-            "series": rng.integers(0, 2000, has.sum()).astype(np.int32),
-            "views": rng.integers(1, 6, has.sum()).astype(np.int32),
+            "dev": dev[has],
+            "day": day[has],
+            "series": rng.integers(0, 2000, int(has.sum())).astype(np.int32),
+            "views": rng.integers(1, 6, int(has.sum())).astype(np.int32),
         }
     )
     types = np.array(["tv", "phone", "tablet", "desktop"], dtype=object)[rng.integers(0, 4, devices)]
@@ -89,6 +98,32 @@ def synthetic_frames(devices: int, days: int, seed: int = 0) -> DayFrames:
     )
 
 
+def _rss_gb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1e9
+
+
+class PeakRss:
+    """Samples the process's resident memory every 20 ms while active: the peak of a stretch of work."""
+
+    def __init__(self) -> None:
+        self.peak, self._stop = _rss_gb(), threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _rss_gb())
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss_gb())
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--devices", type=int, default=1_000_000)
@@ -101,35 +136,48 @@ def main() -> None:
     print(
         f"frames: {len(f.days):,} device-days, {len(f.genres):,} genre rows in {t1 - t0:.1f}s (not counted)"
     )
-    steps = {}
+    gc.collect()
+    base = _rss_gb()
+    steps: dict[str, float] = {}
     as_of = START + a.days - 1
-    clock = time.perf_counter()
+    data_start = int(f.days["day"].min())
+    counts = {"periods": 0, "weeks": 0}
+    personas: dict[str, int] = {}
 
-    def step(name, fn):
-        nonlocal clock
-        out = fn()
-        now = time.perf_counter()
-        steps[name] = now - clock
-        clock = now
+    def step(name, fn, *args):
+        t = time.perf_counter()
+        out = fn(*args)
+        steps[name] = steps.get(name, 0.0) + time.perf_counter() - t
         return out
 
-    periods = step("activity_periods", lambda: activity_periods(f, p))
-    step("sleepy_regions", lambda: sleepy_regions(f, as_of, p))
-    step("ghost_regions", lambda: ghost_regions(f, p))
-    weeks = step("weekly_features", lambda: weekly_features(f, p))
-    weeks = step("assign_personas", lambda: assign_personas(weeks, p))
-    trans = step("transitions", lambda: transitions(weeks, p))
-    cur = step("current_personas", lambda: current_personas(weeks, trans, as_of, p))
-    step("age_bands", lambda: age_bands(f, p))
+    kept = []  # what the job keeps of each slice: the weeks, transitions, current personas, age bands
+    with PeakRss() as peak:
+        for chunk in device_chunks(f, p.chunk_devices):  # as graph.persona_model.persona_frames does
+            periods = step("activity_periods", activity_periods, chunk, p)
+            step("sleepy_regions", sleepy_regions, chunk, as_of, p)
+            step("ghost_regions", ghost_regions, chunk, p)
+            weeks = step("weekly_features", weekly_features, chunk, p, data_start)
+            weeks = step("assign_personas", assign_personas, weeks, p)
+            trans = step("transitions", transitions, weeks, p)
+            cur = step("current_personas", current_personas, weeks, trans, as_of, p)
+            ages = step("age_bands", age_bands, chunk, p)
+            kept.append((weeks, trans, cur, ages))
+            counts["periods"] += len(periods)
+            counts["weeks"] += len(weeks)
+            for k, v in cur["persona"].value_counts().items():
+                personas[str(k)] = personas.get(str(k), 0) + int(v)
+    built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
     total = sum(steps.values())
     for k, v in steps.items():
         print(f"  {k:<18} {v:6.1f}s")
-    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    print(f"core total {total:.1f}s for {a.devices:,} devices x {a.days} days; peak RSS {rss:.2f} GB")
     print(
-        f"  {len(periods):,} periods, {len(weeks):,} device-weeks, personas: "
-        f"{cur['persona'].value_counts().to_dict()}"
+        f"core total {total:.1f}s for {a.devices:,} devices x {a.days} days (slices of {p.chunk_devices:,})"
     )
+    print(
+        f"peak RSS during the core {peak.peak:.2f} GB (input frames {base:.2f} GB of it); "
+        f"process peak incl. building the input {built:.2f} GB"
+    )
+    print(f"  {counts['periods']:,} periods, {counts['weeks']:,} device-weeks, personas: {personas}")
 
 
 if __name__ == "__main__":

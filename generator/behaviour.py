@@ -147,8 +147,8 @@ def simulate_day(
     weekend = weekday >= 5
     owner = w.dev_owner
     day = (day_ms - w.params.start_ms) // 86_400_000
-    ghost, dev_rate, person_series = persona_day(w, day)
-    active = rng.random(w.n_devices) < np.where(ghost, 0.15, 0.9)
+    active_p, dev_rate, person_series = persona_day(w, day)
+    active = rng.random(w.n_devices) < active_p
     counts = rng.poisson(dev_rate * (1.25 if weekend else 1.0)) * active
     count_after_switch(w, day, counts)
     dev = np.repeat(np.arange(w.n_devices), counts)

@@ -50,6 +50,9 @@ class WorldParams:
     lease_hours: tuple[int, ...] = (3,)  # ... renewed at one of these UTC hours (per region and day) ...
     return_share: float = 0.0  # ... and a home given back one of its last week's addresses this often
     homes_per_cgnat_address_mix: tuple[int, ...] = ()  # CGNAT carriers of several sizes (homes per address)
+    # ghosters' habits, shares of (sporadic: 15 % of days; returner: a day or two after 10-17 days away;
+    # trial: one visit of a day or two, never again; household: half the days, one brief pick-up each)
+    ghost_styles: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -69,6 +72,8 @@ class WorldParams:
             or min(self.homes_per_cgnat_address_mix or (1,)) < 1
         ):
             raise ValueError("lease_hours in 0..23, homes_per_cgnat_address_mix >= 1")
+        if len(self.ghost_styles) != 4 or min(self.ghost_styles) < 0 or sum(self.ghost_styles) <= 0:
+            raise ValueError(f"ghost_styles: 4 non-negative weights, not all 0, got {self.ghost_styles}")
 
     @property
     def start_ms(self) -> int:
@@ -98,6 +103,9 @@ VARIANTS: dict[str, dict] = {
         "return_share": 0.35,
         "homes_per_cgnat_address_mix": (4, 12, 40),
     },
+    # ghosters of four habits in equal shares: sporadic, returning after long absences, one-off
+    # trial users, and devices the household picks up briefly on many days
+    "ghost-styles": {"ghost_styles": (0.25, 0.25, 0.25, 0.25)},
 }
 
 

@@ -17,10 +17,12 @@ from datetime import timedelta
 import numpy as np
 
 __all__ = [
+    "GHOST_STYLES",
     "SWITCH_SHARE",
     "PersonaPlan",
     "annotate_truth",
     "count_after_switch",
+    "ghost_days",
     "persona_day",
     "persona_plan",
 ]
@@ -34,6 +36,10 @@ _PHONE = 1
 _LOYAL = ("sports_fan", "foodie", "news_junkie", "gamer")  # one genre raised above the rest
 
 
+#: ghosters' habits (``WorldParams.ghost_styles`` weighs them)
+GHOST_STYLES = ("sporadic", "returner", "trial", "household")
+
+
 @dataclass(frozen=True)
 class PersonaPlan:
     """Per person: the world day on which they turn from binge watcher into ghoster (-1: never)."""
@@ -41,6 +47,38 @@ class PersonaPlan:
     switch_day: np.ndarray
     ghoster: np.ndarray  # persons who are ghosters from the start
     after_switch: np.ndarray  # per device: events sent on or after its owner's switch day
+    # per person and world day: chance a ghoster's device is active, and its events that day (nan: its own)
+    ghost_active: np.ndarray | None = None
+    ghost_rate: np.ndarray | None = None
+
+
+def ghost_days(styles: np.ndarray, days: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """Per ghoster (style index into ``GHOST_STYLES``) and day: active chance and events (nan: own rate).
+
+    >>> p, r = ghost_days(np.array([0, 1, 2, 3]), 28, np.random.default_rng(1))
+    >>> float(p[0].max()), int((p[1] == 1).sum()) in (2, 3), int((p[2] > 0).sum()) <= 2, float(p[3].max())
+    (0.15, True, True, 0.5)
+    """
+    n = len(styles)
+    active = np.zeros((n, days))
+    rate = np.full((n, days), np.nan)
+    for i, style in enumerate(styles.tolist()):
+        if style == 0:
+            active[i] = _GHOST_ACTIVE
+        elif style == 1:  # back for a day (and maybe the next) after 10-17 days away
+            d = int(rng.integers(0, 10))
+            while d < days:
+                active[i, d], active[i, min(d + 1, days - 1)] = 1.0, max(active[i, min(d + 1, days - 1)], 0.5)
+                rate[i, d : d + 2] = 3.0
+                d += int(rng.integers(10, 18))
+        elif style == 2:  # a one-off trial: a day or two of looking around, never again
+            d = int(rng.integers(0, days))
+            active[i, d : d + 2] = (1.0, 0.5)[: len(active[i, d : d + 2])]
+            rate[i, d : d + 2] = 5.0
+        else:  # the household's screen, picked up briefly on half the days
+            active[i] = 0.5
+            rate[i] = 1.0
+    return active, rate
 
 
 def persona_plan(world) -> PersonaPlan:
@@ -64,27 +102,40 @@ def persona_plan(world) -> PersonaPlan:
     when = rng.integers(int(days * 0.35), max(int(days * 0.6), int(days * 0.35) + 1), size=len(bingers))
     if days >= 14:
         switch[bingers] = np.where(draw < SWITCH_SHARE, when, -1)
-    plan = PersonaPlan(
-        switch,
-        np.array([p == "ghoster" for p in world.person_persona], dtype=bool),
-        np.zeros(world.n_devices, dtype=np.int64),
-    )
+    ghoster = np.array([p == "ghoster" for p in world.person_persona], dtype=bool)
+    weights = np.asarray(getattr(world.params, "ghost_styles", (1.0, 0.0, 0.0, 0.0)), dtype=float)
+    active = rate = None
+    if weights[1:].sum() > 0:  # other habits than sporadic: drawn from their own stream
+        srng = np.random.default_rng([world.params.seed, 32])
+        styles = np.zeros(n, dtype=np.int64)
+        styles[ghoster] = srng.choice(len(GHOST_STYLES), size=int(ghoster.sum()), p=weights / weights.sum())
+        active, rate = np.zeros((n, days)), np.full((n, days), np.nan)
+        active[ghoster], rate[ghoster] = ghost_days(styles[ghoster], days, srng)
+    plan = PersonaPlan(switch, ghoster, np.zeros(world.n_devices, dtype=np.int64), active, rate)
     world.persona_plan = plan
     return plan
 
 
 def persona_day(world, day: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """On world day ``day``: which devices ghost, every device's event rate, every person's binge series."""
+    """On world day ``day``: each device's chance to be active and its event rate; each person's series."""
     plan = persona_plan(world)
     switched = (plan.switch_day >= 0) & (plan.switch_day <= day)
     ghost_person = plan.ghoster | switched
     owner = world.dev_owner
     owned = owner >= 0
-    ghost = owned & ghost_person[np.maximum(owner, 0)]
-    act = world.person_activity[np.maximum(owner, 0)]
-    scale = np.where(owned & switched[np.maximum(owner, 0)], _GHOST_ACTIVITY / np.maximum(act, 1e-9), 1.0)
+    own = np.maximum(owner, 0)
+    ghost = owned & ghost_person[own]
+    act = world.person_activity[own]
+    scale = np.where(owned & switched[own], _GHOST_ACTIVITY / np.maximum(act, 1e-9), 1.0)
     series = np.where(switched, -1, world.person_series)
-    return ghost, world.dev_rate * scale, series
+    active = np.where(ghost, _GHOST_ACTIVE, 0.9)
+    rate = world.dev_rate * scale
+    if plan.ghost_active is not None:  # ghosters of other habits (switched bingers stay sporadic)
+        styled = owned & plan.ghoster[own]
+        active = np.where(styled, plan.ghost_active[own, day], active)
+        fixed = plan.ghost_rate[own, day]
+        rate = np.where(styled & ~np.isnan(fixed), fixed, rate)
+    return active, rate, series
 
 
 def count_after_switch(world, day: int, counts: np.ndarray) -> None:

@@ -8,7 +8,7 @@ fit). Days are day numbers since the epoch (``day_ms // DAY_MS``), UTC.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,6 +24,7 @@ __all__ = [
     "activity_periods",
     "day_frames",
     "day_rows",
+    "device_chunks",
     "genre_entropy",
     "ghost_regions",
     "household_frames",
@@ -38,7 +39,8 @@ _COUNTS = ("views", "impressions", "clicks", "searches", "conversions", "bookmar
 
 @dataclass(frozen=True)
 class DayFrames:
-    """Columnar device-days. ``days`` is sorted by ``dev, day``; ``dev`` indexes ``devices``.
+    """Columnar device-days. ``days``, ``genres`` and ``series`` are sorted by ``dev, day``; ``dev``
+    indexes ``devices``.
 
     ``days`` columns: dev, day, the event counts, events, seconds, night, daytime (events in the
     night / daytime UTC hours), kids_seconds, movie_seconds, episode_seconds, max_age (NaN: none).
@@ -53,6 +55,35 @@ class DayFrames:
     genre_names: np.ndarray
     series: pd.DataFrame
     series_names: np.ndarray
+
+
+def device_chunks(f: DayFrames, size: int) -> Iterator[DayFrames]:
+    """The frames of devices ``[0, size)``, ``[size, 2 size)``, ... in turn (device codes kept), so
+    that every per-device step runs on a bounded slice: its working memory follows ``size``, not
+    the number of devices. ``genres`` and ``series`` must be sorted by ``dev`` like ``days``.
+
+    >>> f = day_frames([{"device": k, "day": 0, "views": 1, "genres": ["news"], "genre_seconds": [5.0]}
+    ...                 for k in "abc"])
+    >>> [(c.days["dev"].tolist(), c.genres["dev"].tolist()) for c in device_chunks(f, 2)]
+    [([0, 1], [0, 1]), ([2], [2])]
+    """
+
+    def rows(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
+        dev = frame["dev"].to_numpy()
+        a, b = np.searchsorted(dev, [lo, hi], side="left")
+        return frame.iloc[a:b] if (a, b) != (0, len(dev)) else frame
+
+    for lo in range(0, max(len(f.devices), 1), max(size, 1)):
+        hi = lo + max(size, 1)
+        yield DayFrames(
+            f.devices,
+            f.device_type,
+            rows(f.days, lo, hi),
+            rows(f.genres, lo, hi),
+            f.genre_names,
+            rows(f.series, lo, hi),
+            f.series_names,
+        )
 
 
 def _long(rows: list[Mapping[str, Any]], dev: np.ndarray, day: np.ndarray, ids: str, vals: str, name: str):
@@ -109,10 +140,10 @@ def day_frames(
     daytime = np.isin(np.arange(24), params.daytime_hours_utc)
     cols: dict[str, Any] = {"dev": dev, "day": day}
     for c in _COUNTS:
-        cols[c] = np.array([r.get(c) or 0 for r in rows], dtype=np.int64)
-    cols["events"] = sum(cols[c] for c in _COUNTS)
-    cols["night"] = hours[:, night].sum(axis=1)
-    cols["daytime"] = hours[:, daytime].sum(axis=1)
+        cols[c] = np.array([r.get(c) or 0 for r in rows], dtype=np.int32)
+    cols["events"] = sum(cols[c] for c in _COUNTS).astype(np.int32)
+    cols["night"] = hours[:, night].sum(axis=1).astype(np.int32)
+    cols["daytime"] = hours[:, daytime].sum(axis=1).astype(np.int32)
     for c in ("seconds", "kids_seconds", "movie_seconds", "episode_seconds"):
         cols[c] = np.array([r.get(c) or 0.0 for r in rows], dtype=np.float64)
     cols["max_age"] = np.array(
@@ -132,13 +163,14 @@ def day_frames(
     for d, r in zip(dev.tolist(), rows):
         if r.get("device_type"):
             types[d] = r["device_type"]
+    by_dev = lambda x: x.sort_values(["dev", "day"], kind="stable", ignore_index=True)
     return DayFrames(
         devices=devices,
         device_type=types,
         days=days,
-        genres=genres.rename(columns={"value": "seconds"}),
+        genres=by_dev(genres.rename(columns={"value": "seconds"})),
         genre_names=genre_names,
-        series=series.rename(columns={"value": "views"}),
+        series=by_dev(series.rename(columns={"value": "views"})),
         series_names=series_names,
     )
 

@@ -34,6 +34,8 @@ class Client(Protocol):
 
     def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
 
+    def read_plain(self, name: str, /, **params: Any) -> list[dict[str, Any]]: ...
+
     def write(
         self, name: str, rows: Sequence[dict[str, Any]], /, batch_size: int = ..., **params: Any
     ) -> int: ...
@@ -84,18 +86,28 @@ class GraphClient:
     def _query(self, name: str) -> neo4j.Query:
         return cypher.query(name, timeout=self.timeout)
 
-    def _execute(self, name: str, params: dict[str, Any], routing: RoutingControl) -> list[dict[str, Any]]:
+    def _execute(
+        self, name: str, params: dict[str, Any], routing: RoutingControl, plain: bool = False
+    ) -> list[dict[str, Any]]:
         try:
             records, _, _ = self.driver.execute_query(
                 self._query(name), params, routing_=routing, database_=self.database
             )
         except Neo4jError as err:
             raise QueryFailed(name, err.code, err.message or str(err)) from err
+        if plain:
+            return [dict(zip(r.keys(), r.values())) for r in records]
         return [r.data() for r in records]
 
     def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Rows of a read query as plain dicts (routed to a reader)."""
         return self._execute(name, params, RoutingControl.READ)
+
+    def read_plain(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        """:meth:`read` for a query that returns only values (numbers, strings, lists, maps; no nodes,
+        relationships or paths): the rows as they come, without ``Record.data()``, which walks every
+        element of every list (ten times slower on long nested lists, such as a device's days)."""
+        return self._execute(name, params, RoutingControl.READ, plain=True)
 
     def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Rows of one write query run once with ``params``."""
@@ -144,6 +156,9 @@ class RecordingClient:
         cypher.load(name)  # an unknown name fails here as it would against the server
         self.calls.append((name, params))
         return list(self.answers.get(name, []))
+
+    def read_plain(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        return self.read(name, **params)
 
     def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         cypher.load(name)

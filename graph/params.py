@@ -165,6 +165,7 @@ class PersonaParams:
     """
 
     history_days: int = 84  # the job reads this many days back from the data's latest day
+    chunk_devices: int = 100_000  # the core works on slices of this many devices (bounds its memory)
     # layer 2: activity periods and regions
     gap_tolerance_days: int = 1  # inactive days allowed inside one activity period
     sleepy_days: int = 7  # a run of this many absent days is a sleepy region
@@ -187,6 +188,13 @@ class PersonaParams:
     ghost_min_gap_days: int = 4  # prolonged inactivity: a gap this long before an active day of the week
     ghost_min_device_events: int = 2  # a device with one event ever is no behaviour: casual
     ghost_max_events: int = 20  # sparse clicks and exploration: at most this many events in the week
+    # ... or sporadic short sessions: in the 7 days up to the week's last active day (inside the data)
+    # at most this many events and seconds watched, and no day with more events than ghost_session_max_events
+    # (a ghoster's phone that a household's TV wakes now and then is active on many days, briefly)
+    ghost_trail_days: int = 7
+    ghost_trail_max_events: int = 25
+    ghost_trail_max_seconds: float = 14400.0
+    ghost_session_max_events: int = 8
     kids_min_share: float = 0.5  # kids' genre share of seconds
     binge_min_views: int = 4  # views of one series inside one activity period of the week ...
     binge_min_share: float = 0.3  # ... that are this share of all the week's views

@@ -8,6 +8,7 @@ each household's persona mix, audience (its devices' age bands) and churn risk.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -17,13 +18,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from graph.activity import DayFrames, day_frames, ghost_regions, sleepy_regions
+from graph.activity import DayFrames, day_frames, device_chunks, ghost_regions, sleepy_regions
 from graph.agebands import age_bands
 from graph.params import PersonaParams
 from graph.personas import CHURN, PERSONAS, assign_personas, current_personas, transitions, weekly_features
 from graph.vocabulary import DAY_MS
 
-__all__ = ["PersonaResult", "household_personas", "iso_day", "persona_frames", "personas_from_rows"]
+__all__ = [
+    "PersonaResult",
+    "history_digest",
+    "household_personas",
+    "iso_day",
+    "persona_frames",
+    "personas_from_frames",
+    "personas_from_rows",
+]
 
 
 def iso_day(day: int) -> str:
@@ -77,16 +86,25 @@ def persona_frames(
             "sleepy": empty("start", "end", "days"),
             "ghost": empty("start", "end"),
         }
-    weeks = assign_personas(weekly_features(f, params, data_start), params)
-    trans = transitions(weeks, params)
-    return {
-        "weeks": weeks,
-        "transitions": trans,
-        "current": current_personas(weeks, trans, as_of, params),
-        "ages": age_bands(f, params),
-        "sleepy": sleepy_regions(f, as_of, params),
-        "ghost": ghost_regions(f, params),
-    }
+    if data_start is None:
+        data_start = int(f.days["day"].min())
+    parts: dict[str, list[pd.DataFrame]] = {}
+    for chunk in device_chunks(f, params.chunk_devices):  # every step is per device: slices bound memory
+        if len(chunk.days) == 0:
+            continue
+        weeks = assign_personas(weekly_features(chunk, params, data_start), params)
+        trans = transitions(weeks, params)
+        frames = {
+            "weeks": weeks,
+            "transitions": trans,
+            "current": current_personas(weeks, trans, as_of, params),
+            "ages": age_bands(chunk, params),
+            "sleepy": sleepy_regions(chunk, as_of, params),
+            "ghost": ghost_regions(chunk, params),
+        }
+        for k, v in frames.items():
+            parts.setdefault(k, []).append(v)
+    return {k: v[0] if len(v) == 1 else pd.concat(v, ignore_index=True) for k, v in parts.items()}
 
 
 def _week_evidence(r: Mapping[str, Any], f: DayFrames) -> dict[str, Any]:
@@ -111,7 +129,22 @@ def _week_evidence(r: Mapping[str, Any], f: DayFrames) -> dict[str, Any]:
         "gap_before_days": int(r["gap_before"]),
         "most_active_days_in_7": int(r["trail_max"]),
         "seven_days_seen": bool(r["window_seen"]),
+        "events_in_7": int(r["trail_events"]),
+        "minutes_in_7": round(float(r["trail_seconds"]) / 60, 1),
+        "busy_days_in_7": int(r["trail_busy_days"]),
     }
+
+
+def history_digest(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` (one ``HAS_PERSONA`` week) with ``digest``: a hash of its persona, evidence and current
+    flag, so that a job writes only the weeks whose edge would change.
+
+    >>> row = {"device": "a", "week": 0, "persona": "casual", "evidence": "{}", "current": True}
+    >>> history_digest(row)["digest"]
+    'df316d23b5c916b9'
+    """
+    text = f"{row['persona']}|{int(row['current'])}|{row['evidence']}"
+    return {**row, "digest": hashlib.blake2b(text.encode(), digest_size=8).hexdigest()}
 
 
 def household_personas(
@@ -169,31 +202,51 @@ def personas_from_rows(
     >>> [(d["device"], d["persona"], d["since"], d["churn_risk"]) for d in r.devices]
     [('a', 'binger', '1970-01-05', 'low'), ('b', 'casual', '1970-01-11', 'low')]
     """
-    rows = list(rows)
-    f = day_frames(rows, params, content_series)
+    return personas_from_frames(
+        day_frames(rows, params, content_series), as_of_ms, params, assignment, data_start_ms
+    )
+
+
+def personas_from_frames(
+    f: DayFrames,
+    as_of_ms: int | None = None,
+    params: PersonaParams = PersonaParams(),
+    assignment: Mapping[str, str] | None = None,
+    data_start_ms: int | None = None,
+) -> PersonaResult:
+    """:func:`personas_from_rows` over frames already built (``day_frames`` or
+    ``graph.device_columns.frames_from_columns``); every device of ``f.devices`` gets a row.
+
+    >>> f = day_frames([{"device": "a", "day": 3 * 86_400_000, "views": 2}])
+    >>> [(d["device"], d["persona"], d["evidence"]) for d in personas_from_frames(f, as_of_ms=0).devices]
+    [('a', 'casual', '{"reason": "clock_ahead", "rule": "casual"}')]
+    """
     as_of = int(f.days["day"].max()) if as_of_ms is None and len(f.days) else (as_of_ms or 0) // DAY_MS
     start = None if data_start_ms is None else data_start_ms // DAY_MS
     fr = persona_frames(f, as_of, params, start)
-    weeks, cur, ages = fr["weeks"], fr["current"], fr["ages"].set_index("dev")
+    weeks, cur = fr["weeks"], fr["current"]
     sleepy = fr["sleepy"].groupby("dev")["days"].max()
     ghosts = fr["ghost"].groupby("dev").size()
     is_current = np.zeros(len(weeks), dtype=bool)
     last_week = cur.set_index("dev")["week"]
     is_current[(weeks["week"].to_numpy() == last_week.reindex(weeks["dev"]).to_numpy())] = True
     history = [
-        {
-            "device": str(f.devices[r["dev"]]),
-            "week": (int(r["week"]) * 7 - 3) * DAY_MS,
-            "persona": r["persona"],
-            "evidence": json.dumps(_week_evidence(r, f), sort_keys=True),
-            "current": bool(c),
-        }
+        history_digest(
+            {
+                "device": str(f.devices[r["dev"]]),
+                "week": (int(r["week"]) * 7 - 3) * DAY_MS,
+                "persona": r["persona"],
+                "evidence": json.dumps(_week_evidence(r, f), sort_keys=True),
+                "current": bool(c),
+            }
+        )
         for r, c in zip(weeks.to_dict("records"), is_current)
     ]
     devices = []
+    age_of = {int(a["dev"]): a for a in fr["ages"].to_dict("records")}
     for r in cur.to_dict("records"):
         dev = r["dev"]
-        age = ages.loc[dev] if dev in ages.index else None
+        age = age_of.get(int(dev))
         ev = _week_evidence(r, f) | {
             "rule": r["persona"],
             "previous": r["previous"] if isinstance(r["previous"], str) else None,
@@ -219,7 +272,7 @@ def personas_from_rows(
             }
         )
     seen = {d["device"] for d in devices}
-    for key in sorted({str(r["device"]) for r in rows} - seen):  # only days after as_of: clock ahead
+    for key in sorted({str(k) for k in f.devices} - seen):  # only days after as_of: clock ahead
         devices.append(
             {
                 "device": key,

@@ -9,9 +9,12 @@ the absence shows in the churn risk and in the evidence (``days_since_active``).
 
 The rules (thresholds in :class:`graph.params.PersonaParams`), tried in ``params.order``:
 
-- ``ghoster``: at most 2 active days and few events in the week, one of them after an inactive
-  gap of 4+ days or each with at most 2 active days in the 7 days up to it (a ghost region),
-  and no genre interest (no genre above 30 % of seconds with 2 h or more, on 2 days or more).
+- ``ghoster``: no genre interest (no genre above 30 % of seconds with 2 h or more, on 2 days or
+  more), and either prolonged inactivity (at most 2 active days and few events in the week, one of
+  them after an inactive gap of 4+ days or each with at most 2 active days in the 7 days up to it:
+  a ghost region) or sporadic short sessions (the 7 days up to the week's last active day hold at
+  most 25 events and 4 h of viewing, and no day with more than 8 events: a device woken now and
+  then, also by the household's other screens, however many days that touches).
 - ``kids``: the kids' genre holds half of the watched seconds.
 - ``binger``: one series watched 4+ times inside one activity period of the week, and it is 30 %+
   of the week's views.
@@ -121,9 +124,43 @@ def weekly_features(
     out["device_events"] = events_of_dev[np.cumsum(np.r_[True, dev[1:] != dev[:-1]])[starts] - 1] if n else 0
     start = int(day.min()) if data_start is None and len(day) else (data_start or 0)
     out["window_seen"] = start <= out["first_day"].to_numpy() - (params.ghost_window_days - 1)
+    _trail_figures(out, dev, day, d, params, start)
     _genre_figures(out, f, wk[day_rows(f, f.genres)])
     _series_figures(out, f, wk, period)
-    return out
+    return _compact(out)
+
+
+def _compact(out: pd.DataFrame) -> pd.DataFrame:
+    """Integer columns as int32 and float columns as float32 (a million devices' weeks stay small).
+
+    >>> _compact(pd.DataFrame({"a": [1], "b": [0.5], "c": [True]})).dtypes.astype(str).tolist()
+    ['int32', 'float32', 'bool']
+    """
+    kinds = {
+        c: (np.int32 if t.kind in "iu" else np.float32) for c, t in out.dtypes.items() if t.kind in "iuf"
+    }
+    return out.astype(kinds)
+
+
+def _trail_figures(
+    out: pd.DataFrame, dev: np.ndarray, day: np.ndarray, d: pd.DataFrame, params: PersonaParams, start: int
+) -> None:
+    """Per (dev, week) row: events, seconds and busy days (more than ``ghost_session_max_events`` events)
+    of the device in the ``ghost_trail_days`` days up to the week's last active day, and whether those
+    days lie inside the data (``trail_seen``)."""
+    key = dev.astype(np.int64) * (1 << 32) + day
+    last = out["dev"].to_numpy().astype(np.int64) * (1 << 32) + out["last_day"].to_numpy().astype(np.int64)
+    end = np.searchsorted(key, last, side="right")
+    beg = np.searchsorted(key, last - (params.ghost_trail_days - 1), side="left")
+    events = d["events"].to_numpy()
+    for col, values in (
+        ("trail_events", events),
+        ("trail_seconds", d["seconds"].to_numpy(dtype=np.float64)),
+        ("trail_busy_days", events > params.ghost_session_max_events),
+    ):
+        cum = np.r_[0, np.cumsum(values)]
+        out[col] = cum[end] - cum[beg]
+    out["trail_seen"] = start <= out["last_day"].to_numpy() - (params.ghost_trail_days - 1)
 
 
 def _first_max(grp: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -182,23 +219,28 @@ def _series_figures(out: pd.DataFrame, f: DayFrames, wk: np.ndarray, period: np.
 
 def _share(a: pd.Series, b: pd.Series) -> np.ndarray:
     b = b.to_numpy(dtype=float)
-    return np.where(b > 0, a.to_numpy(dtype=float) / np.maximum(b, 1e-12), 0.0)
+    return np.where(b > 0, a.to_numpy(dtype=float) / np.maximum(b, 1e-12), 0.0).astype(np.float32)
 
 
 def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.DataFrame:
     """``w`` with ``persona`` (the first rule of ``params.order`` that holds) and the shares it used.
 
-    >>> w = pd.DataFrame({"active_days": [1, 5], "events": [2, 80], "views": [2, 60], "night": [0, 5],
-    ...     "weekend": [0, 10], "seconds": [60.0, 9e4], "kids_seconds": [0.0, 0.0], "gap_before": [9, 0],
-    ...     "genre_seconds": [60.0, 9e4], "top_genre_seconds": [60.0, 3e4], "genres_seen": [1, 5],
-    ...     "entropy": [0.0, 0.7], "series_views": [0, 30], "full_week": [True, True],
-    ...     "window_seen": [True, True], "trail_max": [1, 7], "top_genre_days": [1, 5],
-    ...     "device_events": [5, 400]})
+    The third week below is a ghoster's phone woken on five days by the household's TV: no gap and
+    no ghost region, but seven days of sporadic short sessions.
+
+    >>> w = pd.DataFrame({"active_days": [1, 5, 5], "events": [2, 80, 8], "views": [2, 60, 8],
+    ...     "night": [0, 5, 0], "weekend": [0, 10, 2], "seconds": [60.0, 9e4, 1800.0],
+    ...     "kids_seconds": [0.0, 0.0, 0.0], "gap_before": [9, 0, 1], "genre_seconds": [60.0, 9e4, 1800.0],
+    ...     "top_genre_seconds": [60.0, 3e4, 1800.0], "genres_seen": [1, 5, 1], "entropy": [0.0, 0.7, 0.0],
+    ...     "series_views": [0, 30, 0], "full_week": [True, True, True], "window_seen": [True, True, True],
+    ...     "trail_max": [1, 7, 5], "top_genre_days": [1, 5, 5], "device_events": [5, 400, 30],
+    ...     "trail_events": [2, 300, 9], "trail_seconds": [60.0, 2e5, 2000.0], "trail_busy_days": [0, 6, 0],
+    ...     "trail_seen": [True, True, True]})
     >>> assign_personas(w)["persona"].tolist()
-    ['ghoster', 'binger']
+    ['ghoster', 'binger', 'ghoster']
     """
     p = params
-    w = w.copy()
+    w = w.copy(deep=False)  # new columns only: the caller's frame stays as it was
     w["genre_share"] = _share(w["top_genre_seconds"], w["genre_seconds"])
     w["kids_share"] = _share(w["kids_seconds"], w["seconds"])
     w["series_share"] = _share(w["series_views"], w["views"])
@@ -210,15 +252,24 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
         & (w["top_genre_days"] >= p.interest_min_days)
     )
     enough = w["events"] >= p.min_events
-    rules = {
-        "ghoster": (w["active_days"] <= p.ghost_max_active_days)
+    # prolonged inactivity: a return after a gap, or a week inside a ghost region ...
+    ghost_region = (
+        (w["active_days"] <= p.ghost_max_active_days)
         & (w["events"] <= p.ghost_max_events)
-        & (w["device_events"] >= p.ghost_min_device_events)
         & (
             (w["gap_before"] >= p.ghost_min_gap_days)
             | (w["window_seen"] & (w["trail_max"] <= p.ghost_max_active_days))
         )
-        & ~interest,
+    )
+    # ... or sporadic short sessions: a week that ends seven days of little viewing, never much on a day
+    sporadic = (
+        w["trail_seen"]
+        & (w["trail_events"] <= p.ghost_trail_max_events)
+        & (w["trail_seconds"] <= p.ghost_trail_max_seconds)
+        & (w["trail_busy_days"] == 0)
+    )
+    rules = {
+        "ghoster": (w["device_events"] >= p.ghost_min_device_events) & ~interest & (ghost_region | sporadic),
         "kids": enough & (w["kids_share"] >= p.kids_min_share),
         "binger": (w["series_views"] >= p.binge_min_views) & (w["series_share"] >= p.binge_min_share),
         "night_owl": enough & (w["night_share"] >= p.night_min_share),
@@ -229,8 +280,15 @@ def assign_personas(w: pd.DataFrame, params: PersonaParams = PersonaParams()) ->
         & (w["genres_seen"] >= p.explorer_min_genres),
         "casual": np.ones(len(w), dtype=bool),
     }
-    w["persona"] = np.select([np.asarray(rules[n], dtype=bool) for n in p.order], list(p.order), "casual")
+    code = np.select([np.asarray(rules[n], dtype=bool) for n in p.order], list(range(len(p.order))), -1)
+    w["persona"] = pd.Categorical.from_codes(np.where(code >= 0, code, p.order.index("casual")), p.order)
     return w
+
+
+def _by_device_week(w: pd.DataFrame) -> pd.DataFrame:
+    """``w`` sorted by device and week (as it is when it comes from :func:`weekly_features`: no copy)."""
+    key = w["dev"].to_numpy().astype(np.int64) * (1 << 32) + w["week"].to_numpy().astype(np.int64)
+    return w if (np.diff(key) >= 0).all() else w.sort_values(["dev", "week"], kind="stable")
 
 
 def _last_week_as(w: pd.DataFrame, persona: str) -> np.ndarray:
@@ -260,7 +318,7 @@ def transitions(w: pd.DataFrame, params: PersonaParams = PersonaParams()) -> pd.
     >>> transitions(w)[["from", "to", "absent_days", "churn"]].values.tolist()
     [['casual', 'binger', 1, 0], ['binger', 'ghoster', 19, 2]]
     """
-    w = w.sort_values(["dev", "week"], kind="stable")
+    w = _by_device_week(w[["dev", "week", "first_day", "last_day", "persona"]])
     dev = w["dev"].to_numpy()
     same = np.r_[False, dev[1:] == dev[:-1]]
     idx = np.flatnonzero(same)
@@ -299,8 +357,8 @@ def current_personas(
     >>> c[["persona", "since", "previous", "churn", "days_since_active"]].values.tolist()
     [['ghoster', 11, 'binger', 2, 2]]
     """
-    w = w.sort_values(["dev", "week"], kind="stable")
-    dev, persona = w["dev"].to_numpy(), w["persona"].to_numpy()
+    w = _by_device_week(w)
+    dev, persona = w["dev"].to_numpy(), np.asarray(w["persona"].to_numpy(), dtype=object)
     new_run = np.r_[True, (dev[1:] != dev[:-1]) | (persona[1:] != persona[:-1])]
     run = np.cumsum(new_run) - 1
     run_start = w["first_day"].to_numpy()[new_run][run]

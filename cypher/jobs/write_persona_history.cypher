@@ -1,5 +1,6 @@
 // mode: write
-// params: $rows: [{device, week (epoch ms of the Monday, UTC), persona, evidence (JSON), current}], $run (str)
+// params: $rows: [{device, week (epoch ms of the Monday, UTC), persona, evidence (JSON), current, digest}],
+// $run (str)
 // One HAS_PERSONA per device and week: a week judged again with another persona moves its edge.
 UNWIND $rows AS row
 MATCH (d:Device {key: row.device})
@@ -10,4 +11,4 @@ WHERE q.name <> row.persona
 DELETE old
 WITH d, p, row
 MERGE (d)-[r:HAS_PERSONA {week: row.week}]->(p)
-SET r.evidence = row.evidence, r.current = row.current, r.run = $run
+SET r.evidence = row.evidence, r.current = row.current, r.digest = row.digest, r.run = $run

@@ -198,6 +198,9 @@ class FencedClient:
     def read(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         return self.inner.read(name, **params)
 
+    def read_plain(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
+        return self.inner.read_plain(name, **params)
+
     def run_write(self, name: str, /, **params: Any) -> list[dict[str, Any]]:
         """Rows of one write query, run only while this lease holds."""
         inner, lease = self.inner, self.lease

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import time
 
+from graph.device_columns import frames_from_columns
 from graph.jobs.runs import JobContext, last_success
 from graph.params import GraphParams
-from graph.persona_model import household_personas, personas_from_rows
+from graph.persona_model import household_personas, personas_from_frames
 from graph.vocabulary import DAY_MS
 
 __all__ = ["run_personas_job"]
@@ -36,15 +37,26 @@ def run_personas_job(ctx: JobContext, params: GraphParams, seed: int = 0, increm
                 ctx.progress("personas: nothing new")
                 return
     since = as_of - p.history_days * DAY_MS
-    rows = client.read("jobs/read_device_days", devices=devices, since=since)
+    records = client.read_plain(  # long nested lists: Record.data() would take ten times the query
+        "jobs/read_device_day_columns",
+        devices=devices,
+        since=since,
+        night=list(p.night_hours_utc),
+        daytime=list(p.daytime_hours_utc),
+    )
     first = client.read("jobs/read_first_day", since=since)
     data_start = first[0]["day"] if first and first[0]["day"] is not None else None
     series = {c["content_id"]: c["series_id"] for c in client.read("jobs/read_content") if c["series_id"]}
-    result = personas_from_rows(
-        rows, as_of_ms=as_of, params=p, content_series=series, data_start_ms=data_start
-    )
+    frames = frames_from_columns(records, p, series)
+    result = personas_from_frames(frames, as_of_ms=as_of, params=p, data_start_ms=data_start)
     client.write("jobs/write_personas", result.devices, run=ctx.run_id)
-    client.write("jobs/write_persona_history", result.history, run=ctx.run_id)
+    # only the weeks whose edge changes (a rerun on the same data writes no history)
+    stored = {
+        (r["device"], r["week"]): r["digest"]
+        for r in client.read_plain("jobs/read_persona_digests", devices=devices)
+    }
+    changed = [h for h in result.history if stored.get((h["device"], h["week"])) != h["digest"]]
+    client.write("jobs/write_persona_history", changed, run=ctx.run_id)
     judged = [d["device"] for d in result.devices]
     members = client.read("jobs/read_member_personas", devices=judged)
     households = household_personas(members, {m["device"]: m["household"] for m in members})
@@ -55,6 +67,7 @@ def run_personas_job(ctx: JobContext, params: GraphParams, seed: int = 0, increm
     ctx.counts.update(
         devices=len(result.devices),
         weeks=len(result.history),
+        weeks_written=len(changed),
         households=len(households),
         transitions=len(result.transitions),
         **{f"persona_{k}": v for k, v in sorted(shares.items())},

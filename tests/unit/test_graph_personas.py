@@ -15,6 +15,7 @@ from generator.pipeline import Generation
 from generator.truth import build_truth
 from graph.activity import day_frames, ghost_regions, period_ids, sleepy_regions
 from graph.client import RecordingClient
+from graph.device_columns import device_columns, frames_from_columns
 from graph.device_days import catalog_meta, device_days_from_events
 from graph.export import PERSONA_HEADER, personas_csv
 from graph.jobs import JOBS, JobContext
@@ -193,10 +194,12 @@ def small_world():
     return gen, events, catalog_meta(gen.world.catalog.records)
 
 
-def test_stable_on_rerun_and_a_new_day_changes_only_its_devices(small_world) -> None:
+@pytest.mark.parametrize("added", [8, 11, 14])
+def test_stable_on_rerun_and_a_new_day_changes_only_its_devices(small_world, added: int) -> None:
     gen, events, cat = small_world
     start = gen.params.start_ms // DAY_MS
-    last = start + 14  # add the world's last day (a Thursday: inside a week) to the first 14
+    last = start + added  # add world day 8, 11 or 14 (a Friday, a Monday, a Thursday) to the days before
+    events = [e for e in events if e["ts"] < (last + 1) * DAY_MS]
     before = [e for e in events if e["ts"] < last * DAY_MS]
     a = personas_from_rows(device_days_from_events(before, cat), as_of_ms=(last - 1) * DAY_MS)
     again = personas_from_rows(device_days_from_events(before, cat), as_of_ms=(last - 1) * DAY_MS)
@@ -209,6 +212,7 @@ def test_stable_on_rerun_and_a_new_day_changes_only_its_devices(small_world) -> 
     assert changed <= that_day
     cur = lambda r: {d["device"]: d["persona"] for d in r.devices}
     assert {k for k in cur(b) if cur(a).get(k) != cur(b)[k]} <= that_day
+    assert {"ghoster", "casual"} <= set(wb.values()), "the world exercises the ghoster and default rules"
 
 
 def test_generator_truth_names_personas_switches_and_age_bands(small_world) -> None:
@@ -234,14 +238,22 @@ def test_personas_shell_writes_what_its_queries_declare(small_world) -> None:
     client = RecordingClient(
         answers={
             "jobs/read_latest_day": [{"day": max(r["day"] for r in rows)}],
-            "jobs/read_device_days": rows,
+            "jobs/read_device_day_columns": device_columns(rows),
         }
     )
     ctx = JobContext(client, "p-run", "personas", {}, shared={})
     JOBS["personas"](ctx, GraphParams())
     devices = client.written("jobs/write_personas")
+    weeks = client.written("jobs/write_persona_history")
+    assert len(weeks) == ctx.counts["weeks"] == ctx.counts["weeks_written"]
     client.answers["jobs/read_member_personas"] = [{**d, "household": hh[d["device"]]} for d in devices]
+    client.answers["jobs/read_persona_digests"] = [
+        {k: w[k] for k in ("device", "week", "digest")} for w in weeks
+    ]
     JOBS["personas"](ctx, GraphParams())
+    assert ctx.counts["weeks_written"] == 0 and len(client.written("jobs/write_persona_history")) == len(
+        weeks
+    )
     for name in ("jobs/write_personas", "jobs/write_persona_history", "jobs/write_household_personas"):
         rows_written = client.written(name)
         assert rows_written, name
@@ -253,3 +265,31 @@ def test_personas_shell_writes_what_its_queries_declare(small_world) -> None:
     assert ctx.counts["households"] == len({hh[d["device"]] for d in devices})
     text = personas_csv([{**d, "device_key": d["device"]} for d in devices[: ctx.counts["devices"]]])
     assert text.splitlines()[0] == ",".join(PERSONA_HEADER)
+
+
+def test_columnar_device_records_build_the_frames_of_the_rows(small_world) -> None:
+    """What the job reads (one record per device, graph.device_columns) gives the frames of the rows."""
+    gen, events, cat = small_world
+    rows = device_days_from_events(events, cat)
+    series = {r["content_id"]: r["series_id"] for r in gen.world.catalog.records if r.get("series_id")}
+    a = day_frames(rows, PersonaParams(), series)
+    b = frames_from_columns(device_columns(rows), PersonaParams(), series)
+    for k in ("days", "genres", "series"):
+        x, y = getattr(a, k), getattr(b, k)
+        assert x.columns.tolist() == y.columns.tolist()
+        assert np.allclose(x.to_numpy(dtype=float), y.to_numpy(dtype=float), equal_nan=True), k
+    assert a.devices.tolist() == b.devices.tolist() and a.device_type.tolist() == b.device_type.tolist()
+    assert (
+        a.genre_names.tolist() == b.genre_names.tolist()
+        and a.series_names.tolist() == b.series_names.tolist()
+    )
+    assert (b.series["views"] > 1).any(), "episodes counted from the days' contents"
+    # the query returns devices and days in no particular order
+    shuffled = [
+        {k: v[::-1] if isinstance(v, list) else v for k, v in r.items()} for r in device_columns(rows)
+    ]
+    c = frames_from_columns(shuffled[::-1], PersonaParams(), series)
+    for k in ("days", "genres", "series"):
+        assert np.allclose(
+            getattr(b, k).to_numpy(dtype=float), getattr(c, k).to_numpy(dtype=float), equal_nan=True
+        )
