@@ -18,7 +18,7 @@ from graph.params import HouseholdParams
 from graph.spark.calendar import address_day_sql, local_window_sql
 from graph.spark.session import materialize
 
-__all__ = ["cgnat_pairs", "copresence", "np_sum", "ordered_values"]
+__all__ = ["cgnat_pairs", "copresence", "np_sum", "ordered_values", "stint_evidence"]
 
 
 @F.pandas_udf(DoubleType())
@@ -36,6 +36,44 @@ def _pairs(left: DataFrame, right: DataFrame, on: list[str]) -> DataFrame:
     """``a < b`` device pairs that share ``on``."""
     lhs, rhs = left.withColumnRenamed("dev", "a"), right.withColumnRenamed("dev", "b")
     return lhs.join(rhs, on).where("a < b")
+
+
+def stint_evidence(e: DataFrame, agreed: DataFrame) -> DataFrame:
+    """``a, b, evidence`` (nats) of ``cgnat._stint_evidence``: per pair, summed in (day, address)
+    order over its stints (the first shared day, and each shared day on another address than the
+    pair's previous one), ``-log`` of the share, among that day's devices ever seen on the address,
+    of those on it that day.
+
+    ``e`` are the distinct ``dev, day, network`` CGNAT entries; ``agreed`` the ``a, b, day,
+    network`` entries both devices of a pair share.
+    """
+    counts = e.groupBy("day", "network").agg(F.count("*").alias("k"))
+    ever = e.select("dev", "network").distinct()
+    pop = (
+        e.select("dev", "day")
+        .distinct()
+        .join(ever, "dev")
+        .groupBy("day", "network")
+        .agg(F.count("*").alias("pop"))
+    )
+    share = counts.join(pop, ["day", "network"]).select(
+        "day",
+        "network",
+        (-F.log(F.least(F.greatest(F.col("k") / F.col("pop"), F.lit(1e-9)), F.lit(1.0)))).alias("w"),
+    )
+    order = Window.partitionBy("a", "b").orderBy("day", "network")
+    prev = F.lag("network").over(order)
+    stints = (
+        agreed.join(share, ["day", "network"])
+        .withColumn("start", prev.isNull() | (prev != F.col("network")))
+        .where("start")
+    )
+    total = F.aggregate(
+        F.transform(F.array_sort(F.collect_list(F.struct("day", "network", "w"))), lambda x: x["w"]),
+        F.lit(0.0),
+        lambda acc, x: acc + x,
+    )
+    return stints.groupBy("a", "b").agg(total.alias("evidence"))
 
 
 def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFrame]:
@@ -87,6 +125,9 @@ def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFr
         .join(days_of.select(F.col("dev").alias("b"), F.col("days").alias("db")), "b")
     )
     agree = F.col("agree_days")
+    if p.cgnat_min_evidence > 0:
+        gate = stint_evidence(e, ea.join(eb, ["b", "day", "network"]).select("a", "b", "day", "network"))
+        checked = checked.join(gate.where(F.col("evidence") >= p.cgnat_min_evidence), ["a", "b"], "left_semi")
     ok = materialize(
         checked.where(
             (agree >= p.cgnat_min_days)

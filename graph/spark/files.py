@@ -19,6 +19,7 @@ __all__ = [
     "OUTPUT_TABLES",
     "PRESENCE_COLUMNS",
     "check_presence_dir",
+    "read_links",
     "read_output",
     "schema_problems",
     "write_presence",
@@ -186,3 +187,18 @@ def read_output(path: Path) -> dict[str, list[dict[str, Any]]]:
     out["households"].sort(key=lambda h: (h.pop("split"), h.pop("component"), h.pop("cluster")))
     out["memberships"].sort(key=lambda m: m["device"])
     return out
+
+
+def read_links(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """(links in the pure core's shape, ``device -> household_id`` of the run) from the output
+    directory of ``jobs run social --engine spark`` (``links/`` beside ``memberships/``)."""
+    _, pq = _pyarrow()
+    missing = [name for name in ("links", "memberships") if not (path / name).is_dir()]
+    if missing:
+        raise InputInvalid(str(path), f"not a social job output (no {', '.join(missing)}/)")
+    links = pq.read_table(path / "links").to_pylist()
+    for x in links:
+        x["evidence"] = json.loads(x["evidence"])
+    links.sort(key=lambda r: (r["household_a"], r["household_b"]))
+    members = pq.read_table(path / "memberships", columns=["device", "household_id"]).to_pylist()
+    return links, {m["device"]: m["household_id"] for m in members}
