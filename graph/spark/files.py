@@ -18,6 +18,7 @@ from graph.spark.errors import InputInvalid, SparkUnavailable
 __all__ = [
     "OUTPUT_TABLES",
     "PRESENCE_COLUMNS",
+    "check_memberships_dir",
     "check_presence_dir",
     "read_links",
     "read_output",
@@ -166,6 +167,26 @@ def check_presence_dir(path: Path) -> None:
         raise InputInvalid(str(path), "schema mismatch: " + "; ".join(problems))
     if sum(pq.read_metadata(f).num_rows for f in files) == 0:
         raise InputInvalid(str(path), "the presence table is empty (0 rows)")
+
+
+def check_memberships_dir(path: Path) -> None:
+    """Fail fast on a household run's ``memberships/`` that is missing or lacks ``device`` and
+    ``household_id`` (:class:`InputInvalid`)."""
+    if not path.is_dir():
+        raise InputInvalid(
+            str(path.parent), "no memberships/ (run jobs run households --engine spark --output DIR first)"
+        )
+    files = sorted(f for f in path.rglob("*.parquet") if not f.name.startswith((".", "_")))
+    if not files:
+        raise InputInvalid(str(path), "the memberships are empty (no Parquet files)")
+    pa, pq = _pyarrow()
+    try:
+        names = set(pq.read_schema(files[0]).names)
+    except (OSError, pa.ArrowException) as err:
+        raise InputInvalid(str(files[0]), f"not a Parquet file ({err})") from err
+    missing = [c for c in ("device", "household_id") if c not in names]
+    if missing:
+        raise InputInvalid(str(path), f"schema mismatch: missing column {', '.join(missing)}")
 
 
 def read_output(path: Path) -> dict[str, list[dict[str, Any]]]:

@@ -55,10 +55,10 @@ def run_spark_job(
 
     if "://" not in input_dir:
         check_presence_dir(Path(input_dir))
-    if job == "social" and "://" not in output_dir and not (Path(output_dir) / "memberships").is_dir():
-        raise InputInvalid(
-            output_dir, "no memberships/ (run jobs run households --engine spark --output DIR first)"
-        )
+    if job == "social" and "://" not in output_dir:
+        from graph.spark.files import check_memberships_dir
+
+        check_memberships_dir(Path(output_dir) / "memberships")
 
     check_engine()
     from graph.spark.core import run_spark_households
