@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.households_core import _save, synthetic_world
+from bench.households_core import _rss_mb, _save, synthetic_world
 from graph.spark.compare import pair_f1
 from graph.spark.files import read_output, write_presence_table
 
@@ -222,6 +222,22 @@ def main(argv: list[str] | None = None) -> dict:
             "same_ids": sum(a.get(d) == h for d, h in b.items()),
             "memberships": [len(a), len(b)],
         }
+        if args.social:
+            from graph.social import social_links
+            from graph.spark.files import read_links
+
+            links, members = read_links(data / "out")
+            t1 = time.perf_counter()
+            want = social_links(t, members)
+            report["pure_social"] = {
+                "s": round(time.perf_counter() - t1, 2),
+                "process_peak_mb": round(_rss_mb()),
+            }
+            key = lambda x: (x["household_a"], x["household_b"], x["visits"], x["first_seen"], x["last_seen"])
+            report["compare"]["links"] = [len(links), len(want)]
+            report["compare"]["links_equal"] = [key(x) for x in links] == [key(x) for x in want] and [
+                x["evidence"] for x in links
+            ] == [x["evidence"] for x in want]
     print(json.dumps(report, indent=1))
     if args.out:
         args.out.write_text(json.dumps(report, indent=1))
