@@ -12,7 +12,6 @@ import os
 import random
 import subprocess
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
@@ -24,14 +23,16 @@ import pytest
 
 from graph.admin import migrate
 from graph.client import GraphClient
+from graph.households.cgnat import _stint_evidence
 from graph.households.core import household_rows, run_households
 from graph.jobs import run_job
 from graph.jobs.reads import current_assignment, presence_rows
-from graph.params import GraphParams
+from graph.params import GraphParams, HouseholdParams
 from graph.social import social_links
 from graph.spark import InputInvalid, SparkUnavailable
 from graph.spark.compare import pair_f1
 from graph.spark.components import connected_components
+from graph.spark.copresence import stint_evidence
 from graph.spark.core import run_spark_households, run_spark_social
 from graph.spark.files import read_links, read_output, write_presence, write_presence_table
 from graph.spark.presence import dense_codes, read_presence
@@ -76,10 +77,31 @@ def test_households_on_spark_equal_the_pure_core_on_1000_households(equality_wor
     out = read_output(out_dir)
     assert len(out["households"]) >= 900
     _assert_same_answer(out, run, table)
-    # the world has homes behind small CGNAT pools: without the stint-evidence gate the answer
-    # differs, so Spark applying it is what makes the two equal
-    ungated = run_households(table, replace(GraphParams().households, cgnat_min_evidence=0.0))
-    assert _assignment(household_rows(ungated)) != _assignment(out)
+
+
+def test_cgnat_stint_evidence_equals_the_pure_core(spark):
+    """The gate's evidence per pair (small pools: some pairs fall below ``cgnat_min_evidence``)."""
+    rng = np.random.default_rng(5)
+    devs, days, nets = 30, 12, 4  # a pool of 4 addresses: stints are weak evidence
+    e = np.unique(
+        np.c_[rng.integers(0, devs, 900), rng.integers(0, days, 900), rng.integers(0, nets, 900)], axis=0
+    )  # distinct (device, day, address), by device then day then address
+    have = {tuple(x) for x in e.tolist()}
+    pairs = sorted({tuple(sorted(rng.choice(devs, 2, replace=False).tolist())) for _ in range(60)})
+    pos, owner, agreed = [], [], []
+    for k, (a, b) in enumerate(pairs):
+        for i in np.flatnonzero(e[:, 0] == a):
+            if (b, int(e[i, 1]), int(e[i, 2])) in have:
+                pos.append(i), owner.append(k), agreed.append((a, b, int(e[i, 1]), f"n{e[i, 2]}"))
+    want = _stint_evidence(e[:, 0], e[:, 1], e[:, 2], np.array(pos), np.array(owner), len(pairs), nets)
+    edf = spark.createDataFrame(
+        [(int(d), int(y), f"n{n}") for d, y, n in e], "dev long, day long, network string"
+    )
+    adf = spark.createDataFrame(agreed, "a long, b long, day long, network string")
+    got = {(r["a"], r["b"]): r["evidence"] for r in stint_evidence(edf, adf).collect()}
+    assert {p: got.get(p, 0.0) for p in pairs} == pytest.approx(dict(zip(pairs, want.tolist())), rel=1e-12)
+    gate = HouseholdParams().cgnat_min_evidence
+    assert 0 < sum(w >= gate for w in want) < len(pairs)  # the gate keeps some pairs and drops others
 
 
 def test_social_links_on_spark_equal_the_pure_core(equality_world):
