@@ -24,15 +24,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.households_core import _save, synthetic_world
+from bench.households_core import _rss_mb, _save, synthetic_world
 from graph.spark.compare import pair_f1
 from graph.spark.files import read_output, write_presence_table
 
 
-def _tree_rss_mb(root: int) -> float:
-    """Resident memory of ``root``'s descendants (not ``root`` itself), from /proc."""
+def _tree(root: int) -> tuple[float, float]:
+    """(resident MB, CPU seconds so far) of ``root``'s descendants (not ``root`` itself), from
+    /proc; CPU includes descendants that ended (``cutime``/``cstime``), so it only grows."""
     kids: dict[int, list[int]] = {}
     rss: dict[int, int] = {}
+    cpu: dict[int, int] = {}
     for d in os.listdir("/proc"):
         if not d.isdigit():
             continue
@@ -41,14 +43,20 @@ def _tree_rss_mb(root: int) -> float:
                 parts = f.read().rsplit(")", 1)[1].split()
             kids.setdefault(int(parts[1]), []).append(int(d))
             rss[int(d)] = int(parts[21]) * os.sysconf("SC_PAGE_SIZE")
+            cpu[int(d)] = sum(int(x) for x in parts[11:15])
         except (OSError, IndexError, ValueError):
             continue
-    total, todo = 0, list(kids.get(root, []))
+    total, ticks, todo = 0, 0, list(kids.get(root, []))
     while todo:
         pid = todo.pop()
         total += rss.get(pid, 0)
+        ticks += cpu.get(pid, 0)
         todo.extend(kids.get(pid, []))
-    return total / 2**20
+    return total / 2**20, ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _tree_rss_mb(root: int) -> float:
+    return _tree(root)[0]
 
 
 class _Peak:
@@ -68,6 +76,21 @@ class _Peak:
     def take(self) -> float:
         p, self.peak = self.peak, _tree_rss_mb(os.getpid())
         return round(p)
+
+
+class _Cpu:
+    """CPU seconds of the Spark process tree (JVM + Python workers) per stage: on a shared box
+    this, unlike wall time, does not grow with other people's load."""
+
+    def __init__(self) -> None:
+        self.last = _tree(os.getpid())[1]
+        self.seen = self.last
+
+    def take(self) -> float:
+        now = max(_tree(os.getpid())[1], self.seen)  # a worker that ended may drop out of the tree
+        self.seen = now
+        d, self.last = now - self.last, now
+        return round(d, 1)
 
 
 def table(reports: list[dict]) -> str:
@@ -106,8 +129,12 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--data", type=Path, default=Path("out/spark-bench"))
     ap.add_argument("--compare", action="store_true", help="also compare memberships with the pure core")
     ap.add_argument("--skip-pure", action="store_true")
+    ap.add_argument("--social", action="store_true", help="also run the social-link job on Spark")
     ap.add_argument("--out", type=Path)
     ap.add_argument("--driver-memory", default="12g")
+    ap.add_argument(
+        "--event-log", type=Path, help="write Spark's event log here (per-job timings: bench/spark_jobs.py)"
+    )
     ap.add_argument("--table", nargs="+", type=Path, help="print a Markdown table of these reports and exit")
     args = ap.parse_args(argv)
     if args.table:
@@ -147,18 +174,34 @@ def main(argv: list[str] | None = None) -> dict:
     from graph.spark.core import run_spark_households
     from graph.spark.session import spark_session
 
-    peak = _Peak()
+    peak, cpu = _Peak(), _Cpu()
     s0 = time.perf_counter()
-    spark = spark_session(args.master, driver_memory=args.driver_memory)
+    conf = {}
+    if args.event_log:
+        args.event_log.mkdir(parents=True, exist_ok=True)
+        conf = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": str(args.event_log.resolve())}
+    spark = spark_session(args.master, driver_memory=args.driver_memory, conf=conf)
     startup = round(time.perf_counter() - s0, 1)
-    stages: dict[str, dict] = {"startup": {"s": startup, "peak_rss_mb": peak.take()}}
+    stages: dict[str, dict] = {"startup": {"s": startup, "peak_rss_mb": peak.take(), "cpu_s": cpu.take()}}
     counts = run_spark_households(
         spark,
         str(data / "presence"),
         str(data / "out"),
         seed=0,
-        on_stage=lambda name, s: stages.__setitem__(name, {"s": s, "peak_rss_mb": peak.take()}),
+        on_stage=lambda name, s: stages.__setitem__(
+            name, {"s": s, "peak_rss_mb": peak.take(), "cpu_s": cpu.take()}
+        ),
     )
+    if args.social:
+        from graph.spark.core import run_spark_social
+
+        t1 = time.perf_counter()
+        report["social_links"] = run_spark_social(spark, str(data / "presence"), str(data / "out"))["links"]
+        stages["social"] = {
+            "s": round(time.perf_counter() - t1, 1),
+            "peak_rss_mb": peak.take(),
+            "cpu_s": cpu.take(),
+        }
     spark.stop()
     peak.stop = True
     report["spark"] = {
@@ -179,6 +222,22 @@ def main(argv: list[str] | None = None) -> dict:
             "same_ids": sum(a.get(d) == h for d, h in b.items()),
             "memberships": [len(a), len(b)],
         }
+        if args.social:
+            from graph.social import social_links
+            from graph.spark.files import read_links
+
+            links, members = read_links(data / "out")
+            t1 = time.perf_counter()
+            want = social_links(t, members)
+            report["pure_social"] = {
+                "s": round(time.perf_counter() - t1, 2),
+                "process_peak_mb": round(_rss_mb()),
+            }
+            key = lambda x: (x["household_a"], x["household_b"], x["visits"], x["first_seen"], x["last_seen"])
+            report["compare"]["links"] = [len(links), len(want)]
+            report["compare"]["links_equal"] = [key(x) for x in links] == [key(x) for x in want] and [
+                x["evidence"] for x in links
+            ] == [x["evidence"] for x in want]
     print(json.dumps(report, indent=1))
     if args.out:
         args.out.write_text(json.dumps(report, indent=1))

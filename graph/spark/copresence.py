@@ -18,13 +18,44 @@ from graph.params import HouseholdParams
 from graph.spark.calendar import address_day_sql, local_window_sql
 from graph.spark.session import materialize
 
-__all__ = ["cgnat_pairs", "copresence", "np_sum", "ordered_values"]
+__all__ = [
+    "PW_BLOCKSIZE",
+    "cgnat_pairs",
+    "copresence",
+    "np_sum",
+    "ordered_values",
+    "pairwise_sum_sql",
+    "stint_evidence",
+]
 
 
 @F.pandas_udf(DoubleType())
 def np_sum(values: pd.Series) -> pd.Series:
     """numpy's (pairwise) sum of each array, as the pure core's ``np.add.reduceat`` computes it."""
     return values.map(lambda v: float(np.add.reduce(np.asarray(v, dtype=np.float64))))
+
+
+#: numpy sums float64 arrays pairwise: up to this length in one unrolled block of 8 accumulators
+PW_BLOCKSIZE = 128
+
+
+def pairwise_sum_sql(arr: str) -> str:
+    """SQL of numpy's ``np.add.reduce`` of a double array of at most :data:`PW_BLOCKSIZE` values,
+    bit for bit: a plain loop below 8 values, else 8 strided accumulators combined as
+    ``((r0 + r1) + (r2 + r3)) + ((r4 + r5) + (r6 + r7))`` and the remainder added in order
+    (``pairwise_sum`` in numpy's ``loops_utils.h``). Runs in the JVM, no Python round trip.
+
+    >>> "aggregate" in pairwise_sum_sql("ws")
+    True
+    """
+    n = f"size({arr})"
+    add = "0D, (acc, x) -> acc + x"
+    n8 = f"({n} - {n} % 8)"
+    r = [f"aggregate(filter({arr}, (x, i) -> i % 8 = {j} AND i < {n8}), {add})" for j in range(8)]
+    block = f"((({r[0]} + {r[1]}) + ({r[2]} + {r[3]})) + (({r[4]} + {r[5]}) + ({r[6]} + {r[7]})))"
+    rest = f"aggregate(slice({arr}, {n8} + 1, greatest({n} % 8, 1)), {block}, (acc, x) -> acc + x)"
+    tail = f"IF({n} % 8 = 0, {block}, {rest})"
+    return f"IF({n} < 8, aggregate({arr}, {add}), {tail})"
 
 
 def ordered_values(order: str, value: str):
@@ -36,6 +67,44 @@ def _pairs(left: DataFrame, right: DataFrame, on: list[str]) -> DataFrame:
     """``a < b`` device pairs that share ``on``."""
     lhs, rhs = left.withColumnRenamed("dev", "a"), right.withColumnRenamed("dev", "b")
     return lhs.join(rhs, on).where("a < b")
+
+
+def stint_evidence(e: DataFrame, agreed: DataFrame) -> DataFrame:
+    """``a, b, evidence`` (nats) of ``cgnat._stint_evidence``: per pair, summed in (day, address)
+    order over its stints (the first shared day, and each shared day on another address than the
+    pair's previous one), ``-log`` of the share, among that day's devices ever seen on the address,
+    of those on it that day.
+
+    ``e`` are the distinct ``dev, day, network`` CGNAT entries; ``agreed`` the ``a, b, day,
+    network`` entries both devices of a pair share.
+    """
+    counts = e.groupBy("day", "network").agg(F.count("*").alias("k"))
+    ever = e.select("dev", "network").distinct()
+    pop = (
+        e.select("dev", "day")
+        .distinct()
+        .join(ever, "dev")
+        .groupBy("day", "network")
+        .agg(F.count("*").alias("pop"))
+    )
+    share = counts.join(pop, ["day", "network"]).select(
+        "day",
+        "network",
+        (-F.log(F.least(F.greatest(F.col("k") / F.col("pop"), F.lit(1e-9)), F.lit(1.0)))).alias("w"),
+    )
+    order = Window.partitionBy("a", "b").orderBy("day", "network")
+    prev = F.lag("network").over(order)
+    stints = (
+        agreed.join(share, ["day", "network"])
+        .withColumn("start", prev.isNull() | (prev != F.col("network")))
+        .where("start")
+    )
+    total = F.aggregate(
+        F.transform(F.array_sort(F.collect_list(F.struct("day", "network", "w"))), lambda x: x["w"]),
+        F.lit(0.0),
+        lambda acc, x: acc + x,
+    )
+    return stints.groupBy("a", "b").agg(total.alias("evidence"))
 
 
 def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFrame]:
@@ -87,6 +156,9 @@ def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFr
         .join(days_of.select(F.col("dev").alias("b"), F.col("days").alias("db")), "b")
     )
     agree = F.col("agree_days")
+    if p.cgnat_min_evidence > 0:
+        gate = stint_evidence(e, ea.join(eb, ["b", "day", "network"]).select("a", "b", "day", "network"))
+        checked = checked.join(gate.where(F.col("evidence") >= p.cgnat_min_evidence), ["a", "b"], "left_semi")
     ok = materialize(
         checked.where(
             (agree >= p.cgnat_min_days)
@@ -166,7 +238,9 @@ def copresence(
         F.sum(night.cast("long")).alias("nights"),
         ordered_values("window", "w").alias("ws"),
     )
-    pairs = pairs.withColumn("weight", np_sum("ws")).drop("ws")
+    # numpy's pairwise sum in SQL when no pair can have more windows than one unrolled block
+    weight = F.expr(pairwise_sum_sql("ws")) if window_span <= PW_BLOCKSIZE else np_sum("ws")
+    pairs = pairs.withColumn("weight", weight).drop("ws")
     room = stats.select("dev", F.greatest("home_windows", "live").alias("room"))
     pairs = (
         pairs.join(room.withColumnRenamed("dev", "a").withColumnRenamed("room", "ra"), "a", "left")

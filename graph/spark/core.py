@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -19,14 +18,14 @@ from pyspark.sql import functions as F
 
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.copresence import row_windows
-from graph.params import HouseholdParams
+from graph.params import HouseholdParams, SocialParams
 from graph.spark.cluster import cluster_devices
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
 from graph.spark.presence import classify_networks, network_stats, presence_rows, read_presence
 from graph.spark.session import materialize
 
-__all__ = ["STAGES", "run_spark_households", "spark_params"]
+__all__ = ["STAGES", "run_spark_households", "run_spark_social", "spark_params"]
 
 log = logging.getLogger(__name__)
 
@@ -42,18 +41,13 @@ def _window_span(rows: DataFrame, p: HouseholdParams) -> int:
 
 
 def spark_params(p: HouseholdParams) -> HouseholdParams:
-    """``p`` as the Spark engine applies it: the CGNAT stint-evidence gate (``cgnat_min_evidence``)
-    is not ported yet, so Spark keeps every CGNAT pair the other CGNAT rules accept. Compare the
-    engines with these params; on CGNAT-heavy data Spark assigns homes the pure core leaves alone.
+    """``p`` as the Spark engine applies it: all of it (the CGNAT stint-evidence gate
+    ``cgnat_min_evidence`` included), so the engines compare on the real params.
 
-    >>> spark_params(HouseholdParams()).cgnat_min_evidence
-    0.0
+    >>> spark_params(HouseholdParams()) == HouseholdParams()
+    True
     """
-    if p.cgnat_min_evidence > 0:
-        log.warning(
-            "spark engine: cgnat_min_evidence=%s is not applied (not ported yet)", p.cgnat_min_evidence
-        )
-    return replace(p, cgnat_min_evidence=0.0)
+    return p
 
 
 def run_spark_households(
@@ -127,3 +121,28 @@ def run_spark_households(
         "unassigned": n_unassigned,
         "seconds": seconds,
     }
+
+
+def run_spark_social(
+    spark: SparkSession,
+    input_path: str,
+    output_path: str,
+    params: SocialParams | None = None,
+    household_params: HouseholdParams | None = None,
+) -> dict[str, Any]:
+    """Social links from the presence Parquet at ``input_path`` and the ``memberships`` of a
+    household run in ``output_path`` (``jobs run households --engine spark``); writes ``links``
+    there. Returns counts and seconds."""
+    from graph.spark.social import read_memberships, social_links
+
+    t0 = time.monotonic()
+    hp = household_params or HouseholdParams()
+    out = output_path.rstrip("/")
+    members = read_memberships(spark, f"{out}/memberships")
+    rows, _ = presence_rows(read_presence(spark, input_path), hp)
+    links = social_links(materialize(rows), members, params, hp)
+    links.write.mode("overwrite").parquet(f"{out}/links")
+    n_links = spark.read.parquet(f"{out}/links").count()
+    seconds = round(time.monotonic() - t0, 2)
+    log.info("spark social done links=%d seconds=%.1f", n_links, seconds)
+    return {"links": n_links, "seconds": seconds}

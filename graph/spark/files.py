@@ -18,7 +18,9 @@ from graph.spark.errors import InputInvalid, SparkUnavailable
 __all__ = [
     "OUTPUT_TABLES",
     "PRESENCE_COLUMNS",
+    "check_memberships_dir",
     "check_presence_dir",
+    "read_links",
     "read_output",
     "schema_problems",
     "write_presence",
@@ -167,6 +169,26 @@ def check_presence_dir(path: Path) -> None:
         raise InputInvalid(str(path), "the presence table is empty (0 rows)")
 
 
+def check_memberships_dir(path: Path) -> None:
+    """Fail fast on a household run's ``memberships/`` that is missing or lacks ``device`` and
+    ``household_id`` (:class:`InputInvalid`)."""
+    if not path.is_dir():
+        raise InputInvalid(
+            str(path.parent), "no memberships/ (run jobs run households --engine spark --output DIR first)"
+        )
+    files = sorted(f for f in path.rglob("*.parquet") if not f.name.startswith((".", "_")))
+    if not files:
+        raise InputInvalid(str(path), "the memberships are empty (no Parquet files)")
+    pa, pq = _pyarrow()
+    try:
+        names = set(pq.read_schema(files[0]).names)
+    except (OSError, pa.ArrowException) as err:
+        raise InputInvalid(str(files[0]), f"not a Parquet file ({err})") from err
+    missing = [c for c in ("device", "household_id") if c not in names]
+    if missing:
+        raise InputInvalid(str(path), f"schema mismatch: missing column {', '.join(missing)}")
+
+
 def read_output(path: Path) -> dict[str, list[dict[str, Any]]]:
     """A Spark job's output directory as rows in the pure core's shape
     (:func:`graph.households.household_rows`): evidence and lists parsed back from JSON."""
@@ -186,3 +208,18 @@ def read_output(path: Path) -> dict[str, list[dict[str, Any]]]:
     out["households"].sort(key=lambda h: (h.pop("split"), h.pop("component"), h.pop("cluster")))
     out["memberships"].sort(key=lambda m: m["device"])
     return out
+
+
+def read_links(path: Path) -> tuple[list[dict[str, Any]], dict[str, str]]:
+    """(links in the pure core's shape, ``device -> household_id`` of the run) from the output
+    directory of ``jobs run social --engine spark`` (``links/`` beside ``memberships/``)."""
+    _, pq = _pyarrow()
+    missing = [name for name in ("links", "memberships") if not (path / name).is_dir()]
+    if missing:
+        raise InputInvalid(str(path), f"not a social job output (no {', '.join(missing)}/)")
+    links = pq.read_table(path / "links").to_pylist()
+    for x in links:
+        x["evidence"] = json.loads(x["evidence"])
+    links.sort(key=lambda r: (r["household_a"], r["household_b"]))
+    members = pq.read_table(path / "memberships", columns=["device", "household_id"]).to_pylist()
+    return links, {m["device"]: m["household_id"] for m in members}

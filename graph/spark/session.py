@@ -34,12 +34,14 @@ def spark_session(
     driver_memory: str = "4g",
     checkpoint_dir: str | None = None,
     shuffle_partitions: int | None = None,
+    conf: dict[str, str] | None = None,
 ):
     """A Spark session for the household job (``master`` as for ``spark-submit``).
 
     Without ``master``: the one ``spark-submit`` was given when launched by it, else ``local[2]``
     (a master set here would override ``spark-submit``'s).
-    ``checkpoint_dir`` makes stage results reliable checkpoints (see :func:`materialize`).
+    ``checkpoint_dir`` makes stage results reliable checkpoints (see :func:`materialize`);
+    ``conf`` adds Spark settings.
     """
     check_engine()
     # local workers run this interpreter (its venv has numpy, networkx, hausgraph); on a
@@ -61,6 +63,8 @@ def spark_session(
         .config("spark.sql.adaptive.enabled", "true")
         .config("spark.driver.memory", driver_memory)
     )
+    for key, value in (conf or {}).items():  # e.g. an event log for profiling (bench)
+        builder = builder.config(key, value)
     spark = builder.getOrCreate()
     spark.sparkContext.setLogLevel("ERROR")
     if checkpoint_dir:
@@ -82,6 +86,11 @@ def materialize(df):
     joins behind it, which keeps query plans small across stages. With a checkpoint directory
     (``spark.checkpoint.dir``, for clusters that lose executors) the copy is reliable;
     otherwise it stays in the executors (``localCheckpoint``)."""
-    if df.sparkSession.sparkContext.getCheckpointDir():
-        return df.checkpoint(eager=True)
-    return df.localCheckpoint(eager=True)
+    caller = sys._getframe(1)
+    sc = df.sparkSession.sparkContext
+    code = caller.f_code
+    sc.setJobDescription(f"{os.path.basename(code.co_filename)}:{caller.f_lineno} {code.co_name}")
+    try:  # the job is named by the step that asked for it (Spark UI, event log)
+        return df.checkpoint(eager=True) if sc.getCheckpointDir() else df.localCheckpoint(eager=True)
+    finally:
+        sc.setJobDescription(None)

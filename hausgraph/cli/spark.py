@@ -1,5 +1,5 @@
-"""``hausgraph export presence``, ``jobs run households --engine spark`` and ``import memberships``:
-the household job on a Spark cluster, through Parquet files any cluster can read."""
+"""``hausgraph export presence``, ``jobs run households|social --engine spark`` and ``import
+memberships|links``: the household and social jobs on a Spark cluster, through Parquet files."""
 
 from __future__ import annotations
 
@@ -15,12 +15,12 @@ from graph.spark import InputInvalid
 from hausgraph.cli.common import console, get_settings, handle_errors
 from hausgraph.runtime import graph_client
 
-__all__ = ["export_presence", "import_app", "run_spark_job"]
+__all__ = ["export_presence", "import_app", "import_links", "run_spark_job"]
 
 import_app = typer.Typer(help="Results computed elsewhere (Spark) into the graph.", no_args_is_help=True)
 
 #: Jobs that have a Spark engine.
-SPARK_JOBS = ("households",)
+SPARK_JOBS = ("households", "social")
 
 
 @handle_errors
@@ -42,7 +42,8 @@ def export_presence(
 def run_spark_job(
     job: str, input_dir: str | None, output_dir: str | None, master: str | None, seed: int
 ) -> None:
-    """``jobs run <job> --engine spark``: presence Parquet in, household Parquet out."""
+    """``jobs run <job> --engine spark``: presence Parquet in, household Parquet out; ``social``
+    reads the ``memberships/`` a household run wrote in ``output_dir`` and writes ``links/`` beside."""
     if job not in SPARK_JOBS:
         console.print(f"[red]job {job} has no Spark engine; Spark runs: {', '.join(SPARK_JOBS)}[/]")
         raise typer.Exit(2)
@@ -54,6 +55,10 @@ def run_spark_job(
 
     if "://" not in input_dir:
         check_presence_dir(Path(input_dir))
+    if job == "social" and "://" not in output_dir:
+        from graph.spark.files import check_memberships_dir
+
+        check_memberships_dir(Path(output_dir) / "memberships")
 
     check_engine()
     from graph.spark.core import run_spark_households
@@ -67,9 +72,15 @@ def run_spark_job(
             master, driver_memory=settings.spark_driver_memory, checkpoint_dir=settings.spark_checkpoint_dir
         )
     try:
-        counts = run_spark_households(
-            spark, input_dir, output_dir, GraphParams().households, seed=seed, on_stage=say
-        )
+        if job == "social":  # links from the presence and the memberships in --output
+            from graph.spark.core import run_spark_social
+
+            params = GraphParams()
+            counts = run_spark_social(spark, input_dir, output_dir, params.social, params.households)
+        else:
+            counts = run_spark_households(
+                spark, input_dir, output_dir, GraphParams().households, seed=seed, on_stage=say
+            )
     finally:
         spark.stop()
     console.print(f"[green]{job}[/] on Spark: {json.dumps(counts)} → {output_dir}")
@@ -97,3 +108,21 @@ def import_memberships(
             source=str(path),
         )
     console.print(f"[green]households[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")
+
+
+@import_app.command("links")
+@handle_errors
+def import_links(
+    path: Path = typer.Argument(..., help="Output directory of `jobs run social --engine spark`."),
+) -> None:
+    """Write Spark's social links into Neo4j, between the stored households of the same devices
+    (import the memberships of the same run first)."""
+    from graph.jobs.imported import import_links as run_import
+    from graph.spark.files import read_links
+
+    if not path.is_dir():
+        raise InputInvalid(str(path), "no such directory")
+    links, members = read_links(path)
+    with graph_client(get_settings()) as client:
+        ctx = run_import(client, links, members, progress=lambda m: console.print(f"  {m}"), source=str(path))
+    console.print(f"[green]social[/] run {ctx.run_id}: {json.dumps(ctx.counts, default=str)}")

@@ -1,4 +1,5 @@
-"""The household job on Spark (``local[2]``): equal to the pure core, and through files into Neo4j.
+"""The household and social jobs on Spark (``local[2]``): equal to the pure cores on a
+1,000-household world, and through files into Neo4j.
 
 This module never skips: without ``pyspark`` (the ``spark`` extra, part of ``test``) or Java
 it fails, loudly.
@@ -6,6 +7,7 @@ it fails, loudly.
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import subprocess
@@ -21,32 +23,104 @@ import pytest
 
 from graph.admin import migrate
 from graph.client import GraphClient
+from graph.households.cgnat import _stint_evidence
 from graph.households.core import household_rows, run_households
 from graph.jobs import run_job
-from graph.jobs.imported import import_memberships
 from graph.jobs.reads import current_assignment, presence_rows
 from graph.params import GraphParams, HouseholdParams
+from graph.social import social_links
 from graph.spark import InputInvalid, SparkUnavailable
 from graph.spark.compare import pair_f1
 from graph.spark.components import connected_components
-from graph.spark.core import run_spark_households, spark_params
-from graph.spark.files import read_output, write_presence
+from graph.spark.copresence import stint_evidence
+from graph.spark.core import run_spark_households, run_spark_social
+from graph.spark.files import read_links, read_output, write_presence, write_presence_table
 from graph.spark.presence import dense_codes, read_presence
 from graph.spark.session import check_engine, spark_session
 from tests.integration.world import ingest_dir, make_world
 
 REPO = Path(__file__).resolve().parents[2]
-#: The world of the other job tests (60 households). The 1,000-household equality runs in
-#: bench/spark_households.py --compare (bench/spark_households.md): Spark's fixed cost per stage
-#: on the shared 2-core CI box allows one small Spark run here.
+#: The world of the other job tests (60 households), through Neo4j: export, Spark, import.
 HOUSEHOLDS = 60
+#: The equality world: bench/households_core.py's synthetic world (static, daily and weekly
+#: reassigned IPv4 homes, IPv6 and DS-Lite, CGNAT pools, offices, mobile carriers, visits);
+#: 2,600 devices make 958 true households.
+EQUALITY_DEVICES = 2_600
 
 
 @pytest.fixture(scope="module")
 def spark():
-    session = spark_session("local[2]")
+    session = spark_session("local[2]", driver_memory="2g")
     yield session
     session.stop()
+
+
+@pytest.fixture(scope="module")
+def equality_world(spark, tmp_path_factory):
+    """(presence table, output dir) of one Spark household + social run on the 1,000-household world."""
+    sys.path.insert(0, str(REPO))
+    from bench.households_core import synthetic_world
+
+    base = tmp_path_factory.mktemp("spark-equality")
+    table, _, facts = synthetic_world(EQUALITY_DEVICES, days=14, seed=1)
+    assert facts["households"] >= 900
+    write_presence_table(table, base / "presence")
+    params = GraphParams()  # the real defaults: the CGNAT stint-evidence gate included
+    run_spark_households(spark, str(base / "presence"), str(base / "out"), params.households)
+    run_spark_social(spark, str(base / "presence"), str(base / "out"), params.social, params.households)
+    return table, base / "out"
+
+
+def test_households_on_spark_equal_the_pure_core_on_1000_households(equality_world):
+    table, out_dir = equality_world
+    run = run_households(table, GraphParams().households)
+    out = read_output(out_dir)
+    assert len(out["households"]) >= 900
+    _assert_same_answer(out, run, table)
+
+
+def test_cgnat_stint_evidence_equals_the_pure_core(spark):
+    """The gate's evidence per pair (small pools: some pairs fall below ``cgnat_min_evidence``)."""
+    rng = np.random.default_rng(5)
+    devs, days, nets = 30, 12, 4  # a pool of 4 addresses: stints are weak evidence
+    e = np.unique(
+        np.c_[rng.integers(0, devs, 900), rng.integers(0, days, 900), rng.integers(0, nets, 900)], axis=0
+    )  # distinct (device, day, address), by device then day then address
+    have = {tuple(x) for x in e.tolist()}
+    pairs = sorted({tuple(sorted(rng.choice(devs, 2, replace=False).tolist())) for _ in range(60)})
+    pos, owner, agreed = [], [], []
+    for k, (a, b) in enumerate(pairs):
+        for i in np.flatnonzero(e[:, 0] == a):
+            if (b, int(e[i, 1]), int(e[i, 2])) in have:
+                pos.append(i), owner.append(k), agreed.append((a, b, int(e[i, 1]), f"n{e[i, 2]}"))
+    want = _stint_evidence(e[:, 0], e[:, 1], e[:, 2], np.array(pos), np.array(owner), len(pairs), nets)
+    edf = spark.createDataFrame(
+        [(int(d), int(y), f"n{n}") for d, y, n in e], "dev long, day long, network string"
+    )
+    adf = spark.createDataFrame(agreed, "a long, b long, day long, network string")
+    got = {(r["a"], r["b"]): r["evidence"] for r in stint_evidence(edf, adf).collect()}
+    assert {p: got.get(p, 0.0) for p in pairs} == pytest.approx(dict(zip(pairs, want.tolist())), rel=1e-12)
+    gate = HouseholdParams().cgnat_min_evidence
+    assert 0 < sum(w >= gate for w in want) < len(pairs)  # the gate keeps some pairs and drops others
+
+
+def test_social_links_on_spark_equal_the_pure_core(equality_world):
+    table, out_dir = equality_world
+    params = GraphParams()
+    links, members = read_links(out_dir)
+    want = social_links(table, members, params.social, params.households)
+    assert len(want) >= 20  # the world's visitors make links
+    assert [(x["household_a"], x["household_b"]) for x in links] == [
+        (x["household_a"], x["household_b"]) for x in want
+    ]
+    for got, exp in zip(links, want):
+        assert got["weight"] == pytest.approx(exp["weight"], abs=1e-9)
+        assert (got["visits"], got["first_seen"], got["last_seen"], got["evidence"]) == (
+            exp["visits"],
+            exp["first_seen"],
+            exp["last_seen"],
+            exp["evidence"],
+        )
 
 
 def _assignment(out: dict) -> dict[str, str]:
@@ -123,7 +197,7 @@ def test_spark_equals_the_pure_core_from_export_to_import(spark, client, service
     assert done.returncode == 0, done.stderr
     rows = presence_rows(client)
     assert pq.read_table(presence).num_rows == len(rows) > 0
-    same = GraphParams(households=spark_params(HouseholdParams()))  # what Spark applies (see spark_params)
+    same = GraphParams()  # the real defaults: Spark applies every param
     run_job(client, "households", same)  # the pure core, as stored today
     before = current_assignment(client)
     assert len(set(before.values())) >= 40
@@ -134,10 +208,28 @@ def test_spark_equals_the_pure_core_from_export_to_import(spark, client, service
     run = run_households(rows, same.households)
     _assert_same_answer(out, run, run.table)
 
-    ctx = import_memberships(client, out, source=str(tmp_path / "out"))
+    done = _cli("import", "memberships", str(tmp_path / "out"), env=_neo4j_env(services))
+    assert done.returncode == 0, done.stderr
     assert current_assignment(client) == before  # stable-id matching against the stored run
-    assert ctx.counts["lineage"] == {"same": len(set(before.values()))}
-    assert client.read("jobs/read_runs", job="households", limit=1)[0]["run"]["status"] == "succeeded"
+    run_rec = client.read("jobs/read_runs", job="households", limit=1)[0]["run"]
+    assert run_rec["status"] == "succeeded"
+    assert json.loads(run_rec["counts"])["lineage"] == {"same": len(set(before.values()))}
+
+    # social links: Spark's (between the run's fresh ids) land between the stored households
+    run_job(client, "social", same)
+    want = _stored_links(client)
+    assert len(want) >= 1
+    run_spark_social(spark, str(presence), str(tmp_path / "out"), same.social, same.households)
+    client.run_write("jobs/delete_stale_links", run="none")  # drop the local job's links
+    assert _stored_links(client) == []
+    done = _cli("import", "links", str(tmp_path / "out"), env=_neo4j_env(services))
+    assert done.returncode == 0, done.stderr
+    assert _stored_links(client) == want
+
+
+def _stored_links(client) -> list[tuple]:
+    rows = client.read("export/read_link_export")
+    return sorted(tuple(sorted(r.items())) for r in rows)
 
 
 def _one_error_line(done: subprocess.CompletedProcess, *words: str) -> None:
@@ -162,6 +254,19 @@ def test_bad_input_ends_in_one_clear_line(spark, tmp_path):
     no_java = {**os.environ, "JAVA_HOME": str(tmp_path / "no-jdk"), "PATH": str(Path(sys.executable).parent)}
     _one_error_line(_cli(*run, "--input", str(ok), env=no_java), "java is not available")
     _one_error_line(_cli("import", "memberships", str(empty)), "not a household job output")
+    # social: the presence as above, and the memberships of a household run in --output
+    social = ("jobs", "run", "social", "--engine", "spark", "--input")
+    _one_error_line(_cli(*social, str(empty), "--output", str(ok)), "empty")
+    _one_error_line(_cli(*social, str(wrong), "--output", str(ok)), "schema mismatch")
+    _one_error_line(_cli(*social, str(ok), "--output", str(empty)), "no memberships/")
+    hh = tmp_path / "hh"
+    (hh / "memberships").mkdir(parents=True)
+    pq.write_table(pa.table({"device": ["d"], "household": ["h"]}), hh / "memberships" / "part-0.parquet")
+    _one_error_line(_cli(*social, str(ok), "--output", str(hh)), "memberships", "missing column household_id")
+    pq.write_table(pa.table({"device": ["d"], "household_id": ["h"]}), hh / "memberships" / "part-0.parquet")
+    _one_error_line(_cli(*social, str(ok), "--output", str(hh), env=no_java), "java is not available")
+    _one_error_line(_cli("import", "links", str(empty)), "not a social job output")
+    _one_error_line(_cli("import", "links", str(tmp_path / "nowhere")), "no such directory")
     # Spark's own reader says the same for paths the CLI cannot look into (cluster URLs)
     with pytest.raises(InputInvalid, match="empty"):
         read_presence(spark, str(_empty_parquet(tmp_path / "zero")))
