@@ -179,7 +179,11 @@ def main(argv: list[str] | None = None) -> dict:
     conf = {}
     if args.event_log:
         args.event_log.mkdir(parents=True, exist_ok=True)
-        conf = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": str(args.event_log.resolve())}
+        conf = {
+            "spark.eventLog.enabled": "true",
+            "spark.eventLog.dir": str(args.event_log.resolve()),
+            "spark.eventLog.compress": "false",  # plain JSON lines for bench/spark_jobs.py
+        }
     spark = spark_session(args.master, driver_memory=args.driver_memory, conf=conf)
     startup = round(time.perf_counter() - s0, 1)
     stages: dict[str, dict] = {"startup": {"s": startup, "peak_rss_mb": peak.take(), "cpu_s": cpu.take()}}
