@@ -101,6 +101,10 @@ def read_plan(
     }
 
 
+#: above this many units to sort, the cap job scans every exposure once instead of looking each up
+_LOOKUP_MAX = 2000
+
+
 def _plans(client: Client, campaign: str | None = None) -> dict[str, dict[str, Any]]:
     return {
         r["plan"]["id"]: r["plan"] for r in client.read("campaigns/read_campaign_plans", campaign=campaign)
@@ -124,7 +128,7 @@ def update_over_cap(client: Client, run: str, incremental: bool = True) -> dict[
         else {}
     )
     check = units_to_check(counts, stored, plans)
-    if not incremental:
+    if not incremental or len(check) > _LOOKUP_MAX:  # many units: one scan beats a lookup each
         wanted = set(check)
         rows = client.read("campaigns/read_cap_times", campaign=None)
         times = [(r["campaign"], r["unit"], r["times"]) for r in rows if (r["campaign"], r["unit"]) in wanted]
