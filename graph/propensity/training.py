@@ -7,7 +7,7 @@ import pandas as pd
 
 from graph.params import DAY_MS, PropensityParams
 from graph.propensity.features import Context, feature_table, next_conversions, prepare_events
-from graph.propensity.model import evaluate, fit_model, score
+from graph.propensity.model import evaluate, fit_model, recalibrate, score
 
 __all__ = ["recent_clicks", "snapshot_times", "train_and_evaluate", "training_set"]
 
@@ -59,6 +59,10 @@ def train_and_evaluate(
     train, y = training_set(events, ctx, snapshot_times(start_ms, end_ms, p), p)
     window = {"start": start_ms, "train_end": holdout, "end": end_ms, "horizon_days": p.horizon_days}
     record = fit_model(train, y, p, window)
+    if p.recalibrate_recent_snapshots > 0:
+        moments = sorted(train["as_of"].unique())
+        recent = (train["as_of"] >= moments[-min(p.recalibrate_recent_snapshots, len(moments))]).to_numpy()
+        record = recalibrate(record, train[recent], y[recent])
     test = feature_table(events, ctx, holdout, p)
     y_test = next_conversions(events, test, p.horizon_days)
     scores = score(record, test) if len(test) else np.zeros(0)

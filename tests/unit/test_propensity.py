@@ -25,6 +25,7 @@ from graph.propensity.model import (
     fit_model,
     fit_pipeline,
     load_model,
+    recalibrate,
     score,
     top_contributions,
 )
@@ -296,3 +297,19 @@ def test_a_changed_or_malformed_stored_model_is_refused_with_a_reason():
         SplineLogit.from_data({"features": ["a"], "degree": 2})
     with pytest.raises(BadModelRecord, match="finite"):
         SplineLogit.from_data({**record["model"], "coef": record["model"]["coef"][:-1]})
+
+
+def test_recalibration_matches_the_latest_snapshots_conversion_rate():
+    ev = prepare_events(_synthetic())
+    moments = [20 * DAY_MS, 21 * DAY_MS]
+    train = feature_table(ev, Context(), 5 * DAY_MS, P)  # an early moment: a different conversion rate
+    y = next_conversions(ev, train, 7)
+    record = fit_model(train, y, P, {"end": 1})
+    recent = pd.concat([feature_table(ev, Context(), t, P) for t in moments], ignore_index=True)
+    y_recent = next_conversions(ev, recent, 7)
+    out = recalibrate(record, recent, y_recent)
+    assert score(out, recent).sum() == pytest.approx(y_recent.sum(), rel=1e-6)
+    assert out["hash"] != record["hash"] and load_model(out) is not None  # the new numbers, a new hash
+    assert out["recalibration"]["shift"] == pytest.approx(
+        out["model"]["intercept"] - record["model"]["intercept"]
+    )
