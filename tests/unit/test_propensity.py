@@ -210,6 +210,12 @@ def test_job_writes_scores_and_model():
     assert all(len(json.loads(r["reasons"])) == 3 for r in scores)
     params = next(p for n, p in client.calls if n == "propensity/merge_propensity_scores")
     assert params["model"] == model["hash"] and params["as_of"] == 28 * DAY_MS
+    # the stored model is the evaluated recipe refit with the held-back week; it names the evaluated one
+    record = json.loads(model["record"])
+    assert (
+        record["window"]["train_end"] == 28 * DAY_MS and record["window"]["evaluated_model"] != model["hash"]
+    )
+    assert load_model(record) is not None and "recalibration" in record
 
 
 @pytest.mark.parametrize("answers", [{}, _graph_answers(converting=False), _graph_answers(n_h=10)])
