@@ -244,6 +244,7 @@ class PropensityParams:
     min_positives: int = 10  # fewer converting (household, campaign) rows: no model
     regularisation_c: float = 1.0  # inverse L2 strength of the logistic regression
     spline_knots: int = 3  # B-spline knots per feature (quadratic bases: knots + 1 per feature)
+    recalibrate_recent_snapshots: int = 2  # intercept matched to the latest N training moments (0: off)
     top_contributions: int = 3
     calibration_bins: int = 10
     lookalike_c: float = 0.5

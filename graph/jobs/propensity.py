@@ -11,7 +11,7 @@ from graph.params import DAY_MS, GraphParams
 from graph.propensity.features import feature_table, prepare_events
 from graph.propensity.model import NotTrainable, score, top_contributions
 from graph.propensity.rows import context_from_rows, daily_events
-from graph.propensity.training import train_and_evaluate
+from graph.propensity.training import fit_for_scoring, train_and_evaluate
 
 __all__ = ["read_inputs", "run_propensity_job"]
 
@@ -38,7 +38,8 @@ def run_propensity_job(
     start = int(events["ts"].min()) - DAY_MS // 2
     end = int(events["ts"].max()) + DAY_MS // 2  # the end of the last day with data: scores are as of then
     try:
-        record, _ = train_and_evaluate(events, context, start, end, p)
+        evaluated, _ = train_and_evaluate(events, context, start, end, p)
+        record = fit_for_scoring(events, context, start, end, evaluated, p)  # + the held-back week
     except NotTrainable as e:
         log.warning("propensity no model reason=%s", e.reason)
         ctx.counts.update(model=None, reason=e.reason, **e.figures)

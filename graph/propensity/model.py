@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 from scipy.special import expit
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import log_loss, roc_auc_score
@@ -34,7 +35,9 @@ __all__ = [
     "evaluate",
     "fit_model",
     "fit_pipeline",
+    "intercept_shift",
     "load_model",
+    "recalibrate",
     "score",
     "top_contributions",
 ]
@@ -153,6 +156,32 @@ def fit_model(
         "model": data,
         "hash": model_hash(window, data),
     }
+
+
+def intercept_shift(logits: np.ndarray, y: np.ndarray) -> float:
+    """The shift of the logit that makes the expected conversions equal the observed ones (0 when the
+    rows have a single class: nothing to match).
+
+    >>> round(intercept_shift(np.zeros(4), np.array([1, 1, 1, 0])), 4)  # 0.5 → 0.75: log 3
+    1.0986
+    """
+    pos = float(np.sum(y))
+    if not 0 < pos < len(y):
+        return 0.0
+    return float(brentq(lambda d: float(expit(logits + d).sum()) - pos, -20.0, 20.0))
+
+
+def recalibrate(record: dict, recent: pd.DataFrame, y: np.ndarray) -> dict:
+    """``record`` with its intercept shifted so the most recent training rows' (``recent``, ``y``) mean
+    score equals their conversion rate — calibration-in-the-large on the moment nearest to the one the
+    model is applied at; the hash covers the new numbers."""
+    parts = _parts(record, recent).sum(axis=1) + record["model"]["intercept"]
+    shift = intercept_shift(parts, y)
+    data = {**record["model"], "intercept": record["model"]["intercept"] + shift}
+    out = {**record, "model": data, "intercept": round(data["intercept"], 6)}
+    out["recalibration"] = {"rows": len(y), "shift": round(shift, 6)}
+    out["hash"] = model_hash(record["window"], data)
+    return out
 
 
 def load_model(record: dict) -> SplineLogit:

@@ -7,9 +7,9 @@ import pandas as pd
 
 from graph.params import DAY_MS, PropensityParams
 from graph.propensity.features import Context, feature_table, next_conversions, prepare_events
-from graph.propensity.model import evaluate, fit_model, score
+from graph.propensity.model import evaluate, fit_model, recalibrate, score
 
-__all__ = ["recent_clicks", "snapshot_times", "train_and_evaluate", "training_set"]
+__all__ = ["fit_for_scoring", "recent_clicks", "snapshot_times", "train_and_evaluate", "training_set"]
 
 
 def snapshot_times(start_ms: int, end_ms: int, params: PropensityParams) -> list[int]:
@@ -59,6 +59,10 @@ def train_and_evaluate(
     train, y = training_set(events, ctx, snapshot_times(start_ms, end_ms, p), p)
     window = {"start": start_ms, "train_end": holdout, "end": end_ms, "horizon_days": p.horizon_days}
     record = fit_model(train, y, p, window)
+    if p.recalibrate_recent_snapshots > 0:
+        moments = sorted(train["as_of"].unique())
+        recent = (train["as_of"] >= moments[-min(p.recalibrate_recent_snapshots, len(moments))]).to_numpy()
+        record = recalibrate(record, train[recent], y[recent])
     test = feature_table(events, ctx, holdout, p)
     y_test = next_conversions(events, test, p.horizon_days)
     scores = score(record, test) if len(test) else np.zeros(0)
@@ -66,3 +70,28 @@ def train_and_evaluate(
     base = evaluate(y_test, recent_clicks(events, test, p.horizon_days), p.calibration_bins)
     record["baseline"] = {"name": "clicks in the last 7 days", "auc": base["auc"]}
     return record, test.assign(score=scores, converted=y_test)
+
+
+def fit_for_scoring(
+    events: pd.DataFrame,
+    ctx: Context,
+    start_ms: int,
+    end_ms: int,
+    evaluated: dict,
+    params: PropensityParams | None = None,
+) -> dict:
+    """The model to score with as of ``end_ms``: the evaluated recipe refit on every moment whose labels
+    are complete by then (the held-back week's too), so the moment scored is a week from the last one
+    trained on rather than two. Carries the evaluated model's held-back metrics and hash (``evaluated``).
+    """
+    p = params or PropensityParams()
+    events = prepare_events(events)
+    h = p.horizon_days * DAY_MS
+    train, y = training_set(events, ctx, snapshot_times(start_ms, end_ms + h, p), p)
+    window = {"start": start_ms, "train_end": end_ms, "end": end_ms, "horizon_days": p.horizon_days}
+    record = fit_model(train, y, p, {**window, "evaluated_model": evaluated["hash"]})
+    if p.recalibrate_recent_snapshots > 0:
+        moments = sorted(train["as_of"].unique())
+        recent = (train["as_of"] >= moments[-min(p.recalibrate_recent_snapshots, len(moments))]).to_numpy()
+        record = recalibrate(record, train[recent], y[recent])
+    return {**record, "metrics": evaluated["metrics"], "baseline": evaluated["baseline"]}

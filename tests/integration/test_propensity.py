@@ -159,5 +159,7 @@ def test_the_job_scores_inferred_households_and_the_next_week_bears_them_out(
     assert fig["stored_scores"] == len(stored) == counts["scores"]
     # the week after the cut: scores rank the converters first, and follow the truth's probability
     brief = {k: v for k, v in fig.items() if k != "next_week_calibration"}
+    print("real path:", json.dumps(brief, default=str))  # the figures, for the note (pytest -s)
     assert fig["next_week"]["positives"] > 10 and fig["next_week"]["auc"] >= 0.7, brief
-    assert fig["spearman_score_vs_truth_p"] >= 0.4, brief  # 80 households: a noisy figure (0.50 measured)
+    assert fig["spearman_score_vs_truth_p"] >= 0.4, brief  # 80 households: a noisy figure (0.57 measured)
+    assert fig["next_week_calibration_gap"] <= 0.1, brief  # deciles of ~240 rows (0.039 measured)

@@ -25,6 +25,7 @@ from graph.propensity.model import (
     fit_model,
     fit_pipeline,
     load_model,
+    recalibrate,
     score,
     top_contributions,
 )
@@ -209,6 +210,12 @@ def test_job_writes_scores_and_model():
     assert all(len(json.loads(r["reasons"])) == 3 for r in scores)
     params = next(p for n, p in client.calls if n == "propensity/merge_propensity_scores")
     assert params["model"] == model["hash"] and params["as_of"] == 28 * DAY_MS
+    # the stored model is the evaluated recipe refit with the held-back week; it names the evaluated one
+    record = json.loads(model["record"])
+    assert (
+        record["window"]["train_end"] == 28 * DAY_MS and record["window"]["evaluated_model"] != model["hash"]
+    )
+    assert load_model(record) is not None and "recalibration" in record
 
 
 @pytest.mark.parametrize("answers", [{}, _graph_answers(converting=False), _graph_answers(n_h=10)])
@@ -296,3 +303,19 @@ def test_a_changed_or_malformed_stored_model_is_refused_with_a_reason():
         SplineLogit.from_data({"features": ["a"], "degree": 2})
     with pytest.raises(BadModelRecord, match="finite"):
         SplineLogit.from_data({**record["model"], "coef": record["model"]["coef"][:-1]})
+
+
+def test_recalibration_matches_the_latest_snapshots_conversion_rate():
+    ev = prepare_events(_synthetic())
+    moments = [20 * DAY_MS, 21 * DAY_MS]
+    train = feature_table(ev, Context(), 5 * DAY_MS, P)  # an early moment: a different conversion rate
+    y = next_conversions(ev, train, 7)
+    record = fit_model(train, y, P, {"end": 1})
+    recent = pd.concat([feature_table(ev, Context(), t, P) for t in moments], ignore_index=True)
+    y_recent = next_conversions(ev, recent, 7)
+    out = recalibrate(record, recent, y_recent)
+    assert score(out, recent).sum() == pytest.approx(y_recent.sum(), rel=1e-6)
+    assert out["hash"] != record["hash"] and load_model(out) is not None  # the new numbers, a new hash
+    assert out["recalibration"]["shift"] == pytest.approx(
+        out["model"]["intercept"] - record["model"]["intercept"]
+    )
