@@ -33,16 +33,19 @@ from graph.personas import assign_personas, current_personas, transitions, weekl
 START = 20_454  # 2026-01-01
 
 
-def synthetic_frames(devices: int, days: int, seed: int = 0) -> DayFrames:
-    """Device-day frames of ``devices`` devices over ``days`` days (compact dtypes, sorted by device)."""
-    rng = np.random.default_rng(seed)
+def synthetic_frames(
+    devices: int, days: int, seed: int = 0, first: int = 0, names=None, types=None
+) -> DayFrames:
+    """Device-day frames of ``devices`` devices (codes from ``first`` on) over ``days`` days (compact
+    dtypes, sorted by device); ``names``/``types`` of all devices when this is one slice of more."""
+    rng = np.random.default_rng([seed, first])
     p_active = rng.choice([0.1, 0.6, 0.9], size=devices, p=[0.15, 0.35, 0.5]).astype(np.float32)
     dev_parts, day_parts = [], []
     for lo in range(0, devices, 100_000):  # the (devices x days) draw in slices: no 8-byte matrix
         hi = min(lo + 100_000, devices)
         active = rng.random((hi - lo, days), dtype=np.float32) < p_active[lo:hi, None]
         d, t = np.nonzero(active)
-        dev_parts.append((d + lo).astype(np.int32))
+        dev_parts.append((d + lo + first).astype(np.int32))
         day_parts.append((t + START).astype(np.int32))
     dev, day = np.concatenate(dev_parts), np.concatenate(day_parts)
     del dev_parts, day_parts
@@ -86,9 +89,10 @@ def synthetic_frames(devices: int, days: int, seed: int = 0) -> DayFrames:
             "views": rng.integers(1, 6, int(has.sum())).astype(np.int32),
         }
     )
-    types = np.array(["tv", "phone", "tablet", "desktop"], dtype=object)[rng.integers(0, 4, devices)]
+    if types is None:
+        types = np.array(["tv", "phone", "tablet", "desktop"], dtype=object)[rng.integers(0, 4, devices)]
     return DayFrames(
-        devices=np.array([f"d{i:07d}" for i in range(devices)], dtype=object),
+        devices=np.array([f"d{i:07d}" for i in range(devices)], dtype=object) if names is None else names,
         device_type=types,
         days=frame,
         genres=genres,
@@ -128,20 +132,36 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--devices", type=int, default=1_000_000)
     ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--whole", action="store_true", help="build the whole input first (default: per slice)")
     a = ap.parse_args()
     p = PersonaParams()
-    t0 = time.perf_counter()
-    f = synthetic_frames(a.devices, a.days)
-    t1 = time.perf_counter()
-    print(
-        f"frames: {len(f.days):,} device-days, {len(f.genres):,} genre rows in {t1 - t0:.1f}s (not counted)"
-    )
+    size = p.chunk_devices
+    names = np.array([f"d{i:07d}" for i in range(a.devices)], dtype=object)
+    types = np.array(["tv", "phone", "tablet", "desktop"], dtype=object)[
+        np.random.default_rng(0).integers(0, 4, a.devices)
+    ]
+    if a.whole:  # the whole input in memory at once, then the core in slices of it
+        t0 = time.perf_counter()
+        whole = synthetic_frames(a.devices, a.days, names=names, types=types)
+        built = time.perf_counter() - t0
+        slices = device_chunks(whole, size)
+    else:  # the input comes slice by slice (as a reader paging by device would hand it over)
+        whole, built = None, 0.0
+
+        def _slices():
+            nonlocal built
+            for lo in range(0, a.devices, size):
+                t0 = time.perf_counter()
+                yield synthetic_frames(min(size, a.devices - lo), a.days, first=lo, names=names, types=types)
+                built += time.perf_counter() - t0
+
+        slices = _slices()
     gc.collect()
     base = _rss_gb()
     steps: dict[str, float] = {}
     as_of = START + a.days - 1
-    data_start = int(f.days["day"].min())
-    counts = {"periods": 0, "weeks": 0}
+    data_start = START
+    counts = {"periods": 0, "weeks": 0, "device_days": 0, "genre_rows": 0}
     personas: dict[str, int] = {}
 
     def step(name, fn, *args):
@@ -152,7 +172,9 @@ def main() -> None:
 
     kept = []  # what the job keeps of each slice: the weeks, transitions, current personas, age bands
     with PeakRss() as peak:
-        for chunk in device_chunks(f, p.chunk_devices):  # as graph.persona_model.persona_frames does
+        for chunk in slices:  # as graph.persona_model.persona_frames does
+            counts["device_days"] += len(chunk.days)
+            counts["genre_rows"] += len(chunk.genres)
             periods = step("activity_periods", activity_periods, chunk, p)
             step("sleepy_regions", sleepy_regions, chunk, as_of, p)
             step("ghost_regions", ghost_regions, chunk, p)
@@ -166,7 +188,11 @@ def main() -> None:
             counts["weeks"] += len(weeks)
             for k, v in cur["persona"].value_counts().items():
                 personas[str(k)] = personas.get(str(k), 0) + int(v)
-    built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6
+            del chunk, periods
+    print(
+        f"input: {counts['device_days']:,} device-days, {counts['genre_rows']:,} genre rows, "
+        f"built in {built:.1f}s ({'whole' if a.whole else 'slice by slice'}, not counted)"
+    )
     total = sum(steps.values())
     for k, v in steps.items():
         print(f"  {k:<18} {v:6.1f}s")
@@ -174,8 +200,8 @@ def main() -> None:
         f"core total {total:.1f}s for {a.devices:,} devices x {a.days} days (slices of {p.chunk_devices:,})"
     )
     print(
-        f"peak RSS during the core {peak.peak:.2f} GB (input frames {base:.2f} GB of it); "
-        f"process peak incl. building the input {built:.2f} GB"
+        f"peak RSS {peak.peak:.2f} GB while the core ran (before it: {base:.2f} GB); process peak (VmHWM) "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB"
     )
     print(f"  {counts['periods']:,} periods, {counts['weeks']:,} device-weeks, personas: {personas}")
 

@@ -60,13 +60,28 @@ class DayFrames:
 def device_chunks(f: DayFrames, size: int) -> Iterator[DayFrames]:
     """The frames of devices ``[0, size)``, ``[size, 2 size)``, ... in turn (device codes kept), so
     that every per-device step runs on a bounded slice: its working memory follows ``size``, not
-    the number of devices. ``genres`` and ``series`` must be sorted by ``dev`` like ``days``.
+    the number of devices (frames not sorted by ``dev`` are sorted first).
 
     >>> f = day_frames([{"device": k, "day": 0, "views": 1, "genres": ["news"], "genre_seconds": [5.0]}
     ...                 for k in "abc"])
     >>> [(c.days["dev"].tolist(), c.genres["dev"].tolist()) for c in device_chunks(f, 2)]
     [([0, 1], [0, 1]), ([2], [2])]
     """
+
+    def by_dev(frame: pd.DataFrame) -> pd.DataFrame:  # frames built elsewhere may come unsorted
+        if frame["dev"].is_monotonic_increasing:
+            return frame
+        return frame.sort_values(["dev", "day"], kind="stable", ignore_index=True)
+
+    f = DayFrames(
+        f.devices,
+        f.device_type,
+        by_dev(f.days),
+        by_dev(f.genres),
+        f.genre_names,
+        by_dev(f.series),
+        f.series_names,
+    )
 
     def rows(frame: pd.DataFrame, lo: int, hi: int) -> pd.DataFrame:
         dev = frame["dev"].to_numpy()

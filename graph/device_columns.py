@@ -123,13 +123,16 @@ def _episodes(records, series: pd.DataFrame, names: np.ndarray, content_series: 
     listed = [c for r in records for c in r["contents"]]
     per_day = np.fromiter((0 if c is None else len(c) for c in listed), dtype=np.int64, count=len(listed))
     has = np.fromiter((c is not None for c in listed), dtype=bool, count=len(listed))
-    contents = pd.Series(list(chain.from_iterable(c for c in listed if c is not None)), dtype=object)
-    if len(contents) == 0 or len(names) == 0:
+    if int(per_day.sum()) == 0 or len(names) == 0:
         return
     index = {str(n): i for i, n in enumerate(names.tolist())}
     code_of = {c: index[s] for c, s in content_series.items() if s in index}
-    code = contents.map(code_of).to_numpy(dtype=np.float64, na_value=np.nan)
-    known = ~np.isnan(code)
+    code = np.fromiter(
+        (code_of.get(c, -1) for c in chain.from_iterable(c for c in listed if c is not None)),
+        dtype=np.int64,
+        count=int(per_day.sum()),
+    )
+    known = code >= 0
     row = np.repeat(np.arange(len(listed), dtype=np.int64), per_day)[known]
     key, count = np.unique(row * len(names) + code[known].astype(np.int64), return_counts=True)
     want = series["row"].to_numpy() * len(names) + series["series"].to_numpy()

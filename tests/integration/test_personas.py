@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import time
 from pathlib import Path
 
 import orjson
@@ -134,3 +135,34 @@ def test_personas_job_without_device_days_is_a_defined_outcome(client):
     assert ctx.counts.get("devices", 0) >= 0
     runs = [r["run"] for r in client.read("jobs/read_runs", job="personas", limit=1)]
     assert runs and runs[0]["status"] == "succeeded"
+
+
+def test_personas_job_judges_the_graphs_device_days_as_the_model_does(client):
+    """The job's columnar read (one record per device) gives what the model gives on the same rows;
+    a rerun on the same data writes no history edge."""
+    run_job(client, "personas")
+    rows = [r["row"] for r in client.read("db/read_device_days")]
+    series = {c["content_id"]: c["series_id"] for c in client.read("jobs/read_content") if c["series_id"]}
+    as_of = client.read("jobs/read_latest_day", until=int(time.time() * 1000))[0]["day"]
+    expected = personas_from_rows(
+        rows,
+        as_of_ms=as_of,
+        content_series=series,
+        data_start_ms=min(r["day"] for r in rows),
+    )
+    with client.driver.session(database=client.database) as s:
+        got = {
+            r["key"]: (r["persona"], r["since"])
+            for r in s.run(
+                "MATCH (d:Device) WHERE d.persona IS NOT NULL "
+                "RETURN d.key AS key, d.persona AS persona, d.persona_since AS since"
+            )
+        }
+        runs = s.run("MATCH ()-[r:HAS_PERSONA]->() RETURN collect(DISTINCT r.run) AS runs").single()["runs"]
+    assert got == {d["device"]: (d["persona"], d["since"]) for d in expected.devices}
+    assert len(got) > 50 and len(set(p for p, _ in got.values())) >= 3
+    ctx = run_job(client, "personas")
+    assert ctx.counts["weeks"] > 0 and ctx.counts["weeks_written"] == 0
+    with client.driver.session(database=client.database) as s:
+        again = s.run("MATCH ()-[r:HAS_PERSONA]->() RETURN collect(DISTINCT r.run) AS runs").single()["runs"]
+    assert again == runs
