@@ -30,7 +30,7 @@ import httpx
 import orjson
 from kafka import KafkaProducer
 
-from bench.common import ROOT, SECRET, bench_settings
+from bench.common import PORT_BASE, ROOT, SECRET, bench_settings
 from generator.adbreaks import campaign_lines
 from generator.params import WorldParams
 from generator.run import generate_to_dir
@@ -40,7 +40,8 @@ from ingest.contract import parse_view
 from ingest.errors import InvalidRecord
 from ingest.topics import ensure_topics
 
-PORT = 28600
+#: the API under test (the two scale-out instances use the next two ports); moves with the bench base
+PORT = PORT_BASE + 30
 OUT = ROOT / "out" / "bench-activation"
 
 
