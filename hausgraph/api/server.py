@@ -123,6 +123,7 @@ def build(settings: Settings, conn: Connections) -> Running:
     else:
         graph = GraphFeed(service, lambda: graph_client(settings, conn), settings.activation_refresh_s)
         feeds.append(("activation-neo4j", graph.run))
+    feeds.append(("activation-prune", service.prune_loop))
     running = Running(service, stop)
     for name, target in feeds:
         t = threading.Thread(target=target, args=(stop,), name=name, daemon=True)
