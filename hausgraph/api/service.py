@@ -212,19 +212,29 @@ class ActivationService:
             self.devices = devices
 
     def apply_events(self, events: Iterable[ViewEvent]) -> int:
-        """Impressions into the exposures, views into the live context; returns impressions taken."""
+        """Impressions into the exposures, views into the live context; returns impressions taken.
+
+        The keyed hashes (device key, event identity) are computed before the lock is taken: a request
+        waits for the state's updates only, never for the hashing.
+        """
         taken = 0
         now = self.now_ms()
         pseudo, state = self.pseudo, self.state
+        keyed = []
+        for ev in events:
+            if ev.event == "impression" and ev.campaign_id is not None:
+                keyed.append((ev, pseudo.mac(ev.mac), event_identity(ev, pseudo)))
+            elif ev.event == "view" and ev.content_id is not None:
+                keyed.append((ev, pseudo.mac(ev.mac), None))
+            else:
+                keyed.append((ev, None, None))
         with self.lock:
-            for ev in events:
-                device = pseudo.mac(ev.mac)
-                if ev.event == "impression" and ev.campaign_id is not None:
+            for ev, device, eid in keyed:
+                if eid is not None:
                     taken += state.add_impression(
-                        device, ev.ts_ms, ev.campaign_id, ev.ad_id or "", event_identity(ev, pseudo), now,
-                        ev.device_type,
-                    )  # fmt: skip
-                elif ev.event == "view" and ev.content_id is not None:
+                        device, ev.ts_ms, ev.campaign_id, ev.ad_id or "", eid, now, ev.device_type
+                    )
+                elif device is not None:
                     state.add_view(device, ev.ts_ms, ev.content_id, ev.duration_s or 0.0, now, ev.device_type)
                 self.stats.events[ev.event] += 1
         return taken
@@ -236,11 +246,14 @@ class ActivationService:
         state = self.state
         with self.lock:
             for r in records:
-                if r["e"] == "impression":
-                    taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
-                else:
-                    state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"))
-                self.stats.events[r["e"]] += 1
+                try:
+                    if r["e"] == "impression":
+                        taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
+                    else:
+                        state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"))
+                    self.stats.events[r["e"]] += 1
+                except (KeyError, TypeError, ValueError, OverflowError):  # not one of the routers' records
+                    self.stats.events["invalid_record"] += 1
         return taken
 
     def prune(self, slice_: int = 500) -> int:
