@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import random
+import threading
 import tracemalloc
 
 import pytest
@@ -143,3 +144,30 @@ def test_an_exposure_costs_tens_of_bytes_not_an_object():
     finally:
         tracemalloc.stop()
     assert used / 10_000 < 60, used / 10_000
+
+
+class _CountingLock:
+    def __init__(self) -> None:
+        self.holds = 0
+        self.inner = threading.Lock()
+
+    def __enter__(self):
+        self.holds += 1
+        return self.inner.__enter__()
+
+    def __exit__(self, *exc):
+        return self.inner.__exit__(*exc)
+
+
+def test_the_service_sweeps_in_slices_so_a_request_never_waits_for_a_whole_sweep():
+    from hausgraph.api.service import ActivationService
+    from ingest.pseudonym import Pseudonymizer
+
+    now = [1_000_000.0]
+    svc = ActivationService(Pseudonymizer("k"), clock=lambda: now[0])
+    for i in range(1_200):
+        svc.state.add_impression(f"{i:032x}", 999_000_000, "c", "a", i, 1_000_000_000)
+    svc.lock = lock = _CountingLock()
+    now[0] += 2 * 86_400  # everything fell out of the window
+    assert svc.prune(slice_=500) == 1_200 and not svc.state.devices
+    assert lock.holds == 1 + 3  # the key list, then 500 + 500 + 200 devices
