@@ -150,6 +150,11 @@ class KafkaFeed:
         self.invalid = 0
         self._checked = 0.0
         self._routed = False
+        self._started = time.monotonic()
+        self._ends: dict[TopicPartition, int] = {}
+        self._last_lag = 0.0
+        #: the next offset of every views partition applied so far
+        self._next: dict[TopicPartition, int] = {}
 
     def _start(self) -> dict[TopicPartition, int]:
         c = self.consumer = open_consumer(
@@ -191,10 +196,6 @@ class KafkaFeed:
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop``; reconnects with back-off while Kafka is unreachable."""
         self._started = time.monotonic()
-        self._ends: dict[TopicPartition, int] = {}
-        self._last_lag = 0.0
-        #: the next offset of every views partition applied so far
-        self._next: dict[TopicPartition, int] = {}
         retry_forever(stop, self._step, self._reset, "kafka feed")
 
     def _reset(self, err: Exception | None) -> None:

@@ -118,10 +118,12 @@ class ExposureRouter:
         self.partitions = partitions
         self.consumer: KafkaConsumer | None = None
         self.routed = 0
-
-    def run(self, stop: threading.Event) -> None:
         self._producer: KafkaProducer | None = None
         self._last_commit = 0.0
+        #: the next offset of each views partition routed and flushed
+        self._next: dict[TopicPartition, int] = {}
+
+    def run(self, stop: threading.Event) -> None:
         retry_forever(stop, self._step, self._reset, "exposure router")
 
     def _step(self) -> None:
@@ -138,12 +140,18 @@ class ExposureRouter:
             ]
             self.consumer.assign(parts)
             seek_to_window(self.consumer, parts, self.service)
+            for tp in parts:  # a reconnect resumes after what was flushed (views are not deduplicated)
+                if tp in self._next:
+                    self.consumer.seek(tp, self._next[tp])
             self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=2)
         c = self.consumer
         polled = c.poll(timeout_ms=200)
         if polled:
             self._route(polled, self._producer)
             self._producer.flush()
+            for tp, msgs in polled.items():
+                if msgs:
+                    self._next[tp] = msgs[-1].offset + 1
         if polled or time.monotonic() - self._last_commit > 1:
             # positions of every routed partition, even idle ones: readiness reads them
             c.commit({tp: OffsetAndMetadata(c.position(tp), "", -1) for tp in c.assignment()})
