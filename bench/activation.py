@@ -292,6 +292,7 @@ def main() -> None:
     ap.add_argument(
         "--dry-run", action="store_true", help="a tiny pass on the test servers (checks the script)"
     )
+    ap.add_argument("--no-two-instances", action="store_true", help="skip the scale-out pass")
     ap.add_argument(
         "--nice",
         type=int,
@@ -362,7 +363,8 @@ def main() -> None:
     )
     proc.send_signal(signal.SIGINT)
     proc.wait(20)
-    two_instances(env, truth, 10, [1000, 2000, 3000, 4000])
+    if not a.no_two_instances:
+        two_instances(env, truth, 10, [1000, 2000, 3000, 4000])
     state_memory(params, [int(n) for n in a.memory_households.split(",") if n])
 
 
