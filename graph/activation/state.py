@@ -3,14 +3,20 @@
 Everything is keyed by the device's pseudonymous key, so a households job that moves a device moves its
 history with it; a household's figures are the sum over its member devices at the moment of asking.
 The shell feeds events in (any order, duplicates included) and passes the clock to every call.
+
+The layout is columnar, for one instance to hold a million households: per device one flat
+``array('q')`` of exposures (time, keyed identity, campaign and ad as small interned numbers packed in one
+int64; 24 bytes each) and one flat ``array('d')`` of views (time, interned content number, seconds),
+both sorted by time; no Python object per exposure or view. :class:`Exposure` and :class:`Viewing` are
+only built for the few rows a question returns.
 """
 
 from __future__ import annotations
 
 import bisect
 import sys
+from array import array
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from graph.vocabulary import HOUR_MS
@@ -29,6 +35,12 @@ __all__ = [
 CONTEXT_MS = 2 * HOUR_MS
 #: a re-sent copy of the same ad event for the same device within this counts once (contract §5)
 RESEND_MS = 2_000
+#: int64 slots per exposure (ts, eid, campaign << 32 | ad) and float64 slots per view (ts, content, s)
+_EXP, _VIEW = 3, 3
+_AD_BITS = 32
+_AD_MASK = (1 << _AD_BITS) - 1
+#: times as float64 are exact below 2**53 ms; an int64 identity is any signed 64-bit number
+_MAX_TS = 2**53
 
 
 class Exposure(NamedTuple):
@@ -56,18 +68,32 @@ class ContentInfo(NamedTuple):
     age_rating: int | None = None
 
 
-@dataclass(slots=True)
 class DeviceState:
-    """A device's exposures by campaign and its viewing, each sorted by time."""
+    """A device's exposures and views, each a flat array sorted by time (``None`` while empty)."""
 
-    device_type: str | None = None
-    exposures: dict[str, list[Exposure]] = field(default_factory=dict)
-    views: list[Viewing] = field(default_factory=list)
-    #: campaign -> expiry times (ms) of allowed impressions not logged yet
-    reserved: dict[str, list[int]] = field(default_factory=dict)
+    __slots__ = ("device_type", "exp", "reserved", "views")
+
+    def __init__(self) -> None:
+        self.device_type: str | None = None
+        #: [ts, eid, campaign << 32 | ad] per exposure
+        self.exp: array | None = None
+        #: [ts, content, seconds] per view
+        self.views: array | None = None
+        #: campaign number -> expiry times (ms) of allowed impressions not logged yet
+        self.reserved: dict[int, list[int]] | None = None
 
     def empty(self) -> bool:
-        return not (self.exposures or self.views or self.reserved)
+        return not (self.exp or self.views or self.reserved)
+
+
+def _ts_at(rows: array, width: int, since: float) -> int:
+    """The first row (index in rows, not slots) whose time is > ``since`` (``rows`` sorted by time).
+
+    >>> _ts_at(array("q", [5, 0, 0, 7, 0, 0, 7, 0, 0, 9, 0, 0]), 3, 7)
+    3
+    """
+    # the slots of the rows' times, keyed by the array's own item getter: no Python frame per step
+    return bisect.bisect_right(range(0, len(rows), width), since, key=rows.__getitem__)
 
 
 class ActivationState:
@@ -89,11 +115,21 @@ class ActivationState:
         self.devices: dict[str, DeviceState] = {}
         self.duplicates = 0
         self.too_old = 0
+        #: campaign, ad and content ids as small numbers (an id is stored once, however often seen)
+        self._number: dict[str, int] = {}
+        self._names: list[str] = []
+
+    def _num(self, name: str) -> int:
+        n = self._number.get(name)
+        if n is None:
+            n = self._number[name] = len(self._names)
+            self._names.append(sys.intern(name))
+        return n
 
     def _device(self, key: str) -> DeviceState:
         st = self.devices.get(key)
         if st is None:
-            st = self.devices[key] = DeviceState()
+            st = self.devices[sys.intern(key)] = DeviceState()
         return st
 
     def add_impression(
@@ -123,126 +159,206 @@ class ActivationState:
         >>> s.count("d", "c", since_ms=0, until_ms=4_000)  # the exposure is the earliest of the copies
         1
         """
-        if ts <= now_ms - self.retain_ms:
+        if ts <= now_ms - self.retain_ms or not 0 <= ts < _MAX_TS:
             self.too_old += 1
             return False
+        if not -(2**63) <= eid < 2**63:
+            raise ValueError(f"eid {eid} is not a signed 64-bit identity")
         st = self._device(device)
         if device_type is not None:
             st.device_type = sys.intern(device_type)
-        # every parsed event brings its own copies of these few strings: one shared copy each
-        campaign, ad = sys.intern(campaign), sys.intern(ad)
-        seen = st.exposures.setdefault(campaign, [])
-        lo = bisect.bisect_left(seen, ts - RESEND_MS, key=_ts)
-        for i, e in enumerate(seen[lo:], start=lo):
-            if e.ts > ts + RESEND_MS:
-                break
-            if e.eid == eid or e.ad == ad:
-                self.duplicates += 1
-                if e.ad == ad and e.eid != eid and ts < e.ts:
-                    # the copy came first (delivery is not in order): the one exposure is the earliest
-                    del seen[i]
-                    bisect.insort(seen, Exposure(ts, campaign, ad, eid), key=_ts)
-                return False
-        if any(e.eid == eid for e in seen):
+        cnum = self._num(campaign)
+        packed = (cnum << _AD_BITS) | self._num(ad)
+        rows = st.exp
+        if rows is None:
+            rows = st.exp = array("q")
+        elif rows[0] <= now_ms - self.retain_ms:
+            del rows[: _ts_at(rows, _EXP, now_ms - self.retain_ms) * _EXP]  # what a prune would drop
+        hit = _copy_of(rows, ts, cnum, packed, eid)
+        if hit is not None:
             self.duplicates += 1
+            if hit >= 0:
+                # the copy came first (delivery is not in order): the one exposure is the earliest
+                del rows[hit * _EXP : hit * _EXP + _EXP]
+                _insert(rows, _EXP, (ts, eid, packed))
             return False
-        bisect.insort(seen, Exposure(ts, campaign, ad, eid), key=_ts)
-        held = st.reserved.get(campaign)
+        _insert(rows, _EXP, (ts, eid, packed))
+        held = st.reserved.get(cnum) if st.reserved else None
         if held:
             held.pop(0)
             if not held:
-                del st.reserved[campaign]
+                del st.reserved[cnum]
         return True
 
     def add_view(
         self, device: str, ts: int, content: str, seconds: float, now_ms: int, device_type: str | None = None
     ) -> bool:
-        """Record a view for the live context; False when it is older than ``views_ms``."""
-        if ts <= now_ms - self.views_ms:
+        """Record a view for the live context; False when it is older than ``views_ms``.
+
+        >>> s = ActivationState(retain_ms=10_000)
+        >>> s.add_view("d", 9_000, "film", 60.0, now_ms=9_000), s.add_view("d", 8_000, "news", 5.0, 9_000)
+        (True, True)
+        >>> s.views_since(["d"], 0, 10_000)
+        [Viewing(ts=8000, content='news', seconds=5.0), Viewing(ts=9000, content='film', seconds=60.0)]
+        """
+        if ts <= now_ms - self.views_ms or not 0 <= ts < _MAX_TS:
             return False
         st = self._device(device)
         if device_type is not None:
             st.device_type = sys.intern(device_type)
-        v = Viewing(ts, sys.intern(content), seconds)
-        if st.views and st.views[-1].ts <= ts:
-            st.views.append(v)
-        else:
-            bisect.insort(st.views, v, key=_ts)
+        rows = st.views
+        if rows is None:
+            rows = st.views = array("d")
+        elif rows[0] <= now_ms - self.views_ms:
+            del rows[: _ts_at(rows, _VIEW, now_ms - self.views_ms) * _VIEW]
+        _insert(rows, _VIEW, (ts, self._num(content), seconds))
         return True
 
     def reserve(self, device: str, campaign: str, expires_ms: int) -> None:
         """Hold one allowed impression against the cap until it is logged or ``expires_ms``."""
-        held = self._device(device).reserved.setdefault(campaign, [])
-        bisect.insort(held, expires_ms)
+        st = self._device(device)
+        if st.reserved is None:
+            st.reserved = {}
+        bisect.insort(st.reserved.setdefault(self._num(campaign), []), expires_ms)
 
     def count(self, device: str, campaign: str, since_ms: int, until_ms: int) -> int:
-        """Impressions of ``campaign`` on ``device`` with ``since_ms < ts <= until_ms``."""
+        """Impressions of ``campaign`` on ``device`` with ``since_ms < ts <= until_ms``.
+
+        >>> s = ActivationState(retain_ms=10_000)
+        >>> s.add_impression("d", 1_000, "c", "a", 1, 1_000), s.add_impression("d", 1_500, "k", "a", 2, 1_500)
+        (True, True)
+        >>> s.count("d", "c", 0, 2_000), s.count("d", "k", 1_000, 2_000), s.count("d", "x", 0, 2_000)
+        (1, 1, 0)
+        """
         st = self.devices.get(device)
-        seen = st.exposures.get(campaign) if st else None
-        if not seen:
+        rows = st.exp if st else None
+        cnum = self._number.get(campaign)
+        if not rows or cnum is None:
             return 0
-        return bisect.bisect_right(seen, until_ms, key=_ts) - bisect.bisect_right(seen, since_ms, key=_ts)
+        lo, hi = _ts_at(rows, _EXP, since_ms), _ts_at(rows, _EXP, until_ms)
+        return sum(1 for p in rows[lo * _EXP + 2 : hi * _EXP : _EXP] if p >> _AD_BITS == cnum)
 
     def reserved(self, device: str, campaign: str, now_ms: int) -> int:
         """Reservations of ``campaign`` on ``device`` still open at ``now_ms``."""
         st = self.devices.get(device)
-        held = st.reserved.get(campaign) if st else None
+        if st is None or not st.reserved:
+            return 0
+        held = st.reserved.get(self._number.get(campaign, -1))
         return len(held) - bisect.bisect_right(held, now_ms) if held else 0
 
     def exposures_since(self, device: str, since_ms: int, until_ms: int) -> Iterator[Exposure]:
-        """The device's exposures of any campaign with ``since_ms < ts <= until_ms``."""
+        """The device's exposures of any campaign with ``since_ms < ts <= until_ms``, by time."""
         st = self.devices.get(device)
-        if st is None:
+        rows = st.exp if st else None
+        if not rows:
             return
-        for seen in st.exposures.values():
-            lo = bisect.bisect_right(seen, since_ms, key=_ts)
-            for e in seen[lo:]:
-                if e.ts > until_ms:
-                    break
-                yield e
+        names = self._names
+        for i in range(_ts_at(rows, _EXP, since_ms), _ts_at(rows, _EXP, until_ms)):
+            ts, eid, p = rows[i * _EXP : i * _EXP + _EXP]
+            yield Exposure(ts, names[p >> _AD_BITS], names[p & _AD_MASK], eid)
 
     def views_since(self, devices: Iterable[str], since_ms: int, until_ms: int) -> list[Viewing]:
-        """Views of ``devices`` with ``since_ms < ts <= until_ms``."""
+        """Views of ``devices`` with ``since_ms < ts <= until_ms`` (device by device, each by time)."""
         out: list[Viewing] = []
+        names = self._names
         for d in devices:
             st = self.devices.get(d)
-            if st is None:
+            rows = st.views if st else None
+            if not rows:
                 continue
-            lo = bisect.bisect_right(st.views, since_ms, key=_ts)
-            out.extend(v for v in st.views[lo:] if v.ts <= until_ms)
+            for i in range(_ts_at(rows, _VIEW, since_ms), _ts_at(rows, _VIEW, until_ms)):
+                ts, content, seconds = rows[i * _VIEW : i * _VIEW + _VIEW]
+                out.append(Viewing(int(ts), names[int(content)], seconds))
         return out
 
-    def prune(self, now_ms: int) -> int:
-        """Forget what fell out of every window; returns devices dropped entirely.
+    def prune(self, now_ms: int, keys: Iterable[str] | None = None) -> int:
+        """Forget what fell out of every window, of ``keys`` (default: every device); returns devices
+        dropped entirely. A device's old rows also go whenever it gets a new one.
 
         >>> s = ActivationState(retain_ms=1_000)
         >>> _ = s.add_impression("d", 500, "c", "a", eid=1, now_ms=500)
-        >>> s.prune(now_ms=5_000), len(s.devices)
-        (1, 0)
+        >>> s.prune(now_ms=5_000, keys=["x"]), s.prune(now_ms=5_000), len(s.devices)
+        (0, 1, 0)
         """
         old_exp, old_view = now_ms - self.retain_ms, now_ms - self.views_ms
-        gone = []
-        for key, st in self.devices.items():
-            for campaign in list(st.exposures):
-                seen = st.exposures[campaign]
-                cut = bisect.bisect_right(seen, old_exp, key=_ts)
-                if cut == len(seen):
-                    del st.exposures[campaign]
-                elif cut:
-                    del seen[:cut]
-            if st.views:
-                del st.views[: bisect.bisect_right(st.views, old_view, key=_ts)]
-            for campaign in list(st.reserved):
-                held = st.reserved[campaign]
-                del held[: bisect.bisect_right(held, now_ms)]
-                if not held:
-                    del st.reserved[campaign]
+        gone = 0
+        devices = self.devices
+        for key in list(devices) if keys is None else keys:
+            st = devices.get(key)
+            if st is None:
+                continue
+            if st.exp and st.exp[0] <= old_exp:
+                st.exp = _trimmed(st.exp, _EXP, old_exp)
+            if st.views and st.views[0] <= old_view:
+                st.views = _trimmed(st.views, _VIEW, old_view)
+            if st.reserved:
+                for cnum in list(st.reserved):
+                    held = st.reserved[cnum]
+                    del held[: bisect.bisect_right(held, now_ms)]
+                    if not held:
+                        del st.reserved[cnum]
             if st.empty():
-                gone.append(key)
-        for key in gone:
-            del self.devices[key]
-        return len(gone)
+                del devices[key]
+                gone += 1
+        return gone
+
+    def names_held(self) -> int:
+        """Distinct campaign, ad and content ids interned so far (they are never forgotten)."""
+        return len(self._names)
 
 
-def _ts(row: Exposure | Viewing) -> int:
-    return row.ts
+def _copy_of(rows: array, ts: int, cnum: int, packed: int, eid: int) -> int | None:
+    """Whether an exposure (``packed`` campaign and ad) is a duplicate of one in ``rows``.
+
+    ``None``: new. ``-1``: a duplicate to drop. ``i >= 0``: a re-sent copy of the row ``i`` that came
+    later than this one (the row must be replaced by this, earlier, exposure). A duplicate is the same
+    ``eid`` of the same campaign at any time, or the same ad within :data:`RESEND_MS`; the first
+    matching row of the campaign by time decides.
+
+    >>> rows = array("q", [1_000, 7, 5])
+    >>> _copy_of(rows, 1_500, 0, 5, 8), _copy_of(rows, 500, 0, 5, 8), _copy_of(rows, 9_000, 0, 6, 7)
+    (-1, 0, -1)
+    >>> _copy_of(rows, 9_000, 0, 6, 8) is None
+    True
+    """
+    n = len(rows) // _EXP
+    i = bisect.bisect_left(range(0, len(rows), _EXP), ts - RESEND_MS, key=rows.__getitem__)
+    while i < n:
+        at = i * _EXP
+        t = rows[at]
+        if t > ts + RESEND_MS:
+            break
+        p = rows[at + 2]
+        if p >> _AD_BITS == cnum and (rows[at + 1] == eid or p == packed):
+            return i if p == packed and rows[at + 1] != eid and ts < t else -1
+        i += 1
+    # the same identity outside the re-send window (an eid equal to a time or a packed id is no match)
+    start = 1
+    while True:
+        try:
+            at = rows.index(eid, start)
+        except ValueError:
+            return None
+        if at % _EXP == 1 and rows[at + 1] >> _AD_BITS == cnum:
+            return -1
+        start = at + 1
+
+
+def _trimmed(rows: array, width: int, old: float) -> array | None:
+    """``rows`` without the rows at or before ``old``; None when none is left.
+
+    >>> _trimmed(array("q", [1, 0, 0, 5, 0, 0]), 3, 1), _trimmed(array("q", [1, 0, 0]), 3, 1)
+    (array('q', [5, 0, 0]), None)
+    """
+    del rows[: _ts_at(rows, width, old) * width]
+    return rows or None
+
+
+def _insert(rows: array, width: int, row: tuple) -> None:
+    """Insert ``row`` after every row of the same or an earlier time (a stable insert by time)."""
+    new = array(rows.typecode, row)  # converted first: a bad value never leaves half a row behind
+    if not rows or rows[-width] <= row[0]:
+        rows.extend(new)
+        return
+    at = _ts_at(rows, width, row[0]) * width
+    rows[at:at] = new

@@ -26,7 +26,15 @@ from ingest.campaigns import parse_campaign
 from ingest.contract import parse_content, parse_view
 from ingest.errors import InvalidRecord
 
-__all__ = ["GraphFeed", "KafkaFeed", "load_campaign_file", "load_households_file"]
+__all__ = [
+    "GraphFeed",
+    "KafkaFeed",
+    "load_campaign_file",
+    "load_households_file",
+    "open_consumer",
+    "retry_forever",
+    "seek_to_window",
+]
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +44,50 @@ _SLACK_MS = 60_000
 _NEVER = TopicPartition("", -1)
 #: records applied per lock hold, so a backlog never holds decisions up for long
 _CHUNK = 500
+#: the feed checks the brokers (lag, commit) this often, each call bounded by _TIMEOUT_MS
+_CHECK_S = 2.0
+_TIMEOUT_MS = 3_000
+
+
+def open_consumer(bootstrap: str, group: str, **options) -> KafkaConsumer:
+    """A consumer of the service's: manually assigned, offsets committed only for lag tools."""
+    return KafkaConsumer(
+        bootstrap_servers=bootstrap,
+        group_id=group,
+        client_id=f"{group}-feed",
+        enable_auto_commit=False,
+        auto_offset_reset="earliest",
+        **options,
+    )
+
+
+def seek_to_window(c: KafkaConsumer, parts: list[TopicPartition], service: ActivationService) -> None:
+    """Seek ``parts`` (assigned) by timestamp to the start of the state's longest window (with slack);
+    a partition with nothing that recent starts at its end."""
+    since = service.now_ms() - service.retained_ms() - _SLACK_MS
+    found = c.offsets_for_times(dict.fromkeys(parts, since)) if parts else {}
+    for tp in parts:
+        hit = found.get(tp)
+        if hit is None:
+            c.seek_to_end(tp)
+        else:
+            c.seek(tp, hit.offset)
+
+
+def retry_forever(stop: threading.Event, step, reset, what: str) -> None:
+    """Call ``step`` until ``stop``; on any failure (Kafka down, or a bug) ``reset``, back off and retry,
+    while decisions go on on the state there is. ``reset`` also runs once at the end."""
+    delay = 0.5
+    while not stop.is_set():
+        try:
+            step()
+            delay = 0.5
+        except Exception as err:  # noqa: BLE001 — back off, keep serving the state
+            log.warning("%s error=%s detail=%s retry_s=%.1f", what, type(err).__name__, err, delay)
+            reset(err)
+            stop.wait(delay)
+            delay = min(delay * 2, 10)
+    reset(None)
 
 
 def load_campaign_file(service: ActivationService, path: Path) -> tuple[int, int]:
@@ -98,18 +150,16 @@ class KafkaFeed:
         self.invalid = 0
         self._checked = 0.0
         self._routed = False
+        self._started = time.monotonic()
+        self._ends: dict[TopicPartition, int] = {}
+        self._last_lag = 0.0
+        #: the next offset of every views partition applied so far
+        self._next: dict[TopicPartition, int] = {}
 
     def _start(self) -> dict[TopicPartition, int]:
-        c = KafkaConsumer(
-            bootstrap_servers=self.bootstrap,
-            group_id=self.group,
-            client_id=f"{self.group}-feed",
-            enable_auto_commit=False,
-            auto_offset_reset="earliest",
-            max_poll_records=_CHUNK * 4,
-            fetch_max_wait_ms=100,
+        c = self.consumer = open_consumer(
+            self.bootstrap, self.group, max_poll_records=_CHUNK * 4, fetch_max_wait_ms=100
         )
-        self.consumer = c
         parts = []
         for topic in self.topics:
             ids = c.partitions_for_topic(topic) or set()
@@ -122,14 +172,11 @@ class KafkaFeed:
         c.assign(parts)
         for tp, n in meta.items():
             c.seek(tp, n)
-        since = self.service.now_ms() - self.service.retained_ms() - _SLACK_MS
-        found = c.offsets_for_times(dict.fromkeys(views, since)) if views else {}
-        for tp in views:
-            hit = found.get(tp)
-            if hit is None:
-                c.seek_to_end(tp)
-            else:
-                c.seek(tp, hit.offset)
+        seek_to_window(c, views, self.service)
+        for tp in views:  # a reconnect resumes where it was: the window read again would count views twice
+            if tp in self._next:
+                c.seek(tp, self._next[tp])
+        self.service.feed["kafka_ok"] = True
         return c.end_offsets(parts) if parts else {}
 
     def _read_to_end(self, c: KafkaConsumer, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
@@ -148,40 +195,35 @@ class KafkaFeed:
 
     def run(self, stop: threading.Event) -> None:
         """Consume until ``stop``; reconnects with back-off while Kafka is unreachable."""
-        started = time.monotonic()
-        ends: dict[TopicPartition, int] = {}
-        delay = 0.5
-        last_lag = 0.0
-        while not stop.is_set():
-            try:
-                if self.consumer is None:
-                    ends = self._start()
-                polled = self.consumer.poll(timeout_ms=200)
-                self._apply(polled)
-                self.service.feed["kafka_ok"] = True
-                delay = 0.5
-                if not self.service.feed["ready"] and self.owned is not None:
-                    ends = self._routed_ends(ends)
-                if not self.service.feed["ready"] and all(
-                    tp != _NEVER and self.consumer.position(tp) >= n for tp, n in ends.items()
-                ):
-                    self.service.feed["ready"] = True
-                    # the rebuilt state is long-lived: keep the collector from rescanning it (p99 latency)
-                    gc.collect()
-                    gc.freeze()
-                    self.service.feed["rebuild_s"] = round(time.monotonic() - started, 2)
-                    log.info("state rebuilt seconds=%.1f", time.monotonic() - started)
-                if time.monotonic() - last_lag > 5:
-                    last_lag = time.monotonic()
-                    self._lag()
-                    self.service.prune()
-            except Exception as err:  # noqa: BLE001 — Kafka down or a bug: back off, keep serving the state
-                self.service.feed["kafka_ok"] = False
-                log.warning("kafka feed error=%s detail=%s retry_s=%.1f", type(err).__name__, err, delay)
-                self._close()
-                stop.wait(delay)
-                delay = min(delay * 2, 10)
+        self._started = time.monotonic()
+        retry_forever(stop, self._step, self._reset, "kafka feed")
+
+    def _reset(self, err: Exception | None) -> None:
+        if err is not None:
+            self.service.feed["kafka_ok"] = False
         self._close()
+
+    def _step(self) -> None:
+        if self.consumer is None:
+            self._ends = self._start()
+        self._apply(self.consumer.poll(timeout_ms=200))
+        if not self.service.feed["ready"]:
+            if self.owned is not None:
+                self._ends = self._routed_ends(self._ends)
+            if all(tp != _NEVER and self.consumer.position(tp) >= n for tp, n in self._ends.items()):
+                self._ready()
+        if time.monotonic() - self._last_lag > _CHECK_S:
+            self._last_lag = time.monotonic()
+            self._lag()  # a round trip to the brokers: Kafka down raises here, and /health says so
+
+    def _ready(self) -> None:
+        self.service.feed["ready"] = True
+        # the rebuilt state is long-lived: keep the collector from rescanning it (p99 latency)
+        gc.collect()
+        gc.freeze()
+        took = time.monotonic() - self._started
+        self.service.feed["rebuild_s"] = round(took, 2)
+        log.info("state rebuilt seconds=%.1f", took)
 
     def _routed_ends(self, ends: dict[TopicPartition, int]) -> dict[TopicPartition, int]:
         """Scale-out readiness: once the routers have routed every view there was, our partitions' ends."""
@@ -219,13 +261,14 @@ class KafkaFeed:
     def _lag(self) -> None:
         c = self.consumer
         parts = list(c.assignment())
-        ends = c.end_offsets(parts)
+        ends = c.end_offsets(parts, timeout_ms=_TIMEOUT_MS)
         self.service.feed["kafka_lag"] = int(sum(max(0, ends[tp] - c.position(tp)) for tp in parts))
+        self.service.feed["kafka_ok"] = True
         views = {tp: c.position(tp) for tp in parts if tp.topic == self.views}
         try:
             from kafka.structs import OffsetAndMetadata
 
-            c.commit({tp: OffsetAndMetadata(n, "", -1) for tp, n in views.items()})
+            c.commit({tp: OffsetAndMetadata(n, "", -1) for tp, n in views.items()}, timeout_ms=_TIMEOUT_MS)
         except KafkaError as err:  # only for lag tools: the state is rebuilt by time, not offsets
             log.debug("commit failed error=%s", type(err).__name__)
 
@@ -234,6 +277,8 @@ class KafkaFeed:
         views, content, routed = [], [], []
         for tp, msgs in polled.items():
             kind = self.topics[tp.topic]
+            if tp.topic == self.views and msgs:
+                self._next[tp] = msgs[-1].offset + 1
             for m in msgs:
                 raw = m.value if m.value is not None else b""
                 try:

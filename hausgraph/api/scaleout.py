@@ -9,6 +9,7 @@ owner of a household and sends a request for a foreign household there (HTTP 307
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -20,6 +21,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.errors import KafkaError
 from kafka.structs import OffsetAndMetadata
 
+from hausgraph.api.feeds import open_consumer, retry_forever, seek_to_window
 from hausgraph.api.service import ActivationService
 from ingest.contract import parse_view
 from ingest.errors import InvalidRecord
@@ -116,64 +118,56 @@ class ExposureRouter:
         self.partitions = partitions
         self.consumer: KafkaConsumer | None = None
         self.routed = 0
+        self._producer: KafkaProducer | None = None
+        self._last_commit = 0.0
+        #: the next offset of each views partition routed and flushed
+        self._next: dict[TopicPartition, int] = {}
 
     def run(self, stop: threading.Event) -> None:
-        producer = None
-        delay = 0.5
-        last_commit = 0.0
-        while not stop.is_set():
-            try:
-                if self.consumer is None:
-                    self.consumer = KafkaConsumer(
-                        bootstrap_servers=self.bootstrap, group_id=self.group, enable_auto_commit=False,
-                        auto_offset_reset="earliest", max_poll_records=2000, fetch_max_wait_ms=50,
-                        session_timeout_ms=10_000, heartbeat_interval_ms=3_000,
-                    )  # fmt: skip
-                    self._assign(self.consumer)
-                    producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=2)
-                c = self.consumer
-                polled = c.poll(timeout_ms=200)
-                if polled:
-                    self._route(polled, producer)
-                    producer.flush()
-                if polled or time.monotonic() - last_commit > 1:
-                    # positions of every routed partition, even idle ones: readiness reads them
-                    c.commit({tp: OffsetAndMetadata(c.position(tp), "", -1) for tp in c.assignment()})
-                    last_commit = time.monotonic()
-                delay = 0.5
-            except Exception as err:  # noqa: BLE001 — Kafka down or a bug: back off, decisions go on
-                log.warning("exposure router error=%s detail=%s retry_s=%.1f", type(err).__name__, err, delay)
-                self._close()
-                stop.wait(delay)
-                delay = min(delay * 2, 10)
-        self._close()
-        if producer is not None:
-            producer.close()
+        retry_forever(stop, self._step, self._reset, "exposure router")
 
-    def _assign(self, c: KafkaConsumer) -> None:
-        i, n = self.share
-        parts = [
-            TopicPartition(self.views, q)
-            for q in sorted(c.partitions_for_topic(self.views) or [])
-            if q % n == i
-        ]
-        c.assign(parts)
-        since = self.service.now_ms() - self.service.retained_ms() - 60_000
-        found = c.offsets_for_times(dict.fromkeys(parts, since)) if parts else {}
-        for tp in parts:
-            hit = found.get(tp)
-            if hit is None:
-                c.seek_to_end(tp)
-            else:
-                c.seek(tp, hit.offset)
+    def _step(self) -> None:
+        if self.consumer is None:
+            self.consumer = open_consumer(
+                self.bootstrap, self.group, max_poll_records=2000, fetch_max_wait_ms=50,
+                session_timeout_ms=10_000, heartbeat_interval_ms=3_000,
+            )  # fmt: skip
+            i, n = self.share
+            parts = [
+                TopicPartition(self.views, q)
+                for q in sorted(self.consumer.partitions_for_topic(self.views) or [])
+                if q % n == i
+            ]
+            self.consumer.assign(parts)
+            seek_to_window(self.consumer, parts, self.service)
+            for tp in parts:  # a reconnect resumes after what was flushed (views are not deduplicated)
+                if tp in self._next:
+                    self.consumer.seek(tp, self._next[tp])
+            self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=2)
+        c = self.consumer
+        polled = c.poll(timeout_ms=200)
+        if polled:
+            self._route(polled, self._producer)
+            self._producer.flush()
+            for tp, msgs in polled.items():
+                if msgs:
+                    self._next[tp] = msgs[-1].offset + 1
+        if polled or time.monotonic() - self._last_commit > 1:
+            # positions of every routed partition, even idle ones: readiness reads them
+            c.commit({tp: OffsetAndMetadata(c.position(tp), "", -1) for tp in c.assignment()})
+            self._last_commit = time.monotonic()
 
-    def _close(self) -> None:
+    def _reset(self, err: Exception | None) -> None:
         if self.consumer is not None:
             try:
                 self.consumer.close(autocommit=False)
             except (KafkaError, OSError):
                 log.debug("router close failed")
             self.consumer = None
+        if self._producer is not None:  # unflushed records are routed again: the window is re-read
+            with contextlib.suppress(KafkaError, OSError):
+                self._producer.close(timeout=1 if err is not None else None)
+            self._producer = None
 
     def _route(self, polled: dict, producer: KafkaProducer) -> None:
         now = self.service.now_ms()

@@ -121,8 +121,18 @@ def build(settings: Settings, conn: Connections) -> Running:
         n = load_households_file(service, settings.activation_households_file)
         log.info("device map loaded file=%s devices=%d", settings.activation_households_file, n)
     else:
-        graph = GraphFeed(service, lambda: graph_client(settings, conn), settings.activation_refresh_s)
+        # short driver retries: a poll that hangs in the driver during a Neo4j restart would delay the next
+        # households run's map past the 15 s the issue allows; the feed retries on its own every poll
+        fast = {
+            "max_transaction_retry_time": 2.0,
+            "connection_timeout": 5.0,
+            "connection_acquisition_timeout": 5.0,
+        }
+        graph = GraphFeed(
+            service, lambda: graph_client(settings, conn, **fast), settings.activation_refresh_s
+        )
         feeds.append(("activation-neo4j", graph.run))
+    feeds.append(("activation-prune", service.prune_loop))
     running = Running(service, stop)
     for name, target in feeds:
         t = threading.Thread(target=target, args=(stop,), name=name, daemon=True)

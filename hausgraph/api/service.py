@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 import time
 from collections import Counter, defaultdict, deque
@@ -63,10 +64,11 @@ class DeviceMap:
         household_of, types, persona = {}, {}, {}
         members: dict[str, list[str]] = defaultdict(list)
         for r in rows:
-            household_of[r["device_key"]] = r["household_id"]
-            members[r["household_id"]].append(r["device_key"])
-            types[r["device_key"]] = r.get("device_type")
-            persona[r["device_key"]] = r.get("persona")
+            key = sys.intern(r["device_key"])  # the one copy the live state keys its devices by, too
+            household_of[key] = r["household_id"]
+            members[r["household_id"]].append(key)
+            types[key] = r.get("device_type")
+            persona[key] = r.get("persona")
         return cls(household_of, {h: tuple(sorted(d)) for h, d in members.items()}, types, persona, run_ms)
 
     def audience(self, device: str) -> Audience:
@@ -210,19 +212,29 @@ class ActivationService:
             self.devices = devices
 
     def apply_events(self, events: Iterable[ViewEvent]) -> int:
-        """Impressions into the exposures, views into the live context; returns impressions taken."""
+        """Impressions into the exposures, views into the live context; returns impressions taken.
+
+        The keyed hashes (device key, event identity) are computed before the lock is taken: a request
+        waits for the state's updates only, never for the hashing.
+        """
         taken = 0
         now = self.now_ms()
         pseudo, state = self.pseudo, self.state
+        keyed = []
+        for ev in events:
+            if ev.event == "impression" and ev.campaign_id is not None:
+                keyed.append((ev, pseudo.mac(ev.mac), event_identity(ev, pseudo)))
+            elif ev.event == "view" and ev.content_id is not None:
+                keyed.append((ev, pseudo.mac(ev.mac), None))
+            else:
+                keyed.append((ev, None, None))
         with self.lock:
-            for ev in events:
-                device = pseudo.mac(ev.mac)
-                if ev.event == "impression" and ev.campaign_id is not None:
+            for ev, device, eid in keyed:
+                if eid is not None:
                     taken += state.add_impression(
-                        device, ev.ts_ms, ev.campaign_id, ev.ad_id or "", event_identity(ev, pseudo), now,
-                        ev.device_type,
-                    )  # fmt: skip
-                elif ev.event == "view" and ev.content_id is not None:
+                        device, ev.ts_ms, ev.campaign_id, ev.ad_id or "", eid, now, ev.device_type
+                    )
+                elif device is not None:
                     state.add_view(device, ev.ts_ms, ev.content_id, ev.duration_s or 0.0, now, ev.device_type)
                 self.stats.events[ev.event] += 1
         return taken
@@ -234,16 +246,36 @@ class ActivationService:
         state = self.state
         with self.lock:
             for r in records:
-                if r["e"] == "impression":
-                    taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
-                else:
-                    state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"))
-                self.stats.events[r["e"]] += 1
+                try:
+                    if r["e"] == "impression":
+                        taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
+                    else:
+                        state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"))
+                    self.stats.events[r["e"]] += 1
+                except (KeyError, TypeError, ValueError, OverflowError):  # not one of the routers' records
+                    self.stats.events["invalid_record"] += 1
         return taken
 
-    def prune(self) -> int:
+    def prune(self, slice_: int = 500) -> int:
+        """One sweep over every device, ``slice_`` devices per lock hold (a request never waits for
+        more than one slice); returns devices dropped."""
         with self.lock:
-            return self.state.prune(self.now_ms())
+            keys = list(self.state.devices)
+        gone = 0
+        for i in range(0, len(keys), slice_):
+            with self.lock:
+                gone += self.state.prune(self.now_ms(), keys[i : i + slice_])
+            time.sleep(0)  # hand the interpreter to a waiting request
+        return gone
+
+    def prune_loop(self, stop: threading.Event, every_s: float = 30.0) -> None:
+        """Sweep the state for what fell out of every window, until ``stop`` (a thread of its own: a
+        sweep over a million households takes seconds and must hold up neither requests nor the feed).
+        """
+        while not stop.wait(every_s):
+            t0 = time.monotonic()
+            gone = self.prune()
+            log.debug("state pruned devices_dropped=%d seconds=%.2f", gone, time.monotonic() - t0)
 
     # --- questions ---
     def device_key(self, mac: str | None, device_key: str | None) -> str:

@@ -24,6 +24,8 @@ from generator.campaigns import valid_campaign_records
 from graph.admin import migrate
 from graph.client import GraphClient
 from graph.jobs import run_all
+from hausgraph.servers import start, stop
+from hausgraph.settings import Settings
 from ingest.campaigns import parse_campaign
 from ingest.contract import parse_view
 from ingest.errors import InvalidRecord
@@ -455,6 +457,90 @@ def test_two_instances_each_own_their_households_and_together_equal_brute_force(
     finally:
         for p in procs:
             p.stop()
+
+
+def _health(api) -> dict:
+    return api.http.get(f"{api.url}/health").json()
+
+
+def _wait_health(api, what: str, done, timeout_s: float = 60) -> dict:
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        h = _health(api)
+        if done(h):
+            return h
+        time.sleep(0.2)
+    raise AssertionError(f"{what} within {timeout_s} s: {h}")
+
+
+def test_kafka_down_decisions_go_on_on_the_state_and_health_shows_its_age_then_it_resumes(
+    api, world, services
+):
+    if not services.kafka_managed:
+        pytest.skip("Kafka is an external server (KAFKA_BOOTSTRAP_SERVERS or testcontainers); cannot stop it")
+    probes = _probes(world, n_random=40, seed=21)
+    _wait_health(api, "kafka_ok before the outage", lambda h: h["kafka_ok"] is True)
+    settings = Settings()  # the same environment the session fixture started the servers from
+    stop(settings, ["kafka"])
+    try:
+        down = _wait_health(api, "/health reporting Kafka down", lambda h: h["kafka_ok"] is False, 30)
+        assert down["status"] == "degraded" and down["ready"], down
+        assert down["state_age_s"] is not None
+        time.sleep(1.0)
+        assert _health(api)["state_age_s"] >= down["state_age_s"] + 0.9  # the state's age keeps counting
+        mismatches, reasons = _compare_decisions(api, world, probes)  # the state there is, answering
+        assert not mismatches, mismatches[:3]
+        assert "frequency_cap" in reasons
+        fmismatch, _ = _compare_follow_ups(api, world)
+        assert not fmismatch, fmismatch[:3]
+        events_before = api.http.get(f"{api.url}/v1/stats").json()["events"]
+    finally:
+        start(settings, ["kafka"])
+    _wait_health(api, "the feed back after Kafka's restart", lambda h: h["kafka_ok"] is True, 90)
+    # it resumed where it was: an impression produced now is counted, and nothing is read twice
+    _, device = _household_device(world)
+    mac = next(d["mac"] for d in world.truth["devices"] if d["key"] == device)
+    body = {"device_key": device, "campaign_id": "cmp-03", "ad_id": "x", "reserve": False}
+    seen = api.http.post(f"{api.url}/v1/decide", json=body).json()["impressions_in_window"]
+    event = {
+        "ts": int(time.time() * 1000), "ip": "81.2.69.160", "mac": mac, "event": "impression",
+        "ad_id": "ad-03-after", "campaign_id": "cmp-03", "event_id": f"after-{uuid.uuid4().hex}",
+    }  # fmt: skip
+    p = KafkaProducer(bootstrap_servers=api_bootstrap(api), acks="all")
+    p.send(world.topics["views"], value=orjson.dumps(event))
+    p.flush()
+    p.close()
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 20:
+        now_seen = api.http.post(f"{api.url}/v1/decide", json=body).json()["impressions_in_window"]
+        if now_seen > seen:
+            break
+        time.sleep(0.1)
+    assert now_seen == seen + 1, (seen, now_seen)
+    events_after = api.http.get(f"{api.url}/v1/stats").json()["events"]
+    assert events_after.get("view", 0) == events_before.get("view", 0), (events_before, events_after)
+    assert events_after["impression"] == events_before["impression"] + 1, (events_before, events_after)
+
+
+def test_neo4j_down_the_cached_device_map_keeps_serving(api, world, services):
+    if not services.neo4j_managed:
+        pytest.skip("Neo4j is an external server (NEO4J_URI or testcontainers); a test cannot restart it")
+    probes = _probes(world, n_random=40, seed=22)
+    hh, device = _household_device(world)
+    settings = Settings()
+    stop(settings, ["neo4j"])
+    try:
+        down = _wait_health(api, "/health reporting Neo4j down", lambda h: h["neo4j_ok"] is False, 30)
+        assert down["status"] == "degraded" and down["households"] > 0, down
+        mismatches, reasons = _compare_decisions(api, world, probes)  # households from the cached map
+        assert not mismatches, mismatches[:3]
+        assert {"frequency_cap", "unknown_device"} <= reasons, reasons
+        r = api.http.get(f"{api.url}/v1/households/{device}")
+        assert r.status_code == 200 and r.json()["household_id"] == hh, r.text
+        assert _health(api)["device_map_age_s"] >= down["device_map_age_s"]
+    finally:
+        start(settings, ["neo4j"])
+    _wait_health(api, "Neo4j back", lambda h: h["neo4j_ok"] is True, 90)
 
 
 # last: it re-runs the households job under the other tests' oracle
