@@ -1,7 +1,8 @@
 """Pure aggregation of valid events into the rows the Neo4j writes ``UNWIND``.
 
-One presence row per (device, network, hour bucket) carries the bucket's events with their
-keyed identities, so the write can count only events it has not seen before (idempotent).
+One presence row per (device, network, UTC day) carries the day's events with their keyed
+identities, so the write can count only events it has not seen before (idempotent). The graph keeps
+one ``SEEN_ON`` edge per device, network and day with 24 per-hour event counts, not one edge per hour.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from graph.vocabulary import HOUR_MS
+from graph.vocabulary import DAY_MS, HOUR_MS
 from ingest.contract import ContentRecord, ViewEvent
 from ingest.pseudonym import Pseudonymizer, prefix64
 
@@ -24,6 +25,7 @@ __all__ = [
     "content_rows",
     "device_rows",
     "event_identity",
+    "hour_rows",
     "network_of",
     "network_rows",
     "presence_rows",
@@ -52,10 +54,10 @@ def _network_value(ip: str) -> tuple[str, int]:
 
 
 def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[dict[str, Any]]:
-    """Group events by (device, network, hour); duplicates within the batch collapse.
+    """Group events by (device, network, UTC day); duplicates within the batch collapse.
 
     Rows are sorted by device then network key so that concurrent writers take locks in
-    one order. Each row: ``device, dtype, network, family, hour, first, last, events`` where
+    one order. Each row: ``device, dtype, network, family, day, first, last, events`` where
     ``events`` is a list of ``{id, ts, event, content, secs, campaign, ad, source}`` dicts.
     """
     buckets: dict[tuple[str, str, int], dict[str, Any]] = {}
@@ -64,14 +66,14 @@ def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[di
         device = pseudo.mac(ev.mac)
         network, family = network_of(ev, pseudo)
         ts = ev.ts_ms
-        k = (device, network, ts - ts % HOUR_MS)
+        k = (device, network, ts - ts % DAY_MS)
         row = buckets.get(k)
         if row is None:
             row = buckets[k] = {
                 "device": device,
                 "network": network,
                 "family": family,
-                "hour": k[2],
+                "day": k[2],
                 "first": ts,
                 "last": ts,
                 "events": {},
@@ -177,19 +179,63 @@ def relationship_key(*parts: str | int) -> int:
 
 
 def bucket_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``bucket, device, network, hour, first, last, ids`` per bucket (event ids only, no payload)."""
-    return [
-        {
-            "bucket": relationship_key(r["device"], r["network"], r["hour"]),
-            "device": r["device"],
-            "network": r["network"],
-            "hour": r["hour"],
-            "first": r["first"],
-            "last": r["last"],
-            "ids": [e["id"] for e in r["events"]],
-        }
-        for r in presence
-    ]
+    """``bucket, device, network, day, first, last, ids, hours, counts`` per presence row.
+
+    ``ids`` are the events' keyed identities (no payload), ``hours`` the UTC hour of each (parallel),
+    ``counts`` the 24 per-hour event counts of the row (what a new edge starts with).
+
+    >>> [r] = bucket_rows([{"device": "d", "network": "n", "day": 0, "first": 5, "last": 7_200_000,
+    ...     "events": [{"id": 1, "ts": 5}, {"id": 2, "ts": 7_200_000}]}])
+    >>> r["ids"], r["hours"], r["counts"][:3]
+    ([1, 2], [0, 2], [1, 0, 1])
+    """
+    out = []
+    for r in presence:
+        day = r["day"]
+        hours = [(e["ts"] - day) // HOUR_MS for e in r["events"]]
+        counts = [0] * 24
+        for h in hours:
+            counts[h] += 1
+        out.append(
+            {
+                "bucket": relationship_key(r["device"], r["network"], "day", day),
+                "device": r["device"],
+                "network": r["network"],
+                "day": day,
+                "first": r["first"],
+                "last": r["last"],
+                "ids": [e["id"] for e in r["events"]],
+                "hours": hours,
+                "counts": counts,
+            }
+        )
+    return out
+
+
+def hour_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One ``device, network, family, hour, events`` row per hour bucket of the presence rows.
+
+    >>> hour_rows([{"device": "d", "network": "n", "family": 4, "day": 0,
+    ...             "events": [{"ts": 5}, {"ts": 6}, {"ts": 7_200_000}]}])[1]["hour"]
+    7200000
+    """
+    out = []
+    for r in presence:
+        counts: dict[int, int] = {}
+        for e in r["events"]:
+            hour = e["ts"] - e["ts"] % HOUR_MS
+            counts[hour] = counts.get(hour, 0) + 1
+        for hour in sorted(counts):
+            out.append(
+                {
+                    "device": r["device"],
+                    "network": r["network"],
+                    "family": r["family"],
+                    "hour": hour,
+                    "events": counts[hour],
+                }
+            )
+    return out
 
 
 def activity_rows(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[dict[str, Any]]:
