@@ -19,7 +19,6 @@ from ingest.pseudonym import Pseudonymizer, prefix64
 
 __all__ = [
     "HOUR_MS",
-    "activity_rows",
     "bucket_rows",
     "content_merge_rows",
     "content_rows",
@@ -30,6 +29,7 @@ __all__ = [
     "network_rows",
     "presence_rows",
     "relationship_key",
+    "watched_contents",
 ]
 
 
@@ -118,14 +118,14 @@ def content_rows(records: Iterable[ContentRecord]) -> list[dict[str, Any]]:
     return [latest[k] for k in sorted(latest)]
 
 
-def content_merge_rows(catalog: list[dict[str, Any]], watched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def content_merge_rows(catalog: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
     """Every content of a batch in id order: its catalog row (``described``) or just the id.
 
-    >>> rows = content_merge_rows([{"content_id": "b", "title": "B"}], [{"content": "a"}, {"content": "b"}])
+    >>> rows = content_merge_rows([{"content_id": "b", "title": "B"}], ["a", "b"])
     >>> [(r["content_id"], r["described"], r.get("title")) for r in rows]
     [('a', False, None), ('b', True, 'B')]
     """
-    rows = {w["content"]: {"content_id": w["content"], "described": False} for w in watched}
+    rows = {c: {"content_id": c, "described": False} for c in watched}
     rows.update((c["content_id"], {**c, "described": True}) for c in catalog)
     return [rows[k] for k in sorted(rows)]
 
@@ -238,42 +238,24 @@ def hour_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def activity_rows(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[dict[str, Any]]:
-    """Aggregate the views and bookmarks new to the graph into ``WATCHED`` rows.
+def watched_contents(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[str]:
+    """Ids of the content that the views and bookmarks new to the graph reference, sorted.
 
-    Ad exposures are aggregated per day by :func:`ingest.daily.exposure_rows`.
+    What a device watched is kept per device and day (:func:`ingest.daily.device_day_rows`); the
+    content nodes themselves are merged from these ids.
 
     >>> p = [{"device": "d", "events": [
-    ...     {"id": 1, "ts": 5, "event": "view", "content": "c", "secs": 10.0},
-    ...     {"id": 2, "ts": 7, "event": "click", "content": None, "secs": 0.0}]}]
-    >>> activity_rows(p, {1, 2})[0]["views"]
-    1
-    >>> activity_rows(p, {2})
-    []
+    ...     {"id": 1, "ts": 5, "event": "view", "content": "c"},
+    ...     {"id": 2, "ts": 7, "event": "click", "content": None},
+    ...     {"id": 3, "ts": 9, "event": "bookmark", "content": "a"}]}]
+    >>> watched_contents(p, {1, 2, 3}), watched_contents(p, {2})
+    (['a', 'c'], [])
     """
-    watched: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in presence:
-        for e in r["events"]:
-            if e["id"] not in fresh_ids:
-                continue
-            kind = e["event"]
-            if kind in ("view", "bookmark") and e["content"] is not None:
-                w = watched.setdefault(
-                    (r["device"], e["content"]),
-                    {
-                        "pair": relationship_key(r["device"], e["content"]),
-                        "device": r["device"],
-                        "content": e["content"],
-                        "views": 0,
-                        "bookmarks": 0,
-                        "secs": 0.0,
-                        "first": e["ts"],
-                        "last": e["ts"],
-                    },
-                )
-                w["views" if kind == "view" else "bookmarks"] += 1
-                w["secs"] += e["secs"]
-                w["first"], w["last"] = min(w["first"], e["ts"]), max(w["last"], e["ts"])
-    # by content first: the devices are locked already (written at the start of the
-    # transaction), so shared nodes are the ones concurrent ingesters must take in one order
-    return [watched[k] for k in sorted(watched, key=lambda k: (k[1], k[0]))]
+    return sorted(
+        {
+            e["content"]
+            for r in presence
+            for e in r["events"]
+            if e["id"] in fresh_ids and e["event"] in ("view", "bookmark") and e["content"] is not None
+        }
+    )
