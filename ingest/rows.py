@@ -213,9 +213,11 @@ def bucket_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def hour_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One ``device, network, family, hour, events`` row per hour bucket of the presence rows.
+    """One ``device, device_type, network, family, hour, events`` row per hour bucket of presence rows.
 
-    >>> hour_rows([{"device": "d", "network": "n", "family": 4, "day": 0,
+    What the jobs read from the graph (``graph.jobs.reads.presence_rows``), made from ``prepare``'s rows.
+
+    >>> hour_rows([{"device": "d", "dtype": "tv", "network": "n", "family": 4, "day": 0,
     ...             "events": [{"ts": 5}, {"ts": 6}, {"ts": 7_200_000}]}])[1]["hour"]
     7200000
     """
@@ -225,16 +227,17 @@ def hour_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for e in r["events"]:
             hour = e["ts"] - e["ts"] % HOUR_MS
             counts[hour] = counts.get(hour, 0) + 1
-        for hour in sorted(counts):
-            out.append(
-                {
-                    "device": r["device"],
-                    "network": r["network"],
-                    "family": r["family"],
-                    "hour": hour,
-                    "events": counts[hour],
-                }
-            )
+        out.extend(
+            {
+                "device": r["device"],
+                "device_type": r.get("dtype"),
+                "network": r["network"],
+                "family": r["family"],
+                "hour": hour,
+                "events": n,
+            }
+            for hour, n in sorted(counts.items())
+        )
     return out
 
 
