@@ -13,12 +13,9 @@ MERGE (d)-[r:SEEN_ON {bucket: row.bucket}]->(n)
   ON CREATE SET r.day = row.day, r.ids = [], r.events = 0, r.counts = [h IN range(0, 23) | 0],
                 r.first = row.first, r.last = row.last
 WITH d, r, row, [i IN range(0, size(row.ids) - 1) WHERE NOT row.ids[i] IN r.ids] AS at
-WITH d, r, row, at,
-     CASE WHEN size(at) = size(row.ids) THEN row.counts
-          ELSE reduce(c = [h IN range(0, 23) | 0], i IN at |
-                      c[..row.hours[i]] + [c[row.hours[i]] + 1] + c[row.hours[i] + 1..]) END AS added
 SET r.ids = r.ids + [i IN at | row.ids[i]],
-    r.counts = [h IN range(0, 23) | r.counts[h] + added[h]],
+    r.counts = CASE WHEN size(at) = size(row.ids) THEN [h IN range(0, 23) | r.counts[h] + row.counts[h]]
+                    ELSE [h IN range(0, 23) | r.counts[h] + size([i IN at WHERE row.hours[i] = h])] END,
     r.events = r.events + size(at),
     r.first = CASE WHEN row.first < r.first THEN row.first ELSE r.first END,
     r.last = CASE WHEN row.last > r.last THEN row.last ELSE r.last END,
