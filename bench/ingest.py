@@ -208,6 +208,8 @@ def main() -> None:
     ap.add_argument("--live-seconds", type=float, default=30)
     ap.add_argument("--yes", action="store_true", help="allow wiping the graph")
     ap.add_argument("--ingesters", type=int, default=1, help="ingester processes in the consumer group")
+    ap.add_argument("--producers", type=int, default=2, help="producer processes sending the world to Kafka")
+    ap.add_argument("--compression", default="none", choices=("none", "gzip"), help="of the produced batches")
     ap.add_argument("--worker", nargs=3, metavar=("VIEWS", "CONTENT", "GROUP"))
     args = ap.parse_args()
     if args.worker:
@@ -222,8 +224,27 @@ def main() -> None:
     params = WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET)
     views, content = f"bench-views-{uuid.uuid4().hex[:6]}", f"bench-content-{uuid.uuid4().hex[:6]}"
     t0 = time.monotonic()
-    truth, _ = generate_to_kafka(params, conn.kafka_bootstrap, views, content)
+    # the world is produced as `hausgraph generate --to-kafka` does it: N processes, no compression
+    cpu0, broker0 = os.times(), cpu_seconds(server_pids(settings)["kafka"])
+    truth, _ = generate_to_kafka(
+        params,
+        conn.kafka_bootstrap,
+        views,
+        content,
+        compression=None if args.compression == "none" else args.compression,
+        producers=args.producers,
+    )
     produce_s = time.monotonic() - t0
+    cpu1, lines = os.times(), truth["counts"]["lines"]
+    gen_us = (cpu1.user + cpu1.system - cpu0.user - cpu0.system) / lines * 1e6
+    prod_us = (
+        (cpu1.children_user + cpu1.children_system - cpu0.children_user - cpu0.children_system) / lines * 1e6
+    )
+    broker_us = (cpu_seconds(server_pids(settings)["kafka"]) - broker0) / lines * 1e6
+    print(
+        f"produce CPU per line (us): generator {gen_us:.0f}, producer processes {prod_us:.0f}, broker "
+        f"{broker_us:.0f} ({args.producers} producers, compression {args.compression})"
+    )
     print(
         f"produced {truth['counts']['lines']:,} event lines in {produce_s:.0f}s "
         f"({truth['counts']['lines'] / produce_s:,.0f}/s)"

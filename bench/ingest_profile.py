@@ -37,7 +37,13 @@ from ingest.file_source import chunks, file_records  # noqa: E402
 from ingest.sink import write_batch  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-CEILING = {"ingest/merge_seen_on": "ceiling_seen_on", "ingest/merge_watched": "ceiling_watched"}
+CEILING = {
+    "ingest/merge_seen_on": "ceiling_seen_on",
+    "ingest/merge_device_days": "ceiling_device_days",
+    "ingest/merge_exposed_on": "ceiling_exposed_on",
+}
+#: the per-day aggregate's statements (DeviceDay, EXPOSED_ON and the campaigns they point at)
+AGGREGATE = ("ingest/merge_device_days", "ingest/merge_exposed_on", "ingest/merge_campaign_ids")
 CEILING_TITLE = "ceiling (plain creates, no relationship indexes)"
 
 
@@ -85,6 +91,9 @@ def run(client: TimedClient, pseudo, lines: Path, events: int, batch: int, neo4j
         "write_s": round(write_s, 1),
         "statements_s": {k: round(v, 2) for k, v in client.spent.most_common()},
         "begin_commit_s": round(write_s - sum(client.spent.values()), 1),
+        "aggregate_share_of_statements": round(
+            sum(client.spent[k] for k in AGGREGATE) / max(sum(client.spent.values()), 1e-9), 3
+        ),
         "neo4j_cpu_s": {k: round(v, 1) for k, v in cpu.most_common() if v >= 0.2},
         "neo4j_cpu_us_per_event": round(sum(cpu.values()) / events * 1e6),
         "python_cpu_s": round(time.process_time() - py0, 1),

@@ -37,6 +37,7 @@ from graph.networks import PresenceTable
 from graph.params import DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, HouseholdParams
 from ingest.batch import SourceRecord, prepare
 from ingest.pseudonym import Pseudonymizer
+from ingest.rows import hour_rows
 
 HOMELIKE = (NETWORK_CLASSES.index("home"), NETWORK_CLASSES.index("unknown"))
 
@@ -192,7 +193,7 @@ def main() -> None:
     for t_s, lines in batches:
         recs = [SourceRecord("view", x, "live", 0, i) for i, x in enumerate(lines)]
         prep = prepare(recs, pseudo, int((start_s + t_s) * 1000) + HOUR_MS)
-        touched = store.add(prep.presence)
+        touched = store.add(hour_rows(prep.presence))
         if a.full_every and t_s - last_full >= a.full_every:
             new = full(state)
             last_full = t_s

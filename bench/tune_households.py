@@ -41,6 +41,7 @@ def world_rows(
     from generator.truth import build_truth
     from ingest.batch import SourceRecord, prepare
     from ingest.pseudonym import Pseudonymizer
+    from ingest.rows import hour_rows
 
     g = Generation(variant_params(variant, households=households, days=days, seed=seed, secret="s"))
     pseudo = Pseudonymizer("s")
@@ -50,10 +51,10 @@ def world_rows(
         prep = prepare(
             [SourceRecord("view", line, "x", 0, i) for i, line in enumerate(ch.lines)], pseudo, 2**62
         )
-        for r in prep.presence:
+        for r in hour_rows(prep.presence):
             key = (r["device"], r["network"], r["hour"])
-            events[key] += len(r["events"]) if isinstance(r["events"], list) else int(r["events"] or 1)
-            meta[key] = (r.get("dtype", r.get("device_type")), r["family"])
+            events[key] += r["events"]
+            meta[key] = (r["device_type"], r["family"])
     rows = [
         {
             "device": d,

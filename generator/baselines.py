@@ -19,6 +19,7 @@ from graph.networks import PresenceTable
 from ingest.batch import prepare
 from ingest.file_source import chunks, file_records, open_lines
 from ingest.pseudonym import Pseudonymizer
+from ingest.rows import hour_rows
 
 __all__ = ["baseline_households_csv", "cooccurrence_louvain", "presence_table", "table_components"]
 
@@ -29,7 +30,7 @@ def presence_table(events: Path, secret: str, now_ms: int = 2**62) -> PresenceTa
     rows: list[dict] = []
     with open_lines(str(events)) as stream:
         for chunk in chunks(file_records(stream, events.name), 20_000):
-            rows.extend({**r, "events": len(r["events"])} for r in prepare(chunk, pseudo, now_ms).presence)
+            rows.extend(hour_rows(prepare(chunk, pseudo, now_ms).presence))
     return PresenceTable.from_rows(rows)
 
 

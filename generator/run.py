@@ -7,6 +7,7 @@ from pathlib import Path
 
 import orjson
 
+from generator.kafka_parallel import ParallelKafkaSink
 from generator.params import WorldParams
 from generator.pipeline import Generation
 from generator.sinks import FileSink, KafkaSink, write_private
@@ -61,12 +62,21 @@ def generate_to_kafka(
     progress: Progress | None = None,
     compression: str | None = "gzip",
     campaigns_topic: str | None = "campaigns",
+    producers: int = 1,
 ) -> tuple[dict, dict]:
-    """Send the whole world to Kafka as fast as possible; optionally write the truth file."""
-    with KafkaSink(bootstrap, views_topic, compression) as ev:
-        ct = KafkaSink(bootstrap, content_topic, compression, producer=ev._p)
-        cp = KafkaSink(bootstrap, campaigns_topic, compression, producer=ev._p) if campaigns_topic else None
-        gen = generate_to_sinks(params, ev, ct, progress, campaigns=cp)
+    """Send the whole world to Kafka as fast as possible; optionally write the truth file.
+
+    With ``producers`` > 1 the event lines go out from that many processes
+    (:class:`generator.kafka_parallel.ParallelKafkaSink`); catalog and campaigns from this one.
+    """
+    with KafkaSink(bootstrap, content_topic, compression) as ct:
+        cp = KafkaSink(bootstrap, campaigns_topic, compression, producer=ct._p) if campaigns_topic else None
+        if producers > 1:
+            with ParallelKafkaSink(bootstrap, views_topic, compression, producers) as ev:
+                gen = generate_to_sinks(params, ev, ct, progress, campaigns=cp)
+        else:
+            ev = KafkaSink(bootstrap, views_topic, compression, producer=ct._p)
+            gen = generate_to_sinks(params, ev, ct, progress, campaigns=cp)
     truth = build_truth(gen)
     if truth_path is not None:
         truth_path.parent.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,9 @@ and it is the reference the ingest aggregate must equal. One row:
                           ``searches``, ``conversions``, ``bookmarks``
 ``seconds``               seconds watched (views)
 ``hour_events``           24 counts: events per UTC hour
-``contents``              sorted ids of the distinct content viewed or bookmarked
+``contents``              sorted ids of the distinct content viewed or bookmarked;
+                          ``content_views`` / ``content_seconds`` parallel (what the device watched
+                          of each: the graph keeps no per-content watch edge)
 ``series_ids``            sorted series watched; ``series_views`` / ``series_seconds`` parallel
 ``genres``                sorted genres watched; ``genre_seconds`` parallel
 ``movie_seconds``         seconds of films; ``episode_seconds`` of series episodes
@@ -28,7 +30,14 @@ from typing import Any
 
 from graph.vocabulary import DAY_MS, EVENT_TYPES, HOUR_MS, KIDS_GENRE
 
-__all__ = ["COUNT_FIELDS", "add_view", "catalog_meta", "device_days_from_events", "finish_day"]
+__all__ = [
+    "COUNT_FIELDS",
+    "add_content",
+    "add_view",
+    "catalog_meta",
+    "device_days_from_events",
+    "finish_day",
+]
 
 #: the per-type count fields of a row, in EVENT_TYPES order
 COUNT_FIELDS = tuple("searches" if k == "search" else k + "s" for k in EVENT_TYPES)
@@ -57,7 +66,7 @@ def _new_row(device: str, day: int) -> dict[str, Any]:
     row.update(
         seconds=0.0,
         hour_events=[0] * 24,
-        contents=set(),
+        contents={},
         series={},
         genres={},
         movie_seconds=0.0,
@@ -66,6 +75,22 @@ def _new_row(device: str, day: int) -> dict[str, Any]:
         max_age=None,
     )
     return row
+
+
+def add_content(row: dict[str, Any], content: str, kind: str, secs: float) -> None:
+    """Count a view (with its seconds) or a bookmark (``kind``) of ``content`` in a day row's contents.
+
+    >>> row = {"contents": {}}
+    >>> add_content(row, "c", "view", 60.0); add_content(row, "c", "bookmark", 0.0)
+    >>> row["contents"]
+    {'c': [1, 60.0]}
+    """
+    seen = row["contents"].get(content)
+    if seen is None:
+        seen = row["contents"][content] = [0, 0.0]
+    if kind == "view":
+        seen[0] += 1
+        seen[1] += secs
 
 
 def add_view(row: dict[str, Any], secs: float, meta: Mapping[str, Any] | None) -> None:
@@ -100,7 +125,10 @@ def add_view(row: dict[str, Any], secs: float, meta: Mapping[str, Any] | None) -
 def finish_day(row: dict[str, Any]) -> dict[str, Any]:
     """A day row with its sets and maps turned into sorted lists and parallel lists (what Neo4j stores)."""
     series, genres = row.pop("series"), row.pop("genres")
-    row["contents"] = sorted(row["contents"])
+    contents = row.pop("contents")
+    row["contents"] = sorted(contents)
+    row["content_views"] = [contents[c][0] for c in row["contents"]]
+    row["content_seconds"] = [contents[c][1] for c in row["contents"]]
     row["series_ids"] = sorted(series)
     row["series_views"] = [series[s][0] for s in row["series_ids"]]
     row["series_seconds"] = [series[s][1] for s in row["series_ids"]]
@@ -144,9 +172,10 @@ def device_days_from_events(
         row["hour_events"][(ts - day) // HOUR_MS] += 1
         content = e.get("content_id")
         if kind in ("view", "bookmark") and content is not None:
-            row["contents"].add(content)
+            secs = float(e.get("duration_s") or 0.0)
+            add_content(row, content, kind, secs)
             if kind == "view":
-                add_view(row, float(e.get("duration_s") or 0.0), catalog.get(content))
+                add_view(row, secs, catalog.get(content))
     out = []
     for key in sorted(days):
         row = finish_day(days[key])

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.device_days import add_view, finish_day
+from graph.device_days import add_content, add_view, finish_day
 from graph.vocabulary import DAY_MS, EVENT_TYPES, HOUR_MS
 from ingest.rows import relationship_key
 
@@ -86,7 +86,7 @@ def device_day_rows(
         row["searches" if kind == "search" else kind + "s"] += 1
         row["hour_events"][(ts - day) // HOUR_MS] += 1
         if kind in _WATCH and e["content"] is not None:
-            row["contents"][e["content"]] = True
+            add_content(row, e["content"], kind, e["secs"])
             if kind == "view":
                 add_view(row, e["secs"], meta.get(e["content"]))
     return [finish_day(days[k]) for k in sorted(days)]

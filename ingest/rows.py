@@ -1,7 +1,8 @@
 """Pure aggregation of valid events into the rows the Neo4j writes ``UNWIND``.
 
-One presence row per (device, network, hour bucket) carries the bucket's events with their
-keyed identities, so the write can count only events it has not seen before (idempotent).
+One presence row per (device, network, UTC day) carries the day's events with their keyed
+identities, so the write can count only events it has not seen before (idempotent). The graph keeps
+one ``SEEN_ON`` edge per device, network and day with 24 per-hour event counts, not one edge per hour.
 """
 
 from __future__ import annotations
@@ -12,22 +13,23 @@ from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
-from graph.vocabulary import HOUR_MS
+from graph.vocabulary import DAY_MS, HOUR_MS
 from ingest.contract import ContentRecord, ViewEvent
 from ingest.pseudonym import Pseudonymizer, prefix64
 
 __all__ = [
     "HOUR_MS",
-    "activity_rows",
     "bucket_rows",
     "content_merge_rows",
     "content_rows",
     "device_rows",
     "event_identity",
+    "hour_rows",
     "network_of",
     "network_rows",
     "presence_rows",
     "relationship_key",
+    "watched_contents",
 ]
 
 
@@ -52,10 +54,10 @@ def _network_value(ip: str) -> tuple[str, int]:
 
 
 def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[dict[str, Any]]:
-    """Group events by (device, network, hour); duplicates within the batch collapse.
+    """Group events by (device, network, UTC day); duplicates within the batch collapse.
 
     Rows are sorted by device then network key so that concurrent writers take locks in
-    one order. Each row: ``device, dtype, network, family, hour, first, last, events`` where
+    one order. Each row: ``device, dtype, network, family, day, first, last, events`` where
     ``events`` is a list of ``{id, ts, event, content, secs, campaign, ad, source}`` dicts.
     """
     buckets: dict[tuple[str, str, int], dict[str, Any]] = {}
@@ -64,14 +66,14 @@ def presence_rows(events: Iterable[ViewEvent], pseudo: Pseudonymizer) -> list[di
         device = pseudo.mac(ev.mac)
         network, family = network_of(ev, pseudo)
         ts = ev.ts_ms
-        k = (device, network, ts - ts % HOUR_MS)
+        k = (device, network, ts - ts % DAY_MS)
         row = buckets.get(k)
         if row is None:
             row = buckets[k] = {
                 "device": device,
                 "network": network,
                 "family": family,
-                "hour": k[2],
+                "day": k[2],
                 "first": ts,
                 "last": ts,
                 "events": {},
@@ -116,14 +118,14 @@ def content_rows(records: Iterable[ContentRecord]) -> list[dict[str, Any]]:
     return [latest[k] for k in sorted(latest)]
 
 
-def content_merge_rows(catalog: list[dict[str, Any]], watched: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def content_merge_rows(catalog: list[dict[str, Any]], watched: list[str]) -> list[dict[str, Any]]:
     """Every content of a batch in id order: its catalog row (``described``) or just the id.
 
-    >>> rows = content_merge_rows([{"content_id": "b", "title": "B"}], [{"content": "a"}, {"content": "b"}])
+    >>> rows = content_merge_rows([{"content_id": "b", "title": "B"}], ["a", "b"])
     >>> [(r["content_id"], r["described"], r.get("title")) for r in rows]
     [('a', False, None), ('b', True, 'B')]
     """
-    rows = {w["content"]: {"content_id": w["content"], "described": False} for w in watched}
+    rows = {c: {"content_id": c, "described": False} for c in watched}
     rows.update((c["content_id"], {**c, "described": True}) for c in catalog)
     return [rows[k] for k in sorted(rows)]
 
@@ -177,57 +179,86 @@ def relationship_key(*parts: str | int) -> int:
 
 
 def bucket_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """``bucket, device, network, hour, first, last, ids`` per bucket (event ids only, no payload)."""
-    return [
-        {
-            "bucket": relationship_key(r["device"], r["network"], r["hour"]),
-            "device": r["device"],
-            "network": r["network"],
-            "hour": r["hour"],
-            "first": r["first"],
-            "last": r["last"],
-            "ids": [e["id"] for e in r["events"]],
-        }
-        for r in presence
-    ]
+    """``bucket, device, network, day, first, last, ids, hours, counts`` per presence row.
+
+    ``ids`` are the events' keyed identities (no payload), ``hours`` the UTC hour of each (parallel),
+    ``counts`` the 24 per-hour event counts of the row (what a new edge starts with).
+
+    >>> [r] = bucket_rows([{"device": "d", "network": "n", "day": 0, "first": 5, "last": 7_200_000,
+    ...     "events": [{"id": 1, "ts": 5}, {"id": 2, "ts": 7_200_000}]}])
+    >>> r["ids"], r["hours"], r["counts"][:3]
+    ([1, 2], [0, 2], [1, 0, 1])
+    """
+    out = []
+    for r in presence:
+        day = r["day"]
+        hours = [(e["ts"] - day) // HOUR_MS for e in r["events"]]
+        counts = [0] * 24
+        for h in hours:
+            counts[h] += 1
+        out.append(
+            {
+                "bucket": relationship_key(r["device"], r["network"], "day", day),
+                "device": r["device"],
+                "network": r["network"],
+                "day": day,
+                "first": r["first"],
+                "last": r["last"],
+                "ids": [e["id"] for e in r["events"]],
+                "hours": hours,
+                "counts": counts,
+            }
+        )
+    return out
 
 
-def activity_rows(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[dict[str, Any]]:
-    """Aggregate the views and bookmarks new to the graph into ``WATCHED`` rows.
+def hour_rows(presence: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One ``device, device_type, network, family, hour, events`` row per hour bucket of presence rows.
 
-    Ad exposures are aggregated per day by :func:`ingest.daily.exposure_rows`.
+    What the jobs read from the graph (``graph.jobs.reads.presence_rows``), made from ``prepare``'s rows.
+
+    >>> hour_rows([{"device": "d", "dtype": "tv", "network": "n", "family": 4, "day": 0,
+    ...             "events": [{"ts": 5}, {"ts": 6}, {"ts": 7_200_000}]}])[1]["hour"]
+    7200000
+    """
+    out = []
+    for r in presence:
+        counts: dict[int, int] = {}
+        for e in r["events"]:
+            hour = e["ts"] - e["ts"] % HOUR_MS
+            counts[hour] = counts.get(hour, 0) + 1
+        out.extend(
+            {
+                "device": r["device"],
+                "device_type": r.get("dtype"),
+                "network": r["network"],
+                "family": r["family"],
+                "hour": hour,
+                "events": n,
+            }
+            for hour, n in sorted(counts.items())
+        )
+    return out
+
+
+def watched_contents(presence: list[dict[str, Any]], fresh_ids: set[int]) -> list[str]:
+    """Ids of the content that the views and bookmarks new to the graph reference, sorted.
+
+    What a device watched is kept per device and day (:func:`ingest.daily.device_day_rows`); the
+    content nodes themselves are merged from these ids.
 
     >>> p = [{"device": "d", "events": [
-    ...     {"id": 1, "ts": 5, "event": "view", "content": "c", "secs": 10.0},
-    ...     {"id": 2, "ts": 7, "event": "click", "content": None, "secs": 0.0}]}]
-    >>> activity_rows(p, {1, 2})[0]["views"]
-    1
-    >>> activity_rows(p, {2})
-    []
+    ...     {"id": 1, "ts": 5, "event": "view", "content": "c"},
+    ...     {"id": 2, "ts": 7, "event": "click", "content": None},
+    ...     {"id": 3, "ts": 9, "event": "bookmark", "content": "a"}]}]
+    >>> watched_contents(p, {1, 2, 3}), watched_contents(p, {2})
+    (['a', 'c'], [])
     """
-    watched: dict[tuple[str, str], dict[str, Any]] = {}
-    for r in presence:
-        for e in r["events"]:
-            if e["id"] not in fresh_ids:
-                continue
-            kind = e["event"]
-            if kind in ("view", "bookmark") and e["content"] is not None:
-                w = watched.setdefault(
-                    (r["device"], e["content"]),
-                    {
-                        "pair": relationship_key(r["device"], e["content"]),
-                        "device": r["device"],
-                        "content": e["content"],
-                        "views": 0,
-                        "bookmarks": 0,
-                        "secs": 0.0,
-                        "first": e["ts"],
-                        "last": e["ts"],
-                    },
-                )
-                w["views" if kind == "view" else "bookmarks"] += 1
-                w["secs"] += e["secs"]
-                w["first"], w["last"] = min(w["first"], e["ts"]), max(w["last"], e["ts"])
-    # by content first: the devices are locked already (written at the start of the
-    # transaction), so shared nodes are the ones concurrent ingesters must take in one order
-    return [watched[k] for k in sorted(watched, key=lambda k: (k[1], k[0]))]
+    return sorted(
+        {
+            e["content"]
+            for r in presence
+            for e in r["events"]
+            if e["id"] in fresh_ids and e["event"] in ("view", "bookmark") and e["content"] is not None
+        }
+    )

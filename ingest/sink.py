@@ -10,7 +10,7 @@ from neo4j import ManagedTransaction
 from graph.client import GraphClient, batched
 from ingest.batch import Prepared
 from ingest.daily import device_day_rows, exposure_rows
-from ingest.rows import activity_rows, bucket_rows, content_merge_rows, device_rows, network_rows
+from ingest.rows import bucket_rows, content_merge_rows, device_rows, network_rows, watched_contents
 
 __all__ = ["BatchResult", "read_offsets", "write_batch"]
 
@@ -72,16 +72,15 @@ def write_batch(
         fresh_ids: set[int] = set()
         for chunk in batched(buckets, rows_per_query):
             fresh_ids.update(client.tx_run(tx, "ingest/merge_seen_on", rows=list(chunk))[0]["fresh"])
-        watched = activity_rows(prep.presence, fresh_ids)
+        watched = watched_contents(prep.presence, fresh_ids)
         # merge_content returns what the day aggregate needs of each content (read after this
         # batch's catalog records are in); the DeviceDay nodes hang off this ingester's own devices
+        # and keep what each device watched (there is no per-content watch edge)
         meta: dict = {}
         for chunk in batched(content_merge_rows(prep.content, watched), rows_per_query):
             meta.update((r["id"], r) for r in client.tx_run(tx, "ingest/merge_content", rows=list(chunk)))
         for chunk in batched(device_day_rows(prep.presence, fresh_ids, meta), rows_per_query):
             client.tx_run(tx, "ingest/merge_device_days", rows=list(chunk))
-        for chunk in batched(watched, rows_per_query):
-            client.tx_run(tx, "ingest/merge_watched", rows=list(chunk))
         exposed = exposure_rows(prep.presence, fresh_ids)
         if exposed or prep.campaigns:
             ids = {r["campaign"] for r in exposed} | {r["id"] for r in prep.campaigns}

@@ -18,10 +18,13 @@ CALL (h) {
 }
 CALL (h) {
   OPTIONAL MATCH (d:Device)-[:MEMBER_OF]->(h)
-  OPTIONAL MATCH (d)-[w:WATCHED]->(c:Content)
-  WITH c, sum(w.seconds) AS seconds, sum(w.views) AS views, collect(DISTINCT d.key) AS viewers
-  WHERE c IS NOT NULL
-  WITH c, seconds, views, viewers ORDER BY seconds DESC LIMIT $top_content
+  OPTIONAL MATCH (d)-[:ACTIVE_ON]->(x:DeviceDay)
+  UNWIND CASE WHEN x IS NULL THEN [] ELSE range(0, size(x.contents) - 1) END AS i
+  WITH d, x.contents[i] AS id, coalesce(x.content_seconds[i], 0.0) AS secs, coalesce(x.content_views[i], 0) AS n
+  WITH id, sum(secs) AS seconds, sum(n) AS views, collect(DISTINCT d.key) AS viewers
+  ORDER BY seconds DESC LIMIT $top_content
+  MATCH (c:Content {id: id})
+  WITH c, seconds, views, viewers ORDER BY seconds DESC
   RETURN collect({id: c.id, title: c.title, kind: c.kind, genres: c.genres,
                   seconds: seconds, views: views, viewers: viewers}) AS contents
 }

@@ -4,8 +4,10 @@ MATCH (d:Device)
 WITH count(d) AS devices, sum(d.events) AS events
 OPTIONAL MATCH ()-[s:SEEN_ON]->()
 WITH devices, events, count(s) AS buckets, sum(s.events) AS bucket_events
-OPTIONAL MATCH ()-[w:WATCHED]->()
-WITH devices, events, buckets, bucket_events, sum(w.views) AS views, sum(w.seconds) AS seconds
+OPTIONAL MATCH (w:DeviceDay)
+WITH devices, events, buckets, bucket_events,
+     sum(reduce(n = 0, v IN coalesce(w.content_views, []) | n + v)) AS views,
+     sum(reduce(s = 0.0, v IN coalesce(w.content_seconds, []) | s + v)) AS seconds
 OPTIONAL MATCH ()-[x:EXPOSED_ON]->()
 WITH devices, events, buckets, bucket_events, views, seconds,
      sum(x.impressions) AS impressions, sum(x.clicks) AS clicks, sum(x.conversions) AS conversions,

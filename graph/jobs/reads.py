@@ -6,16 +6,23 @@ from collections.abc import Sequence
 from typing import Any
 
 from graph.client import GraphClient
+from graph.vocabulary import DAY_MS, HOUR_MS
 
 __all__ = ["all_presence", "current_assignment", "expand_presence", "presence_rows", "watch_rows"]
 
 
-def expand_presence(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One row per hour bucket from rows grouped per (device, network).
+def expand_presence(grouped: list[dict[str, Any]], since: int = 0) -> list[dict[str, Any]]:
+    """One row per hour bucket (from ``since`` on) from day rows grouped per (device, network).
 
-    >>> expand_presence([{"device": "d", "device_type": "tv", "network": "n", "family": 4,
-    ...                   "hours": [0, 3600000], "events": [2, 1]}])[1]["hour"]
-    3600000
+    Each grouped row has ``days`` (epoch ms of UTC day starts) and ``counts`` (per day, 24 events
+    per UTC hour); hours without events give no row.
+
+    >>> g = [{"device": "d", "device_type": "tv", "network": "n", "family": 4,
+    ...       "days": [0], "counts": [[2, 1] + [0] * 22]}]
+    >>> [(r["hour"], r["events"]) for r in expand_presence(g)]
+    [(0, 2), (3600000, 1)]
+    >>> [r["hour"] for r in expand_presence(g, since=HOUR_MS)]
+    [3600000]
     """
     return [
         {
@@ -23,11 +30,13 @@ def expand_presence(grouped: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "device_type": g["device_type"],
             "network": g["network"],
             "family": g["family"],
-            "hour": h,
+            "hour": day + h * HOUR_MS,
             "events": e,
         }
         for g in grouped
-        for h, e in zip(g["hours"], g["events"])
+        for day, counts in zip(g["days"], g["counts"])
+        for h, e in enumerate(counts)
+        if e and day + h * HOUR_MS >= since
     ]
 
 
@@ -36,9 +45,11 @@ def presence_rows(
 ) -> list[dict[str, Any]]:
     """Presence rows (``device, device_type, network, family, hour, events``) since ``since``."""
     grouped = client.read(
-        "jobs/read_presence", since=since, devices=list(devices) if devices is not None else None
+        "jobs/read_presence",
+        since_day=since - since % DAY_MS,
+        devices=list(devices) if devices is not None else None,
     )
-    return expand_presence(grouped)
+    return expand_presence(grouped, since)
 
 
 def current_assignment(client: GraphClient) -> dict[str, str]:

@@ -85,11 +85,22 @@ def generate(
     bootstrap: str | None = typer.Option(None, help="Kafka bootstrap servers (default: settings)."),
     views_topic: str = typer.Option("views"),
     content_topic: str = typer.Option("content"),
+    producers: int = typer.Option(
+        2,
+        min=1,
+        max=16,
+        help="With --to-kafka: producer processes sending the events (kafka-python is CPU-bound).",
+    ),
+    compression: str = typer.Option("none", help="With --to-kafka: none, gzip (CPU) for the sent batches."),
 ) -> None:
     """Generate a synthetic broadcaster world with ground truth."""
     if variant not in VARIANTS:
         raise typer.BadParameter(
             f"unknown variant {variant!r}; choose one of {', '.join(VARIANTS)}", param_hint="--variant"
+        )
+    if compression not in ("none", "gzip"):
+        raise typer.BadParameter(
+            f"unknown compression {compression!r}; choose none or gzip", param_hint="--compression"
         )
     params = variant_params(
         variant,
@@ -149,6 +160,8 @@ def generate(
                 content_topic,
                 truth_path=out / "truth.json",
                 progress=progress,
+                compression=None if compression == "none" else compression,
+                producers=producers,
             )
         else:
             from generator.run import generate_to_dir

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from rich.table import Table
 
 from graph.admin import migrate
 from hausgraph.cli.common import console, get_settings, handle_errors
+from hausgraph.cli.ingest_workers import run_workers
 from hausgraph.cli.signals import stop_on_signals
 from hausgraph.runtime import (
     graph_client,
@@ -47,12 +49,33 @@ def ingest(
     ),
     dead_letters: Path = typer.Option(Path("out/dead-letters.jsonl"), help="Dead letters of a file ingest."),
     batch_size: int | None = typer.Option(None, help="Records per transaction."),
+    workers: int = typer.Option(
+        1, min=1, max=32, help="Kafka: ingester processes in the consumer group, with one combined status."
+    ),
+    worker_report: bool = typer.Option(
+        False, "--worker-report", hidden=True, help="Run as one of --workers: report totals as JSON lines."
+    ),
 ) -> None:
     """Consume Kafka until stopped (SIGTERM commits what was written), or ingest a file."""
     if ctx.invoked_subcommand is not None:
         return
     settings = get_settings()
     size = batch_size or settings.ingest_batch_size
+    if workers > 1:
+        if from_file or content_file or campaigns_file:
+            raise typer.BadParameter(
+                "--workers is for Kafka; a file is ingested by one process", param_hint="--workers"
+            )
+        conn = resolve_connections(settings)
+        ensure_topics(conn.kafka_bootstrap, topic_partitions(settings), configs=topic_configs(settings))
+        with graph_client(settings) as client:
+            migrate(client)  # once, before the workers start
+        t = run_workers(workers, size)
+        console.print(
+            f"stopped {t['workers']} workers ({t['restarts']} restarts, exit codes {t['exit_codes']}): "
+            f"{t['batches']} batches, {t['fresh']:,} new events, {t['invalid']:,} dead letters"
+        )
+        return
     client = graph_client(settings)
     pseudo = pseudonymizer(settings)
     migrate(client)
@@ -63,7 +86,7 @@ def ingest(
                 client, pseudo, from_file, content_file, dead_letters, size, suppressed, campaigns_file
             )
         else:
-            _ingest_kafka(client, settings, size)
+            _ingest_kafka(client, settings, size, report=worker_report)
     finally:
         client.close()
 
@@ -114,10 +137,23 @@ def _ingest_files(
     )
 
 
-def _ingest_kafka(client, settings, size: int) -> None:
+def _report(s) -> None:
+    """One JSON line of running totals on stdout (read by ``--workers``' parent)."""
+    line = {"batches": s.batches, "valid": s.valid, "invalid": s.invalid, "fresh": s.fresh}
+    sys.stdout.write(json.dumps(line) + "\n")
+    sys.stdout.flush()
+
+
+def _ingest_kafka(client, settings, size: int, report: bool = False) -> None:
     conn = resolve_connections(settings)
     ensure_topics(conn.kafka_bootstrap, topic_partitions(settings), configs=topic_configs(settings))
     loop, producer = kafka_ingest_loop(settings, conn, client, size)
+    if report:
+        with stop_on_signals() as stop:
+            stats = loop.run(stop, on_batch=_report)
+        _report(stats)
+        producer.close()
+        return
     with stop_on_signals() as stop:
         console.print(f"ingesting {settings.topic_views} + {settings.topic_content} → Neo4j; Ctrl-C to stop")
         with console.status("waiting for events") as status:

@@ -5,17 +5,23 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
+from collections import Counter
 
 import pytest
 from kafka import KafkaConsumer, KafkaProducer
 
 from graph.admin import migrate
 from graph.client import GraphClient
+from graph.jobs.reads import presence_rows, watch_rows
 from graph.privacy import scan
+from graph.vocabulary import HOUR_MS
 from ingest.batch import SourceRecord, prepare
+from ingest.contract import parse_view
 from ingest.deadletters import KafkaDeadLetters
+from ingest.errors import InvalidRecord
 from ingest.kafka_source import IngestLoop, make_consumer
 from ingest.pseudonym import Pseudonymizer
+from ingest.rows import event_identity, network_of
 from ingest.sink import write_batch
 from tests.integration.eventdata import catalog, sample_stream
 
@@ -52,6 +58,38 @@ def test_replaying_everything_changes_no_count(client):
     # the same events again, in other batch boundaries and reversed order
     assert _ingest(client, list(reversed(msgs)), chunk=250) == 0
     assert client.read("db/read_totals")[0] == totals
+
+
+def test_jobs_read_the_hour_buckets_and_watch_totals_the_events_make(client):
+    """Presence is stored per device, network and day; the jobs still read one row per hour bucket
+    with its event count, and what each device watched of each content, as the events say."""
+    msgs, _ = sample_stream()
+    _ingest(client, msgs)
+    _ingest(client, list(reversed(msgs)), chunk=250)  # a replay changes nothing the jobs read
+    now = int(time.time() * 1000)
+    seen: set[int] = set()
+    hours: Counter = Counter()
+    views: Counter = Counter()
+    for m in msgs:
+        try:
+            ev = parse_view(m, now)
+        except InvalidRecord:
+            continue
+        if (eid := event_identity(ev, PSEUDO)) in seen:
+            continue
+        seen.add(eid)
+        device = PSEUDO.mac(ev.mac)
+        hours[(device, network_of(ev, PSEUDO)[0], ev.ts_ms - ev.ts_ms % HOUR_MS)] += 1
+        if ev.event == "view":
+            views[(device, ev.content_id)] += 1
+    got = {(r["device"], r["network"], r["hour"]): r["events"] for r in presence_rows(client)}
+    assert got == dict(hours)
+    distinct = sorted({h for _, _, h in hours})
+    cut = distinct[len(distinct) // 2]
+    later = {(r["device"], r["network"], r["hour"]) for r in presence_rows(client, since=cut)}
+    assert later == {k for k in hours if k[2] >= cut} and 0 < len(later) < len(hours)
+    watched = {(r["device"], r["content_id"]): r["views"] for r in watch_rows(client) if r["views"]}
+    assert watched == dict(views)
 
 
 def test_valid_events_all_land_and_duplicates_count_once(client):

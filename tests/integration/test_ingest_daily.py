@@ -52,7 +52,8 @@ def _expected(msgs: list[bytes]) -> dict[tuple[str, int], dict]:
     seen: set[int] = set()
     out: dict[tuple[str, int], dict] = defaultdict(
         lambda: {"n": Counter(), "secs": 0.0, "hours": [0] * 24, "series": Counter(), "genres": Counter(),
-                 "kids": 0.0, "movie": 0.0, "age": None, "contents": set()}
+                 "kids": 0.0, "movie": 0.0, "age": None, "contents": set(), "watched": Counter(),
+                 "watched_secs": Counter()}
     )  # fmt: skip
     now = int(time.time() * 1000)
     for m in msgs:
@@ -73,6 +74,8 @@ def _expected(msgs: list[bytes]) -> dict[tuple[str, int], dict]:
         if ev.event == "view":
             secs = ev.duration_s or 0.0
             x["secs"] += secs
+            x["watched"][ev.content_id] += 1
+            x["watched_secs"][ev.content_id] += secs
             c = meta.get(ev.content_id)
             if c:
                 if c.get("series_id"):
@@ -113,6 +116,11 @@ def test_device_days_equal_a_brute_force_count_and_survive_replay(client):
             w["movie"]
         )
         assert g.get("max_age") == w["age"] and set(g["contents"]) == w["contents"]
+        views = {c: n for c, n in zip(g["contents"], g["content_views"]) if n}
+        assert views == dict(w["watched"])  # what the device watched of each content, per day
+        assert dict(zip(g["contents"], g["content_seconds"])) == pytest.approx(
+            {c: w["watched_secs"][c] for c in g["contents"]}
+        )
         assert g["linked"] == 1
 
 

@@ -502,3 +502,86 @@ def test_hostile_input_never_crashes_and_every_record_lands_once(client, service
     assert totals["events"] == totals["bucket_events"] == loop.stats.fresh == landed
     assert totals["events"] + len(dead) == len(stream)
     assert loop.stats.valid + loop.stats.invalid == len(stream)
+
+
+# --- 4. several workers in one group (``ingest --workers N``) -----------------------------------
+
+
+def _children(pid: int) -> list[int]:
+    """Pids whose parent is ``pid`` (Linux /proc)."""
+    out = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == pid:
+            out.append(int(stat.parent.name))
+    return out
+
+
+def test_workers_share_one_group_a_killed_worker_restarts_and_nothing_doubles(
+    client, services, unique_topic, tmp_path
+):
+    from ingest.topics import ensure_topics
+
+    views, group = unique_topic, "workers-" + unique_topic
+    ensure_topics(services.kafka_bootstrap, {views: 4})
+    msgs, n_bad = sample_stream(n_devices=200, per_device=30)
+    unique_valid = len(set(msgs)) - n_bad
+    _produce(services.kafka_bootstrap, views, msgs)
+    ends = end_offsets(services.kafka_bootstrap, [views])
+    env = {
+        **os.environ,
+        "NEO4J_URI": services.neo4j_uri,
+        "NEO4J_USER": services.neo4j_user,
+        "NEO4J_PASSWORD": services.neo4j_password,
+        "NEO4J_DATABASE": services.neo4j_database,
+        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
+        "HAUSGRAPH_TOPIC_VIEWS": views,
+        "HAUSGRAPH_TOPIC_CONTENT": views + ".content",
+        "HAUSGRAPH_TOPIC_CAMPAIGNS": views + ".campaigns",
+        "HAUSGRAPH_TOPIC_DLQ": views + ".dlq",
+        "HAUSGRAPH_CONSUMER_GROUP": group,
+        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
+        "HAUSGRAPH_INGEST_BATCH_SIZE": "200",
+        "HAUSGRAPH_INGEST_POLL_TIMEOUT_MS": "200",
+    }
+    out = tmp_path / "workers.log"
+    with out.open("ab") as fh:
+        parent = subprocess.Popen(
+            [sys.executable, "-m", "hausgraph", "ingest", "--workers", "2"],
+            cwd=REPO,
+            env=env,
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    try:
+        _wait(lambda: len(_children(parent.pid)) == 2, 30, "two workers")
+
+        def some_batches() -> bool:
+            assert parent.poll() is None, out.read_text()[-3000:]
+            return _group_stats(client, group).get("batches", 0) >= 3
+
+        _wait(some_batches, 60, "the first batches", interval=0.05)
+        victim = _children(parent.pid)[0]
+        os.kill(victim, signal.SIGKILL)
+        _wait(
+            lambda: victim not in _children(parent.pid) and len(_children(parent.pid)) == 2, 30, "a restart"
+        )
+        _wait(lambda: _caught_up(client, group, ends), 90, "the workers to catch up", interval=0.2)
+        parent.send_signal(signal.SIGTERM)
+        assert parent.wait(60) == 0, out.read_text()[-3000:]
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(10)
+    text = out.read_text()
+    assert "stopped 2 workers (1 restarts" in text, text[-3000:]
+    assert _children(parent.pid) == []
+    totals = client.read("db/read_totals")[0]
+    assert totals["events"] == totals["bucket_events"] == totals["day_events"] == unique_valid
+    stats = _group_stats(client, group)
+    assert stats["fresh"] == unique_valid and stats["invalid"] == n_bad

@@ -336,17 +336,19 @@ def test_retention_deletes_old_evidence_and_devices_seen_only_before(
 
     counts = json.loads(_cli("retention", "apply", "--days", "180").stdout.strip().splitlines()[-1])
     assert counts["days"] == 180 and counts["devices"] == 1 and counts["presence"] == 3
-    assert counts["watched"] == 2 and counts["exposures"] == 1
+    assert counts["watched"] == 0 and counts["exposures"] == 1  # what a device watched is kept per day
+    assert counts["device_days"] == 3
     left = [r["k"] for r in q("MATCH (d:Device) RETURN d.key AS k")]
     assert sorted(left) == sorted([mixed, recent]) and old not in left
     cutoff = now - 180 * day
-    for rel in ("SEEN_ON", "WATCHED", "EXPOSED_ON"):
+    for rel in ("SEEN_ON", "EXPOSED_ON"):
         stale = q(
             "MATCH ()-[r]->() WHERE type(r) = $rel AND r.last < $c RETURN count(r) AS n", rel=rel, c=cutoff
         )
         stale = stale[0]["n"]
         assert stale == 0, rel
-    assert q("MATCH (:Device {key: $k})-[w:WATCHED]->(c) RETURN c.id AS c", k=mixed) == [{"c": "new"}]
+    watched = "MATCH (:Device {key: $k})-[:ACTIVE_ON]->(x) UNWIND x.contents AS c RETURN c"
+    assert q(watched, k=mixed) == [{"c": "new"}]
     assert q("MATCH (:Device {key: $k})-[x:EXPOSED_ON]->(c) RETURN c.id AS c", k=recent) == [{"c": "k1"}]
     runs = q("MATCH (r:JobRun {job: 'retention'}) RETURN r.status AS s")
     assert runs == [{"s": "succeeded"}]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 
+from graph.vocabulary import DAY_MS
 from ingest.batch import SourceRecord, prepare
 from ingest.pseudonym import Pseudonymizer, prefix64
-from ingest.rows import HOUR_MS
 
 NOW = 1_793_700_000_000
 PSEUDO = Pseudonymizer("test-secret")
@@ -26,7 +26,7 @@ def test_pseudonym_matches_the_contract_formula():
     assert len(PSEUDO.ip("81.2.69.160")) == 32
 
 
-def test_events_of_one_hour_share_a_bucket_and_duplicates_collapse():
+def test_events_of_one_day_share_a_bucket_and_duplicates_collapse():
     prep = prepare(
         [_rec(0), _rec(1), _rec(2, ts=1793646251000 + 60_000), _rec(3, ts="2026-11-02T19:04:11Z")],
         PSEUDO,
@@ -34,7 +34,7 @@ def test_events_of_one_hour_share_a_bucket_and_duplicates_collapse():
     )
     assert len(prep.presence) == 1
     row = prep.presence[0]
-    assert row["hour"] % HOUR_MS == 0 and row["hour"] <= row["first"] < row["hour"] + HOUR_MS
+    assert row["day"] % DAY_MS == 0 and row["day"] <= row["first"] < row["day"] + DAY_MS
     assert len(row["events"]) == 2  # offsets 0, 1 and 3 are the same event
     assert prep.next_offsets == {("views", 0): 4}
 

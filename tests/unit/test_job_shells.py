@@ -15,6 +15,7 @@ from graph.client import RecordingClient
 from graph.jobs import JOBS, JobContext, JobSpec, job_order, schedule_of
 from graph.jobs.schedule import build_scheduler
 from graph.params import GraphParams
+from graph.vocabulary import DAY_MS, HOUR_MS
 from tests.unit.test_graph_worlds import home, stay
 
 
@@ -44,15 +45,18 @@ def declared_row_fields(query_name: str) -> set[str]:
 
 
 def _grouped(rows: list[dict]) -> list[dict]:
-    """Presence rows as ``jobs/read_presence`` returns them (grouped per device and network)."""
+    """Presence rows as ``jobs/read_presence`` returns them (day edges grouped per device and network)."""
     out: dict[tuple, dict] = {}
     for r in rows:
         g = out.setdefault(
             (r["device"], r["network"]),
-            {**{k: r[k] for k in ("device", "device_type", "network", "family")}, "hours": [], "events": []},
+            {**{k: r[k] for k in ("device", "device_type", "network", "family")}, "days": [], "counts": []},
         )
-        g["hours"].append(r["hour"])
-        g["events"].append(r["events"])
+        day = r["hour"] - r["hour"] % DAY_MS
+        if day not in g["days"]:
+            g["days"].append(day)
+            g["counts"].append([0] * 24)
+        g["counts"][g["days"].index(day)][(r["hour"] - day) // HOUR_MS] += r["events"]
     return list(out.values())
 
 
