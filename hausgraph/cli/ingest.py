@@ -47,11 +47,23 @@ def ingest(
     ),
     dead_letters: Path = typer.Option(Path("out/dead-letters.jsonl"), help="Dead letters of a file ingest."),
     batch_size: int | None = typer.Option(None, help="Records per transaction."),
+    bulk: str | None = typer.Option(
+        None, "--bulk", help="History JSON Lines (.gz ok) into an EMPTY database via neo4j-admin import."
+    ),
+    kafka_resume: str = typer.Option(
+        "none", "--kafka-resume", help="With --bulk: where streaming resumes: end, none or an RFC 3339 time."
+    ),
+    bulk_workers: int = typer.Option(2, "--bulk-workers", min=1, help="With --bulk: prepare processes."),
 ) -> None:
     """Consume Kafka until stopped (SIGTERM commits what was written), or ingest a file."""
     if ctx.invoked_subcommand is not None:
         return
     settings = get_settings()
+    if bulk is not None:
+        from hausgraph.cli.ingest_bulk import bulk_ingest
+
+        bulk_ingest(settings, bulk, content_file, campaigns_file, dead_letters, kafka_resume, bulk_workers)
+        return
     size = batch_size or settings.ingest_batch_size
     client = graph_client(settings)
     pseudo = pseudonymizer(settings)

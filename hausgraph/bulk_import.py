@@ -1,0 +1,257 @@
+"""``hausgraph ingest --bulk``: history files into an EMPTY managed Neo4j through ``neo4j-admin``.
+
+Order: refuse early (inputs, external server, non-empty database, missing ``neo4j-admin``); note the
+Kafka offsets where streaming resumes (``--kafka-resume``); write the CSV files
+(:func:`ingest.bulk.build_files`); stop Neo4j, ``neo4j-admin database import full``, start it again
+(also when the import failed); apply the schema migrations; write the ingest offsets, stats and
+dead-letter counts with the same Cypher files streaming uses.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from graph.admin import count_graph, migrate
+from graph.client import GraphClient
+from hausgraph.servers import start, stop
+from hausgraph.servers.config import neo4j_admin_command
+from hausgraph.servers.fetch import find_java
+from hausgraph.servers.layout import server_paths
+from hausgraph.servers.manager import is_managed
+from hausgraph.settings import Settings
+from ingest.bulk import BulkFiles, build_files, check_readable
+from ingest.bulk_columns import FILES
+from ingest.deadletters import FileDeadLetters
+from ingest.errors import IngestError
+
+__all__ = ["BulkRefused", "BulkReport", "admin_argv", "kafka_resume_offsets", "run_bulk"]
+
+#: labels that may exist in a database the bulk path calls empty (schema bookkeeping, test marker)
+_BOOKKEEPING = {"Migration", "HausgraphTestDatabase"}
+_STAGE = re.compile(r"^(\S[^\[]*?), started")
+
+
+class BulkRefused(IngestError):
+    """The bulk import cannot run here; the message says why in one line."""
+
+
+@dataclass
+class BulkReport:
+    files: BulkFiles
+    seconds: dict[str, float]
+    offsets: list[dict[str, Any]]
+
+
+def _is_empty(client: GraphClient) -> tuple[bool, int]:
+    counts = count_graph(client)["node"]
+    n = sum(c for label, c in counts.items() if label not in _BOOKKEEPING)
+    return n == 0, n
+
+
+def admin_argv(java: str, paths, database: str, files: BulkFiles, threads: int, heap: str) -> list[str]:
+    """The ``neo4j-admin database import full`` argv for ``files`` (run with NEO4J_HOME/CONF set)."""
+    args = ["database", "import", "full", database, "--overwrite-destination=true"]
+    for name, f in FILES.items():
+        flag = "--nodes" if f.is_node else "--relationships"
+        args.append(f"{flag}={name}=" + ",".join(str(p) for p in files.files[name]))
+    args += [
+        "--array-delimiter=U+001F",
+        "--multiline-fields=true",
+        "--bad-tolerance=0",
+        "--skip-bad-relationships=false",
+        "--skip-duplicate-nodes=false",
+        f"--threads={threads}",
+        f"--max-off-heap-memory={heap}",
+        f"--report-file={files.dir / 'import.report'}",
+    ]
+    argv = neo4j_admin_command(java, paths, *args)
+    return [f"-Xmx{heap}" if a == "-Xmx256m" else a for a in argv]
+
+
+def _error_line(output: str) -> str:
+    """The line of ``neo4j-admin``'s output that says what went wrong.
+
+    >>> _error_line("Import starting\\nERROR: Duplicate node id 'x'\\n  at foo\\n")
+    "ERROR: Duplicate node id 'x'"
+    """
+    lines = [ln.strip() for ln in output.splitlines() if ln.strip() and not ln[0].isspace()]
+    for ln in lines:
+        if re.search(r"error|exception|failed|invalid|unknown|denied", ln, re.I):
+            return ln[:300]
+    return lines[-1][:300] if lines else "no output"
+
+
+def _run_admin(argv: list[str], paths, on_stage: Callable[[str], None]) -> None:
+    env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf_dir)}
+    out: list[str] = []
+    try:
+        proc = subprocess.Popen(
+            argv, env=env, cwd=paths.home, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+    except OSError as err:
+        raise BulkRefused(f"cannot run neo4j-admin: {err}") from None
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        out.append(line)
+        m = _STAGE.match(line)
+        if m:
+            on_stage(m.group(1))
+    if proc.wait() != 0:
+        raise BulkRefused(f"neo4j-admin import failed: {_error_line(''.join(out))}")
+
+
+def kafka_resume_offsets(bootstrap: str, topics: list[str], resume: str) -> dict[tuple[str, int], int]:
+    """Where streaming resumes per partition of ``topics``: ``end`` (the files hold everything Kafka
+    has now) or an RFC 3339 time (the first record at or after it; overlap is deduplicated by event id).
+    """
+    from kafka import KafkaConsumer, TopicPartition
+
+    when_ms = None
+    if resume != "end":
+        try:
+            when_ms = int(datetime.fromisoformat(resume.replace("Z", "+00:00")).timestamp() * 1000)
+        except ValueError:
+            raise BulkRefused(
+                f"--kafka-resume must be 'end', 'none' or an RFC 3339 time, not {resume!r}"
+            ) from None
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
+    try:
+        parts = [TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or [])]
+        ends = consumer.end_offsets(parts) if parts else {}
+        found = (
+            consumer.offsets_for_times(dict.fromkeys(parts, when_ms)) if when_ms is not None and parts else {}
+        )
+    finally:
+        consumer.close()
+    out = {}
+    for tp in parts:
+        hit = found.get(tp)
+        out[(tp.topic, tp.partition)] = hit.offset if hit is not None else ends[tp]
+    return out
+
+
+def _write_records(client: GraphClient, files: BulkFiles, kafka: dict, group: str, now_ms: int) -> list[dict]:
+    offsets = [
+        {
+            "id": f"{g.group}|{g.topic}|0",
+            "group": g.group,
+            "topic": g.topic,
+            "partition": 0,
+            "next": g.next_offset,
+        }
+        for g in files.groups
+    ] + [
+        {"id": f"{group}|{t}|{p}", "group": group, "topic": t, "partition": p, "next": n}
+        for (t, p), n in sorted(kafka.items())
+    ]
+    if offsets:
+        client.run_write("ingest/write_offsets", rows=offsets, now=now_ms)
+    # empty lists the importer cannot write (see the two .cypher files)
+    client.run_autocommit("ingest/fill_bulk_day_lists")
+    client.run_write("ingest/fill_bulk_plan_lists", genre_less=files.genre_less)
+    dead_rows = files.dead.dead_letter_rows(now_ms)
+    if dead_rows:
+        client.run_write("ingest/add_dead_letters", rows=dead_rows)
+    for g in files.groups:
+        client.run_write(
+            "ingest/add_stats", id=g.group, now=now_ms, valid=g.valid, invalid=g.invalid, fresh=g.fresh,
+            late=g.late, duplicates=g.duplicates,
+        )  # fmt: skip
+    return offsets
+
+
+def run_bulk(
+    settings: Settings,
+    client_factory: Callable[[], GraphClient],
+    views: str | None,
+    content: str | None,
+    campaigns: str | None,
+    secret: str,
+    dead_path: Path,
+    work_dir: Path,
+    kafka_resume: str = "none",
+    kafka_bootstrap: str | None = None,
+    workers: int = 2,
+    on_progress: Callable[[str, int], None] = lambda step, n: None,
+    on_stage: Callable[[str], None] = lambda stage: None,
+    console: Any = None,
+) -> BulkReport:
+    """Load the files into the empty managed Neo4j; see the module docstring for the order."""
+    for p in (views, content, campaigns):
+        if p:
+            check_readable(p)
+    if not (views or content or campaigns):
+        raise BulkRefused("nothing to load: name --bulk, --content-file or --campaigns-file")
+    if not is_managed(settings, "neo4j"):
+        raise BulkRefused(
+            "--bulk needs the managed Neo4j (hausgraph servers); NEO4J_URI names another server"
+        )
+    paths = server_paths(settings, "neo4j")
+    if not paths.lib_dir.is_dir() or not any(paths.lib_dir.glob("neo4j-import-tool*.jar")):
+        raise BulkRefused(
+            f"neo4j-admin is not there: no import tool jar in {paths.lib_dir} "
+            "(hausgraph servers start fetches it)"
+        )
+    seconds: dict[str, float] = {}
+    client = client_factory()
+    try:
+        empty, n = _is_empty(client)
+        if not empty:
+            raise BulkRefused(f"the database is not empty ({n:,} nodes); --bulk only loads into an empty one")
+    finally:
+        client.close()
+    kafka: dict[tuple[str, int], int] = {}
+    if kafka_resume != "none":
+        if not kafka_bootstrap:
+            raise BulkRefused("--kafka-resume needs Kafka")
+        topics = [settings.topic_views, settings.topic_content, settings.topic_campaigns]
+        kafka = kafka_resume_offsets(kafka_bootstrap, topics, kafka_resume)
+    now_ms = int(time.time() * 1000)
+    t0 = time.perf_counter()
+    if work_dir.exists():
+        shutil.rmtree(work_dir)
+    files = build_files(
+        work_dir, views, content, campaigns, secret, now_ms, settings.ingest_batch_size, workers,
+        on_progress=on_progress,
+    )  # fmt: skip
+    seconds["files"] = time.perf_counter() - t0
+    sink = FileDeadLetters(dead_path)
+    try:
+        sink.send(files.dead.dead)
+    finally:
+        sink.close()
+    java = find_java()
+    t0 = time.perf_counter()
+    stop(settings, ["neo4j"])
+    seconds["stop"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    try:
+        argv = admin_argv(
+            java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
+        )
+        _run_admin(argv, paths, on_stage)
+    finally:
+        seconds["import"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        start(settings, ["neo4j"], console)
+        seconds["start"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    client = client_factory()
+    try:
+        on_stage("schema")
+        migrate(client)
+        seconds["schema"] = time.perf_counter() - t0
+        offsets = _write_records(client, files, kafka, settings.consumer_group, now_ms)
+    finally:
+        client.close()
+    shutil.rmtree(work_dir, ignore_errors=True)
+    return BulkReport(files, seconds, offsets)
