@@ -37,7 +37,9 @@ __all__ = ["BulkRefused", "BulkReport", "admin_argv", "kafka_resume_offsets", "r
 
 #: labels that may exist in a database the bulk path calls empty (schema bookkeeping, test marker)
 _BOOKKEEPING = {"Migration", "HausgraphTestDatabase"}
-_STAGE = re.compile(r"^(\S[^\[]*?), started")
+#: neo4j-admin's "(2/4) Relationship import 2026-11-30 ..." stage lines and its "...  45% ∆1s" progress
+_STAGE = re.compile(r"^\((\d+/\d+)\)\s+(.*?)(\s+\d{4}-\d\d-\d\d.*)?$")
+_PERCENT = re.compile(r"\s(\d{1,3})%")
 
 
 class BulkRefused(IngestError):
@@ -90,7 +92,7 @@ def _error_line(output: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
-def _run_admin(argv: list[str], paths, on_stage: Callable[[str], None]) -> None:
+def _run_admin(argv: list[str], paths, files_dir: Path, on_stage: Callable[[str, int], None]) -> None:
     env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf_dir)}
     out: list[str] = []
     try:
@@ -100,11 +102,15 @@ def _run_admin(argv: list[str], paths, on_stage: Callable[[str], None]) -> None:
     except OSError as err:
         raise BulkRefused(f"cannot run neo4j-admin: {err}") from None
     assert proc.stdout is not None
-    for line in proc.stdout:
-        out.append(line)
-        m = _STAGE.match(line)
-        if m:
-            on_stage(m.group(1))
+    with (files_dir / "import.log").open("w") as log:
+        for line in proc.stdout:
+            out.append(line)
+            log.write(line)
+            m = _STAGE.match(line.strip())
+            if m:
+                on_stage(f"{m.group(1)} {m.group(2)}", 0)
+            elif (p := _PERCENT.search(line)) is not None:
+                on_stage("", int(p.group(1)))
     if proc.wait() != 0:
         raise BulkRefused(f"neo4j-admin import failed: {_error_line(''.join(out))}")
 
@@ -182,7 +188,7 @@ def run_bulk(
     kafka_bootstrap: str | None = None,
     workers: int = 2,
     on_progress: Callable[[str, int], None] = lambda step, n: None,
-    on_stage: Callable[[str], None] = lambda stage: None,
+    on_stage: Callable[[str, int], None] = lambda stage, percent: None,
     console: Any = None,
 ) -> BulkReport:
     """Load the files into the empty managed Neo4j; see the module docstring for the order."""
@@ -238,7 +244,7 @@ def run_bulk(
         argv = admin_argv(
             java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
         )
-        _run_admin(argv, paths, on_stage)
+        _run_admin(argv, paths, files.dir, on_stage)
     finally:
         seconds["import"] = time.perf_counter() - t0
         t0 = time.perf_counter()
@@ -247,7 +253,7 @@ def run_bulk(
     t0 = time.perf_counter()
     client = client_factory()
     try:
-        on_stage("schema")
+        on_stage("schema and indexes", 0)
         migrate(client)
         seconds["schema"] = time.perf_counter() - t0
         offsets = _write_records(client, files, kafka, settings.consumer_group, now_ms)

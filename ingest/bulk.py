@@ -17,6 +17,7 @@ with Cypher after the import: offsets, stats and dead-letter counts.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import struct
 import time
@@ -143,9 +144,24 @@ def _read_spill(path: Path, topic: str) -> Iterator[SourceRecord]:
         pos += length
 
 
+#: stands for an empty string while a row is formatted (a lone surrogate: no parsed JSON text holds one)
+_EMPTY = "\udcff"
+
+
 def _write_csv(path: Path, rows: list[list[Any]]) -> None:
+    """Rows as CSV; ``None`` is an empty field (no property), ``""`` a quoted one (an empty string)."""
+    buf = io.StringIO()
+    quoted = csv.writer(buf, lineterminator="\n")
     with path.open("w", newline="", encoding="utf-8") as fh:
-        csv.writer(fh, quoting=csv.QUOTE_MINIMAL, lineterminator="\n").writerows(rows)
+        plain = csv.writer(fh, lineterminator="\n")
+        for row in rows:
+            if "" in row:
+                quoted.writerow([_EMPTY if c == "" else c for c in row])
+                fh.write(buf.getvalue().replace(_EMPTY, '""'))
+                buf.seek(0)
+                buf.truncate()
+            else:
+                plain.writerow(row)
 
 
 def prepare_partition(args: tuple) -> dict[str, Any]:

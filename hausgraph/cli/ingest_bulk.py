@@ -61,12 +61,15 @@ def bulk_ingest(
 
         stage_task: list[int] = []
 
-        def on_stage(stage: str) -> None:
+        def on_stage(stage: str, percent: int) -> None:
             for t in tasks.values():
                 progress.update(t, total=progress.tasks[t].completed)
             if not stage_task:
-                stage_task.append(progress.add_task("neo4j-admin import", total=None))
-            progress.update(stage_task[0], description=f"neo4j-admin import: {stage}")
+                stage_task.append(progress.add_task("neo4j-admin import", total=100))
+            if stage:
+                progress.update(stage_task[0], description=f"import {stage}", completed=percent)
+            else:
+                progress.update(stage_task[0], completed=percent)
 
         report = run_bulk(
             settings,

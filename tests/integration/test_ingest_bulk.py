@@ -120,6 +120,12 @@ def _world(tmp: Path) -> dict[str, Path]:
         ).encode(),  # the MAC, spelled otherwise
         json.dumps({**first, "content_id": _HOSTILE_CONTENT[0]["content_id"]}).encode(),
         json.dumps({**first, "content_id": _HOSTILE_CONTENT[1]["content_id"], "duration_s": 7}).encode(),
+        # an ad event without ad or source (stored as ""), one with an awkward ad id, a search-only device
+        json.dumps({k: first[k] for k in ("ts", "ip", "mac")} | {"event": "impression"}).encode(),
+        json.dumps({k: first[k] for k in ("ts", "ip", "mac")} | {"event": "click", "ad_id": 'a,"d'}).encode(),
+        json.dumps(
+            {k: first[k] for k in ("ts", "ip")} | {"mac": "02:11:22:33:44:55", "event": "search"}
+        ).encode(),
         b'{"mac": "00:00:00:00:00:00", "ts": 1}',
         b"not json at all",
         b"",
