@@ -104,10 +104,11 @@ def device_partition(line: bytes, parts: int) -> int:
     >>> a = device_partition(b'{"mac": "A4:5E:60:0F:12:9C"}', 8)
     >>> a == device_partition(b'{"mac": "a45e.600f.129c", "ts": 1}', 8), device_partition(b'nope', 8)
     (True, 0)
+    >>> a == device_partition(b'{"mac": "x", "m\\u0061c": "A4:5E:60:0F:12:9C"}', 8)  # the last key wins
+    True
     """
     try:
-        obj = orjson.loads(line)
-        mac = normalize_mac(obj["mac"])
+        mac = normalize_mac(orjson.loads(line)["mac"])
     except Exception:  # noqa: BLE001 - whatever is wrong with the line, prepare dead-letters it
         return 0
     return zlib.crc32(mac.encode()) % parts
@@ -322,6 +323,7 @@ def build_files(
         head = out / f"{name}-header.csv"
         _write_csv(head, [header(f)])
         result.files[name] = [head, *result.files.get(name, [])]
+    result.dead.dead.sort(key=lambda d: (d.record.topic, d.record.offset))  # file order, as streaming
     result.seconds["shared"] = time.perf_counter() - t0
     result.groups = [groups[k] for k in ("content", "campaign", "view") if k in groups]
     return result

@@ -302,25 +302,40 @@ def test_streaming_resumes_from_kafka_after_bulk_without_gap_or_duplicate(
     assert stats[settings.consumer_group]["duplicates"] >= len(live) // 10 - 5
 
 
-def test_bad_inputs_are_refused_in_one_line(private, tmp_path) -> None:
+def test_bad_inputs_are_refused_in_one_line(tmp_path) -> None:
     env = {
-        "HAUSGRAPH_STATE_DIR": str(private.state_dir),
-        "HAUSGRAPH_NEO4J_BOLT_PORT": str(private.neo4j_bolt_port),
-        "HAUSGRAPH_NEO4J_HTTP_PORT": str(private.neo4j_http_port),
-        "HAUSGRAPH_KAFKA_PORT": str(private.kafka_port),
-        "HAUSGRAPH_KAFKA_CONTROLLER_PORT": str(private.kafka_controller_port),
+        "HAUSGRAPH_STATE_DIR": str(tmp_path / "state"),
+        "HAUSGRAPH_NEO4J_BOLT_PORT": str(_P(36)),
         "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
         "PATH": "/usr/bin:/bin",
+        "COLUMNS": "300",
     }
     bad_gz = tmp_path / "broken.jsonl.gz"
     bad_gz.write_bytes(b"this is not gzip")
-    for path, words in ((tmp_path / "missing.jsonl", "no such file"), (bad_gz, "cannot read")):
+    for path, words in ((tmp_path / "missing.jsonl", "no such file"), (bad_gz, "Not a gzipped file")):
         proc = subprocess.run(
             [sys.executable, "-m", "hausgraph", "ingest", "--bulk", str(path)],
             capture_output=True, text=True, env=env, cwd=ROOT, timeout=120,
         )  # fmt: skip
+        said = " ".join(proc.stderr.split())
         assert proc.returncode != 0
-        assert words in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+        assert f"cannot read {path}" in said and words in said and "Traceback" not in said, proc.stderr
+        assert not (tmp_path / "state").exists()  # refused before any server was started
+    settings = Settings(
+        state_dir=tmp_path / "state", pseudonym_secret=SECRET, neo4j_uri="bolt://elsewhere:7687"
+    )
+    good = tmp_path / "ok.jsonl"
+    good.write_bytes(b"{}\n")
     with pytest.raises(UnreadableInput):
-        run_bulk(private, lambda: _client(private), str(tmp_path / "missing.jsonl"), None, None, SECRET,
-                 tmp_path / "d.jsonl", tmp_path / "w")  # fmt: skip
+        run_bulk(
+            settings,
+            lambda: None,
+            str(tmp_path / "missing.jsonl"),
+            None,
+            None,
+            SECRET,
+            tmp_path / "d",
+            tmp_path / "w",
+        )
+    with pytest.raises(BulkRefused, match="managed Neo4j"):
+        run_bulk(settings, lambda: None, str(good), None, None, SECRET, tmp_path / "d", tmp_path / "w")
