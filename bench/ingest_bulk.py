@@ -44,11 +44,15 @@ def main() -> None:
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--memory", default="2g", help="neo4j-admin heap and off-heap cap")
+    ap.add_argument("--neo4j-memory", default="1g", help="the bench Neo4j's heap and page cache (each)")
     ap.add_argument("--yes", action="store_true", help="allow wiping the graph")
     args = ap.parse_args()
     if not args.yes:
         sys.exit("this benchmark empties the benchmark's Neo4j; pass --yes")
-    settings = bench_settings().model_copy(update={"bulk_import_memory": args.memory})
+    mem = args.neo4j_memory
+    settings = bench_settings().model_copy(
+        update={"bulk_import_memory": args.memory, "neo4j_heap": mem, "neo4j_pagecache": mem}
+    )
     world = saved_world(WorldParams(households=args.households, days=args.days, seed=1, secret=SECRET))
     conn = ensure_started(settings)
     client = graph_client(settings, conn)
