@@ -22,6 +22,7 @@ from typing import Any
 
 from graph.admin import count_graph, migrate
 from graph.client import GraphClient
+from hausgraph.private_files import private_dir
 from hausgraph.servers import start, stop
 from hausgraph.servers.config import neo4j_admin_command
 from hausgraph.servers.fetch import find_java
@@ -225,39 +226,42 @@ def run_bulk(
     t0 = time.perf_counter()
     if work_dir.exists():
         shutil.rmtree(work_dir)
-    files = build_files(
-        work_dir, views, content, campaigns, secret, now_ms, settings.ingest_batch_size, workers,
-        on_progress=on_progress,
-    )  # fmt: skip
-    seconds["files"] = time.perf_counter() - t0
-    sink = FileDeadLetters(dead_path)
+    private_dir(work_dir)  # spill files hold raw lines until their partition is prepared
     try:
-        sink.send(files.dead.dead)
-    finally:
-        sink.close()
-    java = find_java()
-    t0 = time.perf_counter()
-    stop(settings, ["neo4j"])
-    seconds["stop"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    try:
-        argv = admin_argv(
-            java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
-        )
-        _run_admin(argv, paths, files.dir, on_stage)
-    finally:
-        seconds["import"] = time.perf_counter() - t0
+        files = build_files(
+            work_dir, views, content, campaigns, secret, now_ms, settings.ingest_batch_size, workers,
+            on_progress=on_progress,
+        )  # fmt: skip
+        seconds["files"] = time.perf_counter() - t0
+        sink = FileDeadLetters(dead_path)
+        try:
+            sink.send(files.dead.dead)
+        finally:
+            sink.close()
+        java = find_java()
         t0 = time.perf_counter()
-        start(settings, ["neo4j"], console)
-        seconds["start"] = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    client = client_factory()
-    try:
-        on_stage("schema and indexes", 0)
-        migrate(client)
-        seconds["schema"] = time.perf_counter() - t0
-        offsets = _write_records(client, files, kafka, settings.consumer_group, now_ms)
+        stop(settings, ["neo4j"])
+        seconds["stop"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        try:
+            argv = admin_argv(
+                java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
+            )
+            _run_admin(argv, paths, files.dir, on_stage)
+        finally:
+            seconds["import"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            start(settings, ["neo4j"], console)
+            seconds["start"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        client = client_factory()
+        try:
+            on_stage("schema and indexes", 0)
+            migrate(client)
+            seconds["schema"] = time.perf_counter() - t0
+            offsets = _write_records(client, files, kafka, settings.consumer_group, now_ms)
+        finally:
+            client.close()
+        return BulkReport(files, seconds, offsets)
     finally:
-        client.close()
-    shutil.rmtree(work_dir, ignore_errors=True)
-    return BulkReport(files, seconds, offsets)
+        shutil.rmtree(work_dir, ignore_errors=True)

@@ -44,6 +44,8 @@ __all__ = ["BulkFiles", "UnreadableInput", "build_files", "spill"]
 
 _REC = struct.Struct("<qI")
 #: the device-keyed files every partition writes a part of
+#: spill files open at once (a partition then holds more than ``per_part`` records)
+MAX_PARTITIONS = 512
 PARTITION_FILES = ("Device", "SEEN_ON", "WATCHED", "DeviceDay", "ACTIVE_ON", "EXPOSED_ON")
 
 
@@ -165,12 +167,21 @@ def _write_csv(path: Path, rows: list[list[Any]]) -> None:
                 plain.writerow(row)
 
 
-def prepare_partition(args: tuple) -> dict[str, Any]:
+_WORKER: dict[str, Any] = {}
+
+
+def _init_worker(secret: str, now_ms: int, meta: dict[str, dict[str, Any]], topic: str) -> None:
+    """What every partition of a worker shares, sent once per process (the catalog can be large)."""
+    _WORKER.update(pseudo=Pseudonymizer(secret), now_ms=now_ms, meta=meta, topic=topic)
+
+
+def prepare_partition(args: tuple[Path, int, Path]) -> dict[str, Any]:
     """Worker: one spill file through ``prepare`` (one batch) and its device-keyed CSV parts."""
-    spill_path, index, out_dir, secret, now_ms, meta, topic = args
+    spill_path, index, out_dir = args
+    now_ms, meta, topic = _WORKER["now_ms"], _WORKER["meta"], _WORKER["topic"]
     t0 = time.perf_counter()
     records = list(_read_spill(spill_path, topic))
-    prep = prepare(records, Pseudonymizer(secret), now_ms)
+    prep = prepare(records, _WORKER["pseudo"], now_ms)
     t1 = time.perf_counter()
     rows = partition_rows(prep, meta, now_ms)
     written: dict[str, Path] = {}
@@ -229,7 +240,7 @@ def _partitions(records: int, workers: int, per_part: int) -> int:
     >>> _partitions(10, 2, 200_000), _partitions(1_000_000, 2, 200_000)
     (2, 6)
     """
-    n = max(1, -(-records // per_part))
+    n = min(max(1, -(-records // per_part)), MAX_PARTITIONS)
     return max(workers, -(-n // workers) * workers)
 
 
@@ -280,10 +291,11 @@ def build_files(
         t0 = time.perf_counter()
         g = groups["view"] = GroupTotals("file:view", str(views), next_offset=nxt, batches=parts)
         meta = catalog_meta(catalog)
-        jobs = [(s, i, out, secret, now_ms, meta, str(views)) for i, s in enumerate(spills)]
+        jobs = [(s, i, out) for i, s in enumerate(spills)]
         prep_s = csv_s = 0.0
-        ctx = get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        ctx = get_context("spawn")  # no fork of a process that holds driver threads
+        init = (secret, now_ms, meta, str(views))
+        with ProcessPoolExecutor(workers, mp_context=ctx, initializer=_init_worker, initargs=init) as pool:
             for r in pool.map(prepare_partition, jobs):
                 for k, p in r["files"].items():
                     parts_out[k].append(p)
