@@ -80,20 +80,32 @@ def admin_argv(java: str, paths, database: str, files: BulkFiles, threads: int, 
     return [f"-Xmx{heap}" if a == "-Xmx256m" else a for a in argv]
 
 
-def _error_line(output: str) -> str:
-    """The line of ``neo4j-admin``'s output that says what went wrong.
+_CAUSES = (
+    r"Import error:\s*(.+)",
+    r"Caused by:\s*(.+)",
+    r"\w+(?:Exception|Error):\s*(.+)",
+    r"(?i)\berror\b|unknown|invalid|not found|denied|failed",
+)
 
-    >>> _error_line("Import starting\\nERROR: Duplicate node id 'x'\\n  at foo\\n")
-    "ERROR: Duplicate node id 'x'"
+
+def _error_line(output: str) -> str:
+    """The line of ``neo4j-admin``'s output that says what went wrong (progress dots stripped).
+
+    >>> _error_line(".......... ..Critical error occurred!\\nImport error: Id 'x' is defined twice\\n")
+    "Import error: Id 'x' is defined twice"
+    >>> _error_line("Unknown option: '--bogus'\\nUsage: neo4j-admin")
+    "Unknown option: '--bogus'"
     """
-    lines = [ln.strip() for ln in output.splitlines() if ln.strip() and not ln[0].isspace()]
-    for ln in lines:
-        if re.search(r"error|exception|failed|invalid|unknown|denied", ln, re.I):
-            return ln[:300]
+    lines = [ln.strip().lstrip(". ") for ln in output.splitlines()]
+    lines = [ln for ln in lines if ln and not ln.startswith("at ")]
+    for pattern in _CAUSES:
+        for ln in lines:
+            if re.search(pattern, ln) and "Critical error occurred" not in ln:
+                return ln[:300]
     return lines[-1][:300] if lines else "no output"
 
 
-def _run_admin(argv: list[str], paths, files_dir: Path, on_stage: Callable[[str, int], None]) -> None:
+def _run_admin(argv: list[str], paths, on_stage: Callable[[str, int], None]) -> None:
     env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf_dir)}
     out: list[str] = []
     try:
@@ -103,7 +115,7 @@ def _run_admin(argv: list[str], paths, files_dir: Path, on_stage: Callable[[str,
     except OSError as err:
         raise BulkRefused(f"cannot run neo4j-admin: {err}") from None
     assert proc.stdout is not None
-    with (files_dir / "import.log").open("w") as log:
+    with (paths.logs_dir / "bulk-import.log").open("w") as log:
         for line in proc.stdout:
             out.append(line)
             log.write(line)
@@ -113,7 +125,8 @@ def _run_admin(argv: list[str], paths, files_dir: Path, on_stage: Callable[[str,
             elif (p := _PERCENT.search(line)) is not None:
                 on_stage("", int(p.group(1)))
     if proc.wait() != 0:
-        raise BulkRefused(f"neo4j-admin import failed: {_error_line(''.join(out))}")
+        log_path = paths.logs_dir / "bulk-import.log"
+        raise BulkRefused(f"neo4j-admin import failed: {_error_line(''.join(out))} (all of it: {log_path})")
 
 
 def kafka_resume_offsets(bootstrap: str, topics: list[str], resume: str) -> dict[tuple[str, int], int]:
@@ -243,11 +256,18 @@ def run_bulk(
         stop(settings, ["neo4j"])
         seconds["stop"] = time.perf_counter() - t0
         t0 = time.perf_counter()
+        failed: BulkRefused | None = None
         try:
             argv = admin_argv(
                 java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
             )
-            _run_admin(argv, paths, files.dir, on_stage)
+            _run_admin(argv, paths, on_stage)
+        except BulkRefused as err:
+            # the import overwrote the (empty) database and left no usable store: drop it, so the
+            # server starts with a new empty one
+            failed = err
+            for sub in ("databases", "transactions"):
+                shutil.rmtree(paths.data_dir / sub / settings.neo4j_database, ignore_errors=True)
         finally:
             seconds["import"] = time.perf_counter() - t0
             t0 = time.perf_counter()
@@ -258,6 +278,8 @@ def run_bulk(
         try:
             on_stage("schema and indexes", 0)
             migrate(client)
+            if failed is not None:
+                raise BulkRefused(f"{failed}; the database is empty again") from None
             seconds["schema"] = time.perf_counter() - t0
             offsets = _write_records(client, files, kafka, settings.consumer_group, now_ms)
         finally:

@@ -240,6 +240,31 @@ def test_bulk_import_makes_the_graph_streaming_makes(world, private, reference, 
         _bulk(private, world, tmp_path / "dead-again.jsonl", tmp_path)
 
 
+def test_a_failed_import_is_one_line_and_the_server_comes_back(world, private, tmp_path, monkeypatch) -> None:
+    import hausgraph.bulk_import as bulk_import
+
+    real = bulk_import.build_files
+
+    def with_a_twin(*args, **kwargs):
+        files = real(*args, **kwargs)
+        first = files.files["Device"][1].read_text().splitlines()[0]
+        with files.files["Device"][-1].open("a") as fh:
+            fh.write(first + "\n")  # the same device twice: the importer refuses duplicate ids
+        return files
+
+    monkeypatch.setattr(bulk_import, "build_files", with_a_twin)
+    _emptied(private)
+    with pytest.raises(BulkRefused, match="neo4j-admin import failed: ") as err:
+        _bulk(private, world, tmp_path / "dead.jsonl", tmp_path)
+    assert "\n" not in str(err.value) and len(str(err.value)) < 400
+    assert not (tmp_path / "work").exists()  # spill and CSV files are removed
+    client = _client(private)
+    try:
+        assert client.read("ingest/read_stats")[0]["stats"] == []  # up, answering, and nothing half-loaded
+    finally:
+        client.close()
+
+
 def test_streaming_resumes_from_kafka_after_bulk_without_gap_or_duplicate(
     world, private, reference, kafka_bootstrap, tmp_path
 ) -> None:
