@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import resource
 import shutil
 import subprocess
 import time
@@ -105,7 +106,9 @@ def _error_line(output: str) -> str:
     return lines[-1][:300] if lines else "no output"
 
 
-def _run_admin(argv: list[str], paths, on_stage: Callable[[str, int], None]) -> None:
+def _run_admin(argv: list[str], paths, on_stage: Callable[[str, int], None]) -> float:
+    """Run neo4j-admin, reporting its stages; returns the CPU seconds it used."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     env = {**os.environ, "NEO4J_HOME": str(paths.home), "NEO4J_CONF": str(paths.conf_dir)}
     out: list[str] = []
     try:
@@ -124,9 +127,12 @@ def _run_admin(argv: list[str], paths, on_stage: Callable[[str, int], None]) -> 
                 on_stage(f"{m.group(1)} {m.group(2)}", 0)
             elif (p := _PERCENT.search(line)) is not None:
                 on_stage("", int(p.group(1)))
-    if proc.wait() != 0:
+    code = proc.wait()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if code != 0:
         log_path = paths.logs_dir / "bulk-import.log"
         raise BulkRefused(f"neo4j-admin import failed: {_error_line(''.join(out))} (all of it: {log_path})")
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
 
 
 def kafka_resume_offsets(bootstrap: str, topics: list[str], resume: str) -> dict[tuple[str, int], int]:
@@ -261,7 +267,7 @@ def run_bulk(
             argv = admin_argv(
                 java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
             )
-            _run_admin(argv, paths, on_stage)
+            seconds["import_cpu"] = _run_admin(argv, paths, on_stage)
         except BulkRefused as err:
             # the import overwrote the (empty) database and left no usable store: drop it, so the
             # server starts with a new empty one
