@@ -34,13 +34,21 @@ import orjson
 from ingest.batch import Prepared, SourceRecord, prepare
 from ingest.bulk_columns import FILES, csv_row, header
 from ingest.bulk_rows import catalog_meta, content_nodes, fold_catalog, merge_networks, partition_rows
-from ingest.campaigns import campaign_rows  # noqa: F401  (the catalog rows come out of prepare)
 from ingest.contract import normalize_mac
 from ingest.errors import IngestError
 from ingest.file_source import chunks, file_records, open_lines
 from ingest.pseudonym import Pseudonymizer
 
-__all__ = ["BulkFiles", "UnreadableInput", "build_files", "spill"]
+__all__ = [
+    "BulkFiles",
+    "GroupTotals",
+    "UnreadableInput",
+    "build_files",
+    "check_readable",
+    "device_partition",
+    "prepare_partition",
+    "spill",
+]
 
 _REC = struct.Struct("<qI")
 #: the device-keyed files every partition writes a part of

@@ -14,7 +14,6 @@ files carry ``:START_ID``/``:END_ID`` in the spaces of their end nodes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -195,8 +194,3 @@ def csv_row(f: GraphFile, row: dict[str, Any]) -> list[str | None]:
         assert f.start is not None and f.end is not None
         lead = [str(row[f.start[1]]), str(row[f.end[1]])]
     return lead + [_cell(f, c, row.get(c.field)) for c in f.columns]
-
-
-def rows_of(f: GraphFile, rows: Iterable[dict[str, Any]]) -> Sequence[list[str | None]]:
-    """:func:`csv_row` of every row."""
-    return [csv_row(f, r) for r in rows]

@@ -18,7 +18,14 @@ from ingest.batch import Prepared
 from ingest.daily import device_day_rows, exposure_rows
 from ingest.rows import activity_rows, bucket_rows, device_rows, network_rows
 
-__all__ = ["PartitionRows", "content_nodes", "merge_networks", "partition_rows"]
+__all__ = [
+    "PartitionRows",
+    "catalog_meta",
+    "content_nodes",
+    "fold_catalog",
+    "merge_networks",
+    "partition_rows",
+]
 
 PartitionRows = dict[str, Any]
 
