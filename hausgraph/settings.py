@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     ingest_poll_timeout_ms: int = 500
     query_timeout_s: float = 120.0
 
+    # --- bulk history import (issue #18; `hausgraph ingest --bulk`) ---
+    #: heap and off-heap cap of `neo4j-admin database import` (the DBMS is stopped meanwhile)
+    bulk_import_memory: str = "1g"
+
     # --- graph jobs ---
     #: seconds between runs per job, overriding the registry's defaults (``graph.jobs.JOBS``):
     #: ``HAUSGRAPH_JOB_SCHEDULE_S='{"social": 1200, "households:incremental": 30}'``; 0 = off

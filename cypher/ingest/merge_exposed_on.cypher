@@ -4,7 +4,8 @@
 // One (device)-[:EXPOSED_ON {key}]->(campaign) per device, campaign, UTC day and source. It keeps the
 // time, kind and ad of every event it counted (parallel lists `times`, `kinds`, `ads`), so a re-sent
 // copy of an ad event (same kind and ad within 2 s, under another id) that arrives in a later batch
-// is counted as a duplicate, not again.
+// is counted as a duplicate, not again. `first`/`last` are those of counted events only (a copy
+// moves neither, whichever batch it arrives in).
 UNWIND $rows AS row
 MATCH (d:Device {key: row.device})
 MATCH (c:Campaign {id: row.campaign})
@@ -21,5 +22,5 @@ SET x.times = x.times + [e IN counted | e.ts],
     x.clicks = x.clicks + size([e IN counted WHERE e.kind = 'click']),
     x.conversions = x.conversions + size([e IN counted WHERE e.kind = 'conversion']),
     x.duplicates = x.duplicates + row.copies + size(row.events) - size(counted),
-    x.first = CASE WHEN row.first < x.first THEN row.first ELSE x.first END,
-    x.last = CASE WHEN row.last > x.last THEN row.last ELSE x.last END
+    x.first = reduce(f = x.first, e IN counted | CASE WHEN e.ts < f THEN e.ts ELSE f END),
+    x.last = reduce(l = x.last, e IN counted | CASE WHEN e.ts > l THEN e.ts ELSE l END)

@@ -55,11 +55,28 @@ def ingest(
     worker_report: bool = typer.Option(
         False, "--worker-report", hidden=True, help="Run as one of --workers: report totals as JSON lines."
     ),
+    bulk: str | None = typer.Option(
+        None, "--bulk", help="History JSON Lines (.gz ok) into an EMPTY database via neo4j-admin import."
+    ),
+    kafka_resume: str = typer.Option(
+        "none", "--kafka-resume", help="With --bulk: where streaming resumes: end, none or an RFC 3339 time."
+    ),
+    bulk_workers: int = typer.Option(2, "--bulk-workers", min=1, help="With --bulk: prepare processes."),
 ) -> None:
     """Consume Kafka until stopped (SIGTERM commits what was written), or ingest a file."""
     if ctx.invoked_subcommand is not None:
         return
     settings = get_settings()
+    if bulk is not None:
+        from hausgraph.cli.ingest_bulk import bulk_ingest
+
+        if workers > 1 or from_file:
+            raise typer.BadParameter(
+                "--bulk loads one history file; --workers and --from-file are for streaming",
+                param_hint="--bulk",
+            )
+        bulk_ingest(settings, bulk, content_file, campaigns_file, dead_letters, kafka_resume, bulk_workers)
+        return
     size = batch_size or settings.ingest_batch_size
     if workers > 1:
         if from_file or content_file or campaigns_file:
