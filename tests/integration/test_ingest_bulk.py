@@ -48,7 +48,7 @@ _VOLATILE = {"ingested", "updated", "started", "last_commit", "late", "batches",
 #: parallel lists merged by key: compared as sorted tuples of their zipped elements
 _ZIPPED = {
     "DeviceDay": [
-        ("contents",),
+        ("contents", "content_views", "content_seconds"),
         ("series_ids", "series_views", "series_seconds"),
         ("genres", "genre_seconds"),
     ],
