@@ -62,6 +62,7 @@ def erase_devices(
     found = client.read("privacy/read_device_households", devices=keys)
     households = sorted({r["household"] for r in found if r["household"]})
     deleted = client.run_write("privacy/delete_devices", devices=keys)[0]
+    client.run_write("privacy/delete_cap_units", devices=keys)
     counts.update(devices=deleted["devices"], edges=deleted["edges"], households=len(households))
     progress(f"erase: {deleted['devices']} devices, {deleted['edges']} edges deleted")
     log.info("devices erased devices=%d edges=%d", deleted["devices"], deleted["edges"])
