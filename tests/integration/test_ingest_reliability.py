@@ -142,14 +142,9 @@ def _spawn_ingest(env: dict[str, str], log: Path) -> subprocess.Popen:
         )
 
 
-def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, unique_topic, tmp_path):
-    views, dlq, group = unique_topic, unique_topic + ".dlq", "rel-" + unique_topic
-    msgs, n_bad = sample_stream(n_devices=200, per_device=30)
-    assert len(set(msgs)) < len(msgs)  # the stream does carry byte-identical duplicates
-    unique_valid = len(set(msgs)) - n_bad
-    _produce(services.kafka_bootstrap, views, msgs)
-    ends = end_offsets(services.kafka_bootstrap, [views])
-    env = {
+def _ingester_env(services, views: str, dlq: str, group: str) -> dict[str, str]:
+    """The environment of an ingester process on the test servers, reading ``views`` in ``group``."""
+    return {
         **os.environ,
         "NEO4J_URI": services.neo4j_uri,
         "NEO4J_USER": services.neo4j_user,
@@ -164,8 +159,17 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, 
         "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
         "HAUSGRAPH_INGEST_BATCH_SIZE": "200",
         "HAUSGRAPH_INGEST_POLL_TIMEOUT_MS": "200",
-        "HAUSGRAPH_LOG_LEVEL": "INFO",
     }
+
+
+def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, unique_topic, tmp_path):
+    views, dlq, group = unique_topic, unique_topic + ".dlq", "rel-" + unique_topic
+    msgs, n_bad = sample_stream(n_devices=200, per_device=30)
+    assert len(set(msgs)) < len(msgs)  # the stream does carry byte-identical duplicates
+    unique_valid = len(set(msgs)) - n_bad
+    _produce(services.kafka_bootstrap, views, msgs)
+    ends = end_offsets(services.kafka_bootstrap, [views])
+    env = {**_ingester_env(services, views, dlq, group), "HAUSGRAPH_LOG_LEVEL": "INFO"}
     log = tmp_path / "ingest.log"
     procs: list[subprocess.Popen] = []
     try:
@@ -531,22 +535,7 @@ def test_workers_share_one_group_a_killed_worker_restarts_and_nothing_doubles(
     unique_valid = len(set(msgs)) - n_bad
     _produce(services.kafka_bootstrap, views, msgs)
     ends = end_offsets(services.kafka_bootstrap, [views])
-    env = {
-        **os.environ,
-        "NEO4J_URI": services.neo4j_uri,
-        "NEO4J_USER": services.neo4j_user,
-        "NEO4J_PASSWORD": services.neo4j_password,
-        "NEO4J_DATABASE": services.neo4j_database,
-        "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
-        "HAUSGRAPH_TOPIC_VIEWS": views,
-        "HAUSGRAPH_TOPIC_CONTENT": views + ".content",
-        "HAUSGRAPH_TOPIC_CAMPAIGNS": views + ".campaigns",
-        "HAUSGRAPH_TOPIC_DLQ": views + ".dlq",
-        "HAUSGRAPH_CONSUMER_GROUP": group,
-        "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
-        "HAUSGRAPH_INGEST_BATCH_SIZE": "200",
-        "HAUSGRAPH_INGEST_POLL_TIMEOUT_MS": "200",
-    }
+    env = _ingester_env(services, views, views + ".dlq", group)
     out = tmp_path / "workers.log"
     with out.open("ab") as fh:
         parent = subprocess.Popen(
