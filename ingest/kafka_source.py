@@ -43,6 +43,11 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
         **{
             "session_timeout_ms": 10_000,
             "heartbeat_interval_ms": 3_000,
+            # kafka-python can compute a group's first assignment before it has the subscribed
+            # topics' partitions (dpkp/kafka-python#1237) and only rejoins at the next metadata
+            # refresh: 10 s instead of the 5 min default bounds that stall (and picks up new
+            # partitions as soon).
+            "metadata_max_age_ms": 10_000,
             "fetch_max_bytes": 8 * 1024 * 1024,
             "max_partition_fetch_bytes": 1024 * 1024,
             **extra,
