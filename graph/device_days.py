@@ -36,6 +36,7 @@ __all__ = [
     "add_view",
     "catalog_meta",
     "device_days_from_events",
+    "empty_day",
     "finish_day",
 ]
 
@@ -60,8 +61,14 @@ def catalog_meta(records: Iterable[Mapping[str, Any]]) -> dict[str, dict[str, An
     }
 
 
-def _new_row(device: str, day: int) -> dict[str, Any]:
-    row: dict[str, Any] = {"device": device, "day": day, "device_type": None}
+def empty_day(device: str, day: int) -> dict[str, Any]:
+    """A device-day row before its first event (ingest's aggregate and the personas job start from it).
+
+    >>> row = empty_day("d", 0)
+    >>> row["views"], row["hour_events"][:2], row["contents"], row["max_age"]
+    (0, [0, 0], {}, None)
+    """
+    row: dict[str, Any] = {"device": device, "day": day}
     row.update(dict.fromkeys(COUNT_FIELDS, 0))
     row.update(
         seconds=0.0,
@@ -164,7 +171,7 @@ def device_days_from_events(
         day = ts - ts % DAY_MS
         row = days.get((device, day))
         if row is None:
-            row = days[(device, day)] = _new_row(device, day)
+            row = days[(device, day)] = {**empty_day(device, day), "device_type": None}
         if e.get("device_type"):
             last_type[device] = e["device_type"]
         kind = e.get("event") or "view"

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.device_days import add_content, add_view, finish_day
-from graph.vocabulary import DAY_MS, EVENT_TYPES, HOUR_MS
+from graph.device_days import add_content, add_view, empty_day, finish_day
+from graph.vocabulary import DAY_MS, HOUR_MS
 from ingest.rows import relationship_key
 
 __all__ = [
@@ -40,20 +40,7 @@ def _fresh(presence: list[dict[str, Any]], fresh_ids: set[int]):
 
 
 def _new_day(device: str, day: int) -> dict[str, Any]:
-    row: dict[str, Any] = {"id": relationship_key(device, "day", day), "device": device, "day": day}
-    row.update(dict.fromkeys((k + "s" if k != "search" else "searches" for k in EVENT_TYPES), 0))
-    row.update(
-        seconds=0.0,
-        hour_events=[0] * 24,
-        contents={},
-        series={},
-        genres={},
-        movie_seconds=0.0,
-        episode_seconds=0.0,
-        kids_seconds=0.0,
-        max_age=None,
-    )
-    return row
+    return {"id": relationship_key(device, "day", day), **empty_day(device, day)}
 
 
 def device_day_rows(
