@@ -1,7 +1,7 @@
 """Where the tests' own servers live: a state folder and ports of their own, never the user's.
 
 The managed test servers keep their state in ``.hausgraph-test/`` and listen on ports counted from
-``HAUSGRAPH_TEST_PORT_BASE`` (default 37680), apart from ``make demo``'s ``.hausgraph/`` and 7687/9092.
+``HAUSGRAPH_TEST_PORT_BASE`` (default 31680), apart from ``make demo``'s ``.hausgraph/`` and 7687/9092.
 An external server is used only when it is named *for tests*: ``HAUSGRAPH_TEST_NEO4J_URI`` (with
 ``HAUSGRAPH_TEST_NEO4J_USER``/``_PASSWORD``/``_DATABASE``) and ``HAUSGRAPH_TEST_KAFKA_BOOTSTRAP_SERVERS``.
 The user's ``NEO4J_URI`` and friends are removed from the test process's environment, so neither the
@@ -70,7 +70,7 @@ class TestPorts:
     def private(self, n: int) -> int:
         """The n-th port for a test that starts servers of its own (``n`` from 0 to 39).
 
-        >>> TestPorts(37680).private(0)
+        >>> TestPorts(31680).private(0)
         37690
         """
         if not 0 <= n < 40:
@@ -79,13 +79,13 @@ class TestPorts:
 
 
 def test_ports(environ: dict[str, str] | None = None) -> TestPorts:
-    """Ports from ``HAUSGRAPH_TEST_PORT_BASE`` (default 37680).
+    """Ports from ``HAUSGRAPH_TEST_PORT_BASE`` (default 31680).
 
     >>> test_ports({"HAUSGRAPH_TEST_PORT_BASE": "40000"}).bolt
     40001
     """
     env = os.environ if environ is None else environ
-    return TestPorts(int(env.get("HAUSGRAPH_TEST_PORT_BASE", "37680")))
+    return TestPorts(int(env.get("HAUSGRAPH_TEST_PORT_BASE", "31680")))
 
 
 test_ports.__test__ = False  # type: ignore[attr-defined]

@@ -96,7 +96,8 @@ class ExposureRouter:
 
     Instance ``i`` of ``n`` routes the ``views`` partitions ``q`` with ``q % n == i`` (static, like the
     exposures partitions it owns); on start it seeks them by time to the retained window and routes that
-    window again — the copies count once downstream (event identity).
+    window again — the copies count once downstream (event identity). It starts routing once the device
+    map is loaded (from Neo4j or a households file).
     """
 
     def __init__(
@@ -120,6 +121,7 @@ class ExposureRouter:
         self.routed = 0
         self._producer: KafkaProducer | None = None
         self._last_commit = 0.0
+        self._waiting_logged = False
         #: the next offset of each views partition routed and flushed
         self._next: dict[TopicPartition, int] = {}
 
@@ -127,6 +129,14 @@ class ExposureRouter:
         retry_forever(stop, self._step, self._reset, "exposure router")
 
     def _step(self) -> None:
+        if self.service.feed["device_map_at"] is None:
+            # routing needs the device map: a view routed before it goes under the device's own key, to a
+            # partition another instance may own, and its household would count one impression short
+            if not self._waiting_logged:
+                log.info("exposure router waiting for the device map")
+                self._waiting_logged = True
+            time.sleep(0.2)
+            return
         if self.consumer is None:
             self.consumer = open_consumer(
                 self.bootstrap, self.group, max_poll_records=2000, fetch_max_wait_ms=50,
