@@ -132,15 +132,17 @@ def run_spark_social(
 ) -> dict[str, Any]:
     """Social links from the presence Parquet at ``input_path`` and the ``memberships`` of a
     household run in ``output_path`` (``jobs run households --engine spark``); writes ``links``
-    there. Returns counts and seconds."""
-    from graph.spark.social import read_memberships, social_links
+    there. The run's ``networks`` classes are read back, not computed again, when they are there.
+    Returns counts and seconds."""
+    from graph.spark.social import read_memberships, read_network_classes, social_links
 
     t0 = time.monotonic()
     hp = household_params or HouseholdParams()
     out = output_path.rstrip("/")
     members = read_memberships(spark, f"{out}/memberships")
     rows, _ = presence_rows(read_presence(spark, input_path), hp)
-    links = social_links(materialize(rows), members, params, hp)
+    classes = read_network_classes(spark, f"{out}/networks")
+    links = social_links(materialize(rows), members, params, hp, classes)
     links.write.mode("overwrite").parquet(f"{out}/links")
     n_links = spark.read.parquet(f"{out}/links").count()
     seconds = round(time.monotonic() - t0, 2)

@@ -15,7 +15,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from graph.leases import visit_hosts
-from graph.networks import CGNAT, HOME
+from graph.networks import CGNAT, HOME, NETWORK_CLASSES
 from graph.params import HouseholdParams, SocialParams
 from graph.spark.calendar import address_day_sql
 from graph.spark.errors import InputInvalid
@@ -41,6 +41,22 @@ def read_memberships(spark: SparkSession, path: str) -> DataFrame:
     if missing:
         raise InputInvalid(path, f"schema mismatch: missing column {', '.join(missing)}")
     return df.select(F.col("device").cast("string"), F.col("household_id").cast("string")).distinct()
+
+
+def read_network_classes(spark: SparkSession, path: str) -> DataFrame | None:
+    """``network, cls`` from a household run's ``networks`` dataset, or None when there is none (then
+    the social job classifies the networks itself)."""
+    from pyspark.errors import AnalysisException
+
+    try:
+        df = spark.read.parquet(path)
+    except AnalysisException:
+        return None
+    if not {"network", "class"} <= set(df.columns):
+        return None
+    names = F.array(*map(F.lit, NETWORK_CLASSES))
+    code = (F.array_position(names, F.col("class")) - 1).cast("int")
+    return df.select(F.col("network").cast("string"), code.alias("cls")).where(F.col("cls") >= 0)
 
 
 def _hosts(sp: SocialParams):
@@ -180,15 +196,18 @@ def social_links(
     memberships: DataFrame,
     params: SocialParams | None = None,
     household_params: HouseholdParams | None = None,
+    classes: DataFrame | None = None,
 ) -> DataFrame:
     """Links between households (the columns of :data:`LINK_COLUMNS`), as
     :func:`graph.social.social_links` computes them on one machine.
 
     ``rows`` are :func:`graph.spark.presence.presence_rows`' rows, ``memberships`` ``device,
-    household_id``.
+    household_id``; ``classes`` (``network, cls``) are the household run's network classes, computed
+    here when not given.
     """
     sp, hp = params or SocialParams(), household_params or HouseholdParams()
-    classes = classify_networks(network_stats(rows, hp).drop("family"), hp).select("network", "cls")
+    if classes is None:
+        classes = classify_networks(network_stats(rows, hp).drop("family"), hp).select("network", "cls")
     codes = materialize(dense_codes(memberships.select("household_id").distinct(), "household_id", "hh"))
     members = memberships.join(codes, "household_id").select("device", "hh")
     v = link_visits(rows, materialize(classes), members, sp, hp)
