@@ -109,7 +109,7 @@ def check_readable(path: str) -> None:
 
 
 def device_partition(line: bytes, parts: int) -> int:
-    """The partition of a raw event line: a hash of its normalized MAC (0 when it has none).
+    r"""The partition of a raw event line: a hash of its normalized MAC (0 when it has none).
 
     >>> a = device_partition(b'{"mac": "A4:5E:60:0F:12:9C"}', 8)
     >>> a == device_partition(b'{"mac": "a45e.600f.129c", "ts": 1}', 8), device_partition(b'nope', 8)
