@@ -32,6 +32,7 @@ from generator.evaluate import score_households
 from generator.live import stream_live
 from generator.params import variant_params
 from graph.households import household_rows, run_households
+from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
 from graph.networks import PresenceTable
 from graph.params import DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, HouseholdParams
@@ -166,11 +167,15 @@ def main() -> None:
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--every", type=float, default=10, help="incremental run every this many seconds")
     ap.add_argument("--full-every", type=float, default=300, help="full run every (0: never)")
-    ap.add_argument("--no-settle", action="store_true", help="incremental runs as on main (for the baseline)")
+    ap.add_argument("--no-settle", action="store_true", help="incremental runs not held (for a baseline)")
+    ap.add_argument("--no-hold", action="store_true", help="full runs followed at once (as before hold)")
+    ap.add_argument("--verbose", action="store_true", help="print every run that changed an id")
     ap.add_argument("--out", type=Path, default=Path("out/live_stability.json"))
     ap.add_argument("--set", nargs="*", default=[], help="HouseholdParams overrides, e.g. merge_share=0.4")
     a = ap.parse_args()
-    hp = HouseholdParams(**{k: float(v) for k, v in (x.split("=") for x in a.set)})
+    hp = HouseholdParams(
+        **{k: type(getattr(HouseholdParams(), k))(float(v)) for k, v in (x.split("=") for x in a.set)}
+    )
     t0 = time.perf_counter()
     rows, truth = world_rows(a.households, a.days, a.seed)
     store = Store()
@@ -180,9 +185,15 @@ def main() -> None:
     batches = _live_batches(a.households, a.days, a.seed, start_s, a.minutes, a.rate, a.every)
     pseudo = Pseudonymizer("s")
 
-    def full(previous):
+    pending: dict[str, dict] = {}
+
+    def full(previous, hold=True):
+        nonlocal pending
         run = run_households(store.table(), hp)
         store.cls = {store.nkey[str(k)]: int(c) for k, c in zip(run.table.network_keys, run.net_class)}
+        if previous and hold and not a.no_hold:
+            run, ids, pending = hold_full_run(run, previous, pending, hp)
+            return _assignment(household_rows(run, previous, hp, ids=ids))
         return _assignment(household_rows(run, previous, hp))
 
     state = full(None)
@@ -212,6 +223,12 @@ def main() -> None:
         else:
             continue
         diff = {d for d in set(state) | set(new) if state.get(d) != new.get(d) and d in first}
+        for d in set(state) | set(new):  # an incremental move starts a proposal afresh
+            if state.get(d) != new.get(d) and t_s != last_full:
+                pending.pop(d, None)
+        if a.verbose and diff:
+            kind = "full" if t_s == last_full else "incremental"
+            print(f"t={t_s:.0f}s {kind}: {len(diff)} devices changed id")
         moved_runs += bool(diff)
         changed |= diff
         state = new

@@ -62,6 +62,10 @@ class HouseholdParams:
     # when its co-presence weight there beats the old household's by this factor and this much
     move_margin: float = 2.0
     move_min_weight: float = 3.0
+    # a full run with stored households (live mode, graph.households.hold) moves a known device, or
+    # splits / merges its household, only when this many full runs in a row propose it, or by the
+    # margin above; 1 follows every full run (the clustering itself never depends on this)
+    full_run_confirmations: int = 2
     # weight of one co-present window by network class; shared networks are not evidence
     home_weight: float = 1.0
     unknown_weight: float = 0.0

@@ -1,6 +1,7 @@
 // mode: write
-// params: $rows: [{device, household, confidence, evidence (JSON str)}], $run (str)
-// A device belongs to one household: a membership elsewhere is removed first.
+// params: $rows: [{device, household, confidence, evidence (JSON str), pending (str|null), pending_runs (int|null)}], $run (str)
+// A device belongs to one household: a membership elsewhere is removed first. pending: a move
+// full runs proposed and held (graph.households.hold), with the count of runs in a row.
 UNWIND $rows AS row
 MATCH (d:Device {key: row.device})
 MATCH (h:Household {id: row.household})
@@ -10,4 +11,5 @@ CALL (d, h) {
   DELETE old
 }
 MERGE (d)-[m:MEMBER_OF]->(h)
-SET m.confidence = row.confidence, m.evidence = row.evidence, m.run = $run
+SET m.confidence = row.confidence, m.evidence = row.evidence, m.run = $run,
+    m.pending = row.pending, m.pending_runs = row.pending_runs

@@ -8,7 +8,14 @@ from typing import Any
 from graph.client import GraphClient
 from graph.vocabulary import DAY_MS, HOUR_MS
 
-__all__ = ["all_presence", "current_assignment", "expand_presence", "presence_rows", "watch_rows"]
+__all__ = [
+    "all_presence",
+    "current_assignment",
+    "expand_presence",
+    "pending_moves",
+    "presence_rows",
+    "watch_rows",
+]
 
 
 def expand_presence(grouped: list[dict[str, Any]], since: int = 0) -> list[dict[str, Any]]:
@@ -55,6 +62,14 @@ def presence_rows(
 def current_assignment(client: GraphClient) -> dict[str, str]:
     """``device_key -> household_id`` as stored."""
     return {r["device"]: r["household"] for r in client.read("jobs/read_assignment")}
+
+
+def pending_moves(client: GraphClient) -> dict[str, dict[str, Any]]:
+    """``device_key -> {household, runs}``: moves full runs proposed and held (graph.households.hold)."""
+    return {
+        r["device"]: {"household": r["household"], "runs": int(r["runs"] or 1)}
+        for r in client.read("jobs/read_pending_moves")
+    }
 
 
 def watch_rows(client: GraphClient) -> list[dict[str, Any]]:

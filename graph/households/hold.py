@@ -1,0 +1,168 @@
+"""Full runs in live mode held to the stored households: a move needs a second full run's word.
+
+A full run clusters every device from scratch (:func:`graph.households.run_households`, the
+result the Spark engine reproduces); a few more minutes of data can flip a borderline device
+or cut a sparse home in two, and the next run may flip it back. When there are stored
+households, the id-carrying step does not follow such a flip at once. A known device leaves its
+stored household (a move, or its part of a split or merge, or becoming unassigned) only when
+
+* ``full_run_confirmations`` full runs in a row propose the same move (the proposal is kept as
+  ``pending`` between runs: ``{device: {"household": key, "runs": n}}``), or
+* its co-presence weight with the proposed household beats the stored one's by ``move_margin``
+  (times, and at least ``move_min_weight``): clear evidence needs no second run.
+
+New devices take the run's proposal. A real move is followed one full run later; a flip that the
+next run undoes is never shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from graph.households.core import HouseholdRun
+from graph.households.evidence import membership_evidence
+from graph.households.ids import describe_ids, stable_ids
+from graph.households.settle import _weight_to
+from graph.params import HouseholdParams
+
+__all__ = ["UNASSIGNED", "hold_full_run", "move_keys", "proposed_ids", "settle_moves"]
+
+#: Pending key of a proposal to leave every household.
+UNASSIGNED = "unassigned"
+
+
+def proposed_ids(run: HouseholdRun, previous: Mapping[str, str], p: HouseholdParams) -> list[str | None]:
+    """Household id the run proposes per device code (``None``: unassigned), ids carried by
+    :func:`graph.households.ids.stable_ids`.
+
+    >>> from graph.households.core import run_households
+    >>> H = 3_600_000
+    >>> rows = [{"device": d, "device_type": "tv", "network": "n", "family": 4,
+    ...          "hour": (19 + 24 * day) * H, "events": 1} for d in ("a", "b") for day in range(5)]
+    >>> proposed_ids(run_households(rows), {"a": "H1"}, HouseholdParams())
+    ['H1', 'H1']
+    """
+    keys = run.table.device_keys.tolist()
+    clusters: list[list[str]] = [[] for _ in range(run.k)]
+    for d, lab in zip(keys, run.labels.tolist()):
+        if lab >= 0:
+            clusters[lab].append(d)
+    hid = [x["household_id"] for x in stable_ids(clusters, previous, p)]
+    return [hid[lab] if lab >= 0 else None for lab in run.labels.tolist()]
+
+
+def move_keys(
+    keys: list[str], proposed: list[str | None], previous: Mapping[str, str], labels: np.ndarray
+) -> list[str | None]:
+    """What each known device would move to (``None``: no move, or a new device): a stored
+    household's id, :data:`UNASSIGNED`, or ``"new:"`` and the smallest known device of the
+    run's new cluster (its hashed id changes as new devices join; its known devices do not).
+
+    >>> stored = {"a": "H1", "b": "H2", "c": "H1", "d": "H1"}
+    >>> move_keys(["a", "b", "c", "d"], ["H1", "H1", "hh-9", None], stored, np.array([0, 0, 1, -2]))
+    [None, 'H1', 'new:c', 'unassigned']
+    """
+    stored = set(previous.values())
+    first: dict[int, str] = {}
+    for d, lab in zip(keys, labels.tolist()):
+        if lab >= 0 and d in previous and (lab not in first or d < first[lab]):
+            first[lab] = d
+    out: list[str | None] = []
+    for d, hid, lab in zip(keys, proposed, labels.tolist()):
+        old = previous.get(d)
+        if old is None or hid == old:
+            out.append(None)
+        elif hid is None:
+            out.append(UNASSIGNED)
+        else:
+            out.append(hid if hid in stored else f"new:{first[lab]}")
+    return out
+
+
+def settle_moves(
+    keys: list[str],
+    want: list[str | None],
+    pending: Mapping[str, Mapping],
+    clear: np.ndarray,
+    p: HouseholdParams,
+) -> tuple[np.ndarray, dict[str, dict]]:
+    """Which proposed moves happen (bool per device) and the pending proposals after this run.
+    A move happens when ``clear`` (margin met) or this is the ``full_run_confirmations``-th run
+    in a row proposing it; a held move is pending with its count.
+
+    >>> pend = {"b": {"household": "H1", "runs": 1}, "c": {"household": "H3", "runs": 1}}
+    >>> go, new = settle_moves(["a", "b", "c", "d"], [None, "H1", "H1", "H2"], pend,
+    ...                        np.array([False, False, False, True]), HouseholdParams())
+    >>> go.tolist(), new
+    ([False, True, False, True], {'c': {'household': 'H1', 'runs': 1}})
+    """
+    go = np.zeros(len(keys), dtype=bool)
+    after: dict[str, dict] = {}
+    for i, (d, key) in enumerate(zip(keys, want)):
+        if key is None:
+            continue
+        before = pending.get(d) or {}
+        runs = int(before.get("runs", 0)) + 1 if before.get("household") == key else 1
+        if clear[i] or runs >= p.full_run_confirmations:
+            go[i] = True
+        else:
+            after[d] = {"household": key, "runs": runs}
+    return go, after
+
+
+def hold_full_run(
+    run: HouseholdRun,
+    previous: Mapping[str, str],
+    pending: Mapping[str, Mapping] | None,
+    p: HouseholdParams,
+) -> tuple[HouseholdRun, list[dict], dict[str, dict]]:
+    """A full run held to the stored households (see the module): the run with the held labels
+    and their evidence, the id and lineage of each label (for
+    :func:`graph.households.household_rows`), and the pending proposals to store.
+
+    Examples
+    --------
+    >>> from graph.households.core import run_households
+    >>> H = 3_600_000
+    >>> rows = [{"device": d, "device_type": "tv", "network": "n", "family": 4,
+    ...          "hour": (19 + 24 * day) * H, "events": 1} for d in "abcd" for day in range(5)]
+    >>> run = run_households(rows)  # one home; stored as two: the merge waits for a second run
+    >>> stored = {"a": "H1", "b": "H1", "c": "H2", "d": "H2"}
+    >>> held, ids, pend = hold_full_run(run, stored, {}, HouseholdParams())
+    >>> [ids[x]["household_id"] for x in held.labels.tolist()], pend
+    (['H1', 'H1', 'H2', 'H2'], {'c': {'household': 'H1', 'runs': 1}, 'd': {'household': 'H1', 'runs': 1}})
+    >>> held, ids, pend = hold_full_run(run, stored, pend, HouseholdParams())
+    >>> [ids[x]["household_id"] for x in held.labels.tolist()], pend, ids[0]["lineage"]
+    (['H1', 'H1', 'H1', 'H1'], {}, 'merged')
+    """
+    keys = run.table.device_keys.tolist()
+    n = len(keys)
+    proposed = proposed_ids(run, previous, p)
+    want = move_keys(keys, proposed, previous, run.labels)
+    old_ids = sorted({previous[d] for d in keys if d in previous})
+    oc = {h: i for i, h in enumerate(old_ids)}
+    old = np.array([oc.get(previous.get(d), -1) for d in keys], dtype=np.int64)
+    moving = np.array([w is not None and w != UNASSIGNED for w in want], dtype=bool)
+    # evidence for the proposed household: weight to its members that do not come from the same
+    # stored household (in a merge, the device's own housemates come along and prove nothing)
+    both = np.where(run.labels >= 0, run.labels * (len(old_ids) + 1) + old + 1, -1)
+    w_new = _weight_to(run.copresence, n, run.labels, np.where(moving, run.labels, -1))
+    w_new -= _weight_to(run.copresence, n, both, np.where(moving & (old >= 0), both, -1))
+    w_old = _weight_to(run.copresence, n, old, np.where(moving, old, -1))
+    clear = moving & (w_new >= p.move_min_weight) & (w_new > p.move_margin * w_old)
+    go, after = settle_moves(keys, want, pending or {}, clear, p)
+    final = [proposed[i] if (want[i] is None or go[i]) else previous[d] for i, d in enumerate(keys)]
+    hids = sorted({h for h in final if h is not None})
+    hc = {h: i for i, h in enumerate(hids)}
+    labels = np.array([hc[h] if h is not None else -1 for h in final], dtype=np.int64)
+    labels = np.where(labels >= 0, labels, np.minimum(run.labels, -1))
+    k = len(hids)
+    ev = membership_evidence(run.table, run.copresence, labels, k, p)
+    clusters: list[list[str]] = [[] for _ in range(k)]
+    for d, lab in zip(keys, labels.tolist()):
+        if lab >= 0:
+            clusters[lab].append(d)
+    ids = describe_ids(clusters, hids, previous, p)
+    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev), ids, after
