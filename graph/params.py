@@ -63,9 +63,11 @@ class HouseholdParams:
     move_margin: float = 2.0
     move_min_weight: float = 3.0
     # a full run with stored households (live mode, graph.households.hold) moves a known device, or
-    # splits / merges its household, only when this many full runs in a row propose it, or by the
-    # margin above; 1 follows every full run (the clustering itself never depends on this)
+    # splits / merges its household, only when this many full runs in a row, spanning at least this
+    # many hours, propose it, or by the margin above; 1 and 0 follow every full run (the clustering
+    # itself never depends on these)
     full_run_confirmations: int = 2
+    full_run_confirm_hours: float = 6.0
     # weight of one co-present window by network class; shared networks are not evidence
     home_weight: float = 1.0
     unknown_weight: float = 0.0

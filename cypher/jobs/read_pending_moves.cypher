@@ -1,6 +1,6 @@
 // mode: read
 // params: none. Moves that full runs proposed and held (graph.households.hold): the proposal and
-// how many full runs in a row made it, per device.
+// how many full runs in a row made it since when (epoch ms), per device.
 MATCH (d:Device)-[m:MEMBER_OF]->(:Household)
 WHERE m.pending IS NOT NULL
-RETURN d.key AS device, m.pending AS household, m.pending_runs AS runs
+RETURN d.key AS device, m.pending AS household, m.pending_runs AS runs, m.pending_since AS since

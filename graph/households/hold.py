@@ -6,13 +6,15 @@ or cut a sparse home in two, and the next run may flip it back. When there are s
 households, the id-carrying step does not follow such a flip at once. A known device leaves its
 stored household (a move, or its part of a split or merge, or becoming unassigned) only when
 
-* ``full_run_confirmations`` full runs in a row propose the same move (the proposal is kept as
-  ``pending`` between runs: ``{device: {"household": key, "runs": n}}``), or
+* ``full_run_confirmations`` full runs in a row, the first at least ``full_run_confirm_hours``
+  before this one, propose the same move (the proposal is kept as ``pending`` between runs:
+  ``{device: {"household": key, "runs": n, "since": epoch ms of the first}}``), or
 * its co-presence weight with the proposed household beats the stored one's by ``move_margin``
   (times, and at least ``move_min_weight``): clear evidence needs no second run.
 
 New devices take the run's proposal. A real move is followed one full run later; a flip that the
-next run undoes is never shown.
+next run undoes is never shown, and neither is a re-cut of look-alike homes that the next
+hours of data cut differently again (Louvain on a large component is sensitive to a few edges).
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from graph.households.core import HouseholdRun
 from graph.households.evidence import membership_evidence
 from graph.households.ids import describe_ids, stable_ids
 from graph.households.settle import _weight_to
-from graph.params import HouseholdParams
+from graph.params import HOUR_MS, HouseholdParams
 
 __all__ = ["UNASSIGNED", "hold_full_run", "move_keys", "proposed_ids", "settle_moves"]
 
@@ -87,16 +89,20 @@ def settle_moves(
     pending: Mapping[str, Mapping],
     clear: np.ndarray,
     p: HouseholdParams,
+    now_ms: int,
 ) -> tuple[np.ndarray, dict[str, dict]]:
     """Which proposed moves happen (bool per device) and the pending proposals after this run.
-    A move happens when ``clear`` (margin met) or this is the ``full_run_confirmations``-th run
-    in a row proposing it; a held move is pending with its count.
+    A move happens when ``clear`` (margin met) or this is at least the ``full_run_confirmations``-th
+    run in a row proposing it and the first was ``full_run_confirm_hours`` ago; else it is pending.
 
-    >>> pend = {"b": {"household": "H1", "runs": 1}, "c": {"household": "H3", "runs": 1}}
+    >>> H = 3_600_000
+    >>> pend = {"b": {"household": "H1", "runs": 1, "since": 0}, "c": {"household": "H3", "runs": 1}}
     >>> go, new = settle_moves(["a", "b", "c", "d"], [None, "H1", "H1", "H2"], pend,
-    ...                        np.array([False, False, False, True]), HouseholdParams())
+    ...                        np.array([False, False, False, True]), HouseholdParams(), 6 * H)
     >>> go.tolist(), new
-    ([False, True, False, True], {'c': {'household': 'H1', 'runs': 1}})
+    ([False, True, False, True], {'c': {'household': 'H1', 'runs': 1, 'since': 21600000}})
+    >>> settle_moves(["b"], ["H1"], pend, np.array([False]), HouseholdParams(), 5 * H)[1]  # too soon
+    {'b': {'household': 'H1', 'runs': 2, 'since': 0}}
     """
     go = np.zeros(len(keys), dtype=bool)
     after: dict[str, dict] = {}
@@ -104,11 +110,14 @@ def settle_moves(
         if key is None:
             continue
         before = pending.get(d) or {}
-        runs = int(before.get("runs", 0)) + 1 if before.get("household") == key else 1
-        if clear[i] or runs >= p.full_run_confirmations:
+        again = before.get("household") == key and before.get("since") is not None
+        runs = int(before.get("runs") or 0) + 1 if again else 1
+        since = int(before["since"]) if again else now_ms
+        enough = runs >= p.full_run_confirmations and now_ms - since >= p.full_run_confirm_hours * HOUR_MS
+        if clear[i] or enough:
             go[i] = True
         else:
-            after[d] = {"household": key, "runs": runs}
+            after[d] = {"household": key, "runs": runs, "since": since}
     return go, after
 
 
@@ -117,10 +126,12 @@ def hold_full_run(
     previous: Mapping[str, str],
     pending: Mapping[str, Mapping] | None,
     p: HouseholdParams,
+    now_ms: int,
 ) -> tuple[HouseholdRun, list[dict], dict[str, dict]]:
     """A full run held to the stored households (see the module): the run with the held labels
     and their evidence, the id and lineage of each label (for
-    :func:`graph.households.household_rows`), and the pending proposals to store.
+    :func:`graph.households.household_rows`), and the pending proposals to store. ``now_ms``:
+    the time of this run (epoch ms), for ``full_run_confirm_hours``.
 
     Examples
     --------
@@ -130,10 +141,10 @@ def hold_full_run(
     ...          "hour": (19 + 24 * day) * H, "events": 1} for d in "abcd" for day in range(5)]
     >>> run = run_households(rows)  # one home; stored as two: the merge waits for a second run
     >>> stored = {"a": "H1", "b": "H1", "c": "H2", "d": "H2"}
-    >>> held, ids, pend = hold_full_run(run, stored, {}, HouseholdParams())
-    >>> [ids[x]["household_id"] for x in held.labels.tolist()], pend
-    (['H1', 'H1', 'H2', 'H2'], {'c': {'household': 'H1', 'runs': 1}, 'd': {'household': 'H1', 'runs': 1}})
-    >>> held, ids, pend = hold_full_run(run, stored, pend, HouseholdParams())
+    >>> held, ids, pend = hold_full_run(run, stored, {}, HouseholdParams(), now_ms=0)
+    >>> [ids[x]["household_id"] for x in held.labels.tolist()], pend["c"]
+    (['H1', 'H1', 'H2', 'H2'], {'household': 'H1', 'runs': 1, 'since': 0})
+    >>> held, ids, pend = hold_full_run(run, stored, pend, HouseholdParams(), now_ms=6 * H)
     >>> [ids[x]["household_id"] for x in held.labels.tolist()], pend, ids[0]["lineage"]
     (['H1', 'H1', 'H1', 'H1'], {}, 'merged')
     """
@@ -152,7 +163,7 @@ def hold_full_run(
     w_new -= _weight_to(run.copresence, n, both, np.where(moving & (old >= 0), both, -1))
     w_old = _weight_to(run.copresence, n, old, np.where(moving, old, -1))
     clear = moving & (w_new >= p.move_min_weight) & (w_new > p.move_margin * w_old)
-    go, after = settle_moves(keys, want, pending or {}, clear, p)
+    go, after = settle_moves(keys, want, pending or {}, clear, p, now_ms)
     final = [proposed[i] if (want[i] is None or go[i]) else previous[d] for i, d in enumerate(keys)]
     hids = sorted({h for h in final if h is not None})
     hc = {h: i for i, h in enumerate(hids)}

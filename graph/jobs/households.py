@@ -68,6 +68,7 @@ def write_assignment(
             "evidence": json.dumps(m["evidence"], sort_keys=True),
             "pending": (pending.get(m["device"]) or {}).get("household"),
             "pending_runs": (pending.get(m["device"]) or {}).get("runs"),
+            "pending_since": (pending.get(m["device"]) or {}).get("since"),
         }
         for m in out["memberships"]
     ]
@@ -131,7 +132,8 @@ def run_households_job(
     if devices is not None:  # a slice of the data: hold it to the stored households and their ids
         run, ids = settle_run(run, previous, params.households)
     elif previous:  # live mode: a known device moves when full runs in a row agree (or by a margin)
-        run, ids, pending = hold_full_run(run, previous, pending, params.households)
+        now = int(time.time() * 1000)
+        run, ids, pending = hold_full_run(run, previous, pending, params.households, now)
     out = household_rows(run, previous, params.households, ids=ids)
     if devices is not None:  # a device an incremental run moved starts its proposal afresh
         pending = {

@@ -65,9 +65,10 @@ def current_assignment(client: GraphClient) -> dict[str, str]:
 
 
 def pending_moves(client: GraphClient) -> dict[str, dict[str, Any]]:
-    """``device_key -> {household, runs}``: moves full runs proposed and held (graph.households.hold)."""
+    """``device_key -> {household, runs, since}``: moves full runs proposed and held
+    (graph.households.hold)."""
     return {
-        r["device"]: {"household": r["household"], "runs": int(r["runs"] or 1)}
+        r["device"]: {"household": r["household"], "runs": r["runs"], "since": r["since"]}
         for r in client.read("jobs/read_pending_moves")
     }
 

@@ -8,13 +8,14 @@ from graph.households import assign_households, household_rows, run_households
 from graph.households.hold import UNASSIGNED, hold_full_run
 from graph.params import HouseholdParams
 from graph.spark.compare import pair_f1
-from tests.unit.test_graph_worlds import home, stay
+from tests.unit.test_graph_worlds import H, home, stay
 
 P = HouseholdParams()
 
 
-def _held(rows, previous, pending, p=P):
-    run, ids, pending = hold_full_run(run_households(rows, p), previous, pending, p)
+def _held(rows, previous, pending, p=P, hour=0):
+    """A held full run at ``hour`` (of a clock in hours; 6 h apart is enough to confirm a move)."""
+    run, ids, pending = hold_full_run(run_households(rows, p), previous, pending, p, now_ms=hour * H)
     out = household_rows(run, previous, p, ids=ids)
     return {m["device"]: m["household_id"] for m in out["memberships"]}, pending, out
 
@@ -45,17 +46,27 @@ def test_a_move_one_full_run_proposes_is_held_and_pending():
     assert _plain(_moved_phone())["a-ph"] == _plain(_moved_phone())["b-tv"]  # the run proposes the move
     state, pending, out = _held(_moved_phone(), stored, {}, STRICT)
     assert state == stored
-    assert pending == {"a-ph": {"household": stored["b-tv"], "runs": 1}}
+    assert pending == {"a-ph": {"household": stored["b-tv"], "runs": 1, "since": 0}}
     assert {h["lineage"] for h in out["households"]} == {"same"}
 
 
 def test_a_real_move_is_followed_when_the_next_full_run_proposes_it_again():
     stored = _plain(_two_homes())
     state, pending, _ = _held(_moved_phone(), stored, {}, STRICT)
-    state, pending, out = _held(_moved_phone(), state, pending, STRICT)
+    state, pending, out = _held(_moved_phone(), state, pending, STRICT, hour=6)
     assert state["a-ph"] == stored["b-tv"] and pending == {}
     assert {d: h for d, h in state.items() if d != "a-ph"} == {d: h for d, h in stored.items() if d != "a-ph"}
     assert sorted(h["lineage"] for h in out["households"]) == ["moved", "moved"]
+
+
+def test_full_runs_proposing_a_move_for_less_than_the_confirm_hours_do_not_move_it():
+    stored = _plain(_two_homes())
+    state, pending, _ = _held(_moved_phone(), stored, {}, STRICT)
+    for hour in (1, 2, 5):  # e.g. the demo's full run every 5 minutes: a re-cut must last hours
+        state, pending, _ = _held(_moved_phone(), state, pending, STRICT, hour=hour)
+    assert state == stored and pending["a-ph"] == {"household": stored["b-tv"], "runs": 4, "since": 0}
+    state, pending, _ = _held(_moved_phone(), state, pending, STRICT, hour=6)
+    assert state["a-ph"] == stored["b-tv"]
 
 
 def test_a_move_with_clear_evidence_is_followed_at_once():
@@ -67,7 +78,7 @@ def test_a_move_with_clear_evidence_is_followed_at_once():
 def test_a_flip_the_next_full_run_undoes_is_never_shown():
     stored = _plain(_two_homes())
     state, pending, _ = _held(_moved_phone(), stored, {}, STRICT)
-    state, pending, _ = _held(_two_homes(), state, pending, STRICT)
+    state, pending, _ = _held(_two_homes(), state, pending, STRICT, hour=6)
     assert state == stored and pending == {}
 
 
@@ -77,12 +88,12 @@ def test_a_phone_living_in_two_homes_merges_them_only_when_full_runs_agree():
     stored = _plain(_two_homes())
     state, pending, _ = _held(rows, stored, {})
     assert state == stored and len(pending) == 3
-    state, pending, out = _held(rows, state, pending)
+    state, pending, out = _held(rows, state, pending, hour=6)
     assert len(set(state.values())) == 1 and [h["lineage"] for h in out["households"]] == ["merged"]
 
 
 def test_one_confirmation_follows_every_full_run_like_a_plain_run():
-    p = replace(STRICT, full_run_confirmations=1)
+    p = replace(STRICT, full_run_confirmations=1, full_run_confirm_hours=0)
     stored = _plain(_two_homes())
     state, pending, _ = _held(_moved_phone(), stored, {}, p)
     assert pending == {} and pair_f1(_plain(_moved_phone()), state) == 1.0
@@ -93,7 +104,7 @@ def test_a_split_waits_for_a_second_full_run():
     stored = {d: "H" for d in _plain(rows)}  # stored as one household
     state, pending, _ = _held(rows, stored, {})
     assert set(state.values()) == {"H"} and len(pending) == 3
-    state, pending, out = _held(rows, state, pending)
+    state, pending, out = _held(rows, state, pending, hour=6)
     assert pair_f1(_plain(rows), state) == 1.0 and pending == {}
     assert sorted(h["lineage"] for h in out["households"]) == ["split", "split"]
 
@@ -104,7 +115,7 @@ def test_a_device_the_run_leaves_unassigned_keeps_its_household_until_confirmed(
     thin = [r for r in rows if r["device"] != "a-tab"] + stay("a-tab", "tablet", "na", [0], [18])
     state, pending, out = _held(thin, stored, {})
     assert state["a-tab"] == stored["a-tab"] and pending["a-tab"]["household"] == UNASSIGNED
-    state, pending, out = _held(thin, state, pending)
+    state, pending, out = _held(thin, state, pending, hour=6)
     assert "a-tab" not in state and {u["device"] for u in out["unassigned"]} == {"a-tab"}
 
 

@@ -122,7 +122,14 @@ def test_a_full_run_with_stored_households_holds_a_split_until_the_next_full_run
     held = {d: m for d, m in members.items() if m["pending"]}
     assert len(held) == 3 and {m["pending_runs"] for m in held.values()} == {1}
     world.answers["jobs/read_pending_moves"] = [
-        {"device": d, "household": m["pending"], "runs": m["pending_runs"]} for d, m in held.items()
+        # as if the first run was 6 hours ago (full_run_confirm_hours)
+        {
+            "device": d,
+            "household": m["pending"],
+            "runs": m["pending_runs"],
+            "since": m["pending_since"] - 6 * HOUR_MS,
+        }
+        for d, m in held.items()
     ]
     world.calls.clear()
     _run(world, "households")
