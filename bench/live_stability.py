@@ -123,7 +123,14 @@ class Store:
 
 
 def _live_batches(
-    households: int, days: int, seed: int, start_s: float, minutes: float, rate: float, every: float
+    households: int,
+    days: int,
+    seed: int,
+    start_s: float,
+    minutes: float,
+    rate: float,
+    every: float,
+    variant: str = "default",
 ):
     """Lines of the live stream, grouped per ``every`` seconds of the simulated clock."""
     clock = [start_s]
@@ -144,7 +151,7 @@ def _live_batches(
     def sleep(s):
         clock[0] += s
 
-    params = variant_params("default", households=households, days=days, seed=seed, secret="s")
+    params = variant_params(variant, households=households, days=days, seed=seed, secret="s")
     stream_live(
         params,
         Sink(),
@@ -166,6 +173,7 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=300)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variant", default="default", help="a generator variant, e.g. dense-pools")
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--every", type=float, default=10, help="incremental run every this many seconds")
@@ -180,12 +188,12 @@ def main() -> None:
         **{k: type(getattr(HouseholdParams(), k))(float(v)) for k, v in (x.split("=") for x in a.set)}
     )
     t0 = time.perf_counter()
-    rows, truth = world_rows(a.households, a.days, a.seed)
+    rows, truth = world_rows(a.households, a.days, a.seed, a.variant)
     store = Store()
     store.add(rows)
     hist_end = max(r["hour"] for r in rows)
     start_s = (hist_end + 30 * 86_400_000) / 1000
-    batches = _live_batches(a.households, a.days, a.seed, start_s, a.minutes, a.rate, a.every)
+    batches = _live_batches(a.households, a.days, a.seed, start_s, a.minutes, a.rate, a.every, a.variant)
     pseudo = Pseudonymizer("s")
 
     pending: dict[str, dict] = {}
@@ -250,11 +258,14 @@ def main() -> None:
     agree = score_households(final_full, state)
     by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
     res = {
+        "variant": a.variant,
+        "seed": a.seed,
         "households": a.households,
         "days": a.days,
         "minutes": a.minutes,
         "rate": a.rate,
         "settle": not a.no_settle,
+        "hold": not a.no_hold,
         "incremental_runs": runs,
         "runs_that_moved_a_device": moved_runs,
         "devices": len(first),

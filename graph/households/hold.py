@@ -12,13 +12,15 @@ stored household (a move, or its part of a split or merge, or becoming unassigne
 * its co-presence weight with the proposed household beats the stored one's by ``move_margin``
   (times, and at least ``move_min_weight``): clear evidence needs no second run.
 
-New devices take the run's proposal. A real move is followed one full run later; a flip that the
-next run undoes is never shown, and neither is a re-cut of look-alike homes that the next
-hours of data cut differently again (Louvain on a large component is sensitive to a few edges).
+New devices go where most known devices of their run cluster end up. A real move is followed
+once full runs have proposed it for ``full_run_confirm_hours``; a flip that the next run undoes
+is never shown, and neither is a re-cut of look-alike homes that the next hours of data cut
+differently again (Louvain on a large component is sensitive to a few edges).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 
 import numpy as np
@@ -29,7 +31,7 @@ from graph.households.ids import describe_ids, stable_ids
 from graph.households.settle import _weight_to
 from graph.params import HOUR_MS, HouseholdParams
 
-__all__ = ["UNASSIGNED", "hold_full_run", "move_keys", "proposed_ids", "settle_moves"]
+__all__ = ["UNASSIGNED", "follow_known", "hold_full_run", "move_keys", "proposed_ids", "settle_moves"]
 
 #: Pending key of a proposal to leave every household.
 UNASSIGNED = "unassigned"
@@ -121,6 +123,27 @@ def settle_moves(
     return go, after
 
 
+def follow_known(
+    keys: list[str], final: list[str | None], previous: Mapping[str, str], labels: np.ndarray
+) -> list[str | None]:
+    """New devices join the household most of their run cluster's known devices end up in (a
+    held cluster keeps its new devices with it), or keep the run's proposal when it has none.
+
+    >>> follow_known(["a", "b", "x", "y"], ["H1", "H1", "hh-new", "hh-2"], {"a": "H1", "b": "H1"},
+    ...              np.array([0, 0, 0, 1]))
+    ['H1', 'H1', 'H1', 'hh-2']
+    """
+    votes: dict[int, Counter[str]] = {}
+    for d, h, lab in zip(keys, final, labels.tolist()):
+        if d in previous and h is not None and lab >= 0:
+            votes.setdefault(lab, Counter())[h] += 1
+    out = list(final)
+    for i, (d, lab) in enumerate(zip(keys, labels.tolist())):
+        if d not in previous and lab in votes:
+            out[i] = min(votes[lab].items(), key=lambda hk: (-hk[1], hk[0]))[0]
+    return out
+
+
 def hold_full_run(
     run: HouseholdRun,
     previous: Mapping[str, str],
@@ -165,6 +188,7 @@ def hold_full_run(
     clear = moving & (w_new >= p.move_min_weight) & (w_new > p.move_margin * w_old)
     go, after = settle_moves(keys, want, pending or {}, clear, p, now_ms)
     final = [proposed[i] if (want[i] is None or go[i]) else previous[d] for i, d in enumerate(keys)]
+    final = follow_known(keys, final, previous, run.labels)
     hids = sorted({h for h in final if h is not None})
     hc = {h: i for i, h in enumerate(hids)}
     labels = np.array([hc[h] if h is not None else -1 for h in final], dtype=np.int64)

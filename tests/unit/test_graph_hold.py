@@ -124,3 +124,11 @@ def test_new_devices_take_the_full_runs_proposal():
     rows = home("a", "na") + home("c", "nc")
     state, pending, _ = _held(rows, stored, {})
     assert pending == {} and pair_f1(_plain(rows), state) == 1.0
+
+
+def test_a_new_device_stays_with_its_held_housemates():
+    rows = _two_homes()
+    stored = {d: "H" for d in _plain(rows)}  # stored as one; the run's split is held
+    more = rows + stay("b-new", "tablet", "nb", range(14), [18, 19, 20])
+    state, _, _ = _held(more, stored, {})
+    assert set(state.values()) == {"H"} and "b-new" in state
