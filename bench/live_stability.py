@@ -197,12 +197,13 @@ def main() -> None:
     pseudo = Pseudonymizer("s")
 
     pending: dict[str, dict] = {}
+    provisional: set[str] = set()  # placed by incremental runs only, not yet by a full run
     plain_runs: list[dict[str, str]] = []  # each full run's own result (no stored households)
 
     def full(previous, t_s: float, keep: bool = True):
         """A full run at ``t_s``: held to ``previous`` (unless --no-hold); ``keep``: store its pending.
         Its own result goes to ``plain_runs``."""
-        nonlocal pending
+        nonlocal pending, provisional
         run = run_households(store.table(), hp)
         store.cls = {store.nkey[str(k)]: int(c) for k, c in zip(run.table.network_keys, run.net_class)}
         plain = _assignment(household_rows(run, None, hp))
@@ -210,9 +211,9 @@ def main() -> None:
         if not previous or a.no_hold:
             return plain if not previous else _assignment(household_rows(run, previous, hp))
         now_ms = int((start_s + t_s) * 1000)
-        run, ids, after = hold_full_run(run, previous, pending, hp, now_ms)
+        run, ids, after = hold_full_run(run, previous, pending, hp, now_ms, provisional)
         if keep:
-            pending = after
+            pending, provisional = after, set()
         return _assignment(household_rows(run, previous, hp, ids=ids))
 
     state = full(None, 0.0)
@@ -236,6 +237,7 @@ def main() -> None:
             out = household_rows(run, state, hp, ids=ids)
             new = dict(state)
             new.update(_assignment(out))
+            provisional |= set(new) - set(state)
             for u in out["unassigned"]:
                 new.pop(u["device"], None)
             runs += 1

@@ -12,16 +12,18 @@ stored household (a move, or its part of a split or merge, or becoming unassigne
 * its co-presence weight with the proposed household beats the stored one's by ``move_margin``
   (times, and at least ``move_min_weight``): clear evidence needs no second run.
 
-New devices go where most known devices of their run cluster end up. A real move is followed
-once full runs have proposed it for ``full_run_confirm_hours``; a flip that the next run undoes
-is never shown, and neither is a re-cut of look-alike homes that the next hours of data cut
-differently again (Louvain on a large component is sensitive to a few edges).
+New devices, and devices only incremental runs have placed so far (``provisional``: a slice
+places them on little evidence), go where most known devices of their run cluster end up. A
+real move is followed once full runs have proposed it for ``full_run_confirm_hours``; a flip
+that the next run undoes is never shown, and neither is a re-cut of look-alike homes that the
+next hours of data cut differently again (Louvain on a large component is sensitive to a few
+edges).
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 import numpy as np
 
@@ -150,11 +152,13 @@ def hold_full_run(
     pending: Mapping[str, Mapping] | None,
     p: HouseholdParams,
     now_ms: int,
+    provisional: Collection[str] = frozenset(),
 ) -> tuple[HouseholdRun, list[dict], dict[str, dict]]:
     """A full run held to the stored households (see the module): the run with the held labels
     and their evidence, the id and lineage of each label (for
     :func:`graph.households.household_rows`), and the pending proposals to store. ``now_ms``:
-    the time of this run (epoch ms), for ``full_run_confirm_hours``.
+    the time of this run (epoch ms), for ``full_run_confirm_hours``. ``provisional``: devices
+    that only incremental runs have placed (held like new devices: not at all).
 
     Examples
     --------
@@ -174,10 +178,12 @@ def hold_full_run(
     keys = run.table.device_keys.tolist()
     n = len(keys)
     proposed = proposed_ids(run, previous, p)
-    want = move_keys(keys, proposed, previous, run.labels)
-    old_ids = sorted({previous[d] for d in keys if d in previous})
+    # devices only incremental runs have placed had no full run's word yet: they go where it says
+    known = {d: h for d, h in previous.items() if d not in provisional}
+    want = move_keys(keys, proposed, known, run.labels)
+    old_ids = sorted({known[d] for d in keys if d in known})
     oc = {h: i for i, h in enumerate(old_ids)}
-    old = np.array([oc.get(previous.get(d), -1) for d in keys], dtype=np.int64)
+    old = np.array([oc.get(known.get(d), -1) for d in keys], dtype=np.int64)
     moving = np.array([w is not None and w != UNASSIGNED for w in want], dtype=bool)
     # evidence for the proposed household: weight to its members that do not come from the same
     # stored household (in a merge, the device's own housemates come along and prove nothing)
@@ -187,8 +193,8 @@ def hold_full_run(
     w_old = _weight_to(run.copresence, n, old, np.where(moving, old, -1))
     clear = moving & (w_new >= p.move_min_weight) & (w_new > p.move_margin * w_old)
     go, after = settle_moves(keys, want, pending or {}, clear, p, now_ms)
-    final = [proposed[i] if (want[i] is None or go[i]) else previous[d] for i, d in enumerate(keys)]
-    final = follow_known(keys, final, previous, run.labels)
+    final = [proposed[i] if (want[i] is None or go[i]) else known[d] for i, d in enumerate(keys)]
+    final = follow_known(keys, final, known, run.labels)
     hids = sorted({h for h in final if h is not None})
     hc = {h: i for i, h in enumerate(hids)}
     labels = np.array([hc[h] if h is not None else -1 for h in final], dtype=np.int64)

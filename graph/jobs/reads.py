@@ -64,13 +64,16 @@ def current_assignment(client: GraphClient) -> dict[str, str]:
     return {r["device"]: r["household"] for r in client.read("jobs/read_assignment")}
 
 
-def pending_moves(client: GraphClient) -> dict[str, dict[str, Any]]:
-    """``device_key -> {household, runs, since}``: moves full runs proposed and held
-    (graph.households.hold)."""
-    return {
+def pending_moves(client: GraphClient) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """``device_key -> {household, runs, since}``: moves full runs proposed and held; and the
+    devices only incremental runs have placed (``graph.households.hold``)."""
+    rows = client.read("jobs/read_pending_moves")
+    pending = {
         r["device"]: {"household": r["household"], "runs": r["runs"], "since": r["since"]}
-        for r in client.read("jobs/read_pending_moves")
+        for r in rows
+        if r["household"] is not None
     }
+    return pending, {r["device"] for r in rows if r.get("provisional")}
 
 
 def watch_rows(client: GraphClient) -> list[dict[str, Any]]:

@@ -132,3 +132,16 @@ def test_a_new_device_stays_with_its_held_housemates():
     more = rows + stay("b-new", "tablet", "nb", range(14), [18, 19, 20])
     state, _, _ = _held(more, stored, {})
     assert set(state.values()) == {"H"} and "b-new" in state
+
+
+def test_a_device_only_an_incremental_run_placed_goes_where_the_full_run_says():
+    rows = _moved_phone(first_day=10)  # the phone mostly at a, its last 4 evenings at b
+    stored = _plain(_two_homes())
+    stored["a-ph"] = stored["b-tv"]  # an incremental run put the new phone with b, on a thin slice
+    assert _plain(rows)["a-ph"] == _plain(rows)["a-tv"]
+    run, ids, pending = hold_full_run(run_households(rows), stored, {}, STRICT, 0, {"a-ph"})
+    out = household_rows(run, stored, STRICT, ids=ids)
+    state = {m["device"]: m["household_id"] for m in out["memberships"]}
+    assert state["a-ph"] == state["a-tv"] and pending == {}
+    held, _, _ = _held(rows, stored, {}, STRICT)  # had a full run placed it with b: held there
+    assert held["a-ph"] == stored["b-tv"]

@@ -136,6 +136,7 @@ def test_a_full_run_with_stored_households_holds_a_split_until_the_next_full_run
     members = {m["device"]: m for m in world.written("jobs/write_memberships")}
     assert len({m["household"] for m in members.values()}) == 2
     assert not any(m["pending"] for m in members.values())
+    assert not any(m["provisional"] for m in members.values())  # a full run's word on every device
 
 
 def test_social_and_affinity_shells_write_what_their_queries_declare(world: RecordingClient) -> None:
