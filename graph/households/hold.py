@@ -9,8 +9,9 @@ stored household (a move, or its part of a split or merge, or becoming unassigne
 * ``full_run_confirmations`` full runs in a row, the first at least ``full_run_confirm_hours``
   before this one, propose the same move (the proposal is kept as ``pending`` between runs:
   ``{device: {"household": key, "runs": n, "since": epoch ms of the first}}``), or
-* its co-presence weight with the proposed household beats the stored one's by ``move_margin``
-  (times, and at least ``move_min_weight``): clear evidence needs no second run.
+* its co-presence weight with the proposed household beats the stored one's by
+  ``full_run_move_margin`` (times, and at least ``move_min_weight``): clear evidence needs no
+  second run.
 
 New devices, and devices only incremental runs have placed so far (``provisional``: a slice
 places them on little evidence), go where most known devices of their run cluster end up. A
@@ -191,7 +192,7 @@ def hold_full_run(
     w_new = _weight_to(run.copresence, n, run.labels, np.where(moving, run.labels, -1))
     w_new -= _weight_to(run.copresence, n, both, np.where(moving & (old >= 0), both, -1))
     w_old = _weight_to(run.copresence, n, old, np.where(moving, old, -1))
-    clear = moving & (w_new >= p.move_min_weight) & (w_new > p.move_margin * w_old)
+    clear = moving & (w_new >= p.move_min_weight) & (w_new > p.full_run_move_margin * w_old)
     go, after = settle_moves(keys, want, pending or {}, clear, p, now_ms)
     final = [proposed[i] if (want[i] is None or go[i]) else known[d] for i, d in enumerate(keys)]
     final = follow_known(keys, final, known, run.labels)

@@ -70,8 +70,8 @@ def test_full_runs_proposing_a_move_for_less_than_the_confirm_hours_do_not_move_
 
 
 def test_a_move_with_clear_evidence_is_followed_at_once():
-    stored = _plain(_two_homes())  # 10 evenings at b against 4 at a: beats the margin
-    state, pending, _ = _held(_moved_phone(), stored, {})
+    stored = _plain(_two_homes())  # 12 evenings at b against 2 at a: beats the 4x margin
+    state, pending, _ = _held(_moved_phone(first_day=2), stored, {})
     assert state["a-ph"] == stored["b-tv"] and pending == {}
 
 
