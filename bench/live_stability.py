@@ -10,7 +10,10 @@ reads (devices touched since the last run, their neighbours on home-like network
 last 48 h, all presence rows of those devices) and is held to the stored households
 (``graph.households.settle``); every ``--full-every`` seconds a full run. Measures the
 share of devices that keep their household id throughout, and the agreement (pair F1)
-between the final live state and a full run on the same data.
+between the final live state and a full run on the same data: the full run's own result, and
+what the live system's next full run would write (held to the stored households,
+``graph.households.hold``); and, as the bound of the first, the pair F1 of each full run's own
+result against the next one's (how much a few minutes of stream move a full run).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from generator.evaluate import score_households
 from generator.live import stream_live
 from generator.params import variant_params
 from graph.households import household_rows, run_households
+from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
 from graph.networks import PresenceTable
 from graph.params import DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, HouseholdParams
@@ -119,7 +123,14 @@ class Store:
 
 
 def _live_batches(
-    households: int, days: int, seed: int, start_s: float, minutes: float, rate: float, every: float
+    households: int,
+    days: int,
+    seed: int,
+    start_s: float,
+    minutes: float,
+    rate: float,
+    every: float,
+    variant: str = "default",
 ):
     """Lines of the live stream, grouped per ``every`` seconds of the simulated clock."""
     clock = [start_s]
@@ -140,7 +151,7 @@ def _live_batches(
     def sleep(s):
         clock[0] += s
 
-    params = variant_params("default", households=households, days=days, seed=seed, secret="s")
+    params = variant_params(variant, households=households, days=days, seed=seed, secret="s")
     stream_live(
         params,
         Sink(),
@@ -162,30 +173,50 @@ def main() -> None:
     ap.add_argument("--households", type=int, default=300)
     ap.add_argument("--days", type=int, default=14)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--variant", default="default", help="a generator variant, e.g. dense-pools")
     ap.add_argument("--minutes", type=float, default=30)
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--every", type=float, default=10, help="incremental run every this many seconds")
     ap.add_argument("--full-every", type=float, default=300, help="full run every (0: never)")
-    ap.add_argument("--no-settle", action="store_true", help="incremental runs as on main (for the baseline)")
+    ap.add_argument("--no-settle", action="store_true", help="incremental runs not held (for a baseline)")
+    ap.add_argument("--no-hold", action="store_true", help="full runs followed at once (as before hold)")
+    ap.add_argument("--verbose", action="store_true", help="print every run that changed an id")
     ap.add_argument("--out", type=Path, default=Path("out/live_stability.json"))
     ap.add_argument("--set", nargs="*", default=[], help="HouseholdParams overrides, e.g. merge_share=0.4")
     a = ap.parse_args()
-    hp = HouseholdParams(**{k: float(v) for k, v in (x.split("=") for x in a.set)})
+    hp = HouseholdParams(
+        **{k: type(getattr(HouseholdParams(), k))(float(v)) for k, v in (x.split("=") for x in a.set)}
+    )
     t0 = time.perf_counter()
-    rows, truth = world_rows(a.households, a.days, a.seed)
+    rows, truth = world_rows(a.households, a.days, a.seed, a.variant)
     store = Store()
     store.add(rows)
     hist_end = max(r["hour"] for r in rows)
     start_s = (hist_end + 30 * 86_400_000) / 1000
-    batches = _live_batches(a.households, a.days, a.seed, start_s, a.minutes, a.rate, a.every)
+    batches = _live_batches(a.households, a.days, a.seed, start_s, a.minutes, a.rate, a.every, a.variant)
     pseudo = Pseudonymizer("s")
 
-    def full(previous):
+    pending: dict[str, dict] = {}
+    provisional: set[str] = set()  # placed by incremental runs only, not yet by a full run
+    plain_runs: list[dict[str, str]] = []  # each full run's own result (no stored households)
+
+    def full(previous, t_s: float, keep: bool = True):
+        """A full run at ``t_s``: held to ``previous`` (unless --no-hold); ``keep``: store its pending.
+        Its own result goes to ``plain_runs``."""
+        nonlocal pending, provisional
         run = run_households(store.table(), hp)
         store.cls = {store.nkey[str(k)]: int(c) for k, c in zip(run.table.network_keys, run.net_class)}
-        return _assignment(household_rows(run, previous, hp))
+        plain = _assignment(household_rows(run, None, hp))
+        plain_runs.append(plain)
+        if not previous or a.no_hold:
+            return plain if not previous else _assignment(household_rows(run, previous, hp))
+        now_ms = int((start_s + t_s) * 1000)
+        run, ids, after = hold_full_run(run, previous, pending, hp, now_ms, provisional)
+        if keep:
+            pending, provisional = after, set()
+        return _assignment(household_rows(run, previous, hp, ids=ids))
 
-    state = full(None)
+    state = full(None, 0.0)
     first = dict(state)
     changed: set[str] = set()
     runs = moved_runs = 0
@@ -195,7 +226,7 @@ def main() -> None:
         prep = prepare(recs, pseudo, int((start_s + t_s) * 1000) + HOUR_MS)
         touched = store.add(hour_rows(prep.presence))
         if a.full_every and t_s - last_full >= a.full_every:
-            new = full(state)
+            new = full(state, t_s)
             last_full = t_s
         elif touched:
             devs = store.neighbours(touched, hp.incremental_window_hours * HOUR_MS)
@@ -206,29 +237,45 @@ def main() -> None:
             out = household_rows(run, state, hp, ids=ids)
             new = dict(state)
             new.update(_assignment(out))
+            provisional |= set(new) - set(state)
             for u in out["unassigned"]:
                 new.pop(u["device"], None)
             runs += 1
         else:
             continue
         diff = {d for d in set(state) | set(new) if state.get(d) != new.get(d) and d in first}
+        for d in set(state) | set(new):  # an incremental move starts a proposal afresh
+            if state.get(d) != new.get(d) and t_s != last_full:
+                pending.pop(d, None)
+        if a.verbose and diff:
+            kind = "full" if t_s == last_full else "incremental"
+            print(f"t={t_s:.0f}s {kind}: {len(diff)} devices changed id")
         moved_runs += bool(diff)
         changed |= diff
         state = new
-    final_full = full(None)
+    end_s = batches[-1][0] if batches else 0.0
+    held_full = full(state, end_s, keep=False)  # what the live system's next full run would write
+    final_full = plain_runs.pop()
+    noise = [score_households(x, y).pair_f1 for x, y in zip(plain_runs, plain_runs[1:] + [final_full])]
     agree = score_households(final_full, state)
     by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
     res = {
+        "variant": a.variant,
+        "seed": a.seed,
         "households": a.households,
         "days": a.days,
         "minutes": a.minutes,
         "rate": a.rate,
         "settle": not a.no_settle,
+        "hold": not a.no_hold,
         "incremental_runs": runs,
         "runs_that_moved_a_device": moved_runs,
         "devices": len(first),
         "kept_id_share": round(1 - len(changed) / max(len(first), 1), 4),
         "live_vs_full_pair_f1": round(agree.pair_f1, 4),
+        "live_vs_held_full_pair_f1": round(score_households(held_full, state).pair_f1, 4),
+        "full_vs_previous_full_pair_f1": [round(x, 4) for x in noise],
+        "pending_moves": len(pending),
         "live_truth_pair_f1": round(score_households(by_key, state).pair_f1, 4),
         "full_truth_pair_f1": round(score_households(by_key, final_full).pair_f1, 4),
         "seconds": round(time.perf_counter() - t0, 1),

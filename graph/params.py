@@ -62,6 +62,14 @@ class HouseholdParams:
     # when its co-presence weight there beats the old household's by this factor and this much
     move_margin: float = 2.0
     move_min_weight: float = 3.0
+    # a full run with stored households (live mode, graph.households.hold) moves a known device, or
+    # splits / merges its household, only when this many full runs in a row, spanning at least this
+    # many hours, propose it, or when its co-presence weight there beats the stored household's by
+    # this factor (and move_min_weight); 1 and 0 follow every full run (the clustering itself never
+    # depends on these). 4x, not 2x: on the CGNAT variant 2x let 1.7 % of devices flip in 30 min
+    full_run_confirmations: int = 2
+    full_run_confirm_hours: float = 6.0
+    full_run_move_margin: float = 4.0
     # weight of one co-present window by network class; shared networks are not evidence
     home_weight: float = 1.0
     unknown_weight: float = 0.0

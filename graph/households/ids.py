@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from graph.params import HouseholdParams
 
-__all__ = ["new_household_id", "stable_ids"]
+__all__ = ["describe_ids", "new_household_id", "stable_ids"]
 
 
 def new_household_id(members: Sequence[str]) -> str:
@@ -57,11 +57,6 @@ def stable_ids(
             o = previous.get(d)
             if o is not None:
                 overlap[c, o] += 1
-    by_cluster: dict[int, list[tuple[str, int]]] = {}
-    by_old: dict[str, list[tuple[int, int]]] = {}
-    for (c, o), k in overlap.items():
-        by_cluster.setdefault(c, []).append((o, k))
-        by_old.setdefault(o, []).append((c, k))
     matched: dict[int, str] = {}
     taken: set[str] = set()
     for (c, o), k in sorted(overlap.items(), key=lambda kv: (-kv[1], kv[0][0], kv[0][1])):
@@ -71,9 +66,8 @@ def stable_ids(
             matched[c] = o
             taken.add(o)
     used = set(taken) | set(previous.values())
-    out = []
+    hids = []
     for c, members in enumerate(clusters):
-        prev = sorted(by_cluster.get(c, []), key=lambda ok: (-ok[1], ok[0]))
         o = matched.get(c)
         if o is None:
             hid = new_household_id(members)
@@ -83,9 +77,39 @@ def stable_ids(
         else:
             hid = o
         used.add(hid)
+        hids.append(hid)
+    return describe_ids(clusters, hids, previous, p)
+
+
+def describe_ids(
+    clusters: Sequence[Sequence[str]],
+    hids: Sequence[str],
+    previous: Mapping[str, str] | None,
+    p: HouseholdParams | None = None,
+) -> list[dict]:
+    """Lineage and previous households of clusters whose ids are chosen (``hids``, one per cluster):
+    a cluster inherits when its id is a previous household's id. See :func:`stable_ids`.
+
+    >>> out = describe_ids([["a", "b"], ["c"]], ["H1", "hh-x"], {"a": "H1", "b": "H1", "c": "H1"})
+    >>> [(o["household_id"], o["lineage"]) for o in out]
+    [('H1', 'moved'), ('hh-x', 'moved')]
+    """
+    p = p or HouseholdParams()
+    previous = previous or {}
+    old_size: Counter[str] = Counter(previous.values())
+    by_cluster: dict[int, list[tuple[str, int]]] = {}
+    by_old: dict[str, list[tuple[int, int]]] = {}
+    for c, members in enumerate(clusters):
+        for o, k in Counter(previous[d] for d in members if d in previous).items():
+            by_cluster.setdefault(c, []).append((o, k))
+            by_old.setdefault(o, []).append((c, k))
+    out = []
+    for c, members in enumerate(clusters):
+        prev = sorted(by_cluster.get(c, []), key=lambda ok: (-ok[1], ok[0]))
+        o = hids[c] if hids[c] in old_size else None
         out.append(
             {
-                "household_id": hid,
+                "household_id": hids[c],
                 "lineage": _lineage(c, o, prev, by_old, old_size, len(members), p),
                 "previous": [{"household_id": h, "devices": k} for h, k in prev],
             }

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import time
 from collections import Counter
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from graph.households import household_rows, run_households
+from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
-from graph.jobs.reads import all_presence, current_assignment, presence_rows
+from graph.jobs.reads import all_presence, current_assignment, pending_moves, presence_rows
 from graph.jobs.runs import JobContext, last_success
 from graph.networks import NETWORK_CLASSES, classify_table
 from graph.params import GraphParams
@@ -33,8 +35,17 @@ def network_class_rows(run, params: GraphParams) -> list[dict[str, Any]]:
     ]
 
 
-def write_assignment(ctx: JobContext, out: dict[str, list[dict[str, Any]]], full: bool) -> None:
-    """Write households, memberships and home networks; a full run also retires what it did not see."""
+def write_assignment(
+    ctx: JobContext,
+    out: dict[str, list[dict[str, Any]]],
+    full: bool,
+    pending: Mapping[str, Mapping[str, Any]] | None = None,
+    provisional: Collection[str] = (),
+) -> None:
+    """Write households, memberships (with the held move ``pending`` per device and whether it is
+    ``provisional``, see :mod:`graph.households.hold`) and home networks; a full run also retires
+    what it did not see."""
+    pending, provisional = pending or {}, set(provisional)
     client, run_id, now = ctx.client, ctx.run_id, int(time.time() * 1000)
     households = [
         {
@@ -57,6 +68,10 @@ def write_assignment(ctx: JobContext, out: dict[str, list[dict[str, Any]]], full
             "household": m["household_id"],
             "confidence": round(float(m["confidence"]), 4),
             "evidence": json.dumps(m["evidence"], sort_keys=True),
+            "pending": (pending.get(m["device"]) or {}).get("household"),
+            "pending_runs": (pending.get(m["device"]) or {}).get("runs"),
+            "pending_since": (pending.get(m["device"]) or {}).get("since"),
+            "provisional": m["device"] in provisional,
         }
         for m in out["memberships"]
     ]
@@ -114,13 +129,32 @@ def run_households_job(
     rows = all_presence(client, ctx.shared) if devices is None else presence_rows(client, devices=devices)
     ctx.progress(f"households: {len(rows):,} presence rows read")
     previous = current_assignment(client)
+    pending, provisional = pending_moves(client) if previous else ({}, set())
     run = run_households(rows, params.households, seed=seed)
     ids = None
     if devices is not None:  # a slice of the data: hold it to the stored households and their ids
         run, ids = settle_run(run, previous, params.households)
+    elif previous:  # live mode: a known device moves when full runs in a row agree (or by a margin)
+        now = int(time.time() * 1000)
+        run, ids, pending = hold_full_run(run, previous, pending, params.households, now, provisional)
+        provisional = set()
     out = household_rows(run, previous, params.households, ids=ids)
+    if devices is not None:  # a device an incremental run moved starts its proposal afresh
+        pending = {
+            m["device"]: pending[m["device"]]
+            for m in out["memberships"]
+            if m["device"] in pending and previous.get(m["device"]) == m["household_id"]
+        }
     client.write("jobs/write_network_classes", network_class_rows(run, params), run=ctx.run_id)
-    write_assignment(ctx, out, full=devices is None)
+    if devices is not None:  # placed by this run or an earlier incremental one: no full run's word yet
+        provisional = {
+            m["device"]
+            for m in out["memberships"]
+            if m["device"] in provisional or m["device"] not in previous
+        }
+    write_assignment(ctx, out, full=devices is None, pending=pending, provisional=provisional)
+    ctx.counts["held_moves"] = len(pending)
+    ctx.counts["provisional"] = len(provisional)
     ctx.counts["mode"] = "incremental" if devices is not None else "full"
     classes = Counter(NETWORK_CLASSES[int(c)] for c in run.net_class)
     ctx.counts["network_classes"] = dict(classes)

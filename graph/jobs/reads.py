@@ -8,7 +8,14 @@ from typing import Any
 from graph.client import GraphClient
 from graph.vocabulary import DAY_MS, HOUR_MS
 
-__all__ = ["all_presence", "current_assignment", "expand_presence", "presence_rows", "watch_rows"]
+__all__ = [
+    "all_presence",
+    "current_assignment",
+    "expand_presence",
+    "pending_moves",
+    "presence_rows",
+    "watch_rows",
+]
 
 
 def expand_presence(grouped: list[dict[str, Any]], since: int = 0) -> list[dict[str, Any]]:
@@ -55,6 +62,18 @@ def presence_rows(
 def current_assignment(client: GraphClient) -> dict[str, str]:
     """``device_key -> household_id`` as stored."""
     return {r["device"]: r["household"] for r in client.read("jobs/read_assignment")}
+
+
+def pending_moves(client: GraphClient) -> tuple[dict[str, dict[str, Any]], set[str]]:
+    """``device_key -> {household, runs, since}``: moves full runs proposed and held; and the
+    devices only incremental runs have placed (``graph.households.hold``)."""
+    rows = client.read("jobs/read_pending_moves")
+    pending = {
+        r["device"]: {"household": r["household"], "runs": r["runs"], "since": r["since"]}
+        for r in rows
+        if r["household"] is not None
+    }
+    return pending, {r["device"] for r in rows if r.get("provisional")}
 
 
 def watch_rows(client: GraphClient) -> list[dict[str, Any]]:

@@ -109,6 +109,36 @@ def test_households_shell_writes_what_its_queries_declare(world: RecordingClient
     assert ("jobs/delete_stale_memberships", {"run": "households-run"}) in world.calls
 
 
+def test_a_full_run_with_stored_households_holds_a_split_until_the_next_full_run(world) -> None:
+    _run(world, "households")
+    devices = [m["device"] for m in world.written("jobs/write_memberships")]
+    # both homes stored as one household: the run proposes a split; it waits for a second full run
+    world.answers["jobs/read_assignment"] = [{"device": d, "household": "H"} for d in devices]
+    world.calls.clear()
+    ctx = _run(world, "households")
+    _check_shapes(world)
+    members = {m["device"]: m for m in world.written("jobs/write_memberships")}
+    assert {m["household"] for m in members.values()} == {"H"} and ctx.counts["held_moves"] == 3
+    held = {d: m for d, m in members.items() if m["pending"]}
+    assert len(held) == 3 and {m["pending_runs"] for m in held.values()} == {1}
+    world.answers["jobs/read_pending_moves"] = [
+        # as if the first run was 6 hours ago (full_run_confirm_hours)
+        {
+            "device": d,
+            "household": m["pending"],
+            "runs": m["pending_runs"],
+            "since": m["pending_since"] - 6 * HOUR_MS,
+        }
+        for d, m in held.items()
+    ]
+    world.calls.clear()
+    _run(world, "households")
+    members = {m["device"]: m for m in world.written("jobs/write_memberships")}
+    assert len({m["household"] for m in members.values()}) == 2
+    assert not any(m["pending"] for m in members.values())
+    assert not any(m["provisional"] for m in members.values())  # a full run's word on every device
+
+
 def test_social_and_affinity_shells_write_what_their_queries_declare(world: RecordingClient) -> None:
     _run(world, "households")
     world.answers["jobs/read_assignment"] = [
