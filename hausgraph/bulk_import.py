@@ -5,6 +5,11 @@ Kafka offsets where streaming resumes (``--kafka-resume``); write the CSV files
 (:func:`ingest.bulk.build_files`); stop Neo4j, ``neo4j-admin database import full``, start it again
 (also when the import failed); apply the schema migrations; write the ingest offsets, stats and
 dead-letter counts with the same Cypher files streaming uses.
+
+Dead letters are appended to the dead-letter file before the import (stored before the offsets, as
+streaming does), with a pending mark beside the file holding its size before them. When the import
+fails, or the process dies before it succeeds, the file is cut back to that size (at once, or by the
+next run, which finds the mark and an empty database), so a retried import writes each letter once.
 """
 
 from __future__ import annotations
@@ -53,6 +58,52 @@ class BulkReport:
     files: BulkFiles
     seconds: dict[str, float]
     offsets: list[dict[str, Any]]
+
+
+def pending_mark(dead_path: Path) -> Path:
+    """The mark beside ``dead_path`` of a bulk run whose dead letters no graph holds yet (its size before).
+
+    >>> pending_mark(Path("/x/dead.jsonl")).name
+    'dead.jsonl.bulk-pending'
+    """
+    return dead_path.with_name(dead_path.name + ".bulk-pending")
+
+
+def mark_pending(dead_path: Path) -> None:
+    """Note the dead-letter file's size before a bulk run appends its letters (synced to disk)."""
+    size = dead_path.stat().st_size if dead_path.exists() else 0
+    mark = pending_mark(dead_path)
+    mark.parent.mkdir(parents=True, exist_ok=True)
+    with mark.open("w") as fh:
+        fh.write(str(size))
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def undo_pending(dead_path: Path) -> int:
+    """Cut the dead-letter file back to the size its pending mark holds, remove the mark; bytes cut.
+
+    Called when the import failed, and at the start of a run into an empty database (a run killed
+    before its import succeeded left the mark). Without a mark, nothing happens.
+    """
+    mark = pending_mark(dead_path)
+    if not mark.exists():
+        return 0
+    try:
+        size = int(mark.read_text().strip() or 0)
+    except ValueError:
+        raise BulkRefused(f"{mark} is not a bulk run's pending mark (a size in bytes); remove it") from None
+    cut = 0
+    if dead_path.exists() and dead_path.stat().st_size > size:
+        cut = dead_path.stat().st_size - size
+        os.truncate(dead_path, size)
+    mark.unlink()
+    return cut
+
+
+def done_pending(dead_path: Path) -> None:
+    """The import succeeded: the appended dead letters belong to the loaded graph."""
+    pending_mark(dead_path).unlink(missing_ok=True)
 
 
 def _is_empty(client: GraphClient) -> tuple[bool, int]:
@@ -235,6 +286,8 @@ def run_bulk(
             raise BulkRefused(f"the database is not empty ({n:,} nodes); --bulk only loads into an empty one")
     finally:
         client.close()
+    # a run killed before its import succeeded: its dead letters are in the file, in no graph
+    undo_pending(dead_path)
     kafka: dict[tuple[str, int], int] = {}
     if kafka_resume != "none":
         if not kafka_bootstrap:
@@ -252,33 +305,41 @@ def run_bulk(
             on_progress=on_progress,
         )  # fmt: skip
         seconds["files"] = time.perf_counter() - t0
-        sink = FileDeadLetters(dead_path)
-        try:
-            sink.send(files.dead.dead)
-        finally:
-            sink.close()
-        java = find_java()
-        t0 = time.perf_counter()
-        stop(settings, ["neo4j"])
-        seconds["stop"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
+        mark_pending(dead_path)
+        imported = False
         failed: BulkRefused | None = None
         try:
-            argv = admin_argv(
-                java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
-            )
-            seconds["import_cpu"] = _run_admin(argv, paths, on_stage)
-        except BulkRefused as err:
-            # the import overwrote the (empty) database and left no usable store: drop it, so the
-            # server starts with a new empty one
-            failed = err
-            for sub in ("databases", "transactions"):
-                shutil.rmtree(paths.data_dir / sub / settings.neo4j_database, ignore_errors=True)
-        finally:
-            seconds["import"] = time.perf_counter() - t0
+            sink = FileDeadLetters(dead_path)
+            try:
+                sink.send(files.dead.dead)
+            finally:
+                sink.close()
+            java = find_java()
             t0 = time.perf_counter()
-            start(settings, ["neo4j"], console)
-            seconds["start"] = time.perf_counter() - t0
+            stop(settings, ["neo4j"])
+            seconds["stop"] = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            try:
+                argv = admin_argv(
+                    java, paths, settings.neo4j_database, files, max(workers, 2), settings.bulk_import_memory
+                )
+                seconds["import_cpu"] = _run_admin(argv, paths, on_stage)
+                imported = True
+                done_pending(dead_path)
+            except BulkRefused as err:
+                # the import overwrote the (empty) database and left no usable store: drop it, so the
+                # server starts with a new empty one
+                failed = err
+                for sub in ("databases", "transactions"):
+                    shutil.rmtree(paths.data_dir / sub / settings.neo4j_database, ignore_errors=True)
+            finally:
+                seconds["import"] = time.perf_counter() - t0
+                t0 = time.perf_counter()
+                start(settings, ["neo4j"], console)
+                seconds["start"] = time.perf_counter() - t0
+        finally:
+            if not imported:
+                undo_pending(dead_path)  # no graph holds these letters: a retry writes them once again
         t0 = time.perf_counter()
         client = client_factory()
         try:

@@ -258,11 +258,18 @@ def test_a_failed_import_is_one_line_and_the_server_comes_back(world, private, t
         _bulk(private, world, tmp_path / "dead.jsonl", tmp_path)
     assert "\n" not in str(err.value) and len(str(err.value)) < 400
     assert not (tmp_path / "work").exists()  # spill and CSV files are removed
+    # no graph holds the failed run's dead letters: they are not in the file
+    assert _dead_lines(tmp_path / "dead.jsonl") == []
     client = _client(private)
     try:
         assert client.read("ingest/read_stats")[0]["stats"] == []  # up, answering, and nothing half-loaded
     finally:
         client.close()
+    # the retry writes each dead letter once (they were appended twice before)
+    monkeypatch.setattr(bulk_import, "build_files", real)
+    report = _bulk(private, world, tmp_path / "dead.jsonl", tmp_path)
+    lines = _dead_lines(tmp_path / "dead.jsonl")
+    assert len(lines) == len(report.files.dead.dead) >= 2 and len(set(lines)) == len(lines)
 
 
 def test_streaming_resumes_from_kafka_after_bulk_without_gap_or_duplicate(

@@ -112,3 +112,32 @@ def test_missing_unreadable_and_broken_gzip_inputs_are_refused(tmp_path: Path) -
     good = tmp_path / "y.jsonl.gz"
     good.write_bytes(gzip.compress(b"{}\n"))
     check_readable(str(good))
+
+
+def test_dead_letters_of_a_run_that_never_imported_are_cut_back_once(tmp_path: Path) -> None:
+    from hausgraph.bulk_import import BulkRefused, done_pending, mark_pending, pending_mark, undo_pending
+
+    dead = tmp_path / "dead.jsonl"
+    dead.write_bytes(b'{"from": "streaming"}\n')
+    assert undo_pending(dead) == 0 and dead.read_bytes() == b'{"from": "streaming"}\n'  # no mark: untouched
+    # a run marks, appends its letters and is killed before its import succeeds
+    mark_pending(dead)
+    with dead.open("ab") as fh:
+        fh.write(b'{"line": 1}\n{"line": 7}\n')
+    # the next run (empty database) cuts them back before it writes them again: each once
+    assert undo_pending(dead) == len(b'{"line": 1}\n{"line": 7}\n')
+    assert dead.read_bytes() == b'{"from": "streaming"}\n' and not pending_mark(dead).exists()
+    mark_pending(dead)
+    with dead.open("ab") as fh:
+        fh.write(b'{"line": 1}\n{"line": 7}\n')
+    done_pending(dead)  # imported: the letters stay, and a later run finds no mark
+    assert undo_pending(dead) == 0 and dead.read_bytes().count(b'"line": 1') == 1
+    # a run whose file did not exist yet: cut back to nothing
+    fresh = tmp_path / "new" / "dead.jsonl"
+    mark_pending(fresh)
+    fresh.write_bytes(b'{"line": 2}\n')
+    undo_pending(fresh)
+    assert fresh.read_bytes() == b""
+    pending_mark(fresh).write_text("not a size")
+    with pytest.raises(BulkRefused, match="pending mark"):
+        undo_pending(fresh)
