@@ -13,6 +13,7 @@ from pathlib import Path
 
 from graph.activation import BadRules, parse_rules
 from hausgraph.api.app import create_app
+from hausgraph.api.fastpath import fast_decide
 from hausgraph.api.feeds import GraphFeed, KafkaFeed, load_campaign_file, load_households_file
 from hausgraph.api.latency import OneWriteHttp, Timings, timed
 from hausgraph.api.scaleout import ExposureRouter, Ownership
@@ -165,7 +166,9 @@ def serve(settings: Settings, conn: Connections, host: str | None = None, port: 
     gc.set_threshold(50_000, 20, 50)  # fewer young-generation passes over a large, stable state
     running = build(settings, conn)
     timings = Timings()
-    app = timed(create_app(running.service, tokens, ownership(settings), timings), timings)
+    own = ownership(settings)
+    app = create_app(running.service, tokens, own, timings)
+    app = timed(fast_decide(app, running.service, tokens, own), timings)
     log.info("activation api host=%s port=%d tokens=%d", host, port, len(tokens))
     try:
         uvicorn.run(
