@@ -46,11 +46,57 @@ OUT = ROOT / "out" / "bench-activation"
 #: niceness of the API and load-generator processes (--nice; negative needs root): on a shared box the
 #: scheduler, not the service, sets the tail latency, and a second pass at higher priority tells them apart
 NICE = 0
+#: real-time (SCHED_RR) priority of the load generator (--rt): the pass that shows what the service does
+#: when it gets a core the moment it needs one (as on a machine of its own), on the same box
+RT = 0
 
 
 def _niced() -> None:
     if NICE:
         os.nice(NICE)
+    if RT:
+        os.sched_setscheduler(0, os.SCHED_RR, os.sched_param(RT))
+
+
+def realtime(pid: int, priority: int) -> None:
+    """Every thread of ``pid`` to SCHED_RR ``priority`` (0: back to the default policy)."""
+    policy = os.SCHED_RR if priority else os.SCHED_OTHER
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        os.sched_setscheduler(int(tid), policy, os.sched_param(priority))
+
+
+def server_share(port: int | None = None, reset: bool = True) -> dict:
+    """The API's own figures since the last reset: time in the app per decide and event-loop lag."""
+    r = httpx.get(f"http://127.0.0.1:{port or PORT}/v1/latency", params={"reset": reset}, timeout=10)
+    return r.json()
+
+
+def timed_pass(label: str, rate: float, seconds: float, body_file: Path, pid: int) -> dict:
+    """One load-generator pass with the server's share and CPU per request beside the client's figures."""
+    server_share()
+    cpu0, load0 = _cpu(pid), os.getloadavg()[0]
+    res = load(rate, seconds, body_file)
+    cpu = (_cpu(pid) - cpu0) / max(1, res["answered"]) * 1e6
+    srv = server_share()
+    print(
+        f"decide {label} {rate:.0f} req/s {seconds:.0f} s: client (from due time) p50 {res['p50_ms']} "
+        f"p90 {res['p90_ms']} p99 {res['p99_ms']} p99.9 {res['p999_ms']} max {res['max_ms']} ms; "
+        f"from write p50 {res['from_write']['p50_ms']} p99 {res['from_write']['p99_ms']} ms; "
+        f"sender late p99 {res['send_late']['p99_ms']} ms; queued {res['queued']}; "
+        f"achieved {res['achieved_rps']} req/s; statuses {res['statuses']}",
+        flush=True,
+    )
+    print(
+        f"  server: in app {srv['decide_in_app']}; loop lag {srv['loop_lag']}; CPU {cpu:.0f} us/request; "
+        f"load average {load0:.1f} -> {os.getloadavg()[0]:.1f}; rss {rss_mb(pid):.0f} MB",
+        flush=True,
+    )
+    return res
+
+
+def _cpu(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def world(households: int, days: int) -> tuple[WorldParams, Path]:
@@ -279,6 +325,17 @@ def two_instances(env: dict[str, str], truth: dict, seconds: float, rates: list[
         p.wait(20)
 
 
+def ladder(label: str, rates: str, body_file: Path, pid: int) -> None:
+    """10 s at each rate until the client p99 passes 10 ms or the rate is not reached."""
+    best = None
+    for rate in [float(r) for r in rates.split(",") if r]:
+        step = timed_pass(label, rate, 10, body_file, pid)
+        if step["p99_ms"] > 10 or step["achieved_rps"] < rate * 0.95:
+            break
+        best = rate
+    print(f"highest rate with client p99 <= 10 ms ({label}): {best}", flush=True)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--households", type=int, default=1000)
@@ -294,13 +351,19 @@ def main() -> None:
     )
     ap.add_argument("--no-two-instances", action="store_true", help="skip the scale-out pass")
     ap.add_argument(
+        "--rt",
+        type=int,
+        default=10,
+        help="then again with API and load generator at this SCHED_RR priority (0: no such pass; root)",
+    )
+    ap.add_argument(
         "--nice",
         type=int,
         default=0,
         help="then again at this niceness of API and load generator (-10: root)",
     )
     a = ap.parse_args()
-    global NICE
+    global NICE, RT
     from hausgraph.servers import ensure_started
 
     settings = bench_settings()
@@ -338,21 +401,23 @@ def main() -> None:
     body_file = bodies(truth)
     load(200, 3, body_file)  # warm up
     print("load averages before (1, 5, 15 min; 2 cores shared)", os.getloadavg(), flush=True)
-    res = load(1000, a.seconds, body_file)
-    print("decide 1000 req/s", res, f"rss {rss_mb(proc.pid):.0f} MB", flush=True)
-    print("load averages after", os.getloadavg(), flush=True)
+    timed_pass("default scheduling", 1000, a.seconds, body_file, proc.pid)
+    ladder("default scheduling", a.rates, body_file, proc.pid)
+    if a.rt:
+        RT = a.rt
+        realtime(proc.pid, RT)
+        timed_pass(f"SCHED_RR {RT}", 1000, a.seconds, body_file, proc.pid)
+        ladder(f"SCHED_RR {RT}", a.rates, body_file, proc.pid)
+        realtime(proc.pid, 0)
+        RT = 0
     if a.nice:
         NICE = a.nice
         for tid in os.listdir(f"/proc/{proc.pid}/task"):  # niceness is per thread on Linux
             os.setpriority(os.PRIO_PROCESS, int(tid), NICE)
-        res = load(1000, a.seconds, body_file)
-        print(f"decide 1000 req/s at nice {NICE}", res, f"rss {rss_mb(proc.pid):.0f} MB", flush=True)
-        print("load averages after", os.getloadavg(), flush=True)
-    for rate in [float(r) for r in a.rates.split(",") if r]:
-        step = load(rate, 10, body_file)
-        print(f"decide {rate:.0f} req/s (10 s)", step, flush=True)
-        if step["p99_ms"] > 10 or step["achieved_rps"] < rate * 0.95:
-            break
+        timed_pass(f"nice {NICE}", 1000, a.seconds, body_file, proc.pid)
+        for tid in os.listdir(f"/proc/{proc.pid}/task"):
+            os.setpriority(os.PRIO_PROCESS, int(tid), 0)
+        NICE = 0
     print("visibility", visibility(conn.kafka_bootstrap, topics["views"], truth), flush=True)
     print(f"rss after load {rss_mb(proc.pid):.0f} MB", flush=True)
     proc.send_signal(signal.SIGKILL)

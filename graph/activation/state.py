@@ -6,9 +6,10 @@ The shell feeds events in (any order, duplicates included) and passes the clock 
 
 The layout is columnar, for one instance to hold a million households: per device one flat
 ``array('q')`` of exposures (time, keyed identity, campaign and ad as small interned numbers packed in one
-int64; 24 bytes each) and one flat ``array('d')`` of views (time, interned content number, seconds),
-both sorted by time; no Python object per exposure or view. :class:`Exposure` and :class:`Viewing` are
-only built for the few rows a question returns.
+int64; 24 bytes each) and one flat ``array('d')`` of views (time, interned content number, seconds,
+the low 52 bits of the keyed identity; 32 bytes each), both sorted by time; no Python object per
+exposure or view. :class:`Exposure` and :class:`Viewing` are only built for the few rows a question
+returns.
 """
 
 from __future__ import annotations
@@ -35,8 +36,11 @@ __all__ = [
 CONTEXT_MS = 2 * HOUR_MS
 #: a re-sent copy of the same ad event for the same device within this counts once (contract §5)
 RESEND_MS = 2_000
-#: int64 slots per exposure (ts, eid, campaign << 32 | ad) and float64 slots per view (ts, content, s)
-_EXP, _VIEW = 3, 3
+#: int64 slots per exposure (ts, eid, campaign << 32 | ad) and float64 slots per view (ts, content, s, id)
+_EXP, _VIEW = 3, 4
+#: a view's identity is kept as its low 52 bits (exact in a float64; a clash within one device's 2 hours
+#: of views is a 2**-52 chance)
+_VIEW_ID = (1 << 52) - 1
 _AD_BITS = 32
 _AD_MASK = (1 << _AD_BITS) - 1
 #: times as float64 are exact below 2**53 ms; an int64 identity is any signed 64-bit number
@@ -77,7 +81,7 @@ class DeviceState:
         self.device_type: str | None = None
         #: [ts, eid, campaign << 32 | ad] per exposure
         self.exp: array | None = None
-        #: [ts, content, seconds] per view
+        #: [ts, content, seconds, identity & _VIEW_ID] per view
         self.views: array | None = None
         #: campaign number -> expiry times (ms) of allowed impressions not logged yet
         self.reserved: dict[int, list[int]] | None = None
@@ -114,6 +118,7 @@ class ActivationState:
         self.views_ms = max(views_ms, CONTEXT_MS)
         self.devices: dict[str, DeviceState] = {}
         self.duplicates = 0
+        self.duplicate_views = 0
         self.too_old = 0
         #: campaign, ad and content ids as small numbers (an id is stored once, however often seen)
         self._number: dict[str, int] = {}
@@ -191,15 +196,29 @@ class ActivationState:
         return True
 
     def add_view(
-        self, device: str, ts: int, content: str, seconds: float, now_ms: int, device_type: str | None = None
+        self,
+        device: str,
+        ts: int,
+        content: str,
+        seconds: float,
+        now_ms: int,
+        device_type: str | None = None,
+        eid: int | None = None,
     ) -> bool:
-        """Record a view for the live context; False when it is older than ``views_ms``.
+        """Record a view for the live context; False when it is older than ``views_ms`` or a duplicate.
+
+        A duplicate is the same ``eid`` (the event's keyed identity) on the same device: a view read
+        twice (a re-routed window, a producer's retry) counts once. Without ``eid`` no view is a copy.
 
         >>> s = ActivationState(retain_ms=10_000)
         >>> s.add_view("d", 9_000, "film", 60.0, now_ms=9_000), s.add_view("d", 8_000, "news", 5.0, 9_000)
         (True, True)
-        >>> s.views_since(["d"], 0, 10_000)
-        [Viewing(ts=8000, content='news', seconds=5.0), Viewing(ts=9000, content='film', seconds=60.0)]
+        >>> again = ("d", 8_500, "news", 5.0, 9_000, None, -3)
+        >>> s.add_view(*again), s.add_view(*again), s.duplicate_views
+        (True, False, 1)
+        >>> s.views_since(["d"], 0, 10_000)  # doctest: +NORMALIZE_WHITESPACE
+        [Viewing(ts=8000, content='news', seconds=5.0), Viewing(ts=8500, content='news', seconds=5.0),
+         Viewing(ts=9000, content='film', seconds=60.0)]
         """
         if ts <= now_ms - self.views_ms or not 0 <= ts < _MAX_TS:
             return False
@@ -211,7 +230,13 @@ class ActivationState:
             rows = st.views = array("d")
         elif rows[0] <= now_ms - self.views_ms:
             del rows[: _ts_at(rows, _VIEW, now_ms - self.views_ms) * _VIEW]
-        _insert(rows, _VIEW, (ts, self._num(content), seconds))
+        ident = -1.0  # no identity: never equal to a stored one (those are >= 0)
+        if eid is not None:
+            ident = float(eid & _VIEW_ID)
+            if _has_id(rows, ident):
+                self.duplicate_views += 1
+                return False
+        _insert(rows, _VIEW, (ts, self._num(content), seconds, ident))
         return True
 
     def reserve(self, device: str, campaign: str, expires_ms: int) -> None:
@@ -267,7 +292,7 @@ class ActivationState:
             if not rows:
                 continue
             for i in range(_ts_at(rows, _VIEW, since_ms), _ts_at(rows, _VIEW, until_ms)):
-                ts, content, seconds = rows[i * _VIEW : i * _VIEW + _VIEW]
+                ts, content, seconds, _ = rows[i * _VIEW : i * _VIEW + _VIEW]
                 out.append(Viewing(int(ts), names[int(content)], seconds))
         return out
 
@@ -341,6 +366,23 @@ def _copy_of(rows: array, ts: int, cnum: int, packed: int, eid: int) -> int | No
             return None
         if at % _EXP == 1 and rows[at + 1] >> _AD_BITS == cnum:
             return -1
+        start = at + 1
+
+
+def _has_id(rows: array, ident: float) -> bool:
+    """Whether a view of ``rows`` has the identity ``ident`` (the fourth slot of a row).
+
+    >>> _has_id(array("d", [1, 0, 5, 9, 2, 9, 5, 7]), 9.0), _has_id(array("d", [1, 0, 5, 9]), 5.0)
+    (True, False)
+    """
+    start = 0
+    while True:
+        try:
+            at = rows.index(ident, start)
+        except ValueError:
+            return False
+        if at % _VIEW == _VIEW - 1:
+            return True
         start = at + 1
 
 

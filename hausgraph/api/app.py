@@ -11,6 +11,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from hausgraph.api.latency import Timings
 from hausgraph.api.models import (
     DecideRequest,
     DecideResponse,
@@ -51,9 +52,13 @@ def _err(status: int, error: str, field: str | None, problem: str) -> JSONRespon
 
 
 def create_app(
-    service: ActivationService, tokens: list[str] | None = None, owner: Ownership | None = None
+    service: ActivationService,
+    tokens: list[str] | None = None,
+    owner: Ownership | None = None,
+    timings: Timings | None = None,
 ) -> FastAPI:
-    """The API over ``service``; with ``tokens`` every ``/v1`` call needs a bearer token."""
+    """The API over ``service``; with ``tokens`` every ``/v1`` call needs a bearer token; ``timings``
+    (:func:`hausgraph.api.latency.timed`) are served by ``/v1/latency``."""
     app = FastAPI(
         title="hausgraph activation",
         version="1",
@@ -183,6 +188,12 @@ def create_app(
     async def stats() -> dict:
         """Counters for the app's Activation page."""
         return service.snapshot_stats()
+
+    @v1.get("/latency", tags=["operations"])
+    async def latency(reset: bool = False) -> dict:
+        """The server's share of request time: recent ``/v1/decide`` durations inside the app and the
+        event loop's lag (a process waiting for a core); ``reset`` starts a new sample."""
+        return timings.report(reset) if timings is not None else {}
 
     @app.get("/health", response_model=HealthResponse, tags=["operations"])
     async def health() -> HealthResponse:

@@ -83,10 +83,10 @@ class Ownership:
 
 def encode(device: str, ev, eid: int) -> bytes:
     """The compact exposure/view record of the ``exposures`` topic (device key, no raw identifiers)."""
-    rec = {"d": device, "t": ev.ts_ms, "e": ev.event, "y": ev.device_type}
+    rec = {"d": device, "t": ev.ts_ms, "e": ev.event, "y": ev.device_type, "x": eid}
     if ev.event == "impression":
-        rec.update(c=ev.campaign_id, a=ev.ad_id or "", x=eid)
-    else:
+        rec.update(c=ev.campaign_id, a=ev.ad_id or "")
+    else:  # views carry their identity too: a view routed twice (a restarted router) counts once
         rec.update(k=ev.content_id, s=ev.duration_s or 0.0)
     return orjson.dumps(rec)
 
@@ -95,9 +95,11 @@ class ExposureRouter:
     """Views → the household-keyed ``exposures`` topic; offsets committed after the records are flushed.
 
     Instance ``i`` of ``n`` routes the ``views`` partitions ``q`` with ``q % n == i`` (static, like the
-    exposures partitions it owns); on start it seeks them by time to the retained window and routes that
-    window again — the copies count once downstream (event identity). It starts routing once the device
-    map is loaded (from Neo4j or a households file).
+    exposures partitions it owns); on start it seeks them by time to the retained window, or to the
+    group's committed offsets when those are later (a restart routes only what it had not routed yet);
+    a copy routed twice (a crash between flush and commit) counts once downstream: impressions and views
+    carry their identity. It starts routing once the device map is loaded (from Neo4j or a households
+    file).
     """
 
     def __init__(
@@ -150,9 +152,8 @@ class ExposureRouter:
             ]
             self.consumer.assign(parts)
             seek_to_window(self.consumer, parts, self.service)
-            for tp in parts:  # a reconnect resumes after what was flushed (views are not deduplicated)
-                if tp in self._next:
-                    self.consumer.seek(tp, self._next[tp])
+            for tp, n in self._resume_at(parts).items():
+                self.consumer.seek(tp, n)
             self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=2)
         c = self.consumer
         polled = c.poll(timeout_ms=200)
@@ -166,6 +167,22 @@ class ExposureRouter:
             # positions of every routed partition, even idle ones: readiness reads them
             c.commit({tp: OffsetAndMetadata(c.position(tp), "", -1) for tp in c.assignment()})
             self._last_commit = time.monotonic()
+
+    def _resume_at(self, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
+        """Where routing resumes, when that is later than the window's start: after what this router
+        flushed (a reconnect), else after the group's committed offset (a restart). What was routed
+        already is in the exposures topic; routing it again would only produce copies (which count once
+        downstream, by identity)."""
+        out = {}
+        for tp in parts:
+            n = self._next.get(tp)
+            if n is None:
+                n = self.consumer.committed(tp)
+            if n is not None and n > self.consumer.position(tp):
+                out[tp] = n
+        if out:
+            log.info("exposure router resumes partitions=%d", len(out))
+        return out
 
     def _reset(self, err: Exception | None) -> None:
         if self.consumer is not None:

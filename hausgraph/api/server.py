@@ -13,7 +13,9 @@ from pathlib import Path
 
 from graph.activation import BadRules, parse_rules
 from hausgraph.api.app import create_app
+from hausgraph.api.fastpath import fast_decide
 from hausgraph.api.feeds import GraphFeed, KafkaFeed, load_campaign_file, load_households_file
+from hausgraph.api.latency import OneWriteHttp, Timings, timed
 from hausgraph.api.scaleout import ExposureRouter, Ownership
 from hausgraph.api.service import ActivationService
 from hausgraph.runtime import graph_client, pseudonymizer
@@ -163,10 +165,21 @@ def serve(settings: Settings, conn: Connections, host: str | None = None, port: 
     check_bind(host, tokens)
     gc.set_threshold(50_000, 20, 50)  # fewer young-generation passes over a large, stable state
     running = build(settings, conn)
-    app = create_app(running.service, tokens, ownership(settings))
+    timings = Timings()
+    own = ownership(settings)
+    app = create_app(running.service, tokens, own, timings)
+    app = timed(fast_decide(app, running.service, tokens, own), timings)
     log.info("activation api host=%s port=%d tokens=%d", host, port, len(tokens))
     try:
-        uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False, lifespan="off")
+        uvicorn.run(
+            app,
+            host=host,
+            port=port,
+            log_level="warning",
+            access_log=False,
+            lifespan="off",
+            http=OneWriteHttp,
+        )
     finally:
         running.close()
 

@@ -222,20 +222,22 @@ class ActivationService:
         pseudo, state = self.pseudo, self.state
         keyed = []
         for ev in events:
-            if ev.event == "impression" and ev.campaign_id is not None:
+            if (ev.event == "impression" and ev.campaign_id is not None) or (
+                ev.event == "view" and ev.content_id is not None
+            ):
                 keyed.append((ev, pseudo.mac(ev.mac), event_identity(ev, pseudo)))
-            elif ev.event == "view" and ev.content_id is not None:
-                keyed.append((ev, pseudo.mac(ev.mac), None))
             else:
                 keyed.append((ev, None, None))
         with self.lock:
             for ev, device, eid in keyed:
-                if eid is not None:
+                if device is not None and ev.event == "impression":
                     taken += state.add_impression(
                         device, ev.ts_ms, ev.campaign_id, ev.ad_id or "", eid, now, ev.device_type
                     )
-                elif device is not None:
-                    state.add_view(device, ev.ts_ms, ev.content_id, ev.duration_s or 0.0, now, ev.device_type)
+                elif device is not None:  # a view counts once per identity too (else it skews the context)
+                    state.add_view(
+                        device, ev.ts_ms, ev.content_id, ev.duration_s or 0.0, now, ev.device_type, eid
+                    )
                 self.stats.events[ev.event] += 1
         return taken
 
@@ -250,7 +252,7 @@ class ActivationService:
                     if r["e"] == "impression":
                         taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
                     else:
-                        state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"))
+                        state.add_view(r["d"], r["t"], r["k"], r["s"], now, r.get("y"), r.get("x"))
                     self.stats.events[r["e"]] += 1
                 except (KeyError, TypeError, ValueError, OverflowError):  # not one of the routers' records
                     self.stats.events["invalid_record"] += 1
@@ -348,4 +350,5 @@ class ActivationService:
                 "households": len(self.devices.members),
                 "campaigns": len(self.campaigns),
                 "duplicates": self.state.duplicates,
+                "duplicate_views": self.state.duplicate_views,
             }

@@ -48,11 +48,15 @@ class Oracle:
                 continue
             ids.add((dev, eid))
             kept.append((dev, ev.ts_ms, ev.campaign_id, ev.ad_id or "", ev.device_type))
-        views = [
-            (pseudo.mac(e.mac), e.ts_ms, e.content_id, e.duration_s or 0.0)
-            for e in events
-            if e.event == "view" and e.content_id is not None
-        ]
+        views, seen = [], set()
+        for e in events:  # a duplicate (same identity: a retry, a replay) counts once, like an impression
+            if e.event != "view" or e.content_id is None:
+                continue
+            dev = pseudo.mac(e.mac)
+            ident = (dev, event_identity(e, pseudo))
+            if ident not in seen:
+                seen.add(ident)
+                views.append((dev, e.ts_ms, e.content_id, e.duration_s or 0.0))
         household_of = {r["device_key"]: r["household_id"] for r in export}
         members: dict[str, list[str]] = defaultdict(list)
         for d, h in household_of.items():
