@@ -52,9 +52,9 @@ def run_personas_job(ctx: JobContext, params: GraphParams, seed: int = 0, increm
     series = {c["content_id"]: c["series_id"] for c in client.read("jobs/read_content") if c["series_id"]}
     frames = frames_from_columns(records, p, series)
     result = personas_from_frames(frames, as_of_ms=as_of, params=p, data_start_ms=data_start)
-    client.write("jobs/write_personas", result.devices, run=ctx.run_id)
-    created, replaced = write_history(client, result.history, devices, ctx.run_id)
     judged = [d["device"] for d in result.devices]
+    client.write("jobs/write_personas", result.devices, run=ctx.run_id)
+    created, replaced = write_history(client, result.history, judged, ctx.run_id)
     members = client.read("jobs/read_member_personas", devices=judged)
     households = household_personas(members, {m["device"]: m["household"] for m in members})
     client.write("jobs/write_household_personas", households, run=ctx.run_id)
@@ -101,7 +101,7 @@ def history_changes(
 
 
 def write_history(
-    client: Client, history: Sequence[dict[str, Any]], devices: list[str] | None, run: str
+    client: Client, history: Sequence[dict[str, Any]], devices: list[str], run: str
 ) -> tuple[int, int]:
     """Write a run's ``HAS_PERSONA`` history: only the weeks that are new or whose digest changed.
 
@@ -111,8 +111,8 @@ def write_history(
         The job's (fenced) client: one run at a time, so the digests read here stay true until written.
     history : sequence of dict
         ``PersonaResult.history`` rows.
-    devices : list of str or None
-        The devices judged (``None``: every device), whose stored digests are read.
+    devices : list of str
+        The devices judged, whose stored digests are read.
     run : str
         The run id stored on the edges.
 

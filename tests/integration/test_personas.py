@@ -56,7 +56,7 @@ def client(neo4j_driver, services, clean_db, world) -> GraphClient:
 
 def _write(client: GraphClient, result, run: str) -> tuple[int, int]:
     client.write("jobs/write_personas", result.devices, run=run)
-    written = write_history(client, result.history, None, run)
+    written = write_history(client, result.history, [d["device"] for d in result.devices], run)
     members = client.read("jobs/read_member_personas", devices=[d["device"] for d in result.devices])
     households = household_personas(members, {m["device"]: m["household"] for m in members})
     client.write("jobs/write_household_personas", households, run=run)
