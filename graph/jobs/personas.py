@@ -49,7 +49,9 @@ def run_personas_job(ctx: JobContext, params: GraphParams, seed: int = 0, increm
     )
     first = client.read("jobs/read_first_day", since=since)
     data_start = first[0]["day"] if first and first[0]["day"] is not None else None
-    series = {c["content_id"]: c["series_id"] for c in client.read("jobs/read_content") if c["series_id"]}
+    series = {
+        c["content_id"]: c["series_id"] for c in client.read_plain("jobs/read_content") if c["series_id"]
+    }
     frames = frames_from_columns(records, p, series)
     result = personas_from_frames(frames, as_of_ms=as_of, params=p, data_start_ms=data_start)
     judged = [d["device"] for d in result.devices]
