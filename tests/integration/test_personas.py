@@ -15,9 +15,12 @@ from graph.admin import migrate
 from graph.client import GraphClient
 from graph.export import PERSONA_HEADER, personas_csv
 from graph.jobs import run_job
+from graph.jobs.personas import write_history
 from graph.persona_model import household_personas, personas_from_rows
 from graph.personas import PERSONAS
+from graph.vocabulary import DAY_MS
 from hausgraph.cli.persona_scoring import world_device_days
+from ingest.rows import relationship_key
 from tests.integration.world import ingest_dir, make_world
 
 _AUDIENCE = {
@@ -51,19 +54,20 @@ def client(neo4j_driver, services, clean_db, world) -> GraphClient:
     return c
 
 
-def _write(client: GraphClient, result, run: str) -> None:
+def _write(client: GraphClient, result, run: str) -> tuple[int, int]:
     client.write("jobs/write_personas", result.devices, run=run)
-    client.write("jobs/write_persona_history", result.history, run=run)
+    written = write_history(client, result.history, [d["device"] for d in result.devices], run)
     members = client.read("jobs/read_member_personas", devices=[d["device"] for d in result.devices])
     households = household_personas(members, {m["device"]: m["household"] for m in members})
     client.write("jobs/write_household_personas", households, run=run)
+    return written
 
 
 def test_persona_writes_history_export_and_audience_filter(client, world):
     truth = orjson.loads((world / "truth.json").read_bytes())
     rows, as_of, series = world_device_days(world, truth)
     result = personas_from_rows(rows, as_of_ms=as_of, content_series=series)
-    _write(client, result, "r1")
+    assert _write(client, result, "r1") == (len(result.history), 0)
 
     exported = client.read("export/read_persona_export")
     text = personas_csv(exported)
@@ -83,7 +87,7 @@ def test_persona_writes_history_export_and_audience_filter(client, world):
     assert edges == len(result.history) and current == len(result.devices) and mixed > 10
 
     # a rerun changes nothing; a week judged again with another persona moves its edge
-    _write(client, result, "r2")
+    assert _write(client, result, "r2") == (0, 0)
     moved = dict(result.history[0], persona="casual" if result.history[0]["persona"] != "casual" else "loyal")
     client.write("jobs/write_persona_history", [moved], run="r3")
     with client.driver.session(database=client.database) as s:
@@ -166,3 +170,57 @@ def test_personas_job_judges_the_graphs_device_days_as_the_model_does(client):
     with client.driver.session(database=client.database) as s:
         again = s.run("MATCH ()-[r:HAS_PERSONA]->() RETURN collect(DISTINCT r.run) AS runs").single()["runs"]
     assert again == runs
+
+
+def test_incremental_run_rewrites_only_the_weeks_of_devices_with_a_new_day(client):
+    """One more day for a few devices: the incremental run replaces or creates only their weeks (one
+    edge per device and week, as the model on all the graph's days says); other devices keep theirs."""
+    run_job(client, "personas")
+    rows = [r["row"] for r in client.read("db/read_device_days")]
+    last = max(r["day"] for r in rows)
+    busy = sorted({r["device"] for r in rows if r["day"] == last})[:5]
+    assert len(busy) == 5
+    day = last + DAY_MS
+    more = [
+        {
+            **{k: v for k, v in r.items() if k != "linked"},
+            "day": day,
+            "id": relationship_key(r["device"], "day", day),
+        }
+        for r in rows
+        if r["day"] == last and r["device"] in busy
+    ]
+    client.write("ingest/merge_device_days", more)
+    with client.driver.session(database=client.database) as s:
+        before = {
+            (r["device"], r["week"]): r["run"]
+            for r in s.run(
+                "MATCH (d:Device)-[r:HAS_PERSONA]->() RETURN d.key AS device, r.week AS week, r.run AS run"
+            )
+        }
+        s.run("MATCH (d:Device) WHERE d.key IN $busy SET d.ingested = timestamp()", busy=busy).consume()
+    ctx = run_job(client, "personas", incremental=True)
+    assert ctx.counts["touched"] == ctx.counts["devices"] == 5 and ctx.counts["weeks_written"] > 0
+
+    series = {c["content_id"]: c["series_id"] for c in client.read("jobs/read_content") if c["series_id"]}
+    all_rows = [r["row"] for r in client.read("db/read_device_days")]
+    expected = personas_from_rows(
+        [r for r in all_rows if r["device"] in busy],
+        as_of_ms=day,
+        content_series=series,
+        data_start_ms=min(r["day"] for r in all_rows),
+    )
+    with client.driver.session(database=client.database) as s:
+        after = [
+            (r["device"], r["week"], r["persona"], r["digest"], r["run"])
+            for r in s.run(
+                "MATCH (d:Device)-[r:HAS_PERSONA]->(p:Persona) "
+                "RETURN d.key AS device, r.week AS week, p.name AS persona, r.digest AS digest, r.run AS run"
+            )
+        ]
+    assert len(after) == len({(d, w) for d, w, *_ in after}), "one edge per device and week"
+    mine = {(d, w): (p, g) for d, w, p, g, _ in after if d in busy}
+    assert mine == {(h["device"], h["week"]): (h["persona"], h["digest"]) for h in expected.history}
+    for d, w, _, _, run in after:
+        if d not in busy:
+            assert before[(d, w)] == run, "a device without a new day keeps its edges"

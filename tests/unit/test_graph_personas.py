@@ -244,17 +244,28 @@ def test_personas_shell_writes_what_its_queries_declare(small_world) -> None:
     ctx = JobContext(client, "p-run", "personas", {}, shared={})
     JOBS["personas"](ctx, GraphParams())
     devices = client.written("jobs/write_personas")
-    weeks = client.written("jobs/write_persona_history")
-    assert len(weeks) == ctx.counts["weeks"] == ctx.counts["weeks_written"]
+    weeks = client.written("jobs/create_persona_history")
+    assert len(weeks) == ctx.counts["weeks"] == ctx.counts["weeks_written"] == ctx.counts["weeks_created"]
     client.answers["jobs/read_member_personas"] = [{**d, "household": hh[d["device"]]} for d in devices]
-    client.answers["jobs/read_persona_digests"] = [
-        {k: w[k] for k in ("device", "week", "digest")} for w in weeks
-    ]
+    stored: dict[str, dict] = {}
+    for w in weeks:
+        s = stored.setdefault(w["device"], {"device": w["device"], "weeks": [], "digests": []})
+        s["weeks"].append(w["week"])
+        s["digests"].append(w["digest"])
+    client.answers["jobs/read_persona_digests"] = list(stored.values())
     JOBS["personas"](ctx, GraphParams())
-    assert ctx.counts["weeks_written"] == 0 and len(client.written("jobs/write_persona_history")) == len(
+    assert ctx.counts["weeks_written"] == 0 and len(client.written("jobs/create_persona_history")) == len(
         weeks
     )
-    for name in ("jobs/write_personas", "jobs/write_persona_history", "jobs/write_household_personas"):
+    assert not client.written("jobs/write_persona_history")
+    names = {r["name"] for r in client.written("jobs/merge_personas")}
+    assert names == {w["persona"] for w in weeks}
+    for name in (
+        "jobs/write_personas",
+        "jobs/merge_personas",
+        "jobs/create_persona_history",
+        "jobs/write_household_personas",
+    ):
         rows_written = client.written(name)
         assert rows_written, name
         for row in rows_written:
