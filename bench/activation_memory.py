@@ -52,7 +52,10 @@ def template(world: Path, params: WorldParams, now: int) -> tuple[ActivationServ
             evs.append(replace(ev, ts_ms=ev.ts_ms + shift))
     svc = ActivationService(Pseudonymizer(SECRET))
     for line, _ in zip(*campaign_lines(params)):
-        svc.put_campaign(parse_campaign(line))
+        try:  # the generator's campaign stream holds hostile records on purpose, as the service's does
+            svc.put_campaign(parse_campaign(line))
+        except InvalidRecord:
+            continue
     for i in range(0, len(evs), 500):
         svc.apply_events(evs[i : i + 500])
     truth = orjson.loads((world / "truth.json").read_bytes())
@@ -89,7 +92,10 @@ def main() -> None:
     traced0 = tracemalloc.get_traced_memory()[0] if a.trace else 0
     svc = ActivationService(Pseudonymizer(SECRET))
     for line, _ in zip(*campaign_lines(params)):
-        svc.put_campaign(parse_campaign(line))
+        try:  # the generator's campaign stream holds hostile records on purpose, as the service's does
+            svc.put_campaign(parse_campaign(line))
+        except InvalidRecord:
+            continue
     state = svc.state
     map_rows = []
     for c in range(copies):
@@ -101,9 +107,10 @@ def main() -> None:
                 state.add_impression(
                     dev, ts, names[packed >> 32], names[packed & 0xFFFFFFFF], eid, now, dtype
                 )
-            for i in range(0, len(views), 3):
-                ts, content, seconds = views[i : i + 3]
-                state.add_view(dev, int(ts), names[int(content)], seconds, now, dtype)
+            for i in range(0, len(views), 4):  # ts, content, seconds, identity (-1: none)
+                ts, content, seconds, ident = views[i : i + 4]
+                eid = int(ident) if ident >= 0 else None
+                state.add_view(dev, int(ts), names[int(content)], seconds, now, dtype, eid)
         map_rows += [
             {**r, "device_key": tag + r["device_key"][6:], "household_id": f"{c}-{r['household_id']}"}
             for r in rows
