@@ -141,16 +141,7 @@ def create_app(
             d = service.decide(device, req.campaign_id, _ts(req.ts), req.reserve)
         except UnknownCampaign as err:
             raise BadField("campaign_id", str(err), 404, "unknown_campaign") from None
-        return DecideResponse(
-            decision="allow" if d.allow else "deny",
-            reasons=list(d.reasons),
-            household_id=service.household_of(device),
-            impressions_in_window=d.impressions_in_window,
-            reserved=d.reserved,
-            cap=d.cap,
-            cap_per=d.cap_per,
-            context=list(d.context.labels),
-        )
+        return DecideResponse.of(d, service.household_of(device))
 
     @v1.get("/follow-up", response_model=FollowUpResponse, responses=_ERRORS, tags=["activation"])
     async def follow_up(

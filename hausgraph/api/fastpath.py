@@ -68,20 +68,7 @@ def fast_decide(app, service: ActivationService, tokens: list[str] | None, owner
             d = service.decide(device, req.campaign_id, None, req.reserve)
         except UnknownCampaign:
             raise _Fallback from None
-        return (
-            DecideResponse(
-                decision="allow" if d.allow else "deny",
-                reasons=list(d.reasons),
-                household_id=service.household_of(device),
-                impressions_in_window=d.impressions_in_window,
-                reserved=d.reserved,
-                cap=d.cap,
-                cap_per=d.cap_per,
-                context=list(d.context.labels),
-            )
-            .model_dump_json()
-            .encode()
-        )
+        return DecideResponse.of(d, service.household_of(device)).model_dump_json().encode()
 
     async def wrapped(scope, receive, send) -> None:
         if scope["type"] != "http" or scope["path"] != _PATH or scope["method"] != "POST":

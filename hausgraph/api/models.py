@@ -51,6 +51,20 @@ class DecideResponse(BaseModel):
     cap_per: Literal["household", "device"]
     context: list[str]
 
+    @classmethod
+    def of(cls, d, household_id: str | None) -> DecideResponse:
+        """The answer for a :class:`graph.activation.decide.Decision` (the route's and the fast path's)."""
+        return cls(
+            decision="allow" if d.allow else "deny",
+            reasons=list(d.reasons),
+            household_id=household_id,
+            impressions_in_window=d.impressions_in_window,
+            reserved=d.reserved,
+            cap=d.cap,
+            cap_per=d.cap_per,
+            context=list(d.context.labels),
+        )
+
 
 class FollowUpItem(BaseModel):
     campaign_id: str
