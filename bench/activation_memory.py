@@ -51,11 +51,7 @@ def template(world: Path, params: WorldParams, now: int) -> tuple[ActivationServ
         if ev.ts_ms + shift > now - 86_400_000:
             evs.append(replace(ev, ts_ms=ev.ts_ms + shift))
     svc = ActivationService(Pseudonymizer(SECRET))
-    for line, _ in zip(*campaign_lines(params)):
-        try:  # the generator's campaign stream holds hostile records on purpose, as the service's does
-            svc.put_campaign(parse_campaign(line))
-        except InvalidRecord:
-            continue
+    put_campaigns(svc, params)
     for i in range(0, len(evs), 500):
         svc.apply_events(evs[i : i + 500])
     truth = orjson.loads((world / "truth.json").read_bytes())
@@ -64,6 +60,15 @@ def template(world: Path, params: WorldParams, now: int) -> tuple[ActivationServ
         for d in truth["devices"]
     ]
     return svc, rows
+
+
+def put_campaigns(svc: ActivationService, params: WorldParams) -> None:
+    """The world's campaign records into ``svc``, skipping the hostile ones the stream holds on purpose."""
+    for line, _ in zip(*campaign_lines(params)):
+        try:
+            svc.put_campaign(parse_campaign(line))
+        except InvalidRecord:
+            continue
 
 
 def main() -> None:
@@ -91,11 +96,7 @@ def main() -> None:
     rss0 = rss_bytes()
     traced0 = tracemalloc.get_traced_memory()[0] if a.trace else 0
     svc = ActivationService(Pseudonymizer(SECRET))
-    for line, _ in zip(*campaign_lines(params)):
-        try:  # the generator's campaign stream holds hostile records on purpose, as the service's does
-            svc.put_campaign(parse_campaign(line))
-        except InvalidRecord:
-            continue
+    put_campaigns(svc, params)
     state = svc.state
     map_rows = []
     for c in range(copies):
