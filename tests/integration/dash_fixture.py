@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +22,7 @@ from ingest.pseudonym import Pseudonymizer
 from tests.integration.conftest import claim_database
 from tests.integration.world import SECRET, ingest_dir, make_world
 
-__all__ = ["SECRET", "RealWorld", "app_env", "graph_facts", "load_real_world"]
+__all__ = ["SECRET", "RealWorld", "app_env", "app_session", "graph_facts", "load_real_world"]
 
 
 @dataclass
@@ -101,6 +103,28 @@ def app_env(services) -> dict[str, str]:
         "HAUSGRAPH_PSEUDONYM_SECRET": SECRET,
         "KAFKA_BOOTSTRAP_SERVERS": services.kafka_bootstrap,
     }
+
+
+@contextmanager
+def app_session(services, extra: dict[str, str] | None = None) -> Iterator[None]:
+    """In-process app tests' environment: :func:`app_env` (plus ``extra``), served on loopback, where use
+    without sign-in is allowed (and only there), with Streamlit's caches cleared before and after."""
+    import pytest
+    import streamlit as st
+
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in {**app_env(services), **(extra or {})}.items():
+            mp.setenv(k, v)
+        mp.delenv("HAUSGRAPH_DASHBOARD_PASSWORD", raising=False)
+        mp.delenv("HAUSGRAPH_DASHBOARD_ANALYST_PASSWORD", raising=False)
+        st.config.set_option("server.address", "127.0.0.1")
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        try:
+            yield
+        finally:
+            st.cache_resource.clear()
+            st.cache_data.clear()
 
 
 def graph_facts(client: GraphClient, query: str, **params: Any) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from dashboards.campaigns import CACHE_S, DEFINITIONS, LIVE_S
 from graph.client import GraphClient
 from graph.jobs.campaigns import read_campaign_reports
-from tests.integration.dash_fixture import RealWorld, app_env, load_real_world
+from tests.integration.dash_fixture import RealWorld, app_session, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 
@@ -25,16 +25,8 @@ def client_(neo4j_driver, services) -> GraphClient:
 @pytest.fixture(scope="module")
 def world(client_, services, tmp_path_factory) -> Iterator[RealWorld]:
     w = load_real_world(client_, tmp_path_factory.mktemp("campaign-page-world"))
-    env = app_env(services)
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        mp.delenv("HAUSGRAPH_DASHBOARD_PASSWORD", raising=False)
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with app_session(services):
         yield w
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 def _page(campaign: str | None = None) -> AppTest:

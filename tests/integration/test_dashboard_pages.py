@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from graph.client import GraphClient
 from graph.jobs import JOBS
-from tests.integration.dash_fixture import RealWorld, app_env, graph_facts, load_real_world
+from tests.integration.dash_fixture import RealWorld, app_session, graph_facts, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 PAGES = [
@@ -40,19 +40,8 @@ def graph_client_(neo4j_driver, services) -> GraphClient:
 def world(graph_client_, services, tmp_path_factory) -> Iterator[RealWorld]:
     """The real pipeline's graph loaded once for the module, and the app's environment pointing at it."""
     w = load_real_world(graph_client_, tmp_path_factory.mktemp("dash-world"))
-    env = app_env(services)
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in env.items():
-            mp.setenv(k, v)
-        mp.delenv("HAUSGRAPH_DASHBOARD_PASSWORD", raising=False)
-        mp.delenv("HAUSGRAPH_DASHBOARD_ANALYST_PASSWORD", raising=False)
-        # served on loopback: local use without sign-in is allowed there (and only there)
-        st.config.set_option("server.address", "127.0.0.1")
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with app_session(services):
         yield w
-        st.cache_resource.clear()
-        st.cache_data.clear()
 
 
 @pytest.fixture(scope="module")

@@ -16,7 +16,7 @@ from graph.jobs.propensity import read_inputs
 from graph.params import DAY_MS, PropensityParams
 from graph.propensity.features import prepare_events
 from graph.propensity.lookalike import expand, household_features
-from tests.integration.dash_fixture import RealWorld, app_env, graph_facts, load_real_world
+from tests.integration.dash_fixture import RealWorld, app_session, graph_facts, load_real_world
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 K = 15  # a small clean-room minimum, so a 72-household world has seeds and expansions on both sides of it
@@ -30,18 +30,8 @@ def client_(neo4j_driver, services) -> GraphClient:
 @pytest.fixture(scope="module")
 def world(client_, services, tmp_path_factory) -> Iterator[RealWorld]:
     w = load_real_world(client_, tmp_path_factory.mktemp("lookalike-page-world"))
-    with pytest.MonkeyPatch.context() as mp:
-        for k, v in app_env(services).items():
-            mp.setenv(k, v)
-        mp.delenv("HAUSGRAPH_DASHBOARD_PASSWORD", raising=False)
-        mp.delenv("HAUSGRAPH_DASHBOARD_ANALYST_PASSWORD", raising=False)
-        mp.setenv("HAUSGRAPH_AUDIENCE_MIN_HOUSEHOLDS", str(K))
-        st.config.set_option("server.address", "127.0.0.1")
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with app_session(services, {"HAUSGRAPH_AUDIENCE_MIN_HOUSEHOLDS": str(K)}):
         yield w
-        st.cache_resource.clear()
-        st.cache_data.clear()
     # the graph is shared with the other page tests: their differencing checks must not see these exports
     graph_facts(client_, "MATCH (a:AuditRecord) WHERE a.filter CONTAINS 'lookalike_of' DETACH DELETE a")
 
