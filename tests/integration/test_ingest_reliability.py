@@ -129,10 +129,10 @@ def _loop(client: GraphClient, bootstrap: str, group: str, views: str, dlq: str,
 # --- 1. SIGKILL of the ingest process mid-stream -------------------------------------------------
 
 
-def _spawn_ingest(env: dict[str, str], log: Path) -> subprocess.Popen:
+def _spawn_ingest(env: dict[str, str], log: Path, *args: str) -> subprocess.Popen:
     with log.open("ab") as fh:
         return subprocess.Popen(
-            [sys.executable, "-m", "hausgraph", "ingest"],
+            [sys.executable, "-m", "hausgraph", "ingest", *args],
             cwd=REPO,
             env=env,
             stdout=fh,
@@ -537,16 +537,7 @@ def test_workers_share_one_group_a_killed_worker_restarts_and_nothing_doubles(
     ends = end_offsets(services.kafka_bootstrap, [views])
     env = _ingester_env(services, views, views + ".dlq", group)
     out = tmp_path / "workers.log"
-    with out.open("ab") as fh:
-        parent = subprocess.Popen(
-            [sys.executable, "-m", "hausgraph", "ingest", "--workers", "2"],
-            cwd=REPO,
-            env=env,
-            stdout=fh,
-            stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+    parent = _spawn_ingest(env, out, "--workers", "2")
     try:
         _wait(lambda: len(_children(parent.pid)) == 2, 30, "two workers")
 
