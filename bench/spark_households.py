@@ -13,6 +13,7 @@ a separate process (``bench/households_core.py --cache``) so its memory is its o
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import shutil
@@ -148,6 +149,9 @@ def main(argv: list[str] | None = None) -> dict:
     write_presence_table(t, data / "presence")
     _save(data / "world.npz", t, truth, facts)
     report: dict = {"n": args.devices, "world": facts, "generate_s": round(time.perf_counter() - t0, 1)}
+    if not args.compare:  # Spark reads the Parquet table; the arrays would only sit in the tree's memory
+        del t, truth
+        gc.collect()
 
     if not args.skip_pure:
         pure = subprocess.run(
