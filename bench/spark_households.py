@@ -21,7 +21,10 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -121,6 +124,32 @@ def table(reports: list[dict]) -> str:
     return "\n".join(out)
 
 
+def regional_world(n: int, days: int, seed: int, regions: int, out: Path) -> dict:
+    """Write a world of ``n`` devices as ``regions`` independent worlds of ``n // regions`` (seeds
+    ``seed``, ``seed + 1``, ...; device and network keys prefixed ``r<k>``) into one presence
+    Parquet dataset, one region in memory at a time. Regions share no network, as areas served by
+    different ISPs and offices; the work per presence row is the same as in one world."""
+    facts: dict = {"regions": regions}
+    for r in range(regions):
+        t, _, f = synthetic_world(n // regions, days, seed + r)
+        t = replace(
+            t,
+            device_keys=np.array([f"r{r:02d}{k}" for k in t.device_keys], dtype=object),
+            network_keys=np.array([f"r{r:02d}{k}" for k in t.network_keys], dtype=object),
+        )
+        part = out.with_name(f"{out.name}-r{r}")
+        write_presence_table(t, part)
+        del t
+        gc.collect()
+        out.mkdir(parents=True, exist_ok=True)
+        for file in sorted(part.glob("*.parquet")):
+            file.rename(out / f"r{r:02d}-{file.name}")
+        shutil.rmtree(part)
+        for k, v in f.items():
+            facts[k] = facts.get(k, 0) + v
+    return facts
+
+
 def main(argv: list[str] | None = None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("devices", type=int, nargs="?", default=0)
@@ -137,21 +166,43 @@ def main(argv: list[str] | None = None) -> dict:
         "--event-log", type=Path, help="write Spark's event log here (per-job timings: bench/spark_jobs.py)"
     )
     ap.add_argument("--table", nargs="+", type=Path, help="print a Markdown table of these reports and exit")
+    ap.add_argument(
+        "--regions",
+        type=int,
+        default=1,
+        help="build the world as this many independent regions (memory: one region at a time)",
+    )
+    ap.add_argument("--generate-only", action="store_true", help="write the Parquet table and stop")
+    ap.add_argument("--reuse", action="store_true", help="reuse the table an earlier run wrote for this size")
     args = ap.parse_args(argv)
     if args.table:
         print(table([json.loads(p.read_text()) for p in args.table]))
         return {}
+    if args.regions > 1 and (args.compare or not args.skip_pure):
+        ap.error("--regions writes only the Parquet table: use it with --skip-pure and without --compare")
     data = args.data / str(args.devices)
-    shutil.rmtree(data, ignore_errors=True)
-    data.mkdir(parents=True)
     t0 = time.perf_counter()
-    t, truth, facts = synthetic_world(args.devices, args.days, args.seed)
-    write_presence_table(t, data / "presence")
-    _save(data / "world.npz", t, truth, facts)
+    if args.reuse and (data / "facts.json").is_file():
+        facts = json.loads((data / "facts.json").read_text())
+        shutil.rmtree(data / "out", ignore_errors=True)
+    elif args.regions > 1:
+        shutil.rmtree(data, ignore_errors=True)
+        facts = regional_world(args.devices, args.days, args.seed, args.regions, data / "presence")
+        (data / "facts.json").write_text(json.dumps(facts))
+    else:
+        shutil.rmtree(data, ignore_errors=True)
+        data.mkdir(parents=True)
+        t, truth, facts = synthetic_world(args.devices, args.days, args.seed)
+        write_presence_table(t, data / "presence")
+        _save(data / "world.npz", t, truth, facts)
+        (data / "facts.json").write_text(json.dumps(facts))
+        if not args.compare:  # Spark reads the Parquet table; the arrays would only sit in the tree's memory
+            del t, truth
+            gc.collect()
     report: dict = {"n": args.devices, "world": facts, "generate_s": round(time.perf_counter() - t0, 1)}
-    if not args.compare:  # Spark reads the Parquet table; the arrays would only sit in the tree's memory
-        del t, truth
-        gc.collect()
+    if args.generate_only:
+        print(json.dumps(report))
+        return report
 
     if not args.skip_pure:
         pure = subprocess.run(
