@@ -2,9 +2,9 @@
 
 Order: refuse early (inputs, external server, non-empty database, missing ``neo4j-admin``); note the
 Kafka offsets where streaming resumes (``--kafka-resume``); write the CSV files
-(:func:`ingest.bulk.build_files`); stop Neo4j, ``neo4j-admin database import full``, start it again
-(also when the import failed); apply the schema migrations; write the ingest offsets, stats and
-dead-letter counts with the same Cypher files streaming uses.
+(:func:`ingest.bulk.build_files`) while Neo4j stops; ``neo4j-admin database import full``; start
+Neo4j again (also when the files or the import failed); apply the schema migrations; write the ingest
+offsets, stats and dead-letter counts with the same Cypher files streaming uses.
 
 Dead letters are appended to the dead-letter file before the import (stored before the offsets, as
 streaming does), with a pending mark beside the file holding its size before them. When the import
@@ -21,6 +21,7 @@ import shutil
 import subprocess
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -299,16 +300,20 @@ def run_bulk(
     if work_dir.exists():
         shutil.rmtree(work_dir)
     private_dir(work_dir)  # spill files hold raw lines until their partition is prepared
+    # Neo4j's shutdown (a checkpoint and the JVM's exit, 5-8 s) runs while the files are built: the
+    # database was found empty, and nothing may write to it during the load anyway.
+    stopper = ThreadPoolExecutor(1, thread_name_prefix="neo4j-stop")
+    stopping = stopper.submit(stop, settings, ["neo4j"])
     try:
-        files = build_files(
-            work_dir, views, content, campaigns, secret, now_ms, settings.ingest_batch_size, workers,
-            on_progress=on_progress,
-        )  # fmt: skip
-        seconds["files"] = time.perf_counter() - t0
-        mark_pending(dead_path)
         imported = False
         failed: BulkRefused | None = None
         try:
+            files = build_files(
+                work_dir, views, content, campaigns, secret, now_ms, settings.ingest_batch_size, workers,
+                on_progress=on_progress,
+            )  # fmt: skip
+            seconds["files"] = time.perf_counter() - t0
+            mark_pending(dead_path)
             sink = FileDeadLetters(dead_path)
             try:
                 sink.send(files.dead.dead)
@@ -316,8 +321,8 @@ def run_bulk(
                 sink.close()
             java = find_java()
             t0 = time.perf_counter()
-            stop(settings, ["neo4j"])
-            seconds["stop"] = time.perf_counter() - t0
+            stopping.result()
+            seconds["stop"] = time.perf_counter() - t0  # what the stop still took after the files
             t0 = time.perf_counter()
             try:
                 argv = admin_argv(
@@ -334,10 +339,12 @@ def run_bulk(
                     shutil.rmtree(paths.data_dir / sub / settings.neo4j_database, ignore_errors=True)
             finally:
                 seconds["import"] = time.perf_counter() - t0
-                t0 = time.perf_counter()
-                start(settings, ["neo4j"], console)
-                seconds["start"] = time.perf_counter() - t0
         finally:
+            wait([stopping])  # also when the files failed: the server comes back either way
+            stopper.shutdown()
+            t0 = time.perf_counter()
+            start(settings, ["neo4j"], console)
+            seconds["start"] = time.perf_counter() - t0
             if not imported:
                 undo_pending(dead_path)  # no graph holds these letters: a retry writes them once again
         t0 = time.perf_counter()

@@ -20,9 +20,43 @@ from ingest.pseudonym import Pseudonymizer
 from ingest.sink import read_offsets
 from ingest.suppression import SuppressionList
 
-__all__ = ["IngestLoop", "LoopStats", "end_offsets", "make_consumer"]
+__all__ = ["FETCH_BYTES_PER_RECORD", "IngestLoop", "LoopStats", "end_offsets", "fetch_sizes", "make_consumer"]
 
 log = logging.getLogger(__name__)
+
+#: Wire bytes budgeted per record when a fetch is sized to a batch: a view line is ~200 B of JSON,
+#: plus its key and the record's framing. Kafka's fetch limits count the bytes as stored, so an
+#: uncompressed topic fills a fixed 1 MiB per partition with ~4,000 records, a gzip one with ~5 times more.
+FETCH_BYTES_PER_RECORD = 512
+
+
+def fetch_sizes(max_poll_records: int) -> dict[str, int]:
+    """Kafka fetch limits that let one poll fill a batch of ``max_poll_records`` from one partition.
+
+    A poll returns only what earlier fetches buffered, at most one fetch response per partition,
+    and a fetch is capped in stored (possibly compressed) bytes. With a fixed 1 MiB per partition,
+    batches of an uncompressed topic came out a third of ``max_poll_records`` (issue #18). The
+    buffer stays near one batch's worth: the total per fetch is capped at the same size.
+
+    Parameters
+    ----------
+    max_poll_records : int
+        The ingester's batch size.
+
+    Returns
+    -------
+    dict
+        ``max_partition_fetch_bytes`` and ``fetch_max_bytes`` for :class:`kafka.KafkaConsumer`.
+
+    Examples
+    --------
+    >>> fetch_sizes(20_000)
+    {'max_partition_fetch_bytes': 10240000, 'fetch_max_bytes': 10240000}
+    >>> fetch_sizes(500)  # small batches keep kafka-python's defaults as floors
+    {'max_partition_fetch_bytes': 1048576, 'fetch_max_bytes': 8388608}
+    """
+    per_partition = max(1 << 20, max_poll_records * FETCH_BYTES_PER_RECORD)
+    return {"max_partition_fetch_bytes": per_partition, "fetch_max_bytes": max(8 << 20, per_partition)}
 
 
 def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) -> KafkaConsumer:
@@ -34,8 +68,8 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
         auto_offset_reset="earliest",
         max_poll_records=max_poll_records,
         max_poll_interval_ms=600_000,  # Neo4j back-off may hold one batch for minutes
-        # Fetched batches are held decompressed as Python objects until polled: keep the
-        # prefetch near one poll's worth, or the ingester's memory grows with the backlog.
+        # Fetched batches are held until polled: the fetch limits keep the prefetch near one
+        # poll's worth (or the ingester's memory grows with the backlog) yet able to fill one.
         client_id=f"{group}-ingest",
         # A crashed (SIGKILLed) ingester holds its partitions until its session expires; the
         # client's 45 s default stalls the replacement that long. Heartbeats run on their own
@@ -48,8 +82,7 @@ def make_consumer(bootstrap: str, group: str, max_poll_records: int, **extra) ->
             # refresh: 10 s instead of the 5 min default bounds that stall (and picks up new
             # partitions as soon).
             "metadata_max_age_ms": 10_000,
-            "fetch_max_bytes": 8 * 1024 * 1024,
-            "max_partition_fetch_bytes": 1024 * 1024,
+            **fetch_sizes(max_poll_records),
             **extra,
         },
     )

@@ -167,6 +167,30 @@ def _loop(client, bootstrap, group, views, content, dlq) -> tuple[IngestLoop, Ka
     ), producer
 
 
+def test_one_poll_fills_a_batch_from_an_uncompressed_partition(kafka_bootstrap, unique_topic):
+    """Issue #18: fetches are capped in stored bytes; a fixed 1 MiB per partition gave batches of
+    ~4,000 view lines of an uncompressed topic where 10,000 were asked for."""
+    line = (
+        b'{"ts":1790812902677,"ip":"2a02:8070:b4e2:8ff0:6df8:8f9b:5bd9:37a6","mac":"9C-E0-63-F3-8C-03",'
+        b'"event":"view","content_id":"ep-0128-s01e10","device_type":"phone","duration_s":2689.1,"source":"web"}'
+    )
+    producer = KafkaProducer(bootstrap_servers=kafka_bootstrap, acks="all", linger_ms=20, batch_size=1 << 20)
+    for _ in range(12_000):
+        producer.send(unique_topic, key=b"one-device", value=line)  # one partition
+    producer.flush()
+    producer.close()
+    consumer = make_consumer(kafka_bootstrap, "g-" + unique_topic, 10_000)
+    consumer.subscribe([unique_topic])
+    try:
+        deadline = time.monotonic() + 60
+        polled: dict = {}
+        while not polled and time.monotonic() < deadline:
+            polled = consumer.poll(timeout_ms=500, max_records=10_000)
+        assert sum(len(msgs) for msgs in polled.values()) == 10_000
+    finally:
+        consumer.close(autocommit=False)
+
+
 def test_kafka_stream_lands_with_dead_letters_and_replay_is_a_no_op(client, kafka_bootstrap, unique_topic):
     views, content, dlq = unique_topic, unique_topic + ".content", unique_topic + ".dlq"
     msgs, n_bad = sample_stream()
