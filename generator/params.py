@@ -129,7 +129,10 @@ VARIANTS: dict[str, dict] = {
         "pool_region_homes": 125,
         "lease_hours": tuple(range(24)),
         "return_share": 0.35,
-        "homes_per_cgnat_address_mix": (2.4, 4.8, 9.6),  # 16, 32, 64 subscribers per address x 0.15
+        # carriers sharing an address among 16, 32, 64 subscribers (x viewer share 0.15), small regional
+        # pools (at least 4 addresses): pools of several sizes
+        "homes_per_cgnat_address_mix": (2.4, 4.8, 9.6),
+        "carrier_min_addresses": 4,
     },
     # the old harsh carriers: pools sized by the world's homes (25 per CGNAT, 30 per AFTR address, at
     # least 2), so a 300-home world has 2 + 2 addresses and a home's address trajectory says little

@@ -43,6 +43,15 @@ class NetworkParams:
     min_device_hours: int = 3  # below this a network is "unknown"
     shared_min_concurrent: int = 20  # devices seen within one hour: more than one home lives here
     cgnat_min_concurrent_tvs: int = 3  # TVs at once: several living rooms share the address
+    # ... unless the same devices are there every day (a big family on its own address, not homes that
+    # come and go): devices over the period at most this times its busiest day's, each seen on this many
+    # days on average; then only this many TVs at once make it shared
+    settled_max_turnover: float = 1.25
+    settled_min_mean_days: float = 3.0
+    settled_cgnat_min_concurrent_tvs: int = 5
+    # devices that come and go and this many TVs at once: homes behind a carrier address, even when few
+    # devices a day are seen there (a carrier's address holds a handful of a broadcaster's homes)
+    turnover_cgnat_min_concurrent_tvs: int = 4
     office_min_fraction: float = 0.6  # share of device-hours in weekday office hours
     home_min_fraction: float = 0.4  # share of device-hours in evenings / nights / weekends
     home_min_mean_days: float = 1.5  # mean distinct days a device stays on a home network ...
