@@ -123,6 +123,7 @@ class HouseholdParams:
     # -log chance of an unrelated device sharing the pair's addresses (per stint on one address):
     # a pool of two addresses gives ~0.7 a stint, so few stints there are no evidence
     cgnat_min_evidence: float = 2.0
+    cgnat_pool_evidence_factor: float = 0.75  # ... and this times log(devices behind the pool)
     cgnat_min_days: int = 3  # address days on the same address
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days

@@ -237,8 +237,15 @@ def cgnat_pairs(
     common_days = np.bincount(np.unique(pday[common]) // ns, minlength=len(a))
     least = np.minimum(days_of[a], days_of[b])
     evidence = _stint_evidence(e_dev, e_day, e_net, pos[agree], owner[agree], len(a), pool)
+    # a pool of many devices offers many look-alikes: the evidence must also beat a share of the log of
+    # their number (the pool's devices over the run, at the largest pool the pair shared an address in)
+    pd_keys, _ = sorted_runs(pool[e_net] * nd + e_dev)
+    pool_devices = np.bincount(pd_keys // nd, minlength=int(pool.max()) + 1)
+    crowd = np.zeros(len(a), dtype=np.int64)
+    np.maximum.at(crowd, owner[agree], pool_devices[pool[e_net[pos[agree]]]])
+    gate = np.maximum(p.cgnat_min_evidence, p.cgnat_pool_evidence_factor * np.log(np.maximum(crowd, 1)))
     ok = (
-        (evidence >= p.cgnat_min_evidence)
+        (evidence >= gate)
         & (agree_days >= p.cgnat_min_days)
         & (agree_days >= p.cgnat_min_agreement * np.maximum(common_days, 1))
         & (agree_days >= p.cgnat_min_share * np.maximum(least, 1))
