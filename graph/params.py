@@ -107,12 +107,16 @@ class HouseholdParams:
     inherit_share: float = 0.5  # overlap must exceed this share of the cluster or the old household
     merge_share: float = 0.3  # a second old household contributing this share makes a merge
     max_evidence_networks: int = 3
-    # raw membership score -> observed precision (isotonic fit on generated worlds, bench/calibrate.py:
-    # seed 1 and the variants' seed 4 at 300 x 7, 300 x 14, 1000 x 14; seeds 2, 3 held out); empty: raw
+    # raw membership score -> observed precision (isotonic fit, bench/calibrate.py, on this generator's
+    # worlds: default s1 and the variants' s4 at 300 x 7 / 300 x 14, default s1 and more-cgnat s4 at
+    # 1000 x 14; default seeds 2, 3 held out, bench/accuracy.md); empty: raw
     confidence_curve: tuple[tuple[float, float], ...] = (
-        (0.0, 0.371), (0.07, 0.371), (0.071, 0.673), (0.262, 0.673), (0.269, 0.882), (0.417, 0.882),
-        (0.418, 0.912), (0.567, 0.912), (0.568, 0.959), (0.621, 0.959), (0.622, 0.975), (0.768, 0.976),
-        (0.769, 0.99), (0.832, 0.99), (0.833, 0.992), (1.0, 0.992),
+        (0.0, 0.212), (0.048, 0.619), (0.175, 0.619), (0.176, 0.8), (0.178, 0.8), (0.179, 0.9),
+        (0.19, 0.9), (0.195, 0.905), (0.237, 0.905), (0.238, 0.909), (0.248, 0.909), (0.259, 0.923),
+        (0.285, 0.923), (0.286, 0.926), (0.427, 0.926), (0.428, 0.936), (0.534, 0.936), (0.535, 0.955),
+        (0.547, 0.955), (0.548, 0.976), (0.626, 0.976), (0.627, 0.989), (0.688, 0.989), (0.689, 0.99),
+        (0.768, 0.99), (0.769, 0.993), (0.819, 0.993), (0.82, 0.996), (0.873, 0.996), (0.874, 0.998),
+        (0.977, 0.998), (0.978, 0.999), (1.0, 0.999),
     )  # fmt: skip
     # homes behind carrier-grade NAT: devices that move between the carrier's addresses together
     cgnat_weight: float = 1.0  # weight of a window together on one CGNAT address, for such a pair
