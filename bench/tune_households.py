@@ -11,6 +11,7 @@ and are scored with ``generator.evaluate``.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import pickle
 import sys
@@ -33,7 +34,9 @@ def world_rows(
 ) -> tuple[list[dict], dict]:
     """(presence rows, truth) of a generated world, cached as a pickle."""
     cache.mkdir(parents=True, exist_ok=True)
-    path = cache / f"hausgraph_presence_{variant}_h{households}_d{days}_s{seed}.pkl"
+    params = variant_params(variant, households=households, days=days, seed=seed, secret="s")
+    tag = hashlib.sha256(repr(params).encode()).hexdigest()[:8]  # a changed generator setting: a new file
+    path = cache / f"hausgraph_presence_{variant}_h{households}_d{days}_s{seed}_{tag}.pkl"
     if path.exists():
         with open(path, "rb") as fh:
             return pickle.load(fh)
@@ -43,7 +46,7 @@ def world_rows(
     from ingest.pseudonym import Pseudonymizer
     from ingest.rows import hour_rows
 
-    g = Generation(variant_params(variant, households=households, days=days, seed=seed, secret="s"))
+    g = Generation(params)
     pseudo = Pseudonymizer("s")
     events: Counter = Counter()
     meta: dict = {}

@@ -84,10 +84,13 @@ def _plan_dense(params: WorldParams, kind: np.ndarray) -> DensePools:
     cg_pools: list[list[str]] = []
     cg = rng.permutation(np.flatnonzero(kind == 3))
     mix = params.homes_per_cgnat_address_mix or (params.homes_per_cgnat_address,)
-    cg_addrs = iter(_v4_pool(rng, "cgnat", len(cg) + 8))
+    sizes = [
+        params.carrier_addresses(len(part), mix[j]) for j, part in enumerate(np.array_split(cg, len(mix)))
+    ]
+    cg_addrs = iter(_v4_pool(rng, "cgnat", sum(sizes)))
     for j, part in enumerate(np.array_split(cg, len(mix))):
         cg_pool[part] = j
-        cg_pools.append([next(cg_addrs) for _ in range(max(2, len(part) // mix[j]))])
+        cg_pools.append([next(cg_addrs) for _ in range(sizes[j])])
     return DensePools(region, pools, tuple(params.lease_hours), params.return_share, cg_pool, cg_pools)
 
 
@@ -100,8 +103,12 @@ def plan_networks(params: WorldParams, devices: int, offices: int) -> NetworkPla
     pools = {
         "dynamic_daily": _v4_pool(rng, "dynamic_daily", int(count[0] * 1.2) + 2),
         "dynamic_weekly": _v4_pool(rng, "dynamic_weekly", int(count[1] * 1.3) + 2),
-        "cgnat": _v4_pool(rng, "cgnat", max(2, int(count[3]) // params.homes_per_cgnat_address)),
-        "dslite": _v4_pool(rng, "dslite", max(2, int(count[4]) // 30)),
+        "cgnat": _v4_pool(
+            rng, "cgnat", params.carrier_addresses(int(count[3]), params.homes_per_cgnat_address)
+        ),
+        "dslite": _v4_pool(
+            rng, "dslite", params.carrier_addresses(int(count[4]), params.homes_per_dslite_address)
+        ),
     }
     for c in range(3):
         pools[f"mobile{c}"] = _v4_pool(rng, f"mobile{c}", max(6, households // 60))

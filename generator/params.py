@@ -35,7 +35,17 @@ class WorldParams:
     secret: str = field(default=DEMO_SECRET, repr=False)
     # network mix: share of homes per kind (dynamic daily, dynamic weekly, static, CGNAT, IPv6+DS-Lite)
     home_mix: tuple[float, float, float, float, float] = (0.30, 0.20, 0.10, 0.20, 0.20)
-    homes_per_cgnat_address: int = 25
+    # carriers (CGNAT, and the IPv4 side of DS-Lite through the AFTR): port-block allocation shares a
+    # public address among ~32 subscribers (64k ports in 2k-port blocks), sticky per subscriber until its
+    # line reconnects; the world's homes are a sample of the carrier's subscribers (the broadcaster's
+    # viewers, ``viewer_share`` of them), so a pool holds homes_at_density = subscribers x share per
+    # address, and never fewer than ``carrier_min_addresses`` (a carrier's pool does not shrink with the
+    # broadcaster's sample). ``homes_per_*_address`` > 0 sets the world density directly (old worlds: 25/30)
+    carrier_subscribers_per_address: int = 32
+    viewer_share: float = 0.15
+    carrier_min_addresses: int = 16
+    homes_per_cgnat_address: float = 0.0
+    homes_per_dslite_address: float = 0.0
     ipv6_rotation_days: tuple[int, ...] = (1, 1, 7, 7, 0)  # drawn per IPv6 home; 0 = stable prefix
     # DS-Lite homes: share of IPv4-only devices, and of dual-stack requests that still go over IPv4
     # (happy-eyeballs fallback, IPv4-only endpoints), i.e. via the carrier's shared AFTR address
@@ -49,7 +59,7 @@ class WorldParams:
     pool_fill: tuple[float, float] = (0.8, 0.9)  # ... used at this share (drawn per region) ...
     lease_hours: tuple[int, ...] = (3,)  # ... renewed at one of these UTC hours (per region and day) ...
     return_share: float = 0.0  # ... and a home given back one of its last week's addresses this often
-    homes_per_cgnat_address_mix: tuple[int, ...] = ()  # CGNAT carriers of several sizes (homes per address)
+    homes_per_cgnat_address_mix: tuple[float, ...] = ()  # CGNAT carriers of several densities (homes/address)
     # ghosters' habits, shares of (sporadic: 15 % of days; returner: a day or two after 10-17 days away;
     # trial: one visit of a day or two, never again; household: half the days, one brief pick-up each)
     ghost_styles: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
@@ -60,20 +70,38 @@ class WorldParams:
         if (
             not 0 <= self.office_share <= 1
             or self.households_per_office < 1
-            or self.homes_per_cgnat_address < 1
+            or min(self.homes_per_cgnat_address, self.homes_per_dslite_address) < 0
+            or self.carrier_subscribers_per_address < 1
+            or not 0 < self.viewer_share <= 1
+            or self.carrier_min_addresses < 1
         ):
-            raise ValueError("office_share in [0, 1], households_per_office and homes_per_cgnat_address >= 1")
+            raise ValueError(
+                "office_share in [0, 1], households_per_office, carrier_subscribers_per_address and"
+                " carrier_min_addresses >= 1, viewer_share in (0, 1], homes_per_*_address >= 0"
+            )
         if not self.ipv6_rotation_days or min(self.ipv6_rotation_days) < 0:
             raise ValueError("ipv6_rotation_days: one or more periods in days (0 = stable)")
         if not (0 < min(self.pool_fill) <= max(self.pool_fill) <= 1) or not self.lease_hours:
             raise ValueError("pool_fill: shares in (0, 1]; lease_hours: one or more UTC hours")
         if (
             any(not 0 <= h < 24 for h in self.lease_hours)
-            or min(self.homes_per_cgnat_address_mix or (1,)) < 1
+            or min(self.homes_per_cgnat_address_mix or (1,)) <= 0
         ):
-            raise ValueError("lease_hours in 0..23, homes_per_cgnat_address_mix >= 1")
+            raise ValueError("lease_hours in 0..23, homes_per_cgnat_address_mix > 0")
         if len(self.ghost_styles) != 4 or min(self.ghost_styles) < 0 or sum(self.ghost_styles) <= 0:
             raise ValueError(f"ghost_styles: 4 non-negative weights, not all 0, got {self.ghost_styles}")
+
+    def carrier_addresses(self, homes: int, homes_per_address: float = 0.0) -> int:
+        """Public addresses of a carrier pool holding ``homes`` of the world at ``homes_per_address``
+        (0 = subscribers per address x viewer share), at least ``carrier_min_addresses``.
+
+        >>> WorldParams().carrier_addresses(60), WorldParams().carrier_addresses(200)
+        (16, 41)
+        >>> WorldParams(carrier_min_addresses=2).carrier_addresses(60, 25)  # the old tiny pools
+        2
+        """
+        density = homes_per_address or self.carrier_subscribers_per_address * self.viewer_share
+        return max(self.carrier_min_addresses, int(homes // density))
 
     @property
     def start_ms(self) -> int:
@@ -88,8 +116,8 @@ class WorldParams:
 #: Named world settings for evaluation beyond the default: each overrides some fields.
 VARIANTS: dict[str, dict] = {
     "default": {},
-    # 45 % of homes behind carrier-grade NAT, 40 homes per shared address
-    "more-cgnat": {"home_mix": (0.20, 0.10, 0.05, 0.45, 0.20), "homes_per_cgnat_address": 40},
+    # 45 % of homes behind carrier-grade NAT, at the densest port-block sharing (64 subscribers/address)
+    "more-cgnat": {"home_mix": (0.20, 0.10, 0.05, 0.45, 0.20), "carrier_subscribers_per_address": 64},
     # 85 % of adults commute, to three times as many (smaller) offices
     "more-workplaces": {"office_share": 0.85, "households_per_office": 10},
     # a third of homes on IPv6, every prefix rotated daily
@@ -101,7 +129,17 @@ VARIANTS: dict[str, dict] = {
         "pool_region_homes": 125,
         "lease_hours": tuple(range(24)),
         "return_share": 0.35,
-        "homes_per_cgnat_address_mix": (4, 12, 40),
+        # carriers sharing an address among 16, 32, 64 subscribers (x viewer share 0.15), small regional
+        # pools (at least 4 addresses): pools of several sizes
+        "homes_per_cgnat_address_mix": (2.4, 4.8, 9.6),
+        "carrier_min_addresses": 4,
+    },
+    # the old harsh carriers: pools sized by the world's homes (25 per CGNAT, 30 per AFTR address, at
+    # least 2), so a 300-home world has 2 + 2 addresses and a home's address trajectory says little
+    "tiny-carriers": {
+        "homes_per_cgnat_address": 25,
+        "homes_per_dslite_address": 30,
+        "carrier_min_addresses": 2,
     },
     # ghosters of four habits in equal shares: sporadic, returning after long absences, one-off
     # trial users, and devices the household picks up briefly on many days

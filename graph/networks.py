@@ -277,8 +277,18 @@ def classify_stats(s: dict[str, np.ndarray], p: NetworkParams) -> np.ndarray:
     cls[shared & ~has_tv & ~officey & handheld] = MOBILE
     cls[shared & ~has_tv & ~officey & ~handheld] = PUBLIC
     cls[shared & has_tv] = CGNAT
-    # several living rooms at once, and more devices a day than a home has (some homes have 3 TVs)
-    cls[(s["max_concurrent_tvs"] >= p.cgnat_min_concurrent_tvs) & ~few_a_day] = CGNAT
+    # several living rooms at once, and more devices a day than a home has (some homes have 3 TVs),
+    # coming and going; a big family's address sees its same devices every day
+    settled = (s["devices"] <= p.settled_max_turnover * s["max_devices_per_day"]) & (
+        s["mean_days_per_device"] >= p.settled_min_mean_days
+    )
+    tvs = s["max_concurrent_tvs"]
+    cls[
+        (tvs >= p.cgnat_min_concurrent_tvs)
+        & ~few_a_day
+        & (~settled | (tvs >= p.settled_cgnat_min_concurrent_tvs))
+    ] = CGNAT
+    cls[(tvs >= p.turnover_cgnat_min_concurrent_tvs) & ~settled] = CGNAT
     return cls
 
 

@@ -43,6 +43,15 @@ class NetworkParams:
     min_device_hours: int = 3  # below this a network is "unknown"
     shared_min_concurrent: int = 20  # devices seen within one hour: more than one home lives here
     cgnat_min_concurrent_tvs: int = 3  # TVs at once: several living rooms share the address
+    # ... unless the same devices are there every day (a big family on its own address, not homes that
+    # come and go): devices over the period at most this times its busiest day's, each seen on this many
+    # days on average; then only this many TVs at once make it shared
+    settled_max_turnover: float = 1.25
+    settled_min_mean_days: float = 3.0
+    settled_cgnat_min_concurrent_tvs: int = 5
+    # devices that come and go and this many TVs at once: homes behind a carrier address, even when few
+    # devices a day are seen there (a carrier's address holds a handful of a broadcaster's homes)
+    turnover_cgnat_min_concurrent_tvs: int = 4
     office_min_fraction: float = 0.6  # share of device-hours in weekday office hours
     home_min_fraction: float = 0.4  # share of device-hours in evenings / nights / weekends
     home_min_mean_days: float = 1.5  # mean distinct days a device stays on a home network ...
@@ -98,12 +107,16 @@ class HouseholdParams:
     inherit_share: float = 0.5  # overlap must exceed this share of the cluster or the old household
     merge_share: float = 0.3  # a second old household contributing this share makes a merge
     max_evidence_networks: int = 3
-    # raw membership score -> observed precision (isotonic fit on generated worlds, bench/calibrate.py:
-    # seed 1 and the variants' seed 4 at 300 x 7, 300 x 14, 1000 x 14; seeds 2, 3 held out); empty: raw
+    # raw membership score -> observed precision (isotonic fit, bench/calibrate.py, on this generator's
+    # worlds: default s1 and the variants' s4 at 300 x 7 / 300 x 14, default s1 and more-cgnat s4 at
+    # 1000 x 14; default seeds 2, 3 held out, bench/accuracy.md); empty: raw
     confidence_curve: tuple[tuple[float, float], ...] = (
-        (0.0, 0.371), (0.07, 0.371), (0.071, 0.673), (0.262, 0.673), (0.269, 0.882), (0.417, 0.882),
-        (0.418, 0.912), (0.567, 0.912), (0.568, 0.959), (0.621, 0.959), (0.622, 0.975), (0.768, 0.976),
-        (0.769, 0.99), (0.832, 0.99), (0.833, 0.992), (1.0, 0.992),
+        (0.0, 0.212), (0.048, 0.619), (0.175, 0.619), (0.176, 0.8), (0.178, 0.8), (0.179, 0.9),
+        (0.19, 0.9), (0.195, 0.905), (0.237, 0.905), (0.238, 0.909), (0.248, 0.909), (0.259, 0.923),
+        (0.285, 0.923), (0.286, 0.926), (0.427, 0.926), (0.428, 0.936), (0.534, 0.936), (0.535, 0.955),
+        (0.547, 0.955), (0.548, 0.976), (0.626, 0.976), (0.627, 0.989), (0.688, 0.989), (0.689, 0.99),
+        (0.768, 0.99), (0.769, 0.993), (0.819, 0.993), (0.82, 0.996), (0.873, 0.996), (0.874, 0.998),
+        (0.977, 0.998), (0.978, 0.999), (1.0, 0.999),
     )  # fmt: skip
     # homes behind carrier-grade NAT: devices that move between the carrier's addresses together
     cgnat_weight: float = 1.0  # weight of a window together on one CGNAT address, for such a pair
@@ -114,6 +127,7 @@ class HouseholdParams:
     # -log chance of an unrelated device sharing the pair's addresses (per stint on one address):
     # a pool of two addresses gives ~0.7 a stint, so few stints there are no evidence
     cgnat_min_evidence: float = 2.0
+    cgnat_pool_evidence_factor: float = 0.75  # ... and this times log(devices behind the pool)
     cgnat_min_days: int = 3  # address days on the same address
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days

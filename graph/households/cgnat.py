@@ -15,11 +15,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 
 from graph.networks import CGNAT, PresenceTable, sorted_runs
 from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
-__all__ = ["CgnatPairs", "address_days", "cgnat_pairs"]
+__all__ = ["CgnatPairs", "address_days", "address_pools", "cgnat_pairs"]
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,20 @@ def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return owner, pos
 
 
+def address_pools(n_addresses: int, net1: np.ndarray, net2: np.ndarray) -> np.ndarray:
+    """The carrier pool of each address: addresses joined by a home that moved between them.
+
+    A carrier remaps its homes within its own pool, so the addresses a home moved between
+    (``net1[i] -> net2[i]``, a move several devices made together) are one pool; a visitor's
+    phone alone joins nothing.
+
+    >>> address_pools(5, np.array([0, 1]), np.array([1, 2])).tolist()
+    [0, 0, 0, 1, 2]
+    """
+    g = coo_matrix((np.ones(len(net1)), (net1, net2)), shape=(n_addresses, n_addresses))
+    return connected_components(g, directed=False)[1].astype(np.int64)
+
+
 def _stint_evidence(
     e_dev: np.ndarray,
     e_day: np.ndarray,
@@ -91,34 +107,32 @@ def _stint_evidence(
     pos: np.ndarray,
     owner: np.ndarray,
     n_pairs: int,
-    nc: int,
+    pool: np.ndarray,
 ) -> np.ndarray:
     """Evidence (nats) that two devices share a home, from the addresses they shared.
 
     Each stint on one address (the first shared day, and every shared day on another address
     than the pair's previous shared day) counts ``-log`` of the chance that an unrelated device
-    is there too: the share, among that day's devices ever seen on that address, of those on it
-    that day. Days within a stint are not counted again: staying put is what every device
-    behind it does.
+    is there too: the share, among that day's devices behind the address's pool (``pool`` per
+    address, :func:`address_pools`), of those on the address that day. Days within a stint are
+    not counted again: staying put is what every device behind it does.
 
     >>> e_dev, e_day = np.repeat([0, 1, 2], 3), np.tile([0, 1, 2], 3)
     >>> e_net = np.array([0, 0, 1, 0, 0, 1, 1, 1, 0])  # devices 0 and 1 move 0 -> 1, device 2 1 -> 0
-    >>> ev = _stint_evidence(e_dev, e_day, e_net, np.array([0, 1, 2]), np.array([0, 0, 0]), 1, 2)
+    >>> pool = np.array([0, 0])
+    >>> ev = _stint_evidence(e_dev, e_day, e_net, np.array([0, 1, 2]), np.array([0, 0, 0]), 1, pool)
     >>> round(float(ev[0]), 3)   # two stints, each shared by 2 of the 3 devices of the pool
     0.811
     """
+    nc = len(pool)
     keys, counts = sorted_runs(e_day * nc + e_net)
-    # who could be there by chance: that day's devices that were ever on the address (a carrier
-    # remaps its homes within its own pool, so these are the address's pool; other pools are no
-    # competition, and a small pool makes every stint weak evidence)
-    ever, _ = sorted_runs(e_dev * nc + e_net)
-    dday, _ = sorted_runs(e_dev * (int(e_day.max()) + 1) + e_day)
-    ns = int(e_day.max()) + 1
-    d_dev, d_day = dday // ns, dday % ns
-    lo, hi = np.searchsorted(ever // nc, d_dev), np.searchsorted(ever // nc, d_dev, side="right")
-    owner_d, at = _expand(lo, hi)
-    pop_keys, pop = sorted_runs(d_day[owner_d] * nc + ever[at] % nc)
-    share = counts / pop[np.searchsorted(pop_keys, keys)]
+    # who could be there by chance: that day's devices behind the same pool (a carrier remaps its
+    # homes within its own pool; other pools are no competition, and a small pool makes every stint
+    # weak evidence)
+    npool = int(pool.max()) + 1
+    pdd, _ = sorted_runs((e_day * npool + pool[e_net]) * (int(e_dev.max()) + 1) + e_dev)
+    pop_keys, pop = sorted_runs(pdd // (int(e_dev.max()) + 1))
+    share = counts / pop[np.searchsorted(pop_keys, keys // nc * npool + pool[keys % nc])]
     order = np.lexsort((e_day[pos], owner))
     o, d, n = owner[order], e_day[pos][order], e_net[pos][order]
     start = np.r_[True, (o[1:] != o[:-1]) | (n[1:] != n[:-1])] if len(o) else np.zeros(0, bool)
@@ -198,7 +212,12 @@ def cgnat_pairs(
     span = nd + 1
     km, _ = sorted_runs(mkey * span + mdev)  # each device once per move
     gnew = np.r_[True, km[1:] // span != km[:-1] // span]
-    pa, pb = _pairs_in_groups(np.cumsum(gnew) - 1, km % span, p.cgnat_max_group)
+    gid = np.cumsum(gnew) - 1
+    pa, pb = _pairs_in_groups(gid, km % span, p.cgnat_max_group)
+    together = np.bincount(gid)[gid] >= 2  # moves several devices made together: a home's
+    pool = address_pools(
+        nc, km[together] // span // nc // (p.cgnat_horizon_days + 1) % nc, km[together] // span % nc
+    )
     if not len(pa):
         return _empty(nd)
     pk, moves = sorted_runs(pa * nd + pb)
@@ -217,9 +236,16 @@ def cgnat_pairs(
     agree_days = np.bincount(np.unique(pday[agree]) // ns, minlength=len(a))
     common_days = np.bincount(np.unique(pday[common]) // ns, minlength=len(a))
     least = np.minimum(days_of[a], days_of[b])
-    evidence = _stint_evidence(e_dev, e_day, e_net, pos[agree], owner[agree], len(a), nc)
+    evidence = _stint_evidence(e_dev, e_day, e_net, pos[agree], owner[agree], len(a), pool)
+    # a pool of many devices offers many look-alikes: the evidence must also beat a share of the log of
+    # their number (the pool's devices over the run, at the largest pool the pair shared an address in)
+    pd_keys, _ = sorted_runs(pool[e_net] * nd + e_dev)
+    pool_devices = np.bincount(pd_keys // nd, minlength=int(pool.max()) + 1)
+    crowd = np.zeros(len(a), dtype=np.int64)
+    np.maximum.at(crowd, owner[agree], pool_devices[pool[e_net[pos[agree]]]])
+    gate = np.maximum(p.cgnat_min_evidence, p.cgnat_pool_evidence_factor * np.log(np.maximum(crowd, 1)))
     ok = (
-        (evidence >= p.cgnat_min_evidence)
+        (evidence >= gate)
         & (agree_days >= p.cgnat_min_days)
         & (agree_days >= p.cgnat_min_agreement * np.maximum(common_days, 1))
         & (agree_days >= p.cgnat_min_share * np.maximum(least, 1))

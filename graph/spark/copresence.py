@@ -16,10 +16,12 @@ from pyspark.sql.types import DoubleType
 from graph.networks import _fits
 from graph.params import HouseholdParams
 from graph.spark.calendar import address_day_sql, local_window_sql
+from graph.spark.components import connected_components
 from graph.spark.session import materialize
 
 __all__ = [
     "PW_BLOCKSIZE",
+    "address_pools",
     "cgnat_pairs",
     "copresence",
     "np_sum",
@@ -69,28 +71,27 @@ def _pairs(left: DataFrame, right: DataFrame, on: list[str]) -> DataFrame:
     return lhs.join(rhs, on).where("a < b")
 
 
-def stint_evidence(e: DataFrame, agreed: DataFrame) -> DataFrame:
+def stint_evidence(e: DataFrame, agreed: DataFrame, pools: DataFrame) -> DataFrame:
     """``a, b, evidence`` (nats) of ``cgnat._stint_evidence``: per pair, summed in (day, address)
     order over its stints (the first shared day, and each shared day on another address than the
-    pair's previous one), ``-log`` of the share, among that day's devices ever seen on the address,
-    of those on it that day.
+    pair's previous one), ``-log`` of the share, among that day's devices behind the address's
+    pool, of those on it that day.
 
     ``e`` are the distinct ``dev, day, network`` CGNAT entries; ``agreed`` the ``a, b, day,
-    network`` entries both devices of a pair share.
+    network`` entries both devices of a pair share; ``pools`` the ``network, pool`` of
+    :func:`address_pools`.
     """
     counts = e.groupBy("day", "network").agg(F.count("*").alias("k"))
-    ever = e.select("dev", "network").distinct()
-    pop = (
-        e.select("dev", "day")
-        .distinct()
-        .join(ever, "dev")
-        .groupBy("day", "network")
-        .agg(F.count("*").alias("pop"))
-    )
-    share = counts.join(pop, ["day", "network"]).select(
-        "day",
-        "network",
-        (-F.log(F.least(F.greatest(F.col("k") / F.col("pop"), F.lit(1e-9)), F.lit(1.0)))).alias("w"),
+    ep = e.join(pools, "network")
+    pop = ep.select("dev", "day", "pool").distinct().groupBy("day", "pool").agg(F.count("*").alias("pop"))
+    share = (
+        counts.join(pools, "network")
+        .join(pop, ["day", "pool"])
+        .select(
+            "day",
+            "network",
+            (-F.log(F.least(F.greatest(F.col("k") / F.col("pop"), F.lit(1e-9)), F.lit(1.0)))).alias("w"),
+        )
     )
     order = Window.partitionBy("a", "b").orderBy("day", "network")
     prev = F.lag("network").over(order)
@@ -105,6 +106,27 @@ def stint_evidence(e: DataFrame, agreed: DataFrame) -> DataFrame:
         lambda acc, x: acc + x,
     )
     return stints.groupBy("a", "b").agg(total.alias("evidence"))
+
+
+def address_pools(e: DataFrame, size: DataFrame) -> DataFrame:
+    """``network, pool`` of every CGNAT address (``cgnat.address_pools``): addresses joined by a
+    move several devices made together (``size``: ``network, net2, k`` per move); an address no
+    such move touches is its own pool. Pools are numbered by their smallest address code."""
+    code = materialize(
+        e.select("network").distinct().withColumn("nid", F.dense_rank().over(Window.orderBy("network")))
+    )
+    edges = (
+        size.where(F.col("k") >= 2)
+        .join(code, "network")
+        .join(code.select(F.col("network").alias("net2"), F.col("nid").alias("nid2")), "net2")
+        .select(F.col("nid").alias("u"), F.col("nid2").alias("v"))
+    )
+    comp = connected_components(edges).select(F.col("node").alias("nid"), F.col("component").alias("pool"))
+    return materialize(
+        code.join(comp, "nid", "left").select(
+            "network", F.coalesce("pool", F.col("nid").cast("long")).alias("pool")
+        )
+    )
 
 
 def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFrame]:
@@ -156,9 +178,29 @@ def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFr
         .join(days_of.select(F.col("dev").alias("b"), F.col("days").alias("db")), "b")
     )
     agree = F.col("agree_days")
-    if p.cgnat_min_evidence > 0:
-        gate = stint_evidence(e, ea.join(eb, ["b", "day", "network"]).select("a", "b", "day", "network"))
-        checked = checked.join(gate.where(F.col("evidence") >= p.cgnat_min_evidence), ["a", "b"], "left_semi")
+    if p.cgnat_min_evidence > 0 or p.cgnat_pool_evidence_factor > 0:
+        agreed = ea.join(eb, ["b", "day", "network"]).select("a", "b", "day", "network")
+        pools = address_pools(e, size)
+        pool_devices = (
+            e.join(pools, "network")
+            .select("pool", "dev")
+            .distinct()
+            .groupBy("pool")
+            .agg(F.count("*").alias("n"))
+        )
+        crowd = (
+            agreed.join(pools, "network")
+            .join(pool_devices, "pool")
+            .groupBy("a", "b")
+            .agg(F.max("n").alias("n"))
+        )
+        need = F.greatest(
+            F.lit(float(p.cgnat_min_evidence)),
+            F.lit(float(p.cgnat_pool_evidence_factor))
+            * F.log(F.greatest(F.col("n"), F.lit(1)).cast("double")),
+        )
+        gate = stint_evidence(e, agreed, pools).join(crowd, ["a", "b"]).where(F.col("evidence") >= need)
+        checked = checked.join(gate, ["a", "b"], "left_semi")
     ok = materialize(
         checked.where(
             (agree >= p.cgnat_min_days)

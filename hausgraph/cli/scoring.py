@@ -44,7 +44,8 @@ def export_current(out_dir: Path) -> tuple[Path, Path]:
 SCORES_MEAN = (
     "pair F1/ARI: devices of one true home put together and others kept apart (1 = perfect); "
     "link precision/recall: found links that are real friends (>= 2 visits a device revealed), "
-    "and the share of those found; homes behind a small shared CGNAT pool may stay unassigned."
+    "and the share of those found; the benchmark worlds of this size (bench/accuracy.md) score pair F1 "
+    "0.98-0.99 and links P 0.95-1.00 / R 0.83-0.86: a demo far below that has lost data or a job."
 )
 
 

@@ -23,7 +23,7 @@ import pytest
 
 from graph.admin import migrate
 from graph.client import GraphClient
-from graph.households.cgnat import _stint_evidence
+from graph.households.cgnat import _stint_evidence, address_pools
 from graph.households.core import household_rows, run_households
 from graph.jobs import run_job
 from graph.jobs.reads import current_assignment, presence_rows
@@ -32,6 +32,7 @@ from graph.social import social_links
 from graph.spark import InputInvalid, SparkUnavailable
 from graph.spark.compare import pair_f1
 from graph.spark.components import connected_components
+from graph.spark.copresence import address_pools as spark_address_pools
 from graph.spark.copresence import stint_evidence
 from graph.spark.core import run_spark_households, run_spark_social
 from graph.spark.files import read_links, read_output, write_presence, write_presence_table
@@ -86,7 +87,8 @@ def test_households_on_spark_equal_the_pure_core_on_1000_households(equality_wor
 def test_cgnat_stint_evidence_equals_the_pure_core(spark):
     """The gate's evidence per pair (small pools: some pairs fall below ``cgnat_min_evidence``)."""
     rng = np.random.default_rng(5)
-    devs, days, nets = 30, 12, 4  # a pool of 4 addresses: stints are weak evidence
+    devs, days, nets = 30, 12, 4  # two pools of 2 addresses: stints are weak evidence
+    pool = np.array([0, 0, 1, 1])
     e = np.unique(
         np.c_[rng.integers(0, devs, 900), rng.integers(0, days, 900), rng.integers(0, nets, 900)], axis=0
     )  # distinct (device, day, address), by device then day then address
@@ -97,15 +99,32 @@ def test_cgnat_stint_evidence_equals_the_pure_core(spark):
         for i in np.flatnonzero(e[:, 0] == a):
             if (b, int(e[i, 1]), int(e[i, 2])) in have:
                 pos.append(i), owner.append(k), agreed.append((a, b, int(e[i, 1]), f"n{e[i, 2]}"))
-    want = _stint_evidence(e[:, 0], e[:, 1], e[:, 2], np.array(pos), np.array(owner), len(pairs), nets)
+    want = _stint_evidence(e[:, 0], e[:, 1], e[:, 2], np.array(pos), np.array(owner), len(pairs), pool)
     edf = spark.createDataFrame(
         [(int(d), int(y), f"n{n}") for d, y, n in e], "dev long, day long, network string"
     )
     adf = spark.createDataFrame(agreed, "a long, b long, day long, network string")
-    got = {(r["a"], r["b"]): r["evidence"] for r in stint_evidence(edf, adf).collect()}
+    pdf = spark.createDataFrame([(f"n{i}", int(x)) for i, x in enumerate(pool)], "network string, pool long")
+    got = {(r["a"], r["b"]): r["evidence"] for r in stint_evidence(edf, adf, pdf).collect()}
     assert {p: got.get(p, 0.0) for p in pairs} == pytest.approx(dict(zip(pairs, want.tolist())), rel=1e-12)
     gate = HouseholdParams().cgnat_min_evidence
     assert 0 < sum(w >= gate for w in want) < len(pairs)  # the gate keeps some pairs and drops others
+
+
+def test_cgnat_address_pools_equal_the_pure_core(spark):
+    """Addresses joined by moves of several devices are one pool; a lone visitor joins nothing."""
+    moves = [("n0", "n1", 3), ("n1", "n2", 2), ("n3", "n4", 1), ("n5", "n3", 4), ("n6", "n7", 2)]
+    want = address_pools(
+        9,
+        np.array([int(a[1:]) for a, _, k in moves if k >= 2]),
+        np.array([int(b[1:]) for _, b, k in moves if k >= 2]),
+    )
+    e = spark.createDataFrame([(0, 0, f"n{i}") for i in range(9)], "dev long, day long, network string")
+    size = spark.createDataFrame(moves, "network string, net2 string, k long")
+    got = {r["network"]: r["pool"] for r in spark_address_pools(e, size).collect()}
+    same = lambda part: {(i, j) for i in range(9) for j in range(9) if part[i] == part[j]}
+    assert same([got[f"n{i}"] for i in range(9)]) == same(want.tolist())
+    assert same(want.tolist()) >= {(0, 2), (3, 5), (6, 7)} and (3, 4) not in same(want.tolist())
 
 
 def test_social_links_on_spark_equal_the_pure_core(equality_world):

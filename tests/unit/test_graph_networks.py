@@ -85,3 +85,33 @@ def test_sorted_runs_matches_numpy_unique():
     u, c = np.unique(a, return_counts=True)
     su, sc = sorted_runs(a)
     assert su.tolist() == u.tolist() and sc.tolist() == c.tolist()
+
+
+BIG_FAMILY = tuple((f"tv{i}", "tv") for i in range(3)) + tuple((f"d{i}", "phone") for i in range(15))
+
+
+def test_big_family_on_its_own_address_is_home_not_cgnat():
+    # 18 devices a day (more than a home's 16) and 3 TVs at once, but the same devices every day
+    cls, ev = classify_networks(home("big", "static", days=range(7), members=BIG_FAMILY))["static"]
+    assert ev["max_concurrent_tvs"] == 3 and ev["max_devices_per_day"] == 18
+    assert cls == "home"
+
+
+def test_homes_coming_and_going_on_a_carrier_address_stay_cgnat():
+    # the same 3 TVs at once and 18 devices a day, but another set of homes every other day
+    rows = []
+    for d in range(7):
+        for i in range(3):
+            members = (("tv", "tv"),) + tuple((f"d{j}", "phone") for j in range(5))
+            rows += home(f"h{d // 2}-{i}", "cg", days=[d], members=members)
+    cls, ev = classify_networks(rows)["cg"]
+    assert ev["max_devices_per_day"] == 18 and ev["devices"] > 1.25 * 18
+    assert cls == "cgnat"
+
+
+def test_settled_address_with_many_living_rooms_at_once_is_still_cgnat():
+    # a carrier that never remaps (deterministic NAT): 6 homes' TVs at once on one address
+    rows = []
+    for i in range(6):
+        rows += home(f"h{i}", "cg", days=range(7), members=(("tv", "tv"), ("a", "phone"), ("b", "phone")))
+    assert classify_networks(rows)["cg"][0] == "cgnat"
