@@ -77,6 +77,8 @@ class WorldParams:
             raise ValueError("lease_hours in 0..23, homes_per_cgnat_address_mix >= 1")
         if not 0 <= self.move_share <= 0.5:
             raise ValueError(f"move_share: move chains per household in [0, 0.5], got {self.move_share}")
+        if self.move_share and self.days < 4:
+            raise ValueError(f"moves (variant movers) need a world of at least 4 days, got {self.days}")
         if len(self.ghost_styles) != 4 or min(self.ghost_styles) < 0 or sum(self.ghost_styles) <= 0:
             raise ValueError(f"ghost_styles: 4 non-negative weights, not all 0, got {self.ghost_styles}")
 

@@ -260,6 +260,8 @@ def test_unknown_variant_and_bad_mix_are_refused():
         variant_params("mars")
     with pytest.raises(ValueError, match="home_mix"):
         WorldParams(home_mix=(0.5, 0.5, 0.5, 0.0, 0.0))
+    with pytest.raises(ValueError, match="at least 4 days"):
+        variant_params("movers", days=2)
 
 
 def test_dual_stack_devices_fall_back_to_ipv4_in_ds_lite_homes():
