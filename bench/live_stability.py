@@ -172,11 +172,14 @@ def _live_batches(
     return batches
 
 
-def _diagnose(run, hp: HouseholdParams, state: dict[str, str], full: dict[str, str]) -> dict[str, int]:
+def _diagnose(
+    run, hp: HouseholdParams, state: dict[str, str], full: dict[str, str], first_cls: dict[str, int]
+) -> dict[str, int]:
     """Pairs the live state and a full run disagree on, by the kind of the full run's component
     (connected components of household ties) that holds the first device: ``whole`` (kept as one
     household), ``split`` (cut by Louvain), ``none`` (the device has no tie), and whether the
-    other device shares that component."""
+    other device shares that component; and how many of those pairs have a device on a network
+    whose class changed since the first full run (``first_cls``: network key -> class)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -195,6 +198,11 @@ def _diagnose(run, hp: HouseholdParams, state: dict[str, str], full: dict[str, s
         labs = {full.get(keys[j]) for j in np.flatnonzero(comp == comp[i])} if size[comp[i]] > 1 else set()
         split[k] = "none" if size[comp[i]] == 1 else ("split" if len(labs) > 1 else "whole")
     out: Counter = Counter()
+    nkeys = run.table.network_keys.tolist()
+    flipped = np.array([first_cls.get(k, c) != c for k, c in zip(nkeys, run.net_class.tolist())])
+    on_flip = np.zeros(n, dtype=bool)
+    on_flip[np.unique(run.table.dev[flipped[run.table.net]])] = True
+    out["networks_whose_class_changed"] = int(flipped.sum())
     devs = sorted(full)  # as score_households(full, state): devices the full run assigns
     groups_s, groups_f = defaultdict(set), defaultdict(set)
     for d in devs:
@@ -208,6 +216,7 @@ def _diagnose(run, hp: HouseholdParams, state: dict[str, str], full: dict[str, s
                 same = "same_component" if comp[code[d]] == comp[code[e]] else "across_components"
                 side = "live_only" if e in mates_s else "full_only"
                 out[f"{split.get(d)}/{same}/{side}"] += 1
+                out["pairs_with_a_device_on_such_a_network"] += int(on_flip[code[d]] or on_flip[code[e]])
     return dict(sorted(out.items()))
 
 
@@ -281,6 +290,7 @@ def main() -> None:
         return _assignment(household_rows(run, previous, hp, ids=ids))
 
     state = full(None, 0.0)
+    first_cls = {str(k): int(c) for k, c in zip(last_run[0].table.network_keys, last_run[0].net_class)}
     first = dict(state)
     changed: set[str] = set()
     by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
@@ -338,7 +348,7 @@ def main() -> None:
     held_full = full(state, end_s, keep=False)  # what the live system's next full run would write
     final_full = plain_runs.pop()
     if a.diagnose:
-        print(json.dumps(_diagnose(last_run[0], hp, state, final_full)))
+        print(json.dumps(_diagnose(last_run[0], hp, state, final_full, first_cls)))
         print("held vs full pair F1", score_households(final_full, held_full).pair_f1)
     cold_full = _assignment(
         household_rows(run_households(store.table(), replace(hp, warm_start=False)), None, hp)
