@@ -18,6 +18,7 @@ __all__ = [
     "keep_stored_cut",
     "louvain_partition",
     "networkx_louvain_partition",
+    "place_new_nodes",
     "refine_partition",
     "split_graph",
 ]
@@ -200,7 +201,8 @@ def keep_stored_cut(
     slack: float,
     max_cut_ratio: float | None = None,
 ) -> list[list[Hashable]]:
-    """The stored cut of ``G`` (refined by :func:`refine_partition`) instead of the ``cold``
+    """The stored cut of ``G`` (refined by :func:`refine_partition`, or else as stored with new
+    nodes placed by :func:`place_new_nodes`) instead of the ``cold``
     split when the cold one's modularity at ``resolution`` beats it by no more than ``slack``,
     every stored group beyond ``max_size`` is one the cold split left whole too, and its
     :func:`cut_ratio` stays within ``max_cut_ratio`` (the cold split's own constraints): a large
@@ -219,12 +221,37 @@ def keep_stored_cut(
     """
     if not any(init.get(n) is not None for n in G.nodes):
         return cold
-    warm = refine_partition(G, init, resolution, seed)
     unsplit = {tuple(g) for g in cold if len(g) > max_size}  # what the cold split could not cut either
-    if any(len(g) > max_size and tuple(g) not in unsplit for g in warm):
-        return cold
-    if max_cut_ratio is not None and len(warm) > 1 and cut_ratio(G, warm) > max_cut_ratio:
-        return cold
     q_cold = nx.community.modularity(G, cold, weight="weight", resolution=resolution)
-    q_warm = nx.community.modularity(G, warm, weight="weight", resolution=resolution)
-    return warm if q_warm >= q_cold - slack else cold
+    # the Louvain pass may grow a stored group past max_size in a large component: then the
+    # stored cut as it is (new nodes placed only)
+    for warm in (refine_partition(G, init, resolution, seed), place_new_nodes(G, init)):
+        if any(len(g) > max_size and tuple(g) not in unsplit for g in warm):
+            continue
+        if max_cut_ratio is not None and len(warm) > 1 and cut_ratio(G, warm) > max_cut_ratio:
+            continue
+        q_warm = nx.community.modularity(G, warm, weight="weight", resolution=resolution)
+        return warm if q_warm >= q_cold - slack else cold
+    return cold
+
+
+def place_new_nodes(G: nx.Graph, init: Mapping[Hashable, Hashable | None]) -> list[list[Hashable]]:
+    """The stored groups of ``G`` (``init``: stored group name per node) as they are, each new
+    node (no name), in node order, in the group it has the most edge weight to (ties: the first
+    name in sorted order), or alone. Sorted member lists, sorted.
+
+    >>> G = nx.Graph([(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3), (5, 6), (7, 8)])
+    >>> place_new_nodes(G, {0: "a", 1: "a", 2: "b", 3: "b", 4: "b", 5: "b"})
+    [[0, 1], [2, 3, 4, 5, 6], [7], [8]]
+    """
+    group: dict[Hashable, str] = {n: str(init[n]) for n in G.nodes if init.get(n) is not None}
+    for n in sorted(x for x in G.nodes if x not in group):
+        pull: dict[str, float] = {}
+        for v, data in G[n].items():
+            if v in group and not group[v].startswith("\x00"):
+                pull[group[v]] = pull.get(group[v], 0.0) + float(data.get("weight", 1.0))
+        group[n] = min(pull, key=lambda g: (-pull[g], g)) if pull else f"\x00new:{n}"
+    out: dict[str, list[Hashable]] = {}
+    for n, g in group.items():
+        out.setdefault(g, []).append(n)
+    return sorted(sorted(g) for g in out.values())
