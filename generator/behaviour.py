@@ -113,16 +113,22 @@ class Sampler:
         kinds = np.array([_MEDIAN_S[k] for k in cat.kinds], dtype=np.float64)
         self.median_s = kinds
         self.ads = _flat_cum([1.0 / np.arange(1, N_ADS + 1) ** 0.9])[0]
+        self.refresh_homes()
+        self.band = np.array([0, 1, 2])[2 - world.person_role]  # kid->0, teen->1, adult->2
+        self.binge_pos = {int(p): 0 for p in np.flatnonzero(world.person_series >= 0)}
+
+    def refresh_homes(self) -> None:
+        """Members (and the kid) of every household, again after a move (``generator.moves``)."""
+        world = self.w
         n_h = len(world.hh_persons)
         width = max(len(x) for x in world.hh_persons)
         self.members = np.zeros((n_h, width), dtype=np.int64)
         for h, ps in enumerate(world.hh_persons):
-            self.members[h] = (ps * width)[:width]
+            if ps:  # a slot a move emptied has no devices left either
+                self.members[h] = (ps * width)[:width]
         self.kid = np.array(
             [next((p for p in ps if world.person_role[p] == 2), -1) for ps in world.hh_persons]
         )
-        self.band = np.array([0, 1, 2])[2 - world.person_role]  # kid->0, teen->1, adult->2
-        self.binge_pos = {int(p): 0 for p in np.flatnonzero(world.person_series >= 0)}
 
 
 @dataclass

@@ -174,11 +174,15 @@ class AdBreaks:
         )
         self.ads = ad_ids(_N_ADS)
         self.cooking_ads = [i for i, (_, c) in enumerate(self.ads) if c == COOKING_CAMPAIGN]
-        self.second_screens = {
-            h: [d for d in devs if world.dev_form[d] in (_PHONE, _TABLET)]
-            for h, devs in enumerate(world.hh_devices)
-        }
+        self.refresh_homes()
         self.journeys: list[dict] = []
+
+    def refresh_homes(self) -> None:
+        """Phones and tablets of every household, again after a move (``generator.moves``)."""
+        self.second_screens = {
+            h: [d for d in devs if self.w.dev_form[d] in (_PHONE, _TABLET)]
+            for h, devs in enumerate(self.w.hh_devices)
+        }
 
     def add(self, ev: DayEvents, day: int) -> DayEvents:
         """``ev`` with the day's ad breaks and journeys added, sorted by time again."""
@@ -209,7 +213,7 @@ class AdBreaks:
                 rows.append((opened, phone, _VIEW, recipe, float(rng.integers(60, 400)), -1, 0, home))
                 self.journeys.append(
                     {
-                        "household": w.hh_ids[home],
+                        "household": w.hh_label[home],
                         "tv": w.dev_mac[int(ev.dev[i])],
                         "second_screen": w.dev_mac[phone],
                         "ad_id": self.ads[ad][0],

@@ -31,21 +31,28 @@ def stream_live(
     sleep: Callable[[float], None] = time.sleep,
     tick_s: float = 0.1,
     max_events: int | None = None,
+    first_day: int = 0,
 ) -> int:
     """Send the world's events to ``sink`` at about ``rate`` events/s until done or ``stop`` is set.
 
     Behaviour (who, where, what) follows the simulated days in order; every timestamp is the
     real clock at sending time (minus a little delivery jitter), so nothing runs ahead of real
     time. With ``speedup``, the simulated clock advances ``speedup`` times faster than real
-    time and caps what may be sent (``rate`` stays an upper bound). Returns lines sent.
+    time and caps what may be sent (``rate`` stays an upper bound). ``first_day``: the world
+    day to start at (0, as the demo; later days continue a world whose history was loaded, its
+    leases renewed and its moves made on the days skipped). Returns lines sent.
     """
     stop = stop or threading.Event()
     gen = Generation(params)
     sink.write(gen.content_lines(), [r["content_id"].encode() for r in gen.world.catalog.records])
     t0 = clock()
     sent = budget = 0.0
-    day, pos = 0, 0
-    ev, table, aid, rng = gen.simulate(0)
+    if first_day < 0:
+        raise ValueError(f"first_day must be >= 0, got {first_day}")
+    for d in range(first_day):
+        gen.skip(d)
+    day, pos = first_day, 0
+    ev, table, aid, rng = gen.simulate(first_day)
     last = t0
     while not stop.is_set():
         now = clock()

@@ -63,6 +63,9 @@ class WorldParams:
     # ghosters' habits, shares of (sporadic: 15 % of days; returner: a day or two after 10-17 days away;
     # trial: one visit of a day or two, never again; household: half the days, one brief pick-up each)
     ghost_styles: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
+    # move chains (generator.moves) per household: a single moves in with another, then a person
+    # moves out into the freed line or a whole home moves onto it (another ISP and address)
+    move_share: float = 0.0
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -88,6 +91,10 @@ class WorldParams:
             or min(self.homes_per_cgnat_address_mix or (1,)) <= 0
         ):
             raise ValueError("lease_hours in 0..23, homes_per_cgnat_address_mix > 0")
+        if not 0 <= self.move_share <= 0.5:
+            raise ValueError(f"move_share: move chains per household in [0, 0.5], got {self.move_share}")
+        if self.move_share and self.days < 4:
+            raise ValueError(f"moves (variant movers) need a world of at least 4 days, got {self.days}")
         if len(self.ghost_styles) != 4 or min(self.ghost_styles) < 0 or sum(self.ghost_styles) <= 0:
             raise ValueError(f"ghost_styles: 4 non-negative weights, not all 0, got {self.ghost_styles}")
 
@@ -144,6 +151,9 @@ VARIANTS: dict[str, dict] = {
     # ghosters of four habits in equal shares: sporadic, returning after long absences, one-off
     # trial users, and devices the household picks up briefly on many days
     "ghost-styles": {"ghost_styles": (0.25, 0.25, 0.25, 0.25)},
+    # devices and people that really change household in the second half of the world: singles
+    # who move in together, a person who moves out, whole homes that move to another ISP/address
+    "movers": {"move_share": 0.04},
 }
 
 

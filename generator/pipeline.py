@@ -14,6 +14,7 @@ from generator import campaigns
 from generator.behaviour import DayEvents, Sampler, simulate_day
 from generator.campaigns import AdBreaks, bid_copies
 from generator.dirty import MALFORMED, delivery_delays, duplicate_delays, malformed_line, pick_kinds
+from generator.moves import apply_moves
 from generator.networks import NetworkState
 from generator.params import DAY_MS, WorldParams
 from generator.propensity import ConversionTruth
@@ -60,12 +61,20 @@ class Generation:
         self._keys = [k.encode() for k in self.world.dev_key]
         self.conversions = ConversionTruth(self.world, params.seed)
 
+    def skip(self, day: int) -> None:
+        """Advance the world to ``day`` without its events: renew the leases, carry out its moves
+        (live mode starting later than day 0 skips the days before)."""
+        self.net.advance(day)
+        if apply_moves(self.world, day):
+            self.sampler.refresh_homes()
+            self.ad_breaks.refresh_homes()
+
     def simulate(self, day: int) -> tuple[DayEvents, list[str], np.ndarray, np.random.Generator]:
         """Events of world day ``day`` with resolved addresses (days must come in order)."""
         p, w = self.params, self.world
         rng = np.random.default_rng([p.seed, 20, day])
         date = p.start + timedelta(days=day)
-        self.net.advance(day)
+        self.skip(day)
         sched = plan_day(w, day, date.weekday(), np.random.default_rng([p.seed, 21, day]))
         for guest, host in sched.visits:
             self.visits[(min(guest, host), max(guest, host))] += 1

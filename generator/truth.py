@@ -8,7 +8,7 @@ from generator.networks import HOME_KINDS
 from generator.personas import annotate_truth
 from generator.world import FORM_TYPE, FORMS, ROLES
 
-__all__ = ["build_truth", "truth_params"]
+__all__ = ["build_truth", "households_on_day", "truth_params"]
 
 
 def truth_params(p) -> dict:
@@ -32,7 +32,7 @@ def truth_params(p) -> dict:
         "households_per_office": p.households_per_office,
         "ipv4_only_share": p.ipv4_only_share,
         "ipv4_fallback_rate": p.ipv4_fallback_rate,
-    }
+    } | ({"move_share": p.move_share} if p.move_share else {})
 
 
 def build_truth(gen) -> dict:
@@ -45,7 +45,7 @@ def build_truth(gen) -> dict:
             {
                 "mac": w.dev_mac[d],
                 "key": w.dev_key[d],
-                "household": w.hh_ids[w.dev_home[d]],
+                "household": w.hh_label[w.dev_home[d]],
                 "device_type": FORM_TYPE[w.dev_form[d]],
                 "form": FORMS[w.dev_form[d]],
                 "reported_type": w.dev_reported[d],
@@ -56,7 +56,9 @@ def build_truth(gen) -> dict:
         )
     annotate_truth(w, p, devices)
     households = []
-    for h, hid in enumerate(w.hh_ids):
+    for h, hid in enumerate(w.hh_label):
+        if not w.hh_persons[h] and not w.hh_devices[h]:  # a line a move left empty
+            continue
         households.append(
             {
                 "id": hid,
@@ -93,6 +95,17 @@ def build_truth(gen) -> dict:
         "devices": devices,
         "device_household_by_mac": {x["mac"]: x["household"] for x in devices},
         "device_household_by_key": {x["key"]: x["household"] for x in devices},
+        # households as they are at the end; a move changes them from ``day`` on (world day, 0-based)
+        "moves": [
+            {
+                "day": m.day,
+                "kind": m.kind,
+                "devices": [w.dev_key[d] for d in m.devices],
+                "from": w.hh_ids[m.src],  # moves never take a person from a slot a move relabelled
+                "to": m.label,
+            }
+            for m in w.moves
+        ],
         "social_pairs": social,
         "follow_up_journeys": gen.ad_breaks.journeys,
         "propensity": gen.conversions.truth(p.days),
@@ -111,3 +124,20 @@ def build_truth(gen) -> dict:
             "bid_copies_by_campaign": dict(sorted(gen.bid_copies.items())),
         },
     }
+
+
+def households_on_day(truth: dict, day: int) -> dict[str, str]:
+    """``device key -> true household`` on world ``day``: the end state with the moves of later
+    days undone (``truth["moves"]``; a day past the world is its end).
+
+    >>> t = {"device_household_by_key": {"a": "H2", "b": "H2", "c": "H1"},
+    ...      "moves": [{"day": 5, "kind": "join", "devices": ["a"], "from": "H1", "to": "H2"}]}
+    >>> households_on_day(t, 4), households_on_day(t, 5) == t["device_household_by_key"]
+    ({'a': 'H1', 'b': 'H2', 'c': 'H1'}, True)
+    """
+    out = dict(truth["device_household_by_key"])
+    for m in sorted(truth.get("moves", []), key=lambda m: -m["day"]):
+        if m["day"] > day:
+            for k in m["devices"]:
+                out[k] = m["from"]
+    return out

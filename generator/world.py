@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from generator.catalog import GENRES, Catalog, build_catalog
+from generator.moves import Move, plan_moves
 from generator.networks import NetworkPlan, plan_networks
 from generator.params import WorldParams
 from ingest.pseudonym import Pseudonymizer
@@ -87,6 +88,8 @@ class World:
     net: NetworkPlan
     hh_persons: list[list[int]]
     hh_devices: list[list[int]]
+    hh_label: list[str] = field(default_factory=list)  # true household id per slot (moves change it)
+    moves: list[Move] = field(default_factory=list)  # variant movers (generator.moves)
 
     @property
     def n_devices(self) -> int:
@@ -215,10 +218,21 @@ def build_world(params: WorldParams) -> World:
             add_device(h, -1, 2, house_act)
     friends = _friend_pairs(rng, params.households)
     net = plan_networks(params, len(d["mac"]), n_offices)
+    hh_ids = [f"H{h + 1:05d}" for h in range(params.households)]
+    moves = plan_moves(
+        params.seed,
+        params.days,
+        params.move_share,
+        hh_ids,
+        hh_persons,
+        hh_devices,
+        np.array(d["owner"]),
+        np.array(p["role"]),
+    )
     return World(
         params=params,
         catalog=catalog,
-        hh_ids=[f"H{h + 1:05d}" for h in range(params.households)],
+        hh_ids=hh_ids,
         hh_size=np.array([len(x) for x in hh_persons]),
         person_home=np.array(p["home"]),
         person_role=np.array(p["role"]),
@@ -242,6 +256,8 @@ def build_world(params: WorldParams) -> World:
         net=net,
         hh_persons=hh_persons,
         hh_devices=hh_devices,
+        hh_label=list(hh_ids),
+        moves=moves,
     )
 
 

@@ -6,12 +6,22 @@ on a weighted networkx graph (edge attribute ``weight``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Mapping
 from typing import Protocol
 
 import networkx as nx
 
-__all__ = ["Partitioner", "cut_ratio", "louvain_partition", "networkx_louvain_partition", "split_graph"]
+__all__ = [
+    "Partitioner",
+    "cut_ratio",
+    "init_communities",
+    "keep_stored_cut",
+    "louvain_partition",
+    "networkx_louvain_partition",
+    "place_new_nodes",
+    "refine_partition",
+    "split_graph",
+]
 
 
 class Partitioner(Protocol):
@@ -133,3 +143,115 @@ def split_graph(
         else:
             out.append(sorted(members))
     return sorted(out)
+
+
+def init_communities(G: nx.Graph, init: Mapping[Hashable, Hashable | None]) -> dict[Hashable, int]:
+    """A starting partition from stored community names per node: names numbered in sorted
+    order, nodes without one (new, or ``None``) each alone after them in node order. Depends
+    only on the names, never on dict order (the Spark engine builds the same one).
+
+    >>> G = nx.Graph([(3, 1), (1, 2), (2, 5)])
+    >>> init_communities(G, {1: "hB", 2: "hA", 3: "hB", 5: None})
+    {1: 1, 2: 0, 3: 1, 5: 2}
+    """
+    names = sorted({str(init[n]) for n in G.nodes if init.get(n) is not None})
+    code = {h: i for i, h in enumerate(names)}
+    out, nxt = {}, len(names)
+    for n in sorted(G.nodes):
+        h = init.get(n)
+        if h is None:
+            out[n], nxt = nxt, nxt + 1
+        else:
+            out[n] = code[str(h)]
+    return out
+
+
+def refine_partition(
+    G: nx.Graph, init: Mapping[Hashable, Hashable | None], resolution: float, seed: int
+) -> list[list[Hashable]]:
+    """The stored groups (``init``: stored group name per node, see :func:`init_communities`)
+    after one Louvain pass of single-node moves at ``resolution`` (python-louvain's first
+    dendrogram level started from ``init``): new nodes join the neighbouring group they gain
+    most modularity in, a stored node leaves only for a group it gains in; groups never merge
+    whole. Sorted member lists, sorted.
+
+    >>> G = nx.Graph([(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3), (5, 6)])
+    >>> refine_partition(G, {0: "a", 1: "a", 2: "b", 3: "b", 4: "b", 5: "b"}, 1.0, 0)
+    [[0, 1, 2], [3, 4, 5, 6]]
+    """
+    import community as community_louvain  # python-louvain
+
+    dendrogram = community_louvain.generate_dendrogram(
+        G, part_init=init_communities(G, init), weight="weight", resolution=resolution, random_state=seed
+    )
+    groups: dict[int, list[Hashable]] = {}
+    for node, c in community_louvain.partition_at_level(dendrogram, 0).items():
+        groups.setdefault(c, []).append(node)
+    return sorted(sorted(g) for g in groups.values())
+
+
+def keep_stored_cut(
+    G: nx.Graph,
+    cold: list[list[Hashable]],
+    init: Mapping[Hashable, Hashable | None],
+    *,
+    max_size: int,
+    resolution: float,
+    seed: int,
+    slack: float,
+    max_cut_ratio: float | None = None,
+) -> list[list[Hashable]]:
+    """The stored cut of ``G`` (refined by :func:`refine_partition`, or else as stored with new
+    nodes placed by :func:`place_new_nodes`) instead of the ``cold``
+    split when the cold one's modularity at ``resolution`` beats it by no more than ``slack``,
+    every stored group beyond ``max_size`` is one the cold split left whole too, and its
+    :func:`cut_ratio` stays within ``max_cut_ratio`` (the cold split's own constraints): a large
+    component of look-alike homes is not re-cut on data that hold no clearly better cut
+    (Louvain's cut there turns on a few edges). Sorted member lists, sorted.
+
+    >>> R = nx.cycle_graph(8)  # a ring: every cut into arcs of 2-3 is as good as another
+    >>> cold = split_graph(R, max_size=4, resolution=1.0, step=2.0, depth=2, seed=0); cold
+    [[0, 1, 7], [2, 3], [4, 5, 6]]
+    >>> stored = {1: "h1", 2: "h1", 3: "h1", 4: "h2", 5: "h2", 6: "h3", 7: "h3", 0: "h3"}
+    >>> keep_stored_cut(R, cold, stored, max_size=4, resolution=1.0, seed=0, slack=0.0)
+    [[0, 6, 7], [1, 2, 3], [4, 5]]
+    >>> halves = {n: "h1" if n < 4 else "h2" for n in R}  # a worse stored cut: the cold one wins
+    >>> keep_stored_cut(R, cold, halves, max_size=4, resolution=1.0, seed=0, slack=0.0)
+    [[0, 1, 7], [2, 3], [4, 5, 6]]
+    """
+    if not any(init.get(n) is not None for n in G.nodes):
+        return cold
+    unsplit = {tuple(g) for g in cold if len(g) > max_size}  # what the cold split could not cut either
+    q_cold = nx.community.modularity(G, cold, weight="weight", resolution=resolution)
+    # the Louvain pass may grow a stored group past max_size in a large component: then the
+    # stored cut as it is (new nodes placed only)
+    for warm in (refine_partition(G, init, resolution, seed), place_new_nodes(G, init)):
+        if any(len(g) > max_size and tuple(g) not in unsplit for g in warm):
+            continue
+        if max_cut_ratio is not None and len(warm) > 1 and cut_ratio(G, warm) > max_cut_ratio:
+            continue
+        q_warm = nx.community.modularity(G, warm, weight="weight", resolution=resolution)
+        return warm if q_warm >= q_cold - slack else cold
+    return cold
+
+
+def place_new_nodes(G: nx.Graph, init: Mapping[Hashable, Hashable | None]) -> list[list[Hashable]]:
+    """The stored groups of ``G`` (``init``: stored group name per node) as they are, each new
+    node (no name), in node order, in the group it has the most edge weight to (ties: the first
+    name in sorted order), or alone. Sorted member lists, sorted.
+
+    >>> G = nx.Graph([(0, 1), (1, 2), (0, 2), (3, 4), (4, 5), (3, 5), (2, 3), (5, 6), (7, 8)])
+    >>> place_new_nodes(G, {0: "a", 1: "a", 2: "b", 3: "b", 4: "b", 5: "b"})
+    [[0, 1], [2, 3, 4, 5, 6], [7], [8]]
+    """
+    group: dict[Hashable, str] = {n: str(init[n]) for n in G.nodes if init.get(n) is not None}
+    for n in sorted(x for x in G.nodes if x not in group):
+        pull: dict[str, float] = {}
+        for v, data in G[n].items():
+            if v in group and not group[v].startswith("\x00"):
+                pull[group[v]] = pull.get(group[v], 0.0) + float(data.get("weight", 1.0))
+        group[n] = min(pull, key=lambda g: (-pull[g], g)) if pull else f"\x00new:{n}"
+    out: dict[str, list[Hashable]] = {}
+    for n, g in group.items():
+        out.setdefault(g, []).append(n)
+    return sorted(sorted(g) for g in out.values())

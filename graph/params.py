@@ -79,6 +79,11 @@ class HouseholdParams:
     full_run_confirmations: int = 2
     full_run_confirm_hours: float = 6.0
     full_run_move_margin: float = 4.0
+    # a full run with stored households also runs the Louvain splits of large components from them
+    # and keeps that cut unless a cold run's modularity beats it by more than warm_slack
+    # (graph.clustering.split_graph): look-alike homes are not re-cut on minutes of new data
+    warm_start: bool = True
+    warm_slack: float = 0.0
     # weight of one co-present window by network class; shared networks are not evidence
     home_weight: float = 1.0
     unknown_weight: float = 0.0

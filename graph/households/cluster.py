@@ -6,12 +6,14 @@ connected components of the thresholded co-presence graph are mostly households 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import networkx as nx
 import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graph.clustering import Partitioner, louvain_partition, split_graph
+from graph.clustering import Partitioner, keep_stored_cut, louvain_partition, split_graph
 from graph.households.copresence import CoPresence
 from graph.params import HouseholdParams
 
@@ -28,11 +30,18 @@ def edge_mask(cp: CoPresence, p: HouseholdParams) -> np.ndarray:
 
 
 def cluster_devices(
-    cp: CoPresence, p: HouseholdParams, *, seed: int = 0, partition: Partitioner = louvain_partition
+    cp: CoPresence,
+    p: HouseholdParams,
+    *,
+    seed: int = 0,
+    partition: Partitioner = louvain_partition,
+    init: Sequence[str | None] | None = None,
 ) -> tuple[np.ndarray, int]:
     """Household label per device code (0..k-1), or a negative reason code; and k.
 
-    Negative labels ``-1, -2, -3`` index ``UNASSIGNED_REASONS``.
+    Negative labels ``-1, -2, -3`` index ``UNASSIGNED_REASONS``. ``init``: the stored household
+    id per device code (``None``: none), to warm-start the splits of large components from
+    (:func:`graph.clustering.split_graph`); components are what the data make them either way.
     """
     n = len(cp.home_windows)
     m = edge_mask(cp, p)
@@ -68,6 +77,17 @@ def cluster_devices(
                 starts=p.louvain_starts,
                 max_cut_ratio=p.max_cut_ratio,
             )
+            if init is not None:  # live mode: the stored cut stays unless the data hold a clearly better one
+                parts = keep_stored_cut(
+                    G,
+                    parts,
+                    {x: init[x] for x in G.nodes},
+                    max_size=p.max_household_size,
+                    resolution=p.resolution,
+                    seed=seed,
+                    slack=p.warm_slack,
+                    max_cut_ratio=p.max_cut_ratio,
+                )
             if (
                 size[c] <= p.max_household_size
                 and len(parts) > 1

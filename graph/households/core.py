@@ -43,13 +43,23 @@ def run_households(
     *,
     seed: int = 0,
     partition: Partitioner = louvain_partition,
+    previous: Mapping[str, str] | None = None,
 ) -> HouseholdRun:
-    """Classify networks, count co-presence, cluster and score (arrays only, no ids yet)."""
+    """Classify networks, count co-presence, cluster and score (arrays only, no ids yet).
+
+    ``previous`` (``device_key -> stored household id``, live mode) warm-starts the Louvain
+    splits of large components from the stored households when ``params.warm_start``: a few
+    more minutes of data then re-cut nothing they give no evidence for. Without it (or with
+    no stored households) the run is the cold run the Spark engine reproduces.
+    """
     p = params or HouseholdParams()
     t = as_table(presence)
     net_class, _ = classify_table(t, p.network)
     cp = copresence(t, net_class, p)
-    labels, k = cluster_devices(cp, p, seed=seed, partition=partition)
+    init = None
+    if previous and p.warm_start:
+        init = [previous.get(d) for d in t.device_keys.tolist()]
+    labels, k = cluster_devices(cp, p, seed=seed, partition=partition, init=init)
     ev = membership_evidence(t, cp, labels, k, p)
     return HouseholdRun(t, net_class, cp, labels, k, ev)
 

@@ -130,7 +130,8 @@ def run_households_job(
     ctx.progress(f"households: {len(rows):,} presence rows read")
     previous = current_assignment(client)
     pending, provisional = pending_moves(client) if previous else ({}, set())
-    run = run_households(rows, params.households, seed=seed)
+    # a full run with stored households starts its Louvain splits from them (params.warm_start)
+    run = run_households(rows, params.households, seed=seed, previous=previous if devices is None else None)
     ids = None
     if devices is not None:  # a slice of the data: hold it to the stored households and their ids
         run, ids = settle_run(run, previous, params.households)

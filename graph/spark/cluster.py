@@ -14,7 +14,7 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from graph.clustering import Partitioner, louvain_partition, split_graph
+from graph.clustering import Partitioner, keep_stored_cut, louvain_partition, split_graph
 from graph.households.cluster import UNASSIGNED_REASONS
 from graph.params import HouseholdParams
 from graph.spark.components import connected_components
@@ -42,12 +42,22 @@ def split_component(
     p: HouseholdParams,
     seed: int,
     partition: Partitioner,
+    init: dict[int, str | None] | None = None,
 ) -> list[list[int]]:
-    """Households of one component that needs splitting (edges ``a < b`` sorted by ``(a, b)``).
+    """Households of one component that needs splitting (edges ``a < b`` sorted by ``(a, b)``);
+    ``init``: the stored household per device code, for a warm start (the pure core's
+    :func:`graph.households.cluster.cluster_devices`).
 
-    >>> split_component(np.array([0, 0, 1, 3, 3, 4, 2]), np.array([1, 2, 2, 4, 5, 5, 3]),
-    ...                 np.ones(7), 6, HouseholdParams(max_household_size=3), 0, louvain_partition)
+    >>> a, b = np.array([0, 0, 1, 3, 3, 4, 2]), np.array([1, 2, 2, 4, 5, 5, 3])
+    >>> split_component(a, b, np.ones(7), 6, HouseholdParams(max_household_size=3), 0, louvain_partition)
     [[0, 1, 2], [3, 4, 5]]
+    >>> ring_a, ring_b = np.array([0, 0, 1, 2, 3, 4, 5, 6]), np.array([1, 7, 2, 3, 4, 5, 6, 7])
+    >>> p4 = HouseholdParams(max_household_size=4)
+    >>> split_component(ring_a, ring_b, np.ones(8), 8, p4, 0, louvain_partition)  # cold
+    [[0, 6, 7], [1, 2], [3, 4, 5]]
+    >>> stored = dict(enumerate("CAAABBCC"))
+    >>> split_component(ring_a, ring_b, np.ones(8), 8, p4, 0, louvain_partition, init=stored)  # warm
+    [[0, 6, 7], [1, 2, 3], [4, 5]]
     """
     G = nx.Graph()
     G.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist()))
@@ -62,6 +72,17 @@ def split_component(
         starts=p.louvain_starts,
         max_cut_ratio=p.max_cut_ratio,
     )
+    if init is not None and p.warm_start:  # live mode: the stored cut unless a clearly better one
+        parts = keep_stored_cut(
+            G,
+            parts,
+            {x: init.get(x) for x in G.nodes},
+            max_size=p.max_household_size,
+            resolution=p.resolution,
+            seed=seed,
+            slack=p.warm_slack,
+            max_cut_ratio=p.max_cut_ratio,
+        )
     if (
         size <= p.max_household_size
         and len(parts) > 1
@@ -71,12 +92,24 @@ def split_component(
     return parts
 
 
-def _splitter(p: HouseholdParams, seed: int, partition: Partitioner):
+def _splitter(p: HouseholdParams, seed: int, partition: Partitioner, warm: bool):
     def run(pdf: pd.DataFrame) -> pd.DataFrame:
         pdf = pdf.sort_values(["a", "b"], kind="stable")
         size = int(pdf["size"].iloc[0])
+        init = None
+        if warm:  # stored household per device code, from both ends of the edges
+            init = dict(zip(pdf["a"].tolist(), pdf["a_prev"].tolist()))
+            init.update(zip(pdf["b"].tolist(), pdf["b_prev"].tolist()))
+            init = {k: (v if isinstance(v, str) else None) for k, v in init.items()}
         parts = split_component(
-            pdf["a"].to_numpy(), pdf["b"].to_numpy(), pdf["weight"].to_numpy(), size, p, seed, partition
+            pdf["a"].to_numpy(),
+            pdf["b"].to_numpy(),
+            pdf["weight"].to_numpy(),
+            size,
+            p,
+            seed,
+            partition,
+            init,
         )
         dev, part, alone = [], [], []
         for members in parts:
@@ -97,8 +130,11 @@ def cluster_devices(
     *,
     seed: int = 0,
     partition: Partitioner = louvain_partition,
+    previous: DataFrame | None = None,
 ) -> DataFrame:
     """``dev, cluster, split, component, reason`` per device (``cluster_devices`` of the pure core).
+    ``previous`` (``dev, household``: the stored households, live mode) warm-starts the splits
+    of large components as the pure core's ``run_households(previous=...)`` does.
 
     ``cluster`` is the smallest device code of the household (null when unassigned, then
     ``reason`` says why); households are listed in the pure core's label order by
@@ -115,9 +151,15 @@ def cluster_devices(
     )
     todo = cinfo.where("split").select("component", "size")
     sedges = e.join(comp.withColumnRenamed("dev", "a"), "a").join(todo, "component")
+    warm = previous is not None and p.warm_start
+    if warm:
+        prev = previous.select("dev", F.col("household").cast("string"))
+        sedges = sedges.join(prev.toDF("a", "a_prev"), "a", "left").join(
+            prev.toDF("b", "b_prev"), "b", "left"
+        )
     parts = materialize(
         sedges.groupBy("component").applyInPandas(
-            _splitter(p, seed, partition), "dev long, component long, part long, split_alone boolean"
+            _splitter(p, seed, partition, warm), "dev long, component long, part long, split_alone boolean"
         )
     )
     # every device: its component (itself when in no edge), and its part when split

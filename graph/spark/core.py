@@ -59,9 +59,12 @@ def run_spark_households(
     seed: int = 0,
     partition: Partitioner = louvain_partition,
     on_stage: Callable[[str, float], None] | None = None,
+    previous: DataFrame | None = None,
 ) -> dict[str, Any]:
     """Run the household core on the presence Parquet at ``input_path``; write ``memberships``,
     ``households``, ``unassigned`` and ``networks`` Parquet datasets under ``output_path``.
+    ``previous`` (``device, household``: the stored households) warm-starts the Louvain splits
+    as the pure core's ``run_households(previous=...)`` does (``HouseholdParams.warm_start``).
 
     Returns counts and the seconds of each stage. ``on_stage(name, seconds)`` is called as
     each stage ends.
@@ -97,7 +100,10 @@ def run_spark_households(
     n_pairs = pairs.count()
     done("copresence")
 
-    labels = cluster_devices(pairs, dstats, devices, p, seed=seed, partition=partition)
+    prev = None
+    if previous is not None:  # stored households onto this run's device codes
+        prev = previous.select(F.col("device").cast("string"), "household").join(devices, "device")
+    labels = cluster_devices(pairs, dstats, devices, p, seed=seed, partition=partition, previous=prev)
     n_labels = labels.count()
     done("cluster")
 

@@ -102,16 +102,19 @@ def generate(
         raise typer.BadParameter(
             f"unknown compression {compression!r}; choose none or gzip", param_hint="--compression"
         )
-    params = variant_params(
-        variant,
-        households=households,
-        days=days,
-        seed=seed,
-        start=date.fromisoformat(start),
-        malformed_rate=malformed_rate,
-        duplicate_rate=duplicate_rate,
-        secret=_secret(secret),
-    )
+    try:
+        params = variant_params(
+            variant,
+            households=households,
+            days=days,
+            seed=seed,
+            start=date.fromisoformat(start),
+            malformed_rate=malformed_rate,
+            duplicate_rate=duplicate_rate,
+            secret=_secret(secret),
+        )
+    except ValueError as e:  # a world the settings cannot make (e.g. movers in fewer than 4 days)
+        raise typer.BadParameter(str(e)) from None
     if to_kafka and rate:
         from generator.live import stream_live
         from generator.sinks import KafkaSink

@@ -84,6 +84,30 @@ def test_households_on_spark_equal_the_pure_core_on_1000_households(equality_wor
     _assert_same_answer(out, run, table)
 
 
+def test_warm_started_households_on_spark_equal_the_pure_core(spark, tmp_path):
+    """Live mode's full run keeps the stored cut of a component that needs splitting unless the
+    data hold a clearly better one; Spark given the same stored households answers as the pure
+    core does. The world: eight phones in a ring (every cut into arcs as good as another, see
+    ``tests/unit/test_graph_clustering.py``) and a home of three beside it."""
+    from dataclasses import replace
+
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_clustering import ROTATED, _ring_rows
+    from tests.unit.test_graph_worlds import home
+
+    p = replace(GraphParams().households, max_household_size=4)
+    table = PresenceTable.from_rows(_ring_rows() + home("h", "nh"))
+    cold = run_households(table, p)
+    warm = run_households(table, p, previous=ROTATED)
+    assert not np.array_equal(warm.labels, cold.labels)  # the stored cut was kept
+    write_presence_table(table, tmp_path / "presence")
+    previous = spark.createDataFrame(sorted(ROTATED.items()), "device string, household string")
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "warm"), p, previous=previous)
+    _assert_same_answer(read_output(tmp_path / "warm"), warm, table)
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "cold"), p)
+    _assert_same_answer(read_output(tmp_path / "cold"), cold, table)
+
+
 def test_cgnat_stint_evidence_equals_the_pure_core(spark):
     """The gate's evidence per pair (small pools: some pairs fall below ``cgnat_min_evidence``)."""
     rng = np.random.default_rng(5)

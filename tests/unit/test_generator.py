@@ -260,6 +260,8 @@ def test_unknown_variant_and_bad_mix_are_refused():
         variant_params("mars")
     with pytest.raises(ValueError, match="home_mix"):
         WorldParams(home_mix=(0.5, 0.5, 0.5, 0.0, 0.0))
+    with pytest.raises(ValueError, match="at least 4 days"):
+        variant_params("movers", days=2)
 
 
 def test_dual_stack_devices_fall_back_to_ipv4_in_ds_lite_homes():
@@ -311,3 +313,43 @@ def test_dense_pools_are_small_full_and_hand_addresses_back():
     assert len(hours) >= 3
     back = sum(any(seq[i] in seq[: i - 1] for i in range(2, len(seq))) for seq in held.values())
     assert back > 0.1 * len(held)
+
+
+def test_movers_change_households_on_their_day_and_truth_records_it():
+    """movers: a single moves in with another (join), then a person moves out into the freed
+    line (leave) or a whole home moves onto it (home: new ISP/address, same household)."""
+    from generator.params import variant_params
+    from generator.truth import build_truth, households_on_day
+
+    g = Generation(variant_params("movers", households=80, days=8, seed=2))
+    w = g.world
+    assert {m.kind for m in w.moves} >= {"join"} and all(4 <= m.day < 8 for m in w.moves)
+    seen_at: dict[tuple[int, int], set[int]] = {}  # (device, day) -> household slots it used at home
+    for day in range(8):
+        ev, _, _, _ = g.simulate(day)
+        home = ev.loc_kind == 0
+        for d, h in zip(ev.dev[home].tolist(), ev.loc[home].tolist()):
+            seen_at.setdefault((d, day), set()).add(h)
+    for m in w.moves:
+        dev = m.devices[0]
+        before = set().union(*(seen_at.get((dev, x), set()) for x in range(m.day)))
+        after = set().union(*(seen_at.get((dev, x), set()) for x in range(m.day, 8) if x >= m.day))
+        assert m.src in before and m.dst in after and m.src not in after, m
+    truth = build_truth(g)
+    end = truth["device_household_by_key"]
+    start = households_on_day(truth, 0)
+    for m in truth["moves"]:
+        for k in m["devices"]:
+            assert end[k] == m["to"] and start[k] == m["from"]
+            assert (m["kind"] == "home") == (m["from"] == m["to"])  # a home that moves stays itself
+    join = next(m for m in truth["moves"] if m["kind"] == "join")
+    mates = {k for k, h in end.items() if h == join["to"]} - set(join["devices"])
+    assert mates and all(start[k] == join["to"] for k in mates)  # they moved in with a real home
+    assert build_world_moves("default") == []
+
+
+def build_world_moves(variant: str) -> list:
+    from generator.params import variant_params
+    from generator.world import build_world
+
+    return build_world(variant_params(variant, households=80, days=8, seed=2)).moves

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -75,3 +77,57 @@ def test_oversized_component_is_split_with_modularity_at_least_networkx():
     ours = [set(np.flatnonzero(labels == i).tolist()) for i in range(k)]
     oracle = nx.community.louvain_communities(G, weight="weight", seed=0)
     assert nx.community.modularity(G, ours) >= nx.community.modularity(G, oracle) - 1e-9
+
+
+def _ring_rows() -> list[dict]:
+    """Eight phones in a ring, each pair of neighbours together every evening on a network of
+    their own: one component that must be split, and every cut into arcs is as good as another."""
+    from tests.unit.test_graph_worlds import stay
+
+    rows = []
+    for i in range(8):
+        for d in (i, (i + 1) % 8):
+            rows += stay(f"d{d}", "phone", f"n{i}", range(14), (19, 20))
+    return rows
+
+
+def _groups(out: dict) -> list[list[str]]:
+    g: dict[str, list[str]] = {}
+    for m in out["memberships"]:
+        g.setdefault(m["household_id"], []).append(m["device"])
+    return sorted(sorted(x) for x in g.values())
+
+
+RING = HouseholdParams(max_household_size=4)
+ROTATED = {"d1": "A", "d2": "A", "d3": "A", "d4": "B", "d5": "B", "d6": "C", "d7": "C", "d0": "C"}
+
+
+def test_warm_full_run_keeps_a_stored_cut_as_good_as_the_cold_one():
+    from graph.households.core import household_rows
+
+    rows = _ring_rows()
+    cold = _groups(household_rows(run_households(rows, RING), None, RING))
+    assert cold == [["d0", "d6", "d7"], ["d1", "d2"], ["d3", "d4", "d5"]]
+    warm = household_rows(run_households(rows, RING, previous=ROTATED), ROTATED, RING)
+    assert _groups(warm) == [["d0", "d6", "d7"], ["d1", "d2", "d3"], ["d4", "d5"]]
+    assert {m["device"]: m["household_id"] for m in warm["memberships"]} == ROTATED  # ids kept too
+    # warm_start off: the cold cut, stored households or not (the Spark engine's answer)
+    off = replace(RING, warm_start=False)
+    assert _groups(household_rows(run_households(rows, off, previous=ROTATED), ROTATED, off)) == cold
+
+
+def test_warm_full_run_gives_way_to_a_clearly_better_cut_and_places_new_devices():
+    from graph.households.core import household_rows
+
+    rows = _ring_rows()
+    halves = {f"d{i}": "A" if i < 4 else "B" for i in range(8)}  # modularity 0.25 against 0.28
+    cold = _groups(household_rows(run_households(rows, RING), None, RING))
+    assert _groups(household_rows(run_households(rows, RING, previous=halves), halves, RING)) == cold
+    loose = replace(RING, warm_slack=0.05)  # within the slack the stored cut stays
+    assert _groups(household_rows(run_households(rows, loose, previous=halves), halves, loose)) == [
+        ["d0", "d1", "d2", "d3"],
+        ["d4", "d5", "d6", "d7"],
+    ]
+    partial = {k: v for k, v in ROTATED.items() if k != "d5"}  # d5 is new: it joins a neighbour's home
+    warm = _groups(household_rows(run_households(rows, RING, previous=partial), partial, RING))
+    assert ["d0", "d6", "d7"] in warm and ["d1", "d2", "d3"] in warm and sum(map(len, warm)) == 8
