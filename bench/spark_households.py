@@ -163,6 +163,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--out", type=Path)
     ap.add_argument("--driver-memory", default="12g")
     ap.add_argument(
+        "--shuffle-partitions",
+        type=int,
+        help="Spark SQL shuffle partitions (local default 4; more for big worlds)",
+    )
+    ap.add_argument(
         "--event-log", type=Path, help="write Spark's event log here (per-job timings: bench/spark_jobs.py)"
     )
     ap.add_argument("--table", nargs="+", type=Path, help="print a Markdown table of these reports and exit")
@@ -239,17 +244,20 @@ def main(argv: list[str] | None = None) -> dict:
             "spark.eventLog.dir": str(args.event_log.resolve()),
             "spark.eventLog.compress": "false",  # plain JSON lines for bench/spark_jobs.py
         }
-    spark = spark_session(args.master, driver_memory=args.driver_memory, conf=conf)
+    spark = spark_session(
+        args.master, driver_memory=args.driver_memory, shuffle_partitions=args.shuffle_partitions, conf=conf
+    )
     startup = round(time.perf_counter() - s0, 1)
     stages: dict[str, dict] = {"startup": {"s": startup, "peak_rss_mb": peak.take(), "cpu_s": cpu.take()}}
+
+    def stage_done(name: str, s: float) -> None:  # a long run that fails later keeps what it measured
+        stages[name] = {"s": s, "peak_rss_mb": peak.take(), "cpu_s": cpu.take()}
+        print(f"stage {name}: {stages[name]}", file=sys.stderr, flush=True)
+        if args.out:
+            args.out.write_text(json.dumps({**report, "stages": stages, "partial": True}, indent=2))
+
     counts = run_spark_households(
-        spark,
-        str(data / "presence"),
-        str(data / "out"),
-        seed=0,
-        on_stage=lambda name, s: stages.__setitem__(
-            name, {"s": s, "peak_rss_mb": peak.take(), "cpu_s": cpu.take()}
-        ),
+        spark, str(data / "presence"), str(data / "out"), seed=0, on_stage=stage_done
     )
     if args.social:
         from graph.spark.core import run_spark_social
