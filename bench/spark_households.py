@@ -108,8 +108,9 @@ def table(reports: list[dict]) -> str:
         "|---" * 13 + "|",
     ]
     for r in reports:
-        st = r["spark"]["stages"]
+        st = r["spark"]["stages"] if "spark" in r else r["stages"]  # "stages": older partial reports
         pure = r.get("pure", {})
+        spark, peak = r.get("spark", {}), max(x["peak_rss_mb"] for x in st.values())
         cells = [
             f"{st[s]['s']} / {st[s]['peak_rss_mb']}" if s in st else ""
             for s in ("startup", "presence", "networks", "copresence", "cluster", "evidence")
@@ -117,7 +118,7 @@ def table(reports: list[dict]) -> str:
         out.append(
             f"| {r['n']:,} | {r['world']['presence_rows']:,} "
             f"| {pure.get('total_s', '')} | {pure.get('peak_rss_mb', '')} "
-            f"| {r['spark']['total_s']} | {r['spark']['peak_rss_mb']} | "
+            f"| {spark.get('total_s', 'partial')} | {spark.get('peak_rss_mb', peak)} | "
             + " | ".join(cells)
             + f" | {r.get('compare', {}).get('pair_f1', '')} |"
         )
@@ -254,7 +255,12 @@ def main(argv: list[str] | None = None) -> dict:
         stages[name] = {"s": s, "peak_rss_mb": peak.take(), "cpu_s": cpu.take()}
         print(f"stage {name}: {stages[name]}", file=sys.stderr, flush=True)
         if args.out:
-            args.out.write_text(json.dumps({**report, "stages": stages, "partial": True}, indent=2))
+            partial = {
+                "stages": stages,
+                "total_s": "partial",
+                "peak_rss_mb": max(x["peak_rss_mb"] for x in stages.values()),
+            }
+            args.out.write_text(json.dumps({**report, "spark": partial, "partial": True}, indent=2))
 
     counts = run_spark_households(
         spark, str(data / "presence"), str(data / "out"), seed=0, on_stage=stage_done
