@@ -163,10 +163,9 @@ def _probes(world, n_random: int = 150, seed: int = 3) -> list[tuple[str, str, i
             out.append((world.pseudo.mac(j["second_screen"]), "cmp-00", j["opened_ms"]))
     for _ in range(n_random):
         out.append((rng.choice(devices), rng.choice(campaigns), rng.randint(lo, hi)))
-    # devices without a household: a device the graph has never seen, and the world's unassigned ones
-    # (a world whose households place every device has none of the latter)
-    unknown = [world.pseudo.mac("02:00:5e:00:53:01")] + [d for d in devices if d not in o.household_of][:5]
-    out += [(d, rng.choice(campaigns), rng.randint(lo, hi)) for d in unknown]
+    # a device without a household: one the graph has never seen (a world whose households place
+    # every device has no other)
+    out.append((world.pseudo.mac("02:00:5e:00:53:01"), rng.choice(campaigns), rng.randint(lo, hi)))
     return out
 
 
