@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from graph.dualstack import shared_v4_days
 from graph.params import DAY_MS, DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, NetworkParams
 
 __all__ = [
@@ -234,6 +235,9 @@ def network_stats(t: PresenceTable, p: NetworkParams) -> dict[str, np.ndarray]:
         / np.maximum(np.bincount(pn, weights=ptype >= 0, minlength=n), 1),
         "office_share": office_share,
         "home_share": home_share,
+        "shared_v4_days": shared_v4_days(
+            t.dev, t.net, t.hour, lambda h: local_time(h, p.local_offset_hours)[1], t.network_family, n
+        ),
     }
 
 
@@ -289,6 +293,8 @@ def classify_stats(s: dict[str, np.ndarray], p: NetworkParams) -> np.ndarray:
         & (~settled | (tvs >= p.settled_cgnat_min_concurrent_tvs))
     ] = CGNAT
     cls[(tvs >= p.turnover_cgnat_min_concurrent_tvs) & ~settled] = CGNAT
+    # homes with their own IPv6 networks on one IPv4 address at once: the carrier's, not a home's
+    cls[(cls == HOME) & (s.get("shared_v4_days", 0) >= p.shared_v4_min_days)] = CGNAT
     return cls
 
 

@@ -52,6 +52,10 @@ class NetworkParams:
     # devices that come and go and this many TVs at once: homes behind a carrier address, even when few
     # devices a day are seen there (a carrier's address holds a handful of a broadcaster's homes)
     turnover_cgnat_min_concurrent_tvs: int = 4
+    # an IPv4 address used in one hour next to two IPv6 home networks that share no device that day
+    # is one public address behind several homes (a DS-Lite AFTR, CGNAT with native IPv6), however few
+    # devices it sees: on this many local days it is shared, not a home
+    shared_v4_min_days: int = 2
     office_min_fraction: float = 0.6  # share of device-hours in weekday office hours
     home_min_fraction: float = 0.4  # share of device-hours in evenings / nights / weekends
     home_min_mean_days: float = 1.5  # mean distinct days a device stays on a home network ...

@@ -13,6 +13,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from graph.dualstack import PAIR_LIMIT
 from graph.networks import CGNAT, HOME, UNKNOWN, classify_stats
 from graph.params import DEVICE_TYPES, NETWORK_CLASSES, HouseholdParams
 from graph.spark.calendar import local_sql, local_window_sql, lparts_sql
@@ -37,6 +38,7 @@ STATS = (
     "handheld_share",
     "office_share",
     "home_share",
+    "shared_v4_days",
 )
 
 
@@ -115,6 +117,35 @@ def presence_rows(raw: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFr
     return rows, devices
 
 
+def _first_pairs(df: DataFrame, group: list[str], value: str) -> DataFrame:
+    """``group..., a, b`` (a < b) among each group's ``PAIR_LIMIT`` smallest distinct values
+    (:func:`graph.dualstack.pairs_within`)."""
+    rank = F.row_number().over(Window.partitionBy(*group).orderBy(value))
+    firsts = df.select(*group, value).distinct().withColumn("_r", rank).where(F.col("_r") <= PAIR_LIMIT)
+    a = firsts.select(*group, F.col(value).alias("a"))
+    b = firsts.select(*group, F.col(value).alias("b"))
+    return a.join(b, group).where(F.col("a") < F.col("b"))
+
+
+def shared_v4_days(rows: DataFrame) -> DataFrame:
+    """``network, shared_v4_days``: local days on which an IPv4 address was used in one hour next
+    to two IPv6 networks no device used both of that day (:func:`graph.dualstack.shared_v4_days`)."""
+    v4 = rows.where("family = 4").select("dev", "hour", F.col("network").alias("v4"))
+    v6 = rows.where("family = 6").select("dev", "hour", "lday", F.col("network").alias("v6"))
+    both = v4.join(v6, ["dev", "hour"])
+    at_once = _first_pairs(both, ["v4", "hour"], "v6").join(
+        both.select("v4", "hour", "lday").distinct(), ["v4", "hour"]
+    )
+    linked = _first_pairs(v6, ["dev", "lday"], "v6").select("lday", "a", "b").distinct()
+    return (
+        at_once.join(linked, ["lday", "a", "b"], "left_anti")
+        .select("v4", "lday")
+        .distinct()
+        .groupBy(F.col("v4").alias("network"))
+        .agg(F.count("*").cast("double").alias("shared_v4_days"))
+    )
+
+
 def network_stats(rows: DataFrame, p: HouseholdParams) -> DataFrame:
     """Per network the profile of ``graph.networks.network_stats`` (same names, as doubles)."""
     n = p.network
@@ -159,6 +190,8 @@ def network_stats(rows: DataFrame, p: HouseholdParams) -> DataFrame:
         base.join(per_hour, "network")
         .join(per_day, "network")
         .join(per_dev, "network")
+        .join(shared_v4_days(rows), "network", "left")
+        .fillna({"shared_v4_days": 0.0})
         .select(
             "network",
             "family",
@@ -173,6 +206,7 @@ def network_stats(rows: DataFrame, p: HouseholdParams) -> DataFrame:
             (F.col("_hand") / F.greatest(F.col("_typed"), F.lit(1.0))).alias("handheld_share"),
             (F.col("_office") / F.greatest(F.col("device_hours"), F.lit(1.0))).alias("office_share"),
             (F.col("_home") / F.greatest(F.col("device_hours"), F.lit(1.0))).alias("home_share"),
+            "shared_v4_days",
         )
     )
 

@@ -115,3 +115,33 @@ def test_settled_address_with_many_living_rooms_at_once_is_still_cgnat():
     for i in range(6):
         rows += home(f"h{i}", "cg", days=range(7), members=(("tv", "tv"), ("a", "phone"), ("b", "phone")))
     assert classify_networks(rows)["cg"][0] == "cgnat"
+
+
+def _dual_stack(prefix: str, v4: str, v6_by_day: dict[int, str], hours=(18, 19, 20)) -> list[dict]:
+    """A TV on IPv6 only and a phone on both IPv4 and IPv6 (a service without IPv6), per day's /64."""
+    rows = []
+    for d, v6 in v6_by_day.items():
+        rows += stay(f"{prefix}-tv", "tv", v6, [d], hours, family=6)
+        rows += stay(f"{prefix}-ph", "phone", v6, [d], hours, family=6)
+        rows += stay(f"{prefix}-ph", "phone", v4, [d], hours)
+    return rows
+
+
+def test_ipv4_shared_by_homes_with_their_own_ipv6_is_a_carrier_address():
+    # DS-Lite: two homes' /64s, one AFTR address; two phones a day look like one small home by counts
+    rows = _dual_stack("a", "aftr", {d: "v6a" for d in range(4)})
+    rows += _dual_stack("b", "aftr", {d: "v6b" for d in range(4)})
+    cls = classify_networks(rows)
+    assert cls["aftr"][1]["shared_v4_days"] == 4 and cls["aftr"][0] == "cgnat"
+    assert cls["v6a"][0] == cls["v6b"][0] == "home"
+
+
+def test_native_dual_stack_home_with_a_renewed_prefix_keeps_its_ipv4():
+    # one home, its /64 renewed every night, so two /64s on its IPv4 address every day (the
+    # old one until the renewal hour, the new one after): its devices use both that day
+    rows = []
+    for d in range(4):
+        rows += _dual_stack("h", "v4", {d: f"p{d}"}, hours=(1, 2))
+        rows += _dual_stack("h", "v4", {d: f"p{d + 1}"}, hours=(2, 18, 19))
+    cls = classify_networks(rows)
+    assert cls["v4"][1]["shared_v4_days"] == 0 and cls["v4"][0] == "home"
