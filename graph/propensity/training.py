@@ -7,7 +7,7 @@ import pandas as pd
 
 from graph.params import DAY_MS, PropensityParams
 from graph.propensity.features import Context, feature_table, next_conversions, prepare_events
-from graph.propensity.model import evaluate, fit_model, recalibrate, score
+from graph.propensity.model import NotTrainable, evaluate, fit_model, recalibrate, score
 
 __all__ = ["fit_for_scoring", "recent_clicks", "snapshot_times", "train_and_evaluate", "training_set"]
 
@@ -56,7 +56,14 @@ def train_and_evaluate(
     p = params or PropensityParams()
     events = prepare_events(events)
     holdout = end_ms - p.horizon_days * DAY_MS
-    train, y = training_set(events, ctx, snapshot_times(start_ms, end_ms, p), p)
+    moments = snapshot_times(start_ms, end_ms, p)
+    if not moments:
+        raise NotTrainable(
+            "too little history for a held-back week",
+            days=round((end_ms - start_ms) / DAY_MS, 1),
+            needed=p.min_history_days + 2 * p.horizon_days,
+        )
+    train, y = training_set(events, ctx, moments, p)
     window = {"start": start_ms, "train_end": holdout, "end": end_ms, "horizon_days": p.horizon_days}
     record = fit_model(train, y, p, window)
     if p.recalibrate_recent_snapshots > 0:

@@ -42,7 +42,10 @@ def _ingest_until_caught_up(loop: IngestLoop, ends: dict[tuple[str, int], int], 
 @handle_errors
 def demo(
     households: int = typer.Option(300, help="Households in the generated world."),
-    days: int = typer.Option(14, help="Simulated days."),
+    days: int = typer.Option(
+        21,
+        help="Simulated days (three weeks: a propensity model needs 17 to be evaluated on a held-back week).",
+    ),
     seed: int = typer.Option(1, help="World seed."),
     out: Path = typer.Option(Path("out/demo"), help="Where the truth and exports go."),
     serve: bool = typer.Option(True, help="Serve the dashboard at the end (until Ctrl-C)."),

@@ -144,6 +144,10 @@ def test_bad_input_gives_no_model():
     no_conversions = _synthetic(60).query("event != 'conversion'")
     with pytest.raises(NotTrainable):
         train_and_evaluate(no_conversions, Context(), 0, 28 * DAY_MS, P)
+    # two weeks of data leave no training moment before a held-back week: said so, with the days needed
+    with pytest.raises(NotTrainable, match="too little history") as e:
+        train_and_evaluate(_synthetic(60), Context(), 0, 14 * DAY_MS, P)
+    assert e.value.figures == {"days": 14.0, "needed": P.min_history_days + 2 * P.horizon_days}
 
 
 @pytest.mark.parametrize("method", ["logistic", "centroid"])
