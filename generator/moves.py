@@ -17,11 +17,12 @@ days must be simulated in order (as :class:`generator.pipeline.Generation` does)
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["MOVE_KINDS", "Move", "apply_moves", "plan_moves"]
+__all__ = ["MOVE_KINDS", "Move", "apply_moves", "plan_moves", "rekey_pairs"]
 
 #: ``join``: a single moves in with another; ``leave``: a person moves out into a home of their
 #: own; ``home``: a whole home moves to another line (ISP, address), its household unchanged.
@@ -94,6 +95,21 @@ def plan_moves(
         else:
             moves.append(Move(y, "home", tuple(hh_persons[c]), tuple(hh_devices[c]), c, a, hh_ids[c]))
     return moves
+
+
+def rekey_pairs(counts: Counter, src: int, dst: int) -> Counter:
+    """Pair counters of a home that moved into (or became) ``dst``: its pairs are ``dst``'s now, as
+    its friendships are; a pair of the two homes themselves is no pair any more.
+
+    >>> rekey_pairs(Counter({(1, 5): 2, (3, 5): 1, (1, 3): 4, (0, 1): 1}), src=1, dst=3)
+    Counter({(3, 5): 3, (0, 3): 1})
+    """
+    out: Counter = Counter()
+    for (u, v), n in counts.items():
+        u, v = (dst if u == src else u), (dst if v == src else v)
+        if u != v:
+            out[(min(u, v), max(u, v))] += n
+    return out
 
 
 def apply_moves(world, day: int) -> list[Move]:
