@@ -74,8 +74,9 @@ def pairs_within(
     if not len(g):
         z = np.zeros(0, dtype=np.int64)
         return z, z, z
-    u = np.unique(np.stack([g, v], axis=1), axis=0)
-    g, v = u[:, 0], u[:, 1]
+    nv = int(v.max()) + 1
+    u = np.unique((g - int(g.min())) * nv + v)  # packed: one int64 sort
+    g, v = u // nv + int(g.min()), u % nv
     start = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     rank = np.arange(len(g)) - np.repeat(start, np.diff(np.r_[start, len(g)]))
     g, v = g[rank < limit], v[rank < limit]
