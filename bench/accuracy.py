@@ -3,9 +3,9 @@
     python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--out out/accuracy.json]
 
 Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
-``more-workplaces``, ``daily-ipv6``, ``dense-pools``, ``ghost-styles`` and ``tiny-carriers``
-(seed 4). For each it scores the household and social-link cores (what ``hausgraph jobs run``
-runs, without servers; presence rows made by the ingester's own ``prepare``) and two baselines
+``more-workplaces``, ``daily-ipv6``, ``dense-pools``, ``ghost-styles``, ``tiny-carriers`` and
+``carrier-groups`` (seed 4). For each it scores the household and social-link cores (what
+``hausgraph jobs run`` runs, without servers; presence rows made by the ingester's own ``prepare``) and two baselines
 on the same presence data:
 "same IP = same home" (connected components) and "Louvain on raw co-occurrence".
 Prints a Markdown table and a calibration table (membership confidence per decile against
@@ -39,6 +39,7 @@ WORLDS = [
     ("dense-pools", 4),
     ("ghost-styles", 4),
     ("tiny-carriers", 4),
+    ("carrier-groups", 4),
 ]
 
 
