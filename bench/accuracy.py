@@ -3,10 +3,10 @@
     python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--out out/accuracy.json]
 
 Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
-``more-workplaces``, ``daily-ipv6``, ``dense-pools``, ``ghost-styles``, ``tiny-carriers`` and ``movers``
-(seed 4). For each it scores the household and social-link cores (what ``hausgraph jobs run``
-runs, without servers; presence rows made by the ingester's own ``prepare``) and two baselines
-on the same presence data:
+``more-workplaces``, ``daily-ipv6``, ``dense-pools``, ``ghost-styles``, ``tiny-carriers``,
+``carrier-groups`` and ``movers`` (seed 4). For each it scores the household and social-link cores
+(what ``hausgraph jobs run`` runs, without servers; presence rows made by the ingester's own
+``prepare``) and two baselines on the same presence data:
 "same IP = same home" (connected components) and "Louvain on raw co-occurrence".
 Prints a Markdown table and a calibration table (membership confidence per decile against
 the observed share of right memberships, over all worlds); writes every figure as JSON.
@@ -39,6 +39,7 @@ WORLDS = [
     ("dense-pools", 4),
     ("ghost-styles", 4),
     ("tiny-carriers", 4),
+    ("carrier-groups", 4),
     ("movers", 4),
 ]
 

@@ -54,6 +54,7 @@ class NetworkPlan:
     dev_v4only: np.ndarray  # in an IPv6 (DS-Lite) home, this device only speaks IPv4
     v4_fallback: float  # share of a dual-stack device's requests that still use IPv4 (via the AFTR)
     dense: DensePools | None = None  # regional pools with leases at varying hours (variant dense-pools)
+    group_remap: float = 0.0  # nightly chance that a carrier address's homes move together (carrier-groups)
 
 
 @dataclass
@@ -135,6 +136,7 @@ def plan_networks(params: WorldParams, devices: int, offices: int) -> NetworkPla
         rng.random(devices) < params.ipv4_only_share,
         params.ipv4_fallback_rate,
         _plan_dense(params, kind) if params.pool_region_homes > 0 else None,
+        params.carrier_group_remap,
     )
 
 
@@ -176,12 +178,33 @@ class NetworkState:
                 free.remove(a)
                 cur[h] = a
                 self._history.setdefault(h, []).append(a)
+        moved = self._group_moves(day, cur, np.flatnonzero(kind == 3), lambda h: dp.cg_pools[dp.cg_pool[h]])
         for h in np.flatnonzero(kind == 3):
             cg = dp.cg_pools[dp.cg_pool[h]]
-            if day == 0 or rng.random() < 0.35:
+            if (day == 0 or rng.random() < 0.35) and h not in moved:
                 cur[h] = cg[int(rng.integers(len(cg)))]
             self.shared_homes.setdefault(cur[h], set()).add(int(h))
         self.lease_ms = lease
+
+    def _group_moves(self, day: int, cur: list[str], homes: np.ndarray, pool_of) -> set[int]:
+        """Carrier addresses drained tonight (``plan.group_remap`` each): all homes on one move to a
+        single new address of their pool together. Returns the homes moved (none without the variant,
+        and no draw from the day's other generators, so other worlds stay as they were)."""
+        if not self.plan.group_remap or day == 0:
+            return set()
+        rng = np.random.default_rng([self.plan.seed, 10, day])
+        on: dict[str, list[int]] = {}
+        for h in homes.tolist():
+            on.setdefault(cur[h], []).append(h)
+        moved: set[int] = set()
+        for addr in sorted(on):
+            if rng.random() < self.plan.group_remap:
+                pool = pool_of(on[addr][0])
+                new = pool[int(rng.integers(len(pool)))]
+                for h in on[addr]:
+                    cur[h] = new
+                moved.update(on[addr])
+        return moved
 
     def advance(self, day: int) -> None:
         """Renew leases for ``day`` (must be the previous day + 1)."""
@@ -207,9 +230,13 @@ class NetworkState:
                 cur[h] = self._free_weekly.pop()
         for h, ip in plan.static_ip.items():
             cur[h] = ip
-        for h in np.flatnonzero((kind == 4) | ((kind == 3) & (plan.dense is None))):
+        carrier = np.flatnonzero((kind == 4) | ((kind == 3) & (plan.dense is None)))
+        moved = self._group_moves(
+            day, cur, carrier, lambda h: plan.pools["cgnat" if kind[h] == 3 else "dslite"]
+        )
+        for h in carrier:
             cg = plan.pools["cgnat" if kind[h] == 3 else "dslite"]
-            if day == 0 or rng.random() < 0.35:  # CGNAT remaps homes over time
+            if (day == 0 or rng.random() < 0.35) and h not in moved:  # CGNAT remaps homes over time
                 cur[h] = cg[int(rng.integers(len(cg)))]
             self.shared_homes.setdefault(cur[h], set()).add(int(h))
         v6 = np.zeros(n, dtype=np.uint64) if self.v6_cur is None else self.v6_cur.copy()

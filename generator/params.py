@@ -60,6 +60,10 @@ class WorldParams:
     lease_hours: tuple[int, ...] = (3,)  # ... renewed at one of these UTC hours (per region and day) ...
     return_share: float = 0.0  # ... and a home given back one of its last week's addresses this often
     homes_per_cgnat_address_mix: tuple[float, ...] = ()  # CGNAT carriers of several densities (homes/address)
+    # carriers that drain an address (NAT box failover, pool rebalancing) move all its subscribers
+    # to one new address together: each night an address's homes move as a group with this chance.
+    # repr=False keeps the world cache tags (bench/tune_households.py) of the other variants
+    carrier_group_remap: float = field(default=0.0, repr=False)
     # ghosters' habits, shares of (sporadic: 15 % of days; returner: a day or two after 10-17 days away;
     # trial: one visit of a day or two, never again; household: half the days, one brief pick-up each)
     ghost_styles: tuple[float, float, float, float] = (1.0, 0.0, 0.0, 0.0)
@@ -91,6 +95,10 @@ class WorldParams:
             or min(self.homes_per_cgnat_address_mix or (1,)) <= 0
         ):
             raise ValueError("lease_hours in 0..23, homes_per_cgnat_address_mix > 0")
+        if not 0 <= self.carrier_group_remap <= 1:
+            raise ValueError(
+                f"carrier_group_remap: a nightly chance in [0, 1], got {self.carrier_group_remap}"
+            )
         if not 0 <= self.move_share <= 0.5:
             raise ValueError(f"move_share: move chains per household in [0, 0.5], got {self.move_share}")
         if self.move_share and self.days < 4:
@@ -151,6 +159,10 @@ VARIANTS: dict[str, dict] = {
     # ghosters of four habits in equal shares: sporadic, returning after long absences, one-off
     # trial users, and devices the household picks up briefly on many days
     "ghost-styles": {"ghost_styles": (0.25, 0.25, 0.25, 0.25)},
+    # carriers that move an address's homes together (a drained address, a NAT failover): 15 % of
+    # addresses a night, on top of the homes remapped one by one; co-residents then follow each other
+    # (the tag is the variant name: carrier_group_remap is not in the world cache's hash)
+    "carrier-groups": {"carrier_group_remap": 0.15},
     # devices and people that really change household in the second half of the world: singles
     # who move in together, a person who moves out, whole homes that move to another ISP/address
     "movers": {"move_share": 0.04},

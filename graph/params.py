@@ -154,9 +154,21 @@ class SocialParams:
     max_visit_hours: int = 10
     max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
     # a device on a CGNAT address its own household does not live behind is visiting one of the
-    # households behind it at that time; such a visit counts only for a link with a visit seen
-    # on a home network too (which of the few candidate hosts it was is not known)
+    # households behind it at that time; such a visit counts for a link with a visit seen on a
+    # home network too (which of the few candidate hosts it was is not known) ...
     min_home_visits: int = 1
+    # ... or when the visits naming the pair make them friends with at least this posterior
+    # (graph.carrier_links: prior friends / households, each naming a likelihood ratio against
+    # the chance of living on the visited address); carrier_friends = friend households per home
+    carrier_link_posterior: float = 0.9
+    carrier_friends: float = 3.0
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.carrier_link_posterior < 1.0:
+            raise ValueError(f"carrier_link_posterior must be in (0, 1), got {self.carrier_link_posterior}")
+        if not self.carrier_friends > 1.0:
+            raise ValueError(f"carrier_friends must be > 1, got {self.carrier_friends}")
+
     max_cgnat_hosts: int = 100  # more candidate hosts in the block: the visit counts for none
     cgnat_resident_day_share: float = 0.4  # on CGNAT addresses this share of its days: the device lives there
 

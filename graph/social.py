@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from graph.carrier_links import carrier_link_pairs
 from graph.households.cgnat import address_days
 from graph.households.copresence import row_windows
 from graph.households.core import as_table
@@ -108,17 +109,20 @@ def social_links(
     visit = (row_host >= 0) & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1))
 
     links: dict[tuple[int, int], dict[str, Any]] = {}
+    cgv = _cgnat_visits(t, cls, dev_hh, sp, hp)
     seen = [(hh[visit], row_host[visit], dev[visit], win[visit], net[visit], hour[visit], False)]
-    seen.append(_cgnat_visits(t, cls, dev_hh, sp, hp) + (True,))
+    seen.append(cgv[:6] + (True,))
     for va, vb, vd, vw, vn, vh, cg in seen:
         for a, b, d, w, n, h in zip(
             va.tolist(), vb.tolist(), vd.tolist(), vw.tolist(), vn.tolist(), vh.tolist()
         ):
             _add_visit(links, hids, a, b, d, w, n, h, cg)
+    # links seen only behind carriers: (lo, hi) codes, the order of ``links`` (codes rank the ids)
+    friends = carrier_link_pairs(cgv[0], cgv[1], cgv[3] // 2, cgv[4], cgv[6], len(hids), sp)
     out = []
     for (lo, hi), x in links.items():
         visits = len(x["windows"] | x["cg_windows"])
-        if visits < sp.min_visits or len(x["windows"]) < sp.min_home_visits:
+        if visits < sp.min_visits or (len(x["windows"]) < sp.min_home_visits and (lo, hi) not in friends):
             continue
         out.append(
             {
@@ -177,7 +181,8 @@ def _add_visit(
 def _cgnat_visits(
     t: PresenceTable, cls: np.ndarray, dev_hh: np.ndarray, sp: SocialParams, hp: HouseholdParams
 ) -> tuple[np.ndarray, ...]:
-    """(visitor household, candidate host, device, window, network, hour) of visits behind CGNAT.
+    """(visitor household, candidate host, device, window, network, hour, households living behind
+    CGNAT addresses that address day) of visits behind CGNAT.
 
     A device lives behind CGNAT when it is seen there more than on home networks; on an
     address day its household lives on the address each such device uses most (a home on IPv6
@@ -186,7 +191,7 @@ def _cgnat_visits(
     seen in that block, if there are few enough of them, unless the device was seen on a
     home network in the same hour (it is at home, reaching a service over IPv4).
     """
-    empty = tuple(np.zeros(0, np.int64) for _ in range(6))
+    empty = tuple(np.zeros(0, np.int64) for _ in range(7))
     on = dev_hh[t.dev] >= 0
     cg = (cls[t.net] == CGNAT) & on
     if not cg.any():
@@ -217,6 +222,7 @@ def _cgnat_visits(
     first = np.r_[True, grp[best][1:] != grp[best][:-1]]
     top_dev, top_day, top_net = grp[best][first] // ns, grp[best][first] % ns, u[best][first] % nn
     lives_key = np.unique((dev_hh[top_dev] * ns + top_day) * nn + top_net)  # (household, day, address)
+    n_day = np.bincount(np.unique(lives_key // nn) % ns, minlength=ns)  # households living behind CGNAT
     resident = np.isin((hh * ns + day) * nn + net, lives_key)
     at_home = np.unique(t.dev[hrow].astype(np.int64) * (1 << 32) + t.hour[hrow] // HOUR_MS)
     resident |= np.isin(dev * (1 << 32) + hour // HOUR_MS, at_home)
@@ -235,4 +241,4 @@ def _cgnat_visits(
     ]
     keep = host != hh[owner]
     owner, host = owner[keep], host[keep]
-    return hh[owner], host, dev[owner], win[owner], net[owner], hour[owner]
+    return hh[owner], host, dev[owner], win[owner], net[owner], hour[owner], n_day[day[owner]]

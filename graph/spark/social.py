@@ -18,6 +18,7 @@ from graph.leases import visit_hosts
 from graph.networks import CGNAT, HOME, NETWORK_CLASSES
 from graph.params import HouseholdParams, SocialParams
 from graph.spark.calendar import address_day_sql
+from graph.spark.carrier_links import carrier_link_pairs
 from graph.spark.errors import InputInvalid
 from graph.spark.presence import classify_networks, dense_codes, network_stats
 from graph.spark.session import materialize
@@ -98,7 +99,17 @@ def _home_visits(home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_r
         .where(
             F.col("tenure") <= sp.max_visit_share * F.greatest(F.coalesce("home_windows", F.lit(0)), F.lit(1))
         )
-        .select("hh", "host", "dev", "device", "window", "network", "hour", F.lit(False).alias("cg"))
+        .select(
+            "hh",
+            "host",
+            "dev",
+            "device",
+            "window",
+            "network",
+            "hour",
+            F.lit(False).alias("cg"),
+            F.lit(None).cast("long").alias("n_day"),
+        )
     )
 
 
@@ -143,7 +154,9 @@ def _cgnat_visits(rows: DataFrame, home: DataFrame, cg: DataFrame, sp: SocialPar
         .join(at_home, ["dev", "hour"], "left")
         .withColumn("resident", F.coalesce("lives", F.lit(False)) | F.coalesce("at_home", F.lit(False)))
     )
-    c = materialize(c.select("dev", "device", "hh", "network", "block", "window", "hour", "resident"))
+    c = materialize(c.select("dev", "device", "hh", "network", "block", "window", "hour", "day", "resident"))
+    # households living behind CGNAT addresses per address day (the chance of a naming, graph.carrier_links)
+    n_day = lives.groupBy("day").agg(F.countDistinct("hh").alias("n_day"))
     res = c.where("resident").select("network", "block", F.col("hh").alias("host")).distinct()
     few = (
         res.groupBy("network", "block")
@@ -155,14 +168,26 @@ def _cgnat_visits(rows: DataFrame, home: DataFrame, cg: DataFrame, sp: SocialPar
         .join(few, ["network", "block"], "left_semi")
         .join(res, ["network", "block"])
         .where(F.col("host") != F.col("hh"))
-        .select("hh", "host", "dev", "device", "window", "network", "hour", F.lit(True).alias("cg"))
+        .join(F.broadcast(n_day), "day", "left")
+        .select(
+            "hh",
+            "host",
+            "dev",
+            "device",
+            "window",
+            "network",
+            "hour",
+            F.lit(True).alias("cg"),
+            F.coalesce("n_day", F.lit(0)).cast("long").alias("n_day"),
+        )
     )
 
 
 def link_visits(
     rows: DataFrame, classes: DataFrame, members: DataFrame, sp: SocialParams, hp: HouseholdParams
 ) -> DataFrame | None:
-    """Every visit ``hh, host, dev, device, window, network, hour, cg`` (household codes), or
+    """Every visit ``hh, host, dev, device, window, network, hour, cg, n_day`` (household codes;
+    ``n_day``: households living behind CGNAT that address day, for visits behind CGNAT), or
     ``None`` when no member is ever on a home network (then there are no links).
 
     ``rows`` are :func:`graph.spark.presence.presence_rows`' rows, ``classes`` ``network, cls``,
@@ -238,7 +263,11 @@ def social_links(
             F.coalesce(F.max(on(home, F.col("hour"))), F.min("hour")).alias("last_seen"),
         )
         .withColumn("visits", F.size(F.array_union("dates", "cg_dates")).cast("long"))
-        .where((F.col("visits") >= sp.min_visits) & (F.size("dates") >= sp.min_home_visits))
+        .join(carrier_link_pairs(v.where(cgv), codes.count(), sp), ["lo", "hi"], "left")
+        .where(
+            (F.col("visits") >= sp.min_visits)
+            & ((F.size("dates") >= sp.min_home_visits) | F.coalesce("friends", F.lit(False)))
+        )
     )
     evidence = F.to_json(
         F.struct(

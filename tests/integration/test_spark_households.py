@@ -189,6 +189,32 @@ def test_social_links_on_spark_equal_the_pure_core(equality_world):
         )
 
 
+def test_carrier_link_pairs_on_spark_equal_the_pure_core(spark):
+    """The posterior of links seen only behind carriers (graph.carrier_links) on random visits:
+    the same pairs pass on Spark as in the pure core, at two posteriors."""
+    from graph.carrier_links import carrier_link_pairs as pure_pairs
+    from graph.params import SocialParams
+    from graph.spark.carrier_links import carrier_link_pairs
+
+    rng = random.Random(11)
+    rows = []
+    for _ in range(300):  # 60 households, 31 addresses, 300-313 households behind carriers a day
+        a, c = rng.sample(range(60), 2)
+        day = rng.randint(0, 13)
+        rows.append((a, c, 2 * day + rng.randint(0, 1), rng.randint(0, 30), 300 + day))
+    cols = [np.array(x) for x in zip(*rows)]
+    df = spark.createDataFrame(
+        [(a, c, w, f"n{n:03d}", nd) for a, c, w, n, nd in rows],  # keys sort like the pure core's codes
+        "hh long, host long, window long, network string, n_day long",
+    )
+    for posterior in (0.5, 0.9):
+        sp = SocialParams(carrier_link_posterior=posterior)
+        want = pure_pairs(cols[0], cols[1], cols[2] // 2, cols[3], cols[4], 60, sp)
+        got = {(r["lo"], r["hi"]) for r in carrier_link_pairs(df, 60, sp).collect()}
+        assert got == want
+        assert 5 <= len(want) <= 30  # of 250-odd named pairs: some pass, most not
+
+
 def _assignment(out: dict) -> dict[str, str]:
     return {m["device"]: m["household_id"] for m in out["memberships"]}
 

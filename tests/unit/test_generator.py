@@ -353,3 +353,40 @@ def build_world_moves(variant: str) -> list:
     from generator.world import build_world
 
     return build_world(variant_params(variant, households=80, days=8, seed=2)).moves
+
+
+def test_carrier_groups_move_an_address_s_homes_together():
+    """carrier-groups: some nights a carrier address's homes all move to one new address together
+    (co-residents follow each other), far more often than homes remapped one by one meet again."""
+    import itertools
+
+    import numpy as np
+
+    from generator.networks import HOME_KINDS, NetworkState
+    from generator.params import variant_params
+    from generator.world import build_world
+
+    def nights(name: str):
+        w = build_world(variant_params(name, households=400, days=8, seed=6))
+        carrier = np.flatnonzero(
+            np.isin(w.net.home_kind, [HOME_KINDS.index("cgnat"), HOME_KINDS.index("ipv6")])
+        )
+        state, seq = NetworkState(w.net), []
+        for day in range(8):
+            state.advance(day)
+            seq.append([state.v4_cur[h] for h in carrier.tolist()])
+        return seq
+
+    def followed(seq) -> int:
+        """Pairs of homes sharing an address that share the next night's new address too."""
+        n = 0
+        for a, b in itertools.pairwise(seq):
+            for i in range(len(a)):
+                for j in range(i + 1, len(a)):
+                    n += a[i] == a[j] and b[i] == b[j] != a[i]
+        return n
+
+    grouped, plain = nights("carrier-groups"), nights("default")
+    assert followed(grouped) > 5 * max(followed(plain), 1)
+    with pytest.raises(ValueError, match="carrier_group_remap"):
+        WorldParams(carrier_group_remap=1.5)
