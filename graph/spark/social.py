@@ -25,6 +25,9 @@ from graph.spark.session import materialize
 
 __all__ = ["LINK_COLUMNS", "link_visits", "read_memberships", "social_links"]
 
+#: The columns of a visit row (home visits and visits behind carriers alike), before ``cg, n_day``.
+VISIT_COLUMNS = ("hh", "host", "dev", "device", "window", "network", "hour")
+
 #: Columns of the ``links`` Parquet dataset (``evidence`` is JSON with sorted keys).
 LINK_COLUMNS = ("household_a", "household_b", "weight", "visits", "first_seen", "last_seen", "evidence")
 _ROWS_PER_BUCKET = 2_000_000
@@ -100,13 +103,7 @@ def _home_visits(home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_r
             F.col("tenure") <= sp.max_visit_share * F.greatest(F.coalesce("home_windows", F.lit(0)), F.lit(1))
         )
         .select(
-            "hh",
-            "host",
-            "dev",
-            "device",
-            "window",
-            "network",
-            "hour",
+            *VISIT_COLUMNS,
             F.lit(False).alias("cg"),
             F.lit(None).cast("long").alias("n_day"),
         )
@@ -170,13 +167,7 @@ def _cgnat_visits(rows: DataFrame, home: DataFrame, cg: DataFrame, sp: SocialPar
         .where(F.col("host") != F.col("hh"))
         .join(F.broadcast(n_day), "day", "left")
         .select(
-            "hh",
-            "host",
-            "dev",
-            "device",
-            "window",
-            "network",
-            "hour",
+            *VISIT_COLUMNS,
             F.lit(True).alias("cg"),
             F.coalesce("n_day", F.lit(0)).cast("long").alias("n_day"),
         )
