@@ -1,6 +1,6 @@
 """Household and social-link accuracy on several generated worlds, with the naive baselines.
 
-    python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--out out/accuracy.json]
+    python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--explain] [--out FILE]
 
 Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
 ``more-workplaces``, ``daily-ipv6``, ``dense-pools``, ``ghost-styles``, ``tiny-carriers``,
@@ -61,6 +61,9 @@ def main() -> None:
     ap.add_argument("--no-baselines", action="store_true")
     ap.add_argument("--only", nargs="+", help="variant:seed ..., e.g. more-cgnat:4 (default: all worlds)")
     ap.add_argument("--out", type=Path, default=Path("out/accuracy.json"))
+    ap.add_argument(
+        "--explain", action="store_true", help="per world: the true pairs lost, by home kind and cause"
+    )
     a = ap.parse_args()
     worlds = WORLDS if not a.only else [(w.split(":")[0], int(w.split(":")[1])) for w in a.only]
     results = []
@@ -84,6 +87,11 @@ def main() -> None:
     print("|---" * (len(cols) + len(base) + 1) + "|")
     for r in results:
         print(f"| {r['variant']} s{r['seed']} | " + " | ".join(f"{r[c]:.3f}" for c in cols + base) + " |")
+    if a.explain:
+        print("\n| world | true pairs lost (share), by true home kind / cause: the five largest |\n|---|---|")
+        for r in results:
+            top = list(r["lost_pairs"].items())[:5]
+            print(f"| {r['variant']} s{r['seed']} | " + ", ".join(f"{k} {v:.3f}" for k, v in top) + " |")
     print("\n| confidence | memberships | mean confidence | right | gap |\n|---|---|---|---|---|")
     for row in calib:
         gap = row["precision"] - row["confidence"]

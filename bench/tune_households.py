@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from generator.evaluate import membership_correct, score_households, score_links, true_links
+from generator.evaluate import membership_correct, pair_losses, score_households, score_links, true_links
 from generator.params import VARIANTS, variant_params
 from graph.households import assign_households
 from graph.households.core import as_table
@@ -103,6 +103,9 @@ def evaluate(
     lp, lr, n = score_links(by_key, assignment, pairs, found)
     _, lr_all, _ = score_links(by_key, assignment, true_links(truth, seen_only=False), found)
     reasons = Counter(u["reason"] for u in out["unassigned"])
+    kind = {h["id"]: h["network"] for h in truth["households"]}
+    lost = pair_losses(by_key, kind, assignment, {u["device"]: u["reason"] for u in out["unassigned"]})
+    true_pairs = sum(n * (n - 1) // 2 for n in Counter(by_key.values()).values())
     return {
         "pair_precision": s.pair_precision,
         "pair_recall": s.pair_recall,
@@ -115,6 +118,8 @@ def evaluate(
         "predicted_links": n,
         "true_links": len(pairs),
         "unassigned": dict(reasons),
+        # share of the true pairs lost, by true home kind and cause (the largest first)
+        "lost_pairs": {f"{k}/{c}": round(n / max(true_pairs, 1), 4) for (k, c), n in lost.most_common()},
         "seconds": round(seconds, 2),
     }
 

@@ -15,6 +15,7 @@ __all__ = [
     "calibration_table",
     "evaluate_files",
     "membership_correct",
+    "pair_losses",
     "read_households_csv",
     "read_links_csv",
     "score_households",
@@ -50,6 +51,34 @@ def _pairs(sizes) -> int:
 
 def _f1(p: float, r: float) -> float:
     return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def pair_losses(
+    truth: dict[str, str], kind: dict[str, str], predicted: dict[str, str], reason: dict[str, str]
+) -> Counter:
+    """True pairs the prediction missed, by the true home's network kind and why: ``split`` (both
+    placed, apart) or ``unassigned:<reason>`` (the first of the two that was not placed).
+
+    >>> losses = pair_losses({"a": "H1", "b": "H1", "c": "H1"}, {"H1": "cgnat"},
+    ...                      {"a": "x", "b": "y"}, {"c": "no_home_network"})
+    >>> sorted(losses.items())
+    [(('cgnat', 'split'), 1), (('cgnat', 'unassigned:no_home_network'), 2)]
+    """
+    members: dict[str, list[str]] = defaultdict(list)
+    for device, home in truth.items():
+        members[home].append(device)
+    lost: Counter = Counter()
+    for home, devices in members.items():
+        devices.sort()
+        for i, a in enumerate(devices):
+            for b in devices[i + 1 :]:
+                if a in predicted and b in predicted:
+                    if predicted[a] != predicted[b]:
+                        lost[(kind.get(home, "?"), "split")] += 1
+                else:
+                    first = a if a not in predicted else b
+                    lost[(kind.get(home, "?"), f"unassigned:{reason.get(first, '?')}")] += 1
+    return lost
 
 
 def membership_correct(truth: dict[str, str], predicted: dict[str, str]) -> dict[str, bool]:
