@@ -183,3 +183,51 @@ def test_a_record_two_instances_keep_sending_each_other_stays_after_max_hops():
     rec = {"d": p, "t": NOW - 1000, "e": "impression", "c": CAMPAIGN, "a": "x", "x": 1}
     a.svc.apply_records([rec, {**rec, "x": 2, "t": NOW - 900_000, "h": MAX_HOPS}])
     assert len(a.svc.outbox) == 1 and a.svc.state.count(p, CAMPAIGN, 0, NOW) == 1
+
+
+def _follow(apps: dict[str, object], url: str, body: dict, hops: int = 4) -> tuple[int, list[str]]:
+    """POST ``body`` and follow 307s across ``apps`` (by origin) like an ad server; the instances seen."""
+    import asyncio
+
+    import httpx
+
+    async def go():
+        seen, at = [], url
+        for _ in range(hops):
+            origin = at.split("/v1")[0]
+            seen.append(origin)
+            transport = httpx.ASGITransport(app=apps[origin])
+            async with httpx.AsyncClient(transport=transport, base_url=origin) as c:
+                r = await c.post(at[len(origin) :], json=body)
+            if r.status_code != 307:
+                return r.status_code, seen
+            at = r.headers["location"]
+        return 307, seen
+
+    return asyncio.run(go())
+
+
+def test_instances_on_different_maps_redirect_at_most_twice_and_never_in_a_loop():
+    from hausgraph.api.app import create_app
+
+    _, _, p, t, hh = _world()
+    placed, unplaced = _maps(p, t, hh)  # run 1: the phone in hh (instance 0), run 2: alone (instance 1)
+    urls = ("http://i0:1", "http://i1:1")
+    insts = [_Instance(i, _Topic()) for i in range(2)]
+    apps = {}
+    for i, x in enumerate(insts):
+        own = Ownership(i, 2, PARTS, urls)
+        apps[urls[i]] = create_app(x.svc, owner=own)
+    body = {"device_key": p, "campaign_id": CAMPAIGN, "ad_id": "a", "reserve": False}
+    for m0, m1 in itertools.product((placed, unplaced), repeat=2):
+        insts[0].load(m0)
+        insts[1].load(m1)
+        newest = m0 if m0.run_ms >= m1.run_ms else m1
+        owner = urls[Ownership(0, 2, PARTS).owner(route_key(p, newest.household_of.get(p)))]
+        for start, mine in zip(urls, (m0, m1)):
+            status, seen = _follow(apps, f"{start}/v1/decide", body)
+            assert status == 200 and len(seen) <= 3, (m0.run_ms, m1.run_ms, start, seen)
+            # the owner under the newest map answers, whichever instance was asked; only an instance that
+            # has not loaded the newest map yet and holds the device under its own answers at once
+            stale = mine is not newest and insts[urls.index(start)].own.holds(p, mine.household_of.get(p))
+            assert seen[-1] == owner or (stale and seen == [start]), (m0.run_ms, m1.run_ms, start, seen)
