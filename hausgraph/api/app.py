@@ -53,7 +53,10 @@ def _sent_by_newer(request: Request, run: int) -> bool:
     reaches the instances one after another, a request is redirected at most twice and never in a loop
     (each redirect goes to an instance with a newer map)."""
     given = request.query_params.get("map_run", "")
-    return len(given) <= 20 and given.lstrip("-").isdigit() and int(given) >= run
+    try:
+        return len(given) <= 20 and int(given) >= run
+    except ValueError:  # not a number: a client's, not an instance's
+        return False
 
 
 def _err(status: int, error: str, field: str | None, problem: str) -> JSONResponse:

@@ -578,9 +578,9 @@ def _move_probes(oracle, moves) -> list[tuple[str, str, int]]:
     touched = {d for d, _, _ in moves} | {
         m for _, old, new in moves for h in (old, new) if h for m in oracle.members.get(h, [])
     }
-    out = []
+    out, since = [], max(i[1] for i in oracle.impressions) - 20 * HOUR
     for dev, ts, c, _, _ in oracle.impressions:
-        if dev in touched and ts > max(i[1] for i in oracle.impressions) - 20 * HOUR:
+        if dev in touched and ts > since:
             out.append((rng.choice(sorted(touched)), c, ts + rng.choice([0, 25_000])))
     return rng.sample(out, min(80, len(out)))
 

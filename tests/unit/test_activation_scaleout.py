@@ -231,3 +231,16 @@ def test_instances_on_different_maps_redirect_at_most_twice_and_never_in_a_loop(
             # has not loaded the newest map yet and holds the device under its own answers at once
             stale = mine is not newest and insts[urls.index(start)].own.holds(p, mine.household_of.get(p))
             assert seen[-1] == owner or (stale and seen == [start]), (m0.run_ms, m1.run_ms, start, seen)
+
+
+def test_a_map_run_that_is_not_an_instances_is_ignored():
+    from starlette.requests import Request
+
+    from hausgraph.api.app import _sent_by_newer
+
+    def given(q: bytes) -> bool:
+        return _sent_by_newer(Request({"type": "http", "query_string": q, "headers": []}), 3)
+
+    assert given(b"map_run=3") and given(b"map_run=7")
+    for q in (b"map_run=2", b"map_run=--5", b"map_run=%C2%B2", b"map_run=" + b"9" * 30, b"", b"map_run=x"):
+        assert not given(q), q
