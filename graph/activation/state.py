@@ -327,6 +327,39 @@ class ActivationState:
                 gone += 1
         return gone
 
+    def take(self, device: str) -> tuple[str | None, list[tuple], list[tuple]]:
+        """Remove ``device`` and return its device type, exposures ``(ts, eid, campaign, ad)`` and views
+        ``(ts, content, seconds, identity or None)``, by time: what another instance needs to hold the
+        device (scale-out, when a households run moves it to a household that instance owns). Its
+        reservations stay behind (they expire within seconds).
+
+        >>> s = ActivationState(retain_ms=10_000)
+        >>> _ = s.add_impression("d", 1_000, "c", "a", eid=7, now_ms=1_000, device_type="tv")
+        >>> _ = s.add_view("d", 900, "film", 60.0, now_ms=1_000, eid=2**60 + 5)
+        >>> s.take("d"), s.take("d"), len(s.devices)
+        (('tv', [(1000, 7, 'c', 'a')], [(900, 'film', 60.0, 5)]), (None, [], []), 0)
+        """
+        st = self.devices.pop(device, None)
+        if st is None:
+            return None, [], []
+        names = self._names
+        exp = st.exp or ()
+        views = st.views or ()
+        exposures = [
+            (exp[i], exp[i + 1], names[exp[i + 2] >> _AD_BITS], names[exp[i + 2] & _AD_MASK])
+            for i in range(0, len(exp), _EXP)
+        ]
+        viewings = [
+            (
+                int(views[i]),
+                names[int(views[i + 1])],
+                views[i + 2],
+                int(views[i + 3]) if views[i + 3] >= 0 else None,
+            )
+            for i in range(0, len(views), _VIEW)
+        ]
+        return st.device_type, exposures, viewings
+
     def names_held(self) -> int:
         """Distinct campaign, ad and content ids interned so far (they are never forgotten)."""
         return len(self._names)

@@ -47,6 +47,18 @@ class Elsewhere(Exception):
         self.url = url
 
 
+def _sent_by_newer(request: Request, run: int) -> bool:
+    """Whether another instance sent this request here under a device map as new as ours or newer (its
+    ``map_run``): then this instance answers, whatever its own map says. While a households run's map
+    reaches the instances one after another, a request is redirected at most twice and never in a loop
+    (each redirect goes to an instance with a newer map)."""
+    given = request.query_params.get("map_run", "")
+    try:
+        return len(given) <= 20 and int(given) >= run
+    except ValueError:  # not a number: a client's, not an instance's
+        return False
+
+
 def _err(status: int, error: str, field: str | None, problem: str) -> JSONResponse:
     return JSONResponse({"error": error, "field": field, "problem": problem}, status_code=status)
 
@@ -111,13 +123,12 @@ def create_app(
                 raise BadField("mac", err.detail) from None
         device = service.device_key(mac, device_key)
         if owner is not None and owner.peers and request is not None:
-            at = owner.owner(route_key(device, service.household_of(device)))
-            if at != owner.index:
-                raise Elsewhere(
-                    owner.peers[at]
-                    + request.url.path
-                    + ("?" + request.url.query if request.url.query else "")
-                )
+            m = service.devices
+            at = owner.owner(route_key(device, m.household_of.get(device)))
+            run = -1 if m.run_ms is None else m.run_ms
+            if at != owner.index and not _sent_by_newer(request, run):
+                url = request.url.include_query_params(map_run=run)
+                raise Elsewhere(owner.peers[at] + url.path + "?" + url.query)
         return device
 
     def _ts(value: str | int | None) -> int | None:

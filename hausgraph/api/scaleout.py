@@ -27,7 +27,7 @@ from ingest.contract import parse_view
 from ingest.errors import InvalidRecord
 from ingest.rows import event_identity
 
-__all__ = ["ExposureRouter", "Ownership", "partition_of", "route_key"]
+__all__ = ["ExposureRouter", "Ownership", "RoutingFailed", "handed_over", "partition_of", "route_key"]
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,15 @@ class Ownership:
     def owner(self, key: str) -> int:
         return partition_of(key, self.partitions) % self.count
 
+    def holds(self, device: str, household: str | None) -> bool:
+        """Whether this instance holds the device's state when it is in ``household`` (or in none).
+
+        >>> own = Ownership(0, 2, 8)
+        >>> own.holds("d1", "hh-7"), own.holds("d1", "hh-8")
+        (True, False)
+        """
+        return self.owner(route_key(device, household)) == self.index
+
 
 def encode(device: str, ev, eid: int) -> bytes:
     """The compact exposure/view record of the ``exposures`` topic (device key, no raw identifiers)."""
@@ -91,6 +100,31 @@ def encode(device: str, ev, eid: int) -> bytes:
     return orjson.dumps(rec)
 
 
+def handed_over(
+    device: str, device_type: str | None, exposures: list[tuple], views: list[tuple]
+) -> list[dict]:
+    """A device's state as compact records (the ``exposures`` topic's), for the instance that holds it now.
+
+    >>> handed_over("d", "tv", [(1000, 7, "c", "a")], [(900, "film", 60.0, 5), (950, "news", 3.0, None)])
+    ... # doctest: +NORMALIZE_WHITESPACE
+    [{'d': 'd', 't': 1000, 'e': 'impression', 'y': 'tv', 'x': 7, 'c': 'c', 'a': 'a'},
+     {'d': 'd', 't': 900, 'e': 'view', 'y': 'tv', 'k': 'film', 's': 60.0, 'x': 5},
+     {'d': 'd', 't': 950, 'e': 'view', 'y': 'tv', 'k': 'news', 's': 3.0}]
+    """
+    out = [{"d": device, "t": t, "e": "impression", "y": device_type, "x": x, "c": c, "a": a}
+           for t, x, c, a in exposures]  # fmt: skip
+    for t, k, sec, x in views:
+        rec = {"d": device, "t": t, "e": "view", "y": device_type, "k": k, "s": sec}
+        if x is not None:
+            rec["x"] = x
+        out.append(rec)
+    return out
+
+
+class RoutingFailed(Exception):
+    """The brokers did not take a routed record: nothing after it is committed (it is routed again)."""
+
+
 class ExposureRouter:
     """Views → the household-keyed ``exposures`` topic; offsets committed after the records are flushed.
 
@@ -99,7 +133,15 @@ class ExposureRouter:
     group's committed offsets when those are later (a restart routes only what it had not routed yet);
     a copy routed twice (a crash between flush and commit) counts once downstream: impressions and views
     carry their identity. It starts routing once the device map is loaded (from Neo4j or a households
-    file).
+    file). Offsets are committed only after the brokers took every record (a record the producer gave up
+    on is routed again, never skipped).
+
+    A new device map (a households run placed, moved or unplaced devices) can give a device another
+    routing key, and so another owner: the router then hands the state of every device its instance no
+    longer holds to the instance that does (:meth:`ActivationService.take_foreign`), and forwards the
+    records that reach its instance for such a device afterwards (routed under the old map by a router
+    that has not reloaded yet: :attr:`ActivationService.outbox`). Whichever instance is asked, the owner
+    then counts every exposure of the household's current devices, as a single instance does.
     """
 
     def __init__(
@@ -124,6 +166,8 @@ class ExposureRouter:
         self._producer: KafkaProducer | None = None
         self._last_commit = 0.0
         self._waiting_logged = False
+        #: the device map whose foreign devices were handed over last
+        self._map: object | None = None
         #: the next offset of each views partition routed and flushed
         self._next: dict[TopicPartition, int] = {}
 
@@ -156,10 +200,10 @@ class ExposureRouter:
                 self.consumer.seek(tp, n)
             self._producer = KafkaProducer(bootstrap_servers=self.bootstrap, acks=1, linger_ms=2)
         c = self.consumer
+        self._hand_over()
         polled = c.poll(timeout_ms=200)
         if polled:
-            self._route(polled, self._producer)
-            self._producer.flush()
+            self._flush(self._route(polled, self._producer))
             for tp, msgs in polled.items():
                 if msgs:
                     self._next[tp] = msgs[-1].offset + 1
@@ -167,6 +211,49 @@ class ExposureRouter:
             # positions of every routed partition, even idle ones: readiness reads them
             c.commit({tp: OffsetAndMetadata(c.position(tp), "", -1) for tp in c.assignment()})
             self._last_commit = time.monotonic()
+
+    def _flush(self, futures: list) -> None:
+        """Wait for the brokers to take every record sent; raise if one was not (``flush`` does not)."""
+        self._producer.flush()
+        failed = [f for f in futures if f.failed()]
+        if failed:
+            raise RoutingFailed(f"{len(failed)} records not taken: {failed[0].exception!r}")
+
+    def _hand_over(self) -> None:
+        """After a new device map, the state of the devices another instance holds now goes to it; and so
+        does every record the feed set aside for such a device (:attr:`ActivationService.outbox`)."""
+        service = self.service
+        records = []
+        if service.devices is not self._map:
+            self._map = service.devices
+            taken = service.take_foreign()
+            for t in taken:
+                records += handed_over(*t)
+            if taken:
+                log.info("device map changed: devices handed over=%d records=%d", len(taken), len(records))
+        while service.outbox:
+            records.append(service.outbox.popleft())
+        if not records:
+            return
+        now = service.now_ms()
+        futures = []
+        for r in records:
+            d, t = r["d"], r.get("t")
+            key = route_key(d, service.household_of(d))
+            futures.append(
+                self._producer.send(
+                    self.exposures,
+                    value=orjson.dumps({**r, "h": r.get("h", 0) + 1}),
+                    key=key.encode(),
+                    partition=partition_of(key, self.partitions),
+                    timestamp_ms=max(0, min(t, now)) if isinstance(t, int) else now,
+                )
+            )
+        try:
+            self._flush(futures)
+        except Exception:
+            service.outbox.extendleft(reversed(records))  # sent again after the reset
+            raise
 
     def _resume_at(self, parts: list[TopicPartition]) -> dict[TopicPartition, int]:
         """Where routing resumes, when that is later than the window's start: after what this router
@@ -196,9 +283,10 @@ class ExposureRouter:
                 self._producer.close(timeout=1 if err is not None else None)
             self._producer = None
 
-    def _route(self, polled: dict, producer: KafkaProducer) -> None:
+    def _route(self, polled: dict, producer: KafkaProducer) -> list:
         now = self.service.now_ms()
         pseudo = self.service.pseudo
+        futures = []
         for msgs in polled.values():
             for m in msgs:
                 try:
@@ -211,12 +299,15 @@ class ExposureRouter:
                     continue
                 device = pseudo.mac(ev.mac)
                 key = route_key(device, self.service.household_of(device))
-                producer.send(
-                    self.exposures,
-                    value=encode(device, ev, event_identity(ev, pseudo)),
-                    key=key.encode(),
-                    partition=partition_of(key, self.partitions),
-                    timestamp_ms=max(0, min(ev.ts_ms, now)),
+                futures.append(
+                    producer.send(
+                        self.exposures,
+                        value=encode(device, ev, event_identity(ev, pseudo)),
+                        key=key.encode(),
+                        partition=partition_of(key, self.partitions),
+                        timestamp_ms=max(0, min(ev.ts_ms, now)),
+                    )
                 )
                 self.routed += 1
         time.sleep(0)
+        return futures

@@ -110,6 +110,7 @@ def build(settings: Settings, conn: Connections) -> Running:
         feeds = [("activation-kafka", kafka.run)]
     else:
         ensure_topics(conn.kafka_bootstrap, {settings.topic_exposures: own.partitions})
+        service.holds = own.holds
         kafka = KafkaFeed(
             service, conn.kafka_bootstrap, settings.activation_group, settings.topic_views,
             settings.topic_content, campaigns, settings.topic_exposures, own.owned(),

@@ -29,9 +29,12 @@ from ingest.contract import ContentRecord, ViewEvent
 from ingest.pseudonym import Pseudonymizer
 from ingest.rows import event_identity
 
-__all__ = ["ActivationService", "DeviceMap", "UnknownCampaign", "policy_of"]
+__all__ = ["MAX_HOPS", "ActivationService", "DeviceMap", "UnknownCampaign", "policy_of"]
 
 log = logging.getLogger(__name__)
+
+#: how often a record is forwarded to the instance that holds its device before it is kept where it is
+MAX_HOPS = 3
 
 
 class UnknownCampaign(LookupError):
@@ -160,6 +163,10 @@ class ActivationService:
         #: the graph's (impressions, clicks, conversions) per campaign, also of campaigns not yet known
         self._totals: dict[str, tuple[int, int, int]] = {}
         self.devices = DeviceMap()
+        #: scale-out: whether this instance holds a (device, household)'s state (None: it runs alone)
+        self.holds: Callable[[str, str | None], bool] | None = None
+        #: scale-out: records of devices another instance holds under the current map, to be forwarded
+        self.outbox: deque[dict] = deque()
         self.stats = Stats()
         #: what /health reports; written by the feeds
         self.feed: dict[str, object] = {
@@ -242,13 +249,25 @@ class ActivationService:
         return taken
 
     def apply_records(self, records: Iterable[dict]) -> int:
-        """Compact records of the household-keyed exposures topic (:mod:`hausgraph.api.scaleout`)."""
+        """Compact records of the household-keyed exposures topic (:mod:`hausgraph.api.scaleout`).
+
+        Once the device map is loaded, a record of a device that another instance holds under it (routed
+        under an older map, by this or another instance's router) goes to :attr:`outbox` instead, at most
+        ``MAX_HOPS`` times (two instances that disagree on the map for longer keep it where it is).
+        """
         taken = 0
         now = self.now_ms()
         state = self.state
+        holds = self.holds if self.feed["device_map_at"] is not None else None
         with self.lock:
+            household_of = self.devices.household_of
             for r in records:
                 try:
+                    foreign = holds is not None and not holds(r["d"], household_of.get(r["d"]))
+                    if foreign and r.get("h", 0) < MAX_HOPS:
+                        self.outbox.append(r)
+                        self.stats.events["forwarded"] += 1
+                        continue
                     if r["e"] == "impression":
                         taken += state.add_impression(r["d"], r["t"], r["c"], r["a"], r["x"], now, r.get("y"))
                     else:
@@ -257,6 +276,24 @@ class ActivationService:
                 except (KeyError, TypeError, ValueError, OverflowError):  # not one of the routers' records
                     self.stats.events["invalid_record"] += 1
         return taken
+
+    def take_foreign(self, slice_: int = 500) -> list[tuple[str, str | None, list[tuple], list[tuple]]]:
+        """Scale-out, after a new device map: take every device this instance no longer holds out of the
+        state (``slice_`` devices per lock hold), as ``(device, type, exposures, views)`` for the router
+        to hand to the instance that holds it now (:meth:`ActivationState.take`)."""
+        if self.holds is None or self.feed["device_map_at"] is None:
+            return []
+        with self.lock:
+            keys = list(self.state.devices)
+        out = []
+        for i in range(0, len(keys), slice_):
+            with self.lock:
+                household_of, devices = self.devices.household_of, self.state.devices
+                for d in keys[i : i + slice_]:
+                    if d in devices and not self.holds(d, household_of.get(d)):
+                        out.append((d, *self.state.take(d)))
+            time.sleep(0)
+        return out
 
     def prune(self, slice_: int = 500) -> int:
         """One sweep over every device, ``slice_`` devices per lock hold (a request never waits for
