@@ -6,14 +6,38 @@ import logging
 import os
 import sys
 
-__all__ = ["main"]
+__all__ = ["RetriedTransients", "main"]
+
+
+class RetriedTransients(logging.Filter):
+    """Drops the Neo4j driver's note that it will retry a transient error (a deadlock between two
+    writers, a leader switch), unless the log level is DEBUG: the driver retries by itself, and one
+    that finally fails raises, which our commands report. A live demo otherwise fills the terminal.
+
+    >>> rec = logging.LogRecord("neo4j.session", logging.WARNING, "", 0,
+    ...                         "Transaction failed and will be retried in %ss (%s)", (1.1, "deadlock"), None)
+    >>> RetriedTransients().filter(rec), RetriedTransients(debug=True).filter(rec)
+    (False, True)
+    """
+
+    def __init__(self, debug: bool = False) -> None:
+        super().__init__()
+        self.debug = debug
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        retried = record.name.startswith("neo4j") and str(record.msg).startswith(
+            "Transaction failed and will be retried"
+        )
+        return self.debug or not retried
 
 
 def configure_logging() -> None:
     from rich.logging import RichHandler
 
     level = os.environ.get("HAUSGRAPH_LOG_LEVEL", "WARNING").upper()
-    logging.basicConfig(level=level, format="%(name)s %(message)s", handlers=[RichHandler(show_path=False)])
+    handler = RichHandler(show_path=False)
+    handler.addFilter(RetriedTransients(debug=level == "DEBUG"))
+    logging.basicConfig(level=level, format="%(name)s %(message)s", handlers=[handler])
     # The clients' own chatter (metadata refreshes, selector timing) is not the user's business;
     # their real failures surface as exceptions that our commands report.
     for noisy in ("kafka", "neo4j"):
