@@ -6,7 +6,7 @@ connected components of the thresholded co-presence graph are mostly households 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import networkx as nx
 import numpy as np
@@ -17,7 +17,7 @@ from graph.clustering import Partitioner, keep_stored_cut, louvain_partition, sp
 from graph.households.copresence import CoPresence
 from graph.params import HouseholdParams
 
-__all__ = ["UNASSIGNED_REASONS", "cluster_devices", "edge_mask"]
+__all__ = ["UNASSIGNED_REASONS", "cluster_devices", "edge_mask", "split_households"]
 
 #: Codes of ``reason`` for unassigned devices (index = -code - 1 in the label array).
 UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_little_evidence")
@@ -27,6 +27,56 @@ def edge_mask(cp: CoPresence, p: HouseholdParams) -> np.ndarray:
     """Pairs strong enough to be a household tie (both devices eligible, often enough together)."""
     eligible = cp.home_windows >= p.min_home_windows
     return (cp.together >= p.min_together) & (cp.fraction >= p.min_fraction) & eligible[cp.a] & eligible[cp.b]
+
+
+def split_households(
+    G: nx.Graph,
+    size: int,
+    p: HouseholdParams,
+    seed: int,
+    partition: Partitioner,
+    init: Sequence[str | None] | Mapping[int, str | None] | None = None,
+) -> list[list[int]]:
+    """Households of one component ``G`` (``size`` devices) that needs splitting: Louvain's split
+    (:func:`graph.clustering.split_graph`); in live mode (``init``: the stored household per device
+    code, and ``p.warm_start``) the stored cut unless the data hold a clearly better one
+    (:func:`graph.clustering.keep_stored_cut`); a small component whose split is unclear stays whole
+    (a sparse home: devices used at different times). The Spark engine splits through here too.
+
+    >>> G = nx.Graph([(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5), (2, 3)])
+    >>> split_households(G, 6, HouseholdParams(max_household_size=3), 0, louvain_partition)
+    [[0, 1, 2], [3, 4, 5]]
+    """
+    parts = split_graph(
+        G,
+        max_size=p.max_household_size,
+        resolution=p.resolution,
+        step=p.resolution_step,
+        depth=p.max_split_depth,
+        seed=seed,
+        partition=partition,
+        starts=p.louvain_starts,
+        max_cut_ratio=p.max_cut_ratio,
+    )
+    if init is not None and p.warm_start:
+        stored = init.get if isinstance(init, Mapping) else init.__getitem__
+        parts = keep_stored_cut(
+            G,
+            parts,
+            {x: stored(x) for x in G.nodes},
+            max_size=p.max_household_size,
+            resolution=p.resolution,
+            seed=seed,
+            slack=p.warm_slack,
+            max_cut_ratio=p.max_cut_ratio,
+        )
+    if (
+        size <= p.max_household_size
+        and len(parts) > 1
+        and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity
+    ):
+        parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
+    return parts
 
 
 def cluster_devices(
@@ -66,34 +116,7 @@ def cluster_devices(
         for c, lo, hi in zip(todo, *bounds):
             G = nx.Graph()
             G.add_weighted_edges_from(zip(ea[lo:hi].tolist(), eb[lo:hi].tolist(), ew[lo:hi].tolist()))
-            parts = split_graph(
-                G,
-                max_size=p.max_household_size,
-                resolution=p.resolution,
-                step=p.resolution_step,
-                depth=p.max_split_depth,
-                seed=seed,
-                partition=partition,
-                starts=p.louvain_starts,
-                max_cut_ratio=p.max_cut_ratio,
-            )
-            if init is not None:  # live mode: the stored cut stays unless the data hold a clearly better one
-                parts = keep_stored_cut(
-                    G,
-                    parts,
-                    {x: init[x] for x in G.nodes},
-                    max_size=p.max_household_size,
-                    resolution=p.resolution,
-                    seed=seed,
-                    slack=p.warm_slack,
-                    max_cut_ratio=p.max_cut_ratio,
-                )
-            if (
-                size[c] <= p.max_household_size
-                and len(parts) > 1
-                and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity
-            ):
-                parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
+            parts = split_households(G, int(size[c]), p, seed, partition, init)
             for members in parts:
                 idx = np.asarray(members, dtype=np.int64)
                 labels[idx] = next_label

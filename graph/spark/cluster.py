@@ -14,8 +14,8 @@ import pandas as pd
 from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
-from graph.clustering import Partitioner, keep_stored_cut, louvain_partition, split_graph
-from graph.households.cluster import UNASSIGNED_REASONS
+from graph.clustering import Partitioner, louvain_partition
+from graph.households.cluster import UNASSIGNED_REASONS, split_households
 from graph.params import HouseholdParams
 from graph.spark.components import connected_components
 from graph.spark.session import materialize
@@ -61,35 +61,7 @@ def split_component(
     """
     G = nx.Graph()
     G.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist()))
-    parts = split_graph(
-        G,
-        max_size=p.max_household_size,
-        resolution=p.resolution,
-        step=p.resolution_step,
-        depth=p.max_split_depth,
-        seed=seed,
-        partition=partition,
-        starts=p.louvain_starts,
-        max_cut_ratio=p.max_cut_ratio,
-    )
-    if init is not None and p.warm_start:  # live mode: the stored cut unless a clearly better one
-        parts = keep_stored_cut(
-            G,
-            parts,
-            {x: init.get(x) for x in G.nodes},
-            max_size=p.max_household_size,
-            resolution=p.resolution,
-            seed=seed,
-            slack=p.warm_slack,
-            max_cut_ratio=p.max_cut_ratio,
-        )
-    if (
-        size <= p.max_household_size
-        and len(parts) > 1
-        and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity
-    ):
-        parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
-    return parts
+    return split_households(G, size, p, seed, partition, init)
 
 
 def _splitter(p: HouseholdParams, seed: int, partition: Partitioner, warm: bool):
