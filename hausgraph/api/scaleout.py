@@ -236,19 +236,10 @@ class ExposureRouter:
         if not records:
             return
         now = service.now_ms()
-        futures = []
-        for r in records:
-            d, t = r["d"], r.get("t")
-            key = route_key(d, service.household_of(d))
-            futures.append(
-                self._producer.send(
-                    self.exposures,
-                    value=orjson.dumps({**r, "h": r.get("h", 0) + 1}),
-                    key=key.encode(),
-                    partition=partition_of(key, self.partitions),
-                    timestamp_ms=max(0, min(t, now)) if isinstance(t, int) else now,
-                )
-            )
+        futures = [
+            self._send(self._producer, r["d"], orjson.dumps({**r, "h": r.get("h", 0) + 1}), r.get("t"), now)
+            for r in records
+        ]
         try:
             self._flush(futures)
         except Exception:
@@ -283,6 +274,18 @@ class ExposureRouter:
                 self._producer.close(timeout=1 if err is not None else None)
             self._producer = None
 
+    def _send(self, producer: KafkaProducer, device: str, value: bytes, ts_ms, now: int):
+        """Send one record to the partition of the device's routing key under the current map (its
+        timestamp the event's, within [0, now]); the producer's future."""
+        key = route_key(device, self.service.household_of(device))
+        return producer.send(
+            self.exposures,
+            value=value,
+            key=key.encode(),
+            partition=partition_of(key, self.partitions),
+            timestamp_ms=max(0, min(ts_ms, now)) if isinstance(ts_ms, int) else now,
+        )
+
     def _route(self, polled: dict, producer: KafkaProducer) -> list:
         now = self.service.now_ms()
         pseudo = self.service.pseudo
@@ -298,14 +301,9 @@ class ExposureRouter:
                 ):
                     continue
                 device = pseudo.mac(ev.mac)
-                key = route_key(device, self.service.household_of(device))
                 futures.append(
-                    producer.send(
-                        self.exposures,
-                        value=encode(device, ev, event_identity(ev, pseudo)),
-                        key=key.encode(),
-                        partition=partition_of(key, self.partitions),
-                        timestamp_ms=max(0, min(ev.ts_ms, now)),
+                    self._send(
+                        producer, device, encode(device, ev, event_identity(ev, pseudo)), ev.ts_ms, now
                     )
                 )
                 self.routed += 1
