@@ -112,9 +112,10 @@ def rekey_pairs(counts: Counter, src: int, dst: int) -> Counter:
     return out
 
 
-def apply_moves(world, day: int) -> list[Move]:
+def apply_moves(world, day: int, counters: tuple[Counter, ...] = ()) -> list[Move]:
     """Carry out the world's moves of ``day`` (on ``dev_home``, ``person_home``, ``hh_persons``,
-    ``hh_devices``, ``hh_label`` and the friendships of a moved home); returns them."""
+    ``hh_devices``, ``hh_label``, the friendships of a moved home and, in place, the pair
+    ``counters`` kept of them: visits so far go with the friendships); returns them."""
     todo = [m for m in world.moves if m.day == day]
     for m in todo:
         world.dev_home[list(m.devices)] = m.dst
@@ -125,6 +126,9 @@ def apply_moves(world, day: int) -> list[Move]:
         world.hh_devices[m.src] = [d for d in world.hh_devices[m.src] if d not in m.devices]
         world.hh_label[m.dst] = m.label
         if m.kind != "leave":  # friends now visit the home where their friends live
-            moved = ((m.dst if u == m.src else u, m.dst if v == m.src else v) for u, v in world.friends)
-            world.friends = sorted({(min(u, v), max(u, v)) for u, v in moved if u != v})
+            world.friends = sorted(rekey_pairs(Counter(world.friends), m.src, m.dst))
+            for c in counters:
+                moved = rekey_pairs(c, m.src, m.dst)
+                c.clear()
+                c.update(moved)
     return todo

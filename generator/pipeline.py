@@ -14,7 +14,7 @@ from generator import campaigns
 from generator.behaviour import DayEvents, Sampler, simulate_day
 from generator.campaigns import AdBreaks, bid_copies
 from generator.dirty import MALFORMED, delivery_delays, duplicate_delays, malformed_line, pick_kinds
-from generator.moves import apply_moves, rekey_pairs
+from generator.moves import apply_moves
 from generator.networks import NetworkState
 from generator.params import DAY_MS, WorldParams
 from generator.propensity import ConversionTruth
@@ -65,14 +65,9 @@ class Generation:
         """Advance the world to ``day`` without its events: renew the leases, carry out its moves
         (live mode starting later than day 0 skips the days before)."""
         self.net.advance(day)
-        moves = apply_moves(self.world, day)
-        if moves:
+        if apply_moves(self.world, day, counters=(self.visits, self.seen_visits)):
             self.sampler.refresh_homes()
             self.ad_breaks.refresh_homes()
-        for m in moves:
-            if m.kind != "leave":  # the visits so far go with the friendships (truth: links as they are)
-                self.visits = rekey_pairs(self.visits, m.src, m.dst)
-                self.seen_visits = rekey_pairs(self.seen_visits, m.src, m.dst)
 
     def simulate(self, day: int) -> tuple[DayEvents, list[str], np.ndarray, np.random.Generator]:
         """Events of world day ``day`` with resolved addresses (days must come in order)."""
