@@ -41,6 +41,7 @@ WORLDS = [
     ("tiny-carriers", 4),
     ("carrier-groups", 4),
     ("movers", 4),
+    ("away-only", 4),
 ]
 
 

@@ -40,6 +40,8 @@ DEFAULT_WORLDS = [  # seeds 2 and 3 of the default world are held out
     "dense-pools:300:14:4",
     "more-cgnat:300:7:4",
     "daily-ipv6:300:7:4",
+    "away-only:300:7:4",  # devices seen once at a home that are a guest's: the attach rule's doubt
+    "away-only:300:14:4",
 ]
 
 

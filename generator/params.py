@@ -70,6 +70,9 @@ class WorldParams:
     # move chains (generator.moves) per household: a single moves in with another, then a person
     # moves out into the freed line or a whole home moves onto it (another ISP and address)
     move_share: float = 0.0
+    # households that use the broadcaster's app only away from home (at friends', on the move, at
+    # work): their devices send no event at home, so they are seen only as guests (repr=False: as above)
+    away_only_share: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -99,6 +102,8 @@ class WorldParams:
             raise ValueError(
                 f"carrier_group_remap: a nightly chance in [0, 1], got {self.carrier_group_remap}"
             )
+        if not 0 <= self.away_only_share <= 1:
+            raise ValueError(f"away_only_share: a share of households in [0, 1], got {self.away_only_share}")
         if not 0 <= self.move_share <= 0.5:
             raise ValueError(f"move_share: move chains per household in [0, 0.5], got {self.move_share}")
         if self.move_share and self.days < 4:
@@ -166,6 +171,9 @@ VARIANTS: dict[str, dict] = {
     # devices and people that really change household in the second half of the world: singles
     # who move in together, a person who moves out, whole homes that move to another ISP/address
     "movers": {"move_share": 0.04},
+    # 5 % of households never use the app at home, only as guests at friends' (and on the move): a
+    # device seen once at a home is not always that home's (the tag is the variant name, as above)
+    "away-only": {"away_only_share": 0.05},
 }
 
 

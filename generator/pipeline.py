@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
 
 import numpy as np
@@ -60,6 +60,8 @@ class Generation:
         self.bid_copies: Counter = Counter()  # re-sent ad events per campaign (contract §5 duplicates)
         self._keys = [k.encode() for k in self.world.dev_key]
         self.conversions = ConversionTruth(self.world, params.seed)
+        hh_rng = np.random.default_rng([params.seed, 43])
+        self.away_only = hh_rng.random(len(self.world.hh_devices)) < params.away_only_share
 
     def skip(self, day: int) -> None:
         """Advance the world to ``day`` without its events: renew the leases, carry out its moves
@@ -81,6 +83,7 @@ class Generation:
         day_ms = p.day_start_ms(day)
         ev = self.ad_breaks.add(simulate_day(self.sampler, sched, day_ms, date.weekday(), date, rng), day)
         ev = self.conversions.apply(day, ev, day_ms, np.random.default_rng([p.seed, 41, day]))
+        ev = self.without_home_events_of_away_only(ev)
         at_host = ev.loc_kind == 4
         seen = set(zip(w.dev_home[ev.dev[at_host]].tolist(), ev.loc[at_host].tolist()))
         for guest, host in sched.visits:
@@ -92,6 +95,14 @@ class Generation:
         self.stats.shared_homes = self.net.shared_homes
         self.dev_events += np.bincount(ev.dev, minlength=w.n_devices)
         return ev, table, aid, rng
+
+    def without_home_events_of_away_only(self, ev: DayEvents) -> DayEvents:
+        """``ev`` without the events at home of households that use the app only away
+        (``WorldParams.away_only_share``; their conversion truth may then name unseen exposures)."""
+        if not self.away_only.any():
+            return ev
+        keep = ~(self.away_only[self.world.dev_home[ev.dev]] & (ev.loc_kind == 0))
+        return DayEvents(*(getattr(ev, f.name)[keep] for f in fields(DayEvents)))
 
     def dirty_lines(
         self,

@@ -35,6 +35,8 @@ class CoPresence:
     fraction: np.ndarray  # together / min(windows of a, of b on any network it could live behind)
     pw_pair: np.ndarray  # per (pair, window) entry: index into the pair arrays
     pw_window: np.ndarray  # ... and the window
+    # per device: distinct windows on any network a home could be behind (``residence_classes``)
+    live_windows: np.ndarray
 
 
 def network_weights(net_class: np.ndarray, p: HouseholdParams) -> np.ndarray:
@@ -215,4 +217,5 @@ def copresence(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> C
         fraction,
         pw_pair.astype(np.int64),
         pw_window,
+        live,
     )

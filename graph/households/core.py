@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 
 from graph.clustering import Partitioner, louvain_partition
+from graph.households.attach import attach_short_histories
 from graph.households.cluster import UNASSIGNED_REASONS, cluster_devices
 from graph.households.copresence import CoPresence, copresence
 from graph.households.evidence import MembershipEvidence, membership_evidence
@@ -60,6 +61,7 @@ def run_households(
     if previous and p.warm_start:
         init = [previous.get(d) for d in t.device_keys.tolist()]
     labels, k = cluster_devices(cp, p, seed=seed, partition=partition, init=init)
+    labels = attach_short_histories(t, cp, labels, p)
     ev = membership_evidence(t, cp, labels, k, p)
     return HouseholdRun(t, net_class, cp, labels, k, ev)
 

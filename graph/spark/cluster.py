@@ -15,12 +15,13 @@ from pyspark.sql import DataFrame
 from pyspark.sql import functions as F
 
 from graph.clustering import Partitioner, louvain_partition
+from graph.households.attach import ATTACHABLE
 from graph.households.cluster import UNASSIGNED_REASONS, split_households
 from graph.params import HouseholdParams
 from graph.spark.components import connected_components
 from graph.spark.session import materialize
 
-__all__ = ["cluster_devices", "edges", "split_component"]
+__all__ = ["attach_short_histories", "cluster_devices", "edges", "split_component"]
 
 
 def edges(pairs: DataFrame, stats: DataFrame, p: HouseholdParams) -> DataFrame:
@@ -162,5 +163,69 @@ def cluster_devices(
     return materialize(
         out.withColumn("reason", reason).withColumn(
             "cluster", F.when(F.col("reason").isNull(), F.col("cluster"))
+        )
+    )
+
+
+def attach_short_histories(
+    labels: DataFrame, pair_windows: DataFrame, stats: DataFrame, rows: DataFrame, p: HouseholdParams
+) -> DataFrame:
+    """``labels`` with each short-history device that lives only at one household's home joined to
+    it (``graph.households.attach`` of the pure core): it takes that household's ``cluster``,
+    ``split`` and ``component`` and loses its ``reason``. ``pair_windows``: ``a, b, window``;
+    ``rows``: the presence rows (``dev, window``)."""
+    if not p.attach_short_histories:
+        return labels
+    reasons = [UNASSIGNED_REASONS[-c - 1] for c in ATTACHABLE]
+    cand = (
+        labels.where(F.col("reason").isin(reasons) & (F.col("home_windows") > 0))
+        .join(stats.select("dev", "live"), "dev", "left")
+        .where(F.coalesce(F.col("live"), F.lit(0)) <= F.col("home_windows"))
+        .select("dev", "home_windows")
+    )
+    active = (
+        rows.join(cand.select("dev"), "dev", "left_semi")
+        .select("dev", "window")
+        .distinct()
+        .groupBy("dev")
+        .agg(F.count("*").alias("active"))
+    )
+    cand = cand.join(active, "dev").where(
+        F.col("active") <= F.lit(float(p.attach_max_window_ratio)) * F.col("home_windows")
+    )
+    cand = materialize(cand.select("dev", "home_windows"))
+    pw = pair_windows.select(F.col("a").alias("dev"), F.col("b").alias("o"), "window").unionByName(
+        pair_windows.select(F.col("b").alias("dev"), F.col("a").alias("o"), "window")
+    )
+    hh = labels.where(F.col("cluster").isNotNull()).select(
+        F.col("dev").alias("o"),
+        F.col("cluster").alias("j_cluster"),
+        F.col("split").alias("j_split"),
+        F.col("component").alias("j_component"),
+    )
+    seen = pw.join(cand.select("dev"), "dev", "left_semi").join(hh, "o")
+    sole = (
+        seen.groupBy("dev")
+        .agg(
+            F.countDistinct("j_cluster").alias("households"),
+            F.countDistinct("window").alias("shared"),
+            F.first("j_cluster").alias("j_cluster"),
+            F.first("j_split").alias("j_split"),
+            F.first("j_component").alias("j_component"),
+        )
+        .join(cand, "dev")
+        .where((F.col("households") == 1) & (F.col("shared") == F.col("home_windows")))
+        .select("dev", "j_cluster", "j_split", "j_component")
+    )
+    joined = F.col("j_cluster").isNotNull()
+    return materialize(
+        labels.join(sole, "dev", "left").select(
+            "dev",
+            "home_windows",
+            F.when(joined, F.col("j_component")).otherwise(F.col("component")).alias("component"),
+            F.when(joined, F.col("j_split")).otherwise(F.col("split")).alias("split"),
+            F.when(joined, F.col("j_cluster")).otherwise(F.col("cluster")).alias("cluster"),
+            F.when(joined, F.lit(False)).otherwise(F.col("alone")).alias("alone"),
+            F.when(joined, F.lit(None).cast("string")).otherwise(F.col("reason")).alias("reason"),
         )
     )

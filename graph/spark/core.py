@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.copresence import row_windows
 from graph.params import HouseholdParams, SocialParams
-from graph.spark.cluster import cluster_devices
+from graph.spark.cluster import attach_short_histories, cluster_devices
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
 from graph.spark.presence import classify_networks, network_stats, presence_rows, read_presence
@@ -104,6 +104,7 @@ def run_spark_households(
     if previous is not None:  # stored households onto this run's device codes
         prev = previous.select(F.col("device").cast("string"), "household").join(devices, "device")
     labels = cluster_devices(pairs, dstats, devices, p, seed=seed, partition=partition, previous=prev)
+    labels = attach_short_histories(labels, pair_windows, dstats, rows, p)
     n_labels = labels.count()
     done("cluster")
 

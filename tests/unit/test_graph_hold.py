@@ -112,7 +112,7 @@ def test_a_split_waits_for_a_second_full_run():
 def test_a_device_the_run_leaves_unassigned_keeps_its_household_until_confirmed():
     rows = _two_homes()
     stored = _plain(rows)
-    thin = [r for r in rows if r["device"] != "a-tab"] + stay("a-tab", "tablet", "na", [0], [18])
+    thin = [r for r in rows if r["device"] != "a-tab"] + stay("a-tab", "tablet", "na", [0], [3])  # alone
     state, pending, out = _held(thin, stored, {})
     assert state["a-tab"] == stored["a-tab"] and pending["a-tab"]["household"] == UNASSIGNED
     state, pending, out = _held(thin, state, pending, hour=6)

@@ -99,11 +99,46 @@ def test_visitor_on_three_evenings_is_not_a_member():
     assert sorted(map(sorted, hh.values())) == [["a-ph", "a-tab", "a-tv"], ["b-ph", "b-tab", "b-tv"]]
 
 
-def test_device_seen_too_little_is_unassigned():
+def test_a_device_seen_once_and_only_at_home_joins_that_household_with_less_confidence():
+    rows = home("a", "na") + stay("a-lap", "laptop", "na", [3], [19, 20])
+    out = assign_households(rows)
+    hh = households_of(out)
+    assert list(hh.values()) == [{"a-tv", "a-ph", "a-tab", "a-lap"}]
+    lap = next(m for m in out["memberships"] if m["device"] == "a-lap")
+    others = [m["confidence"] for m in out["memberships"] if m["device"] != "a-lap"]
+    assert lap["evidence"]["windows_together"] == 1 and lap["confidence"] < min(others)
+    off = assign_households(rows, HouseholdParams(attach_short_histories=False))
+    assert off["unassigned"] == [{"device": "a-lap", "reason": "too_few_home_windows", "home_windows": 1}]
+
+
+def test_a_guest_seen_once_who_lives_behind_a_carrier_is_unassigned():
     rows = home("a", "na") + stay("guest", "phone", "na", [3], [19, 20])
+    for i in range(50):
+        rows += home(f"h{i}", "cgnat")
+    rows += stay("guest", "phone", "cgnat", range(14), [21, 22])
     out = assign_households(rows)
     assert "guest" not in {m["device"] for m in out["memberships"]}
-    assert out["unassigned"] == [{"device": "guest", "reason": "too_few_home_windows", "home_windows": 1}]
+    assert {"device": "guest", "reason": "too_few_home_windows", "home_windows": 1} in out["unassigned"]
+
+
+def test_a_guest_seen_once_at_a_friend_and_alone_at_home_is_unassigned():
+    rows = (
+        home("a", "na")
+        + stay("guest", "phone", "na", [3], [19, 20])
+        + stay("guest", "phone", "ng", [5, 6, 7], [19])
+    )
+    out = assign_households(rows)
+    assert out["unassigned"] == [
+        {"device": "guest", "reason": "alone_with_little_evidence", "home_windows": 4}
+    ]
+
+
+def test_a_device_seen_once_with_two_households_is_unassigned():
+    # a party: a's and b's devices on a's address one evening, and a device seen only then
+    rows = home("a", "na") + home("b", "nb") + stay("b-ph", "phone", "na", [3], [19, 20])
+    rows += stay("b-tv", "tv", "na", [3], [19, 20]) + stay("x", "phone", "na", [3], [19, 20])
+    out = assign_households(rows)
+    assert "x" not in {m["device"] for m in out["memberships"]}
 
 
 def test_lone_device_with_enough_nights_is_a_household_of_one_with_capped_confidence():

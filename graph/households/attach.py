@@ -1,0 +1,135 @@
+"""Devices with short histories: a rarely used device joins the one household it was seen with.
+
+The clustering needs two devices together on ``min_together`` windows, so a device seen on one
+home window in the data (a laptop used once a week, a TV switched on once, a new phone) has no
+edge and stays unassigned, however plain its home is. Such a device joins a household when
+
+- every window in which it could have been at *any* home (home, CGNAT and unknown networks:
+  ``live_windows``) is one of its home windows: it lives nowhere else in the data, so it is no
+  visitor from a home behind a carrier, whose device sits on its carrier's address most days and
+  is seen on a friend's home once;
+- it was active on at most ``attach_max_window_ratio`` windows anywhere (mobile, offices...) per
+  home window: a phone in use all week but at a home once sleeps where the data do not see it
+  (a household that uses the app only away from home: variant ``away-only``);
+- and it spent every home window with devices of one household, and of no other (two
+  households there, e.g. a guest at a party, or the hour an address changed hands; or a window
+  at a home of its own, seen alone: it stays unassigned).
+
+Its confidence is the calibrated score of one window together (``graph.households.evidence``).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from graph.households.copresence import CoPresence, row_windows
+from graph.networks import PresenceTable, sorted_runs
+from graph.params import HouseholdParams
+
+__all__ = ["active_windows", "attach_short_histories", "lives_only_at_home", "sole_partner_household"]
+
+#: unassigned reason codes a device can leave by joining (``too_few_home_windows``,
+#: ``alone_with_little_evidence``; ``no_home_network`` devices have no partner to join)
+ATTACHABLE = (-2, -3)
+
+
+def lives_only_at_home(labels: np.ndarray, home_windows: np.ndarray, live_windows: np.ndarray) -> np.ndarray:
+    """Devices that may join: unassigned for too little evidence, and with no window at a place a
+    home could be (``live_windows``) beyond their home windows.
+
+    >>> lives_only_at_home(np.array([-2, -2, -3, -1, 0]), np.array([1, 1, 3, 0, 5]),
+    ...                    np.array([1, 9, 3, 0, 5])).tolist()
+    [True, False, True, False, False]
+    """
+    return np.isin(labels, ATTACHABLE) & (home_windows > 0) & (live_windows <= home_windows)
+
+
+def active_windows(t: PresenceTable, devices: np.ndarray, p: HouseholdParams) -> np.ndarray:
+    """Distinct day windows per device code on any network, counted for ``devices`` (bool per
+    code) only; 0 for the others.
+
+    >>> t = PresenceTable.from_rows([{"device": "a", "network": n, "hour": h * 3_600_000}
+    ...                              for n, h in (("home", 19), ("mobile", 20), ("mobile", 36))])
+    >>> active_windows(t, np.array([True]), HouseholdParams()).tolist()   # night 0, day 1
+    [2]
+    """
+    out = np.zeros(t.n_devices, dtype=np.int64)
+    sel = devices[t.dev]
+    if not sel.any():
+        return out
+    win, _ = row_windows(t.hour[sel], p)
+    w0 = int(win.min())
+    span = int(win.max()) - w0 + 1
+    dw, _ = sorted_runs(t.dev[sel].astype(np.int64) * span + (win - w0))
+    return np.bincount(dw // span, minlength=t.n_devices)
+
+
+def sole_partner_household(
+    a: np.ndarray,
+    b: np.ndarray,
+    pw_pair: np.ndarray,
+    pw_window: np.ndarray,
+    labels: np.ndarray,
+    candidate: np.ndarray,
+    home_windows: np.ndarray,
+) -> np.ndarray:
+    """Per device: the one household label among the assigned devices it shared windows with
+    (pairs ``a, b``; their windows ``pw_pair, pw_window``), for ``candidate`` devices whose every
+    home window was shared with it; -1 where there is none, more than one, or a home window it
+    spent without them (its own home, seen once: a visitor).
+
+    Device 0 was with devices 3 and 4 (both household 7) on its two windows; device 1 with 4 (7)
+    and 5 (8); device 2 with 3 (7) on one of its two windows:
+
+    >>> labels = np.array([-2, -2, -3, 7, 7, 8])
+    >>> candidate = labels < 0
+    >>> sole_partner_household(np.array([0, 0, 1, 1, 2]), np.array([3, 4, 4, 5, 3]),
+    ...                        np.array([0, 1, 2, 3, 4]), np.array([10, 11, 10, 10, 10]),
+    ...                        labels, candidate, np.array([2, 1, 2, 9, 9, 9])).tolist()
+    [7, -1, -1, -1, -1, -1]
+    """
+    n = len(labels)
+    out = np.full(n, -1, dtype=np.int64)
+    pa, pb = np.asarray(a, np.int64)[pw_pair], np.asarray(b, np.int64)[pw_pair]
+    dev, other, win = np.r_[pa, pb], np.r_[pb, pa], np.r_[pw_window, pw_window].astype(np.int64)
+    keep = candidate[dev] & (labels[other] >= 0)
+    if not keep.any():
+        return out
+    dev, hh, win = dev[keep], labels[other[keep]], win[keep]
+    span = int(labels.max()) + 1
+    pairs, _ = sorted_runs(dev * span + hh)  # distinct (device, household)
+    d, h = pairs // span, pairs % span
+    households = np.bincount(d, minlength=n)
+    w0 = int(win.min())
+    wspan = int(win.max()) - w0 + 1
+    dw, _ = sorted_runs(dev * wspan + (win - w0))  # distinct (device, window) spent with them
+    shared = np.bincount(dw // wspan, minlength=n)
+    sole = (households[d] == 1) & (shared[d] == home_windows[d])
+    out[d[sole]] = h[sole]
+    return out
+
+
+def attach_short_histories(
+    t: PresenceTable, cp: CoPresence, labels: np.ndarray, p: HouseholdParams
+) -> np.ndarray:
+    """Labels with each short-history device that lives only at one household's home joined to it
+    (:func:`lives_only_at_home`, :func:`active_windows`, then :func:`sole_partner_household`);
+    ``p.attach_short_histories`` off: the labels unchanged.
+
+    >>> t = PresenceTable.from_rows([{"device": d, "network": "n", "hour": 19 * 3_600_000} for d in "abc"])
+    >>> z = np.zeros(1)
+    >>> cp = CoPresence(np.zeros(0, bool), np.array([9, 9, 1]), np.zeros(3, np.int64),
+    ...                 np.array([0, 1]), np.array([2, 2]), np.array([1, 1]), z, z, z,
+    ...                 np.array([0, 1]), np.array([4, 4]), live_windows=np.array([9, 9, 1]))
+    >>> attach_short_histories(t, cp, np.array([0, 0, -2]), HouseholdParams()).tolist()
+    [0, 0, 0]
+    """
+    if not p.attach_short_histories:
+        return labels
+    candidate = lives_only_at_home(labels, cp.home_windows, cp.live_windows)
+    candidate &= active_windows(t, candidate, p) <= p.attach_max_window_ratio * cp.home_windows
+    sole = sole_partner_household(cp.a, cp.b, cp.pw_pair, cp.pw_window, labels, candidate, cp.home_windows)
+    out = labels.copy()
+    join = sole >= 0
+    out[join] = sole[join]
+    return out
