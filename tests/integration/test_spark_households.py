@@ -127,6 +127,32 @@ def test_warm_started_households_on_spark_equal_the_pure_core(spark, tmp_path):
     _assert_same_answer(read_output(tmp_path / "cold"), cold, table)
 
 
+def test_short_history_devices_join_on_spark_as_in_the_pure_core(spark, tmp_path):
+    """``graph.households.attach`` on Spark: a laptop seen once, only at home, joins; a guest who
+    lives behind a carrier, a guest seen alone at its own home, a phone in use all week but at a
+    home once, and a device seen once at a party of two households stay unassigned."""
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_worlds import home, stay
+
+    rows = home("a", "na") + home("b", "nb") + stay("a-lap", "laptop", "na", [3], [19, 20])
+    rows += stay("g1", "phone", "na", [4], [19, 20])  # lives behind a carrier
+    for i in range(50):
+        rows += home(f"c{i}", "cgnat")
+    rows += stay("g1", "phone", "cgnat", range(14), [21, 22])
+    rows += stay("g2", "phone", "nb", [3], [19, 20]) + stay("g2", "phone", "ng", [5, 6, 7], [19])
+    rows += stay("g3", "phone", "nb", [6], [19]) + stay("g3", "phone", "mobile", range(14), [8])
+    rows += stay("b-ph", "phone", "na", [9], [19, 20]) + stay("x", "phone", "na", [9], [19, 20])
+    table = PresenceTable.from_rows(rows)
+    p = GraphParams().households
+    run = run_households(table, p)
+    code = {str(k): i for i, k in enumerate(table.device_keys.tolist())}
+    assert run.labels[code["a-lap"]] == run.labels[code["a-tv"]]
+    assert all(run.labels[code[d]] < 0 for d in ("g1", "g2", "g3", "x"))
+    write_presence_table(table, tmp_path / "presence")
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
+    _assert_same_answer(read_output(tmp_path / "out"), run, table)
+
+
 def test_cgnat_stint_evidence_equals_the_pure_core(spark):
     """The gate's evidence per pair (small pools: some pairs fall below ``cgnat_min_evidence``)."""
     rng = np.random.default_rng(5)

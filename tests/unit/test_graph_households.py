@@ -133,6 +133,15 @@ def test_a_guest_seen_once_at_a_friend_and_alone_at_home_is_unassigned():
     ]
 
 
+def test_a_phone_in_use_all_week_but_at_a_home_once_is_unassigned():
+    # a household that uses the app only away from home: its phone is seen at a friend's once
+    rows = home("a", "na") + stay("g", "phone", "na", [6], [19]) + stay("g", "phone", "mob", range(14), [8])
+    out = assign_households(rows)
+    assert "g" not in {m["device"] for m in out["memberships"]}
+    joined = assign_households(rows, HouseholdParams(attach_max_window_ratio=100.0))
+    assert "g" in {m["device"] for m in joined["memberships"]}
+
+
 def test_a_device_seen_once_with_two_households_is_unassigned():
     # a party: a's and b's devices on a's address one evening, and a device seen only then
     rows = home("a", "na") + home("b", "nb") + stay("b-ph", "phone", "na", [3], [19, 20])
