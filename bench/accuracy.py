@@ -42,6 +42,7 @@ WORLDS = [
     ("carrier-groups", 4),
     ("movers", 4),
     ("away-only", 4),
+    ("another-zone", 4),
 ]
 
 

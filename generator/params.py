@@ -73,6 +73,9 @@ class WorldParams:
     # households that use the broadcaster's app only away from home (at friends', on the move, at
     # work): their devices send no event at home, so they are seen only as guests (repr=False: as above)
     away_only_share: float = field(default=0.0, repr=False)
+    # the world's viewers live this many hours behind Central European time: every timestamp
+    # is later in UTC by as much (6: US Eastern), leases and all (repr=False: as above)
+    utc_shift_hours: int = field(default=0, repr=False)
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -102,6 +105,8 @@ class WorldParams:
             raise ValueError(
                 f"carrier_group_remap: a nightly chance in [0, 1], got {self.carrier_group_remap}"
             )
+        if not -12 <= self.utc_shift_hours <= 12:
+            raise ValueError(f"utc_shift_hours: in [-12, 12], got {self.utc_shift_hours}")
         if not 0 <= self.away_only_share <= 1:
             raise ValueError(f"away_only_share: a share of households in [0, 1], got {self.away_only_share}")
         if not 0 <= self.move_share <= 0.5:
@@ -174,6 +179,8 @@ VARIANTS: dict[str, dict] = {
     # 5 % of households never use the app at home, only as guests at friends' (and on the move): a
     # device seen once at a home is not always that home's (the tag is the variant name, as above)
     "away-only": {"away_only_share": 0.05},
+    # a broadcaster in New York: the same viewers six hours later in UTC (the tag is the name, as above)
+    "another-zone": {"utc_shift_hours": 6},
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import timedelta
 
 import numpy as np
@@ -165,6 +165,8 @@ class Generation:
         carry_arr = np.zeros(0, dtype=np.int64)
         for day in range(p.days):
             ev, table, aid, rng = self.simulate(day)
+            if p.utc_shift_hours:  # the world lives in another time zone: its hours are later in UTC
+                ev = replace(ev, ts=ev.ts + p.utc_shift_hours * 3_600_000)
             tag = f"{p.seed:x}-{day:04d}"
             objs = self.renderer.objects(ev, table, aid, rng, tag=tag)
             arrival = ev.ts + delivery_delays(rng, len(ev.ts), p.late_rate)

@@ -14,9 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from graph.clock import localized
 from graph.households.core import as_table
 from graph.networks import PresenceTable, local_time
-from graph.params import DEVICE_TYPES, AffinityParams, NetworkParams
+from graph.params import DEVICE_TYPES, AffinityParams, HouseholdParams, NetworkParams
 
 __all__ = ["household_affinity", "similar_households"]
 
@@ -135,7 +136,7 @@ def _presence_profile(presence, assignment, network_params):
     if presence is None:
         return {}, {}, {}
     t = as_table(presence)
-    np_ = network_params or NetworkParams()
+    np_ = localized(HouseholdParams(network=network_params or NetworkParams()), t).network  # local time
     hids = sorted(set(assignment.values()))
     code = {h: i for i, h in enumerate(hids)}
     dev_hh = np.array([code.get(assignment.get(k), -1) for k in t.device_keys], dtype=np.int64)

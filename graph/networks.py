@@ -14,8 +14,9 @@ from typing import Any
 
 import numpy as np
 
+from graph.clock import localized
 from graph.dualstack import shared_v4_days
-from graph.params import DAY_MS, DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, NetworkParams
+from graph.params import DAY_MS, DEVICE_TYPES, HOUR_MS, NETWORK_CLASSES, HouseholdParams, NetworkParams
 
 __all__ = [
     "CGNAT",
@@ -323,8 +324,8 @@ def classify_networks(
     >>> classify_networks(rows)["n"][0]
     'home'
     """
-    p = params or NetworkParams()
     t = presence_rows if isinstance(presence_rows, PresenceTable) else PresenceTable.from_rows(presence_rows)
+    p = localized(HouseholdParams(network=params or NetworkParams()), t).network  # the viewers' local time
     cls, s = classify_table(t, p)
     out: dict[str, tuple[str, dict[str, Any]]] = {}
     for i, key in enumerate(t.network_keys):

@@ -35,7 +35,9 @@ class NetworkParams:
     1
     """
 
-    local_offset_hours: int = 1  # UTC -> local time (CET); the logs' hours are UTC
+    local_offset_hours: int = 1  # UTC -> local time (CET); the logs' hours are UTC ...
+    # ... unless read from the data: the offset at which the TVs' hours look like TV viewing (graph.clock)
+    infer_local_offset: bool = True
     office_start: int = 9  # local hour, weekdays only
     office_end: int = 17
     evening_start: int = 18  # evenings, nights and weekends are home time

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from graph.carrier_links import carrier_link_pairs
+from graph.clock import localized
 from graph.households.cgnat import address_days
 from graph.households.copresence import row_windows
 from graph.households.core import as_table
@@ -79,8 +80,8 @@ def social_links(
     [('A', 'B', 2)]
     """
     sp = params or SocialParams()
-    hp = household_params or HouseholdParams()
     t = as_table(presence)
+    hp = localized(household_params or HouseholdParams(), t)  # as the household run read it
     cls = _net_codes(t, net_class, hp)
     hids = sorted(set(assignment.values()))
     hcode = {h: i for i, h in enumerate(hids)}

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 
+from graph.clock import localized
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.attach import attach_short_histories
 from graph.households.cluster import UNASSIGNED_REASONS, cluster_devices
@@ -53,8 +54,8 @@ def run_households(
     more minutes of data then re-cut nothing they give no evidence for. Without it (or with
     no stored households) the run is the cold run the Spark engine reproduces.
     """
-    p = params or HouseholdParams()
     t = as_table(presence)
+    p = localized(params or HouseholdParams(), t)  # the viewers' local time, read from the data
     net_class, _ = classify_table(t, p.network)
     cp = copresence(t, net_class, p)
     init = None

@@ -8,6 +8,7 @@ from collections import Counter
 from collections.abc import Collection, Mapping
 from typing import Any
 
+from graph.clock import localized
 from graph.households import household_rows, run_households
 from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
@@ -22,7 +23,7 @@ __all__ = ["network_class_rows", "run_households_job", "write_assignment"]
 def network_class_rows(run, params: GraphParams) -> list[dict[str, Any]]:
     """``{network, class, evidence}`` per network of a household run; evidence is its profile (JSON)."""
     t = run.table
-    _, stats = classify_table(t, params.households.network)
+    _, stats = classify_table(t, localized(params.households, t).network)  # the run's local time
     return [
         {
             "network": str(k),

@@ -22,7 +22,7 @@ from graph.params import HouseholdParams, SocialParams
 from graph.spark.cluster import attach_short_histories, cluster_devices
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
-from graph.spark.presence import classify_networks, network_stats, presence_rows, read_presence
+from graph.spark.presence import classify_networks, local_presence, network_stats, read_presence
 from graph.spark.session import materialize
 
 __all__ = ["STAGES", "run_spark_households", "run_spark_social", "spark_params"]
@@ -82,7 +82,7 @@ def run_spark_households(
         t0 = time.monotonic()
 
     raw = read_presence(spark, input_path)
-    rows, devices = presence_rows(raw, p)
+    rows, devices, p = local_presence(raw, p)  # the viewers' local time, read from the data
     rows = materialize(rows)
     n_devices, n_rows = devices.count(), rows.count()
     span = _window_span(rows, p)
@@ -147,7 +147,7 @@ def run_spark_social(
     hp = household_params or HouseholdParams()
     out = output_path.rstrip("/")
     members = read_memberships(spark, f"{out}/memberships")
-    rows, _ = presence_rows(read_presence(spark, input_path), hp)
+    rows, _, hp = local_presence(read_presence(spark, input_path), hp)
     classes = read_network_classes(spark, f"{out}/networks")
     links = social_links(materialize(rows), members, params, hp, classes)
     links.write.mode("overwrite").parquet(f"{out}/links")

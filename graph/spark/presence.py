@@ -13,6 +13,7 @@ import pandas as pd
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from graph.clock import MIN_DEVICE_HOURS, with_profile
 from graph.dualstack import PAIR_LIMIT
 from graph.networks import CGNAT, HOME, UNKNOWN, classify_stats
 from graph.params import DEVICE_TYPES, NETWORK_CLASSES, HouseholdParams
@@ -21,7 +22,15 @@ from graph.spark.errors import InputInvalid
 from graph.spark.files import schema_problems
 from graph.spark.session import materialize
 
-__all__ = ["STATS", "classify_networks", "dense_codes", "network_stats", "presence_rows", "read_presence"]
+__all__ = [
+    "STATS",
+    "classify_networks",
+    "dense_codes",
+    "local_presence",
+    "network_stats",
+    "presence_rows",
+    "read_presence",
+]
 
 _TV = DEVICE_TYPES.index("tv")
 _HANDHELD = (DEVICE_TYPES.index("phone"), DEVICE_TYPES.index("tablet"))
@@ -72,6 +81,27 @@ def dense_codes(keys: DataFrame, key: str, code: str) -> DataFrame:
     offsets = parts.sparkSession.createDataFrame(sorted(offset.items()), "_pid int, _offset long")
     within = F.row_number().over(Window.partitionBy("_pid").orderBy(key)) - 1
     return parts.join(F.broadcast(offsets), "_pid").select(key, (F.col("_offset") + within).alias(code))
+
+
+def local_presence(raw: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFrame, HouseholdParams]:
+    """:func:`presence_rows` in the viewers' local time: ``(rows, devices, p)`` with ``p``'s
+    offset read from the rows (``graph.clock``: the TVs' rows by UTC hour of day, every row's
+    when TVs have fewer than ``MIN_DEVICE_HOURS``; 24 numbers to the driver)."""
+    rows, devices = presence_rows(raw, p)
+    if not p.network.infer_local_offset:
+        return rows, devices, p
+    hod = F.expr("pmod(hour div 3600000, 24)").cast("int")
+    tv = (F.col("dtype") == DEVICE_TYPES.index("tv")).cast("int")
+    counts = rows.groupBy(hod.alias("h"), tv.alias("tv")).agg(F.count("*").alias("n")).collect()
+    by = np.zeros((2, 24), dtype=np.int64)
+    for r in counts:
+        by[int(r["tv"]), int(r["h"])] += int(r["n"])
+    profile = by[1] if by[1].sum() >= MIN_DEVICE_HOURS else by.sum(axis=0)
+    q = with_profile(p, profile)
+    if q.network.local_offset_hours == p.network.local_offset_hours:
+        return rows, devices, q
+    rows, devices = presence_rows(raw, q)  # calendar columns in the local time read
+    return rows, devices, q
 
 
 def presence_rows(raw: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFrame]:

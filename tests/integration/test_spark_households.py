@@ -153,6 +153,28 @@ def test_short_history_devices_join_on_spark_as_in_the_pure_core(spark, tmp_path
     _assert_same_answer(read_output(tmp_path / "out"), run, table)
 
 
+def test_a_world_in_another_time_zone_is_read_in_its_local_time_on_spark_as_in_the_pure_core(
+    spark, equality_world, tmp_path
+):
+    """The equality world moved six hours later in UTC (its viewers in UTC-5): both engines read
+    the offset from the data (``graph.clock``) and answer as they do on the world itself."""
+    from dataclasses import replace
+
+    from graph.clock import localized
+
+    table, _ = equality_world
+    shifted = replace(table, hour=table.hour + 6 * 3_600_000)
+    p = GraphParams().households
+    assert (
+        localized(p, shifted).network.local_offset_hours == localized(p, table).network.local_offset_hours - 6
+    )
+    run = run_households(shifted, p)
+    assert np.array_equal(run.labels, run_households(table, p).labels)
+    write_presence_table(shifted, tmp_path / "presence")
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
+    _assert_same_answer(read_output(tmp_path / "out"), run, shifted)
+
+
 def test_cgnat_stint_evidence_equals_the_pure_core(spark):
     """The gate's evidence per pair (small pools: some pairs fall below ``cgnat_min_evidence``)."""
     rng = np.random.default_rng(5)

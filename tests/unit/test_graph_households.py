@@ -225,3 +225,14 @@ def test_copresence_counts_windows_not_hours():
     assert cp.together.tolist() == [4, 4, 4]
     assert np.all(cp.nights == 4)
     assert stay("x", "tv", "n", [0], [19])[0]["hour"] % H == 0
+
+
+@pytest.mark.parametrize("hours", [6, -5, 9])
+def test_a_world_in_another_time_zone_gives_the_same_households(world, hours):
+    from dataclasses import replace
+
+    t, _ = world
+    moved = replace(t, hour=t.hour + hours * 3_600_000)
+    assert np.array_equal(run_households(moved).labels, run_households(t).labels)
+    pinned = HouseholdParams(network=replace(HouseholdParams().network, infer_local_offset=False))
+    assert not np.array_equal(run_households(moved, pinned).labels, run_households(t).labels)
