@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING, Any
 from kafka import KafkaProducer
 
 from graph.client import GraphClient, connect
-from graph.params import GraphParams, RetentionParams
+from graph.clock import at_offset
+from graph.params import GraphParams, HouseholdParams, RetentionParams
 from hausgraph.private_files import private_dir
 from hausgraph.servers import Connections, resolve_connections
 from hausgraph.settings import Settings
@@ -134,8 +135,12 @@ def kafka_ingest_loop(
 
 
 def graph_params(settings: Settings) -> GraphParams:
-    """The graph jobs' parameters, with what settings decide (the retention in days)."""
-    return GraphParams(retention=RetentionParams(days=settings.retention_days))
+    """The graph jobs' parameters, with what settings decide (the retention in days; the local
+    offset, pinned or read from the data)."""
+    hp = HouseholdParams()
+    if settings.local_offset_hours is not None:
+        hp = at_offset(hp, settings.local_offset_hours)
+    return GraphParams(households=hp, retention=RetentionParams(days=settings.retention_days))
 
 
 def job_schedule(settings: Settings) -> dict[str, int]:

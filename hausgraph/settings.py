@@ -117,6 +117,9 @@ class Settings(BaseSettings):
     retention_days: int = 180
     #: dead letters hold raw records: their topic keeps them this many days
     dead_letter_retention_days: int = 7
+    #: the viewers' UTC offset in hours (home evenings, office hours, the carriers' remap night);
+    #: unset: read from the data, the offset at which the TVs' hours look like TV viewing (graph.clock)
+    local_offset_hours: int | None = Field(default=None, ge=-12, le=14)
     #: seconds between re-reads of the erased devices by a running ingester
     suppression_refresh_s: float = 30.0
 

@@ -6,14 +6,15 @@ import json
 import time
 from collections import Counter
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 from typing import Any
 
-from graph.clock import localized
+from graph.clock import at_offset, localized
 from graph.households import household_rows, run_households
 from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
 from graph.jobs.reads import all_presence, current_assignment, pending_moves, presence_rows
-from graph.jobs.runs import JobContext, last_success
+from graph.jobs.runs import JobContext, last_full_counts, last_success
 from graph.networks import NETWORK_CLASSES, classify_table
 from graph.params import GraphParams
 
@@ -128,6 +129,11 @@ def run_households_job(
                 ctx.progress("households: nothing new since the last run")
                 return
     rows = all_presence(client, ctx.shared) if devices is None else presence_rows(client, devices=devices)
+    if devices is not None and params.households.network.infer_local_offset:
+        # a slice reads local time as the last full run did (a few devices say too little about it)
+        offset = last_full_counts(client, "households").get("local_offset_hours")
+        if offset is not None:
+            params = replace(params, households=at_offset(params.households, int(offset)))
     ctx.progress(f"households: {len(rows):,} presence rows read")
     previous = current_assignment(client)
     pending, provisional = pending_moves(client) if previous else ({}, set())
@@ -160,6 +166,8 @@ def run_households_job(
     ctx.counts["mode"] = "incremental" if devices is not None else "full"
     classes = Counter(NETWORK_CLASSES[int(c)] for c in run.net_class)
     ctx.counts["network_classes"] = dict(classes)
+    ctx.counts["local_offset_hours"] = localized(params.households, run.table).network.local_offset_hours
     ctx.progress(
         f"households: {ctx.counts['households']:,} households, {ctx.counts['unassigned']:,} unassigned"
+        f" (local time UTC{ctx.counts['local_offset_hours']:+d})"
     )

@@ -102,6 +102,12 @@ def last_success(client: GraphClient, job: str) -> int | None:
     return rows[0]["started"] if rows else None
 
 
+def last_full_counts(client: GraphClient, job: str) -> dict[str, Any]:
+    """The counts of the job's newest successful full run (``{}``: none yet)."""
+    rows = client.read("jobs/read_last_full_counts", job=job)
+    return json.loads(rows[0]["counts"]) if rows and rows[0]["counts"] else {}
+
+
 def run_job_with_record(
     client: GraphClient,
     job: str,
