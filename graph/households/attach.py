@@ -90,8 +90,10 @@ def sole_partner_household(
     """
     n = len(labels)
     out = np.full(n, -1, dtype=np.int64)
-    pa, pb = np.asarray(a, np.int64)[pw_pair], np.asarray(b, np.int64)[pw_pair]
-    dev, other, win = np.r_[pa, pb], np.r_[pb, pa], np.r_[pw_window, pw_window].astype(np.int64)
+    a, b = np.asarray(a, np.int64), np.asarray(b, np.int64)
+    mine = np.flatnonzero((candidate[a] | candidate[b])[pw_pair])  # the few candidates' entries only
+    pa, pb, win = a[pw_pair[mine]], b[pw_pair[mine]], np.asarray(pw_window, np.int64)[mine]
+    dev, other, win = np.r_[pa, pb], np.r_[pb, pa], np.r_[win, win]
     keep = candidate[dev] & (labels[other] >= 0)
     if not keep.any():
         return out
