@@ -19,7 +19,6 @@ from the data, as named steps:
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -32,7 +31,6 @@ if TYPE_CHECKING:  # graph.networks reads local time through this module
 __all__ = [
     "OFFSETS",
     "REFERENCE_TV_PROFILE",
-    "at_offset",
     "best_offset",
     "localized",
     "offset_scores",
@@ -92,19 +90,6 @@ def best_offset(profile: np.ndarray, reference: np.ndarray = REFERENCE_TV_PROFIL
     return OFFSETS[int(np.argmax(offset_scores(profile, reference)))]
 
 
-def at_offset(p: HouseholdParams, offset: int) -> HouseholdParams:
-    """``p`` in local time ``UTC + offset``, the carriers' remap night kept at its local hour;
-    inferring no more (a pinned offset: ``HAUSGRAPH_LOCAL_OFFSET_HOURS``).
-
-    >>> q = at_offset(HouseholdParams(), -5)
-    >>> q.network.local_offset_hours, q.cgnat_day_start_hour, q.network.infer_local_offset
-    (-5, 9, False)
-    """
-    start = (p.cgnat_day_start_hour + p.network.local_offset_hours - offset) % 24
-    network = replace(p.network, local_offset_hours=offset, infer_local_offset=False)
-    return replace(p, network=network, cgnat_day_start_hour=start)
-
-
 def with_profile(p: HouseholdParams, profile: np.ndarray) -> HouseholdParams:
     """``p`` with the local offset of ``profile`` (:func:`best_offset`) and the carriers' remap
     night moved with it (same local hour); ``p`` itself when ``p.network.infer_local_offset`` is
@@ -117,7 +102,7 @@ def with_profile(p: HouseholdParams, profile: np.ndarray) -> HouseholdParams:
     if not p.network.infer_local_offset:
         return p
     offset = best_offset(profile)
-    return at_offset(p, p.network.local_offset_hours if offset is None else offset)
+    return p.at_offset(p.network.local_offset_hours if offset is None else offset)
 
 
 def localized(p: HouseholdParams, t: PresenceTable) -> HouseholdParams:

@@ -6,7 +6,7 @@ frozen dataclasses (``dataclasses.replace(p, resolution=2.0)``) and passing it d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 __all__ = [
     "DAY_MS",
@@ -145,6 +145,18 @@ class HouseholdParams:
     cgnat_min_days: int = 3  # address days on the same address
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days
+
+    def at_offset(self, offset: int) -> HouseholdParams:
+        """These settings in local time ``UTC + offset``, the carriers' remap night kept at its local
+        hour, inferring no more (``graph.clock``; a pinned ``HAUSGRAPH_LOCAL_OFFSET_HOURS``).
+
+        >>> q = HouseholdParams().at_offset(-5)
+        >>> q.network.local_offset_hours, q.cgnat_day_start_hour, q.network.infer_local_offset
+        (-5, 9, False)
+        """
+        start = (self.cgnat_day_start_hour + self.network.local_offset_hours - offset) % 24
+        network = replace(self.network, local_offset_hours=offset, infer_local_offset=False)
+        return replace(self, network=network, cgnat_day_start_hour=start)
 
 
 @dataclass(frozen=True)

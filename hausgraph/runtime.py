@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from kafka import KafkaProducer
 
 from graph.client import GraphClient, connect
-from graph.clock import at_offset
 from graph.params import GraphParams, HouseholdParams, RetentionParams
 from hausgraph.private_files import private_dir
 from hausgraph.servers import Connections, resolve_connections
@@ -139,7 +138,7 @@ def graph_params(settings: Settings) -> GraphParams:
     offset, pinned or read from the data)."""
     hp = HouseholdParams()
     if settings.local_offset_hours is not None:
-        hp = at_offset(hp, settings.local_offset_hours)
+        hp = hp.at_offset(settings.local_offset_hours)
     return GraphParams(households=hp, retention=RetentionParams(days=settings.retention_days))
 
 

@@ -9,7 +9,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
-from graph.clock import at_offset, localized
+from graph.clock import localized
 from graph.households import household_rows, run_households
 from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
@@ -133,7 +133,7 @@ def run_households_job(
         # a slice reads local time as the last full run did (a few devices say too little about it)
         offset = last_full_counts(client, "households").get("local_offset_hours")
         if offset is not None:
-            params = replace(params, households=at_offset(params.households, int(offset)))
+            params = replace(params, households=params.households.at_offset(int(offset)))
     ctx.progress(f"households: {len(rows):,} presence rows read")
     previous = current_assignment(client)
     pending, provisional = pending_moves(client) if previous else ({}, set())

@@ -136,10 +136,9 @@ def test_incremental_run_places_a_new_device_in_its_home(client, world):
 
 
 def test_an_incremental_run_reads_local_time_as_the_last_full_run_did(client, world):
-    from graph.clock import at_offset
     from graph.params import GraphParams, HouseholdParams
 
-    full = run_job(client, "households", params=GraphParams(households=at_offset(HouseholdParams(), 3)))
+    full = run_job(client, "households", params=GraphParams(households=HouseholdParams().at_offset(3)))
     assert full.counts["local_offset_hours"] == 3
     _add_tablet_copy(client, world)
     ctx = run_job(client, "households", incremental=True)  # the default: read from the data

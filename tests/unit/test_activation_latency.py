@@ -115,3 +115,18 @@ def test_the_load_generator_counts_the_wait_behind_a_stall():
     assert out["answered"] == 100 and out["queued"] >= 20
     assert out["max_ms"] >= 290 and out["p90_ms"] >= 50
     assert out["from_write"]["p90_ms"] < 50
+
+
+def test_the_api_process_imports_without_numpy_pandas_or_pyarrow():
+    """``python -m hausgraph.api`` marks them absent before any import (memory): nothing the server
+    imports may need them (a settings helper that did crashed every start)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "for n in ('numpy', 'pandas', 'pyarrow'): sys.modules.setdefault(n, None)\n"
+        "import hausgraph.api.server, hausgraph.runtime\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
