@@ -14,6 +14,7 @@ from graph.admin import reset as admin_reset
 from hausgraph.cli.common import console, get_settings, handle_errors
 from hausgraph.runtime import (
     graph_client,
+    graph_params,
     kafka_ingest_loop,
     pseudonym_secret,
     topic_configs,
@@ -96,7 +97,7 @@ def demo(
         _ingest_until_caught_up(loop, ends, progress)
         producer.close()
     console.print(f"ingested {loop.stats.fresh:,} new events, {loop.stats.invalid:,} dead letters")
-    run_all(client, progress=lambda msg: console.print(f"  {msg}"))
+    run_all(client, graph_params(settings), progress=lambda msg: console.print(f"  {msg}"))
     from hausgraph.cli.scoring import export_and_evaluate
 
     export_and_evaluate(client, out, out / "truth.json")

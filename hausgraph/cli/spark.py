@@ -10,10 +10,9 @@ from pathlib import Path
 import typer
 
 from graph.jobs.reads import presence_rows
-from graph.params import GraphParams
 from graph.spark import InputInvalid
 from hausgraph.cli.common import console, get_settings, handle_errors
-from hausgraph.runtime import graph_client
+from hausgraph.runtime import graph_client, graph_params
 
 __all__ = ["export_presence", "import_app", "import_links", "run_spark_job"]
 
@@ -75,11 +74,11 @@ def run_spark_job(
         if job == "social":  # links from the presence and the memberships in --output
             from graph.spark.core import run_spark_social
 
-            params = GraphParams()
+            params = graph_params(settings)
             counts = run_spark_social(spark, input_dir, output_dir, params.social, params.households)
         else:
             counts = run_spark_households(
-                spark, input_dir, output_dir, GraphParams().households, seed=seed, on_stage=say
+                spark, input_dir, output_dir, graph_params(settings).households, seed=seed, on_stage=say
             )
     finally:
         spark.stop()
@@ -103,7 +102,7 @@ def import_memberships(
         ctx = run_import(
             client,
             out,
-            GraphParams().households,
+            graph_params(get_settings()).households,
             progress=lambda m: console.print(f"  {m}"),
             source=str(path),
         )
