@@ -105,8 +105,8 @@ def sole_partner_household(
     w0 = int(win.min())
     wspan = int(win.max()) - w0 + 1
     dw, _ = sorted_runs(dev * wspan + (win - w0))  # distinct (device, window) spent with them
-    shared = np.bincount(dw // wspan, minlength=n)
-    sole = (households[d] == 1) & (shared[d] == home_windows[d])
+    covered = np.bincount(dw // wspan, minlength=n)
+    sole = (households[d] == 1) & (covered[d] == home_windows[d])
     out[d[sole]] = h[sole]
     return out
 

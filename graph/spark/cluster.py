@@ -208,13 +208,13 @@ def attach_short_histories(
         seen.groupBy("dev")
         .agg(
             F.countDistinct("j_cluster").alias("households"),
-            F.countDistinct("window").alias("shared"),
+            F.countDistinct("window").alias("covered"),
             F.first("j_cluster").alias("j_cluster"),
             F.first("j_split").alias("j_split"),
             F.first("j_component").alias("j_component"),
         )
         .join(cand, "dev")
-        .where((F.col("households") == 1) & (F.col("shared") == F.col("home_windows")))
+        .where((F.col("households") == 1) & (F.col("covered") == F.col("home_windows")))
         .select("dev", "j_cluster", "j_split", "j_component")
     )
     joined = F.col("j_cluster").isNotNull()
