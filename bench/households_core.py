@@ -21,7 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from graph.clock import localized
 from graph.clustering import louvain_partition
+from graph.households.attach import attach_short_histories
 from graph.households.cluster import cluster_devices
 from graph.households.copresence import copresence
 from graph.households.core import HouseholdRun, household_rows
@@ -246,11 +248,13 @@ def main(argv: list[str] | None = None) -> dict:
         return out
 
     start, cstart = time.perf_counter(), time.process_time()
+    p = step("local_time", localized, p, t)
     net_class, _ = step("classify_networks", classify_table, t, p.network)
     cp = step("copresence", copresence, t, net_class, p)
     labels, k = step("cluster", cluster_devices, cp, p, seed=args.seed, partition=louvain_partition)
+    labels = step("attach", attach_short_histories, t, cp, labels, p)
     ev = step("evidence", membership_evidence, t, cp, labels, k, p)
-    run = HouseholdRun(t, net_class, cp, labels, k, ev)
+    run = HouseholdRun(t, net_class, cp, labels, k, ev, p)
     out = step("rows_and_ids", household_rows, run, None, p)
     report["core_total_s"] = round(time.perf_counter() - start, 2)
     report["core_cpu_s"] = round(time.process_time() - cstart, 2)

@@ -108,9 +108,8 @@ class HouseholdParams:
     # a device with too little evidence for either, seen at no place a home could be but on its
     # home windows, joins the one household it shared them with (graph.households.attach)
     attach_short_histories: bool = True
-    attach_max_window_ratio: float = (
-        2.0  # ... if active on at most this many windows anywhere per home window
-    )
+    # ... if it was active on at most this many windows anywhere per home window
+    attach_max_window_ratio: float = 2.0
     max_household_size: int = 10  # components larger than this are split
     min_density: float = 0.5  # components sparser than this are tried for a split ...
     min_split_modularity: float = 0.3  # ... kept only if the split is this clear (homes are often sparse)

@@ -32,6 +32,7 @@ class HouseholdRun:
     labels: np.ndarray  # household label per device, negative = unassigned reason
     k: int
     evidence: MembershipEvidence
+    params: HouseholdParams  # as the run applied them: its local time read from the data (graph.clock)
 
 
 def as_table(presence: PresenceTable | Iterable[Mapping[str, Any]]) -> PresenceTable:
@@ -64,7 +65,7 @@ def run_households(
     labels, k = cluster_devices(cp, p, seed=seed, partition=partition, init=init)
     labels = attach_short_histories(t, cp, labels, p)
     ev = membership_evidence(t, cp, labels, k, p)
-    return HouseholdRun(t, net_class, cp, labels, k, ev)
+    return HouseholdRun(t, net_class, cp, labels, k, ev, p)
 
 
 def household_rows(

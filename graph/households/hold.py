@@ -207,4 +207,4 @@ def hold_full_run(
         if lab >= 0:
             clusters[lab].append(d)
     ids = describe_ids(clusters, hids, previous, p)
-    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev), ids, after
+    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev, run.params), ids, after

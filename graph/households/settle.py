@@ -130,4 +130,4 @@ def settle_run(
                 "previous": [{"household_id": h, "devices": c} for h, c in prev],
             }
         )
-    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev), ids
+    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev, run.params), ids

@@ -9,7 +9,6 @@ from collections.abc import Collection, Mapping
 from dataclasses import replace
 from typing import Any
 
-from graph.clock import localized
 from graph.households import household_rows, run_households
 from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
@@ -21,10 +20,10 @@ from graph.params import GraphParams
 __all__ = ["network_class_rows", "run_households_job", "write_assignment"]
 
 
-def network_class_rows(run, params: GraphParams) -> list[dict[str, Any]]:
+def network_class_rows(run) -> list[dict[str, Any]]:
     """``{network, class, evidence}`` per network of a household run; evidence is its profile (JSON)."""
     t = run.table
-    _, stats = classify_table(t, localized(params.households, t).network)  # the run's local time
+    _, stats = classify_table(t, run.params.network)  # in the run's local time
     return [
         {
             "network": str(k),
@@ -153,7 +152,7 @@ def run_households_job(
             for m in out["memberships"]
             if m["device"] in pending and previous.get(m["device"]) == m["household_id"]
         }
-    client.write("jobs/write_network_classes", network_class_rows(run, params), run=ctx.run_id)
+    client.write("jobs/write_network_classes", network_class_rows(run), run=ctx.run_id)
     if devices is not None:  # placed by this run or an earlier incremental one: no full run's word yet
         provisional = {
             m["device"]
@@ -166,7 +165,7 @@ def run_households_job(
     ctx.counts["mode"] = "incremental" if devices is not None else "full"
     classes = Counter(NETWORK_CLASSES[int(c)] for c in run.net_class)
     ctx.counts["network_classes"] = dict(classes)
-    ctx.counts["local_offset_hours"] = localized(params.households, run.table).network.local_offset_hours
+    ctx.counts["local_offset_hours"] = run.params.network.local_offset_hours
     ctx.progress(
         f"households: {ctx.counts['households']:,} households, {ctx.counts['unassigned']:,} unassigned"
         f" (local time UTC{ctx.counts['local_offset_hours']:+d})"
