@@ -77,8 +77,8 @@ def build_truth(gen) -> dict:
         )
     social = [
         {
-            "a": w.hh_ids[a],
-            "b": w.hh_ids[b],
+            "a": w.hh_label[a],  # friendships follow a home that moved (moves.rekey_pairs): its label
+            "b": w.hh_label[b],
             "visits": int(gen.visits.get((a, b), 0)),
             "seen_visits": int(gen.seen_visits.get((a, b), 0)),
         }

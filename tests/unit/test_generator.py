@@ -345,6 +345,11 @@ def test_movers_change_households_on_their_day_and_truth_records_it():
     join = next(m for m in truth["moves"] if m["kind"] == "join")
     mates = {k for k, h in end.items() if h == join["to"]} - set(join["devices"])
     assert mates and all(start[k] == join["to"] for k in mates)  # they moved in with a real home
+    # friendships follow the people: a home that moved keeps its friends under its own id
+    ids = {h["id"] for h in truth["households"]}
+    assert all(x["a"] in ids and x["b"] in ids for x in truth["social_pairs"])
+    home = {m["to"] for m in truth["moves"] if m["kind"] == "home"}
+    assert home & {x[k] for x in truth["social_pairs"] for k in "ab"}
     assert build_world_moves("default") == []
 
 
