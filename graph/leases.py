@@ -25,7 +25,7 @@ import numpy as np
 from graph.networks import sorted_runs
 from graph.params import HOUR_MS, SocialParams
 
-__all__ = ["Stays", "household_stays", "visit_hosts"]
+__all__ = ["Stays", "household_stays", "resident_hosts", "visit_hosts"]
 
 
 @dataclass(frozen=True)
@@ -154,3 +154,44 @@ def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: Social
     stay_host = np.full(len(st.net), -1, dtype=np.int64)
     stay_host[short[c_stay[order][first]]] = c_host[order][first]
     return stay_host[st.of_row]
+
+
+def resident_hosts(
+    net: np.ndarray, hh: np.ndarray, window: np.ndarray, host: np.ndarray, min_windows: int
+) -> np.ndarray:
+    """``host`` where the host lives on the network: its own devices were there in at least
+    ``min_windows`` windows (a day's lease is an evening and a night); elsewhere -1. A household
+    seen on an address in one window only is a guest there itself (two guests of a party, a
+    café's address read as a home), and hosts no one.
+
+    Parameters
+    ----------
+    net, hh, window : arrays of int
+        Network code, household code (>= 0) and day window per presence row.
+    host : array of int
+        Host household code per row (:func:`visit_hosts`), -1 where the row is no visit.
+    min_windows : int
+
+    Examples
+    --------
+    Household 0 was on network 0 in windows 1 and 2, household 1 in window 2 only; household 2
+    stays inside both:
+
+    >>> resident_hosts(np.array([0, 0, 0, 0, 0]), np.array([0, 0, 1, 2, 2]),
+    ...                np.array([1, 2, 2, 2, 2]), np.array([-1, -1, -1, 0, 1]), 2).tolist()
+    [-1, -1, -1, 0, -1]
+    """
+    out = np.asarray(host, dtype=np.int64).copy()
+    if not len(out) or min_windows <= 1:
+        return out
+    window = np.asarray(window, dtype=np.int64)
+    w0, ws = int(window.min()), int(window.max() - window.min()) + 1
+    nh = int(max(hh.max(), out.max())) + 1
+    nets = np.asarray(net, dtype=np.int64) * nh
+    lived, _ = sorted_runs((nets + hh) * ws + (window - w0))
+    keys, windows = sorted_runs(lived // ws)
+    want = nets + np.maximum(out, 0)
+    i = np.minimum(np.searchsorted(keys, want), len(keys) - 1)
+    enough = (keys[i] == want) & (windows[i] >= min_windows)
+    out[~enough] = -1
+    return out

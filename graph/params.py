@@ -169,6 +169,7 @@ class SocialParams:
     stay_gap_hours: int = 12
     max_visit_hours: int = 10
     max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
+    min_host_windows: int = 2  # a host lives on the address: its devices there in this many windows
     # a device on a CGNAT address its own household does not live behind is visiting one of the
     # households behind it at that time; such a visit counts for a link with a visit seen on a
     # home network too (which of the few candidate hosts it was is not known) ...

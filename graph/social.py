@@ -19,7 +19,7 @@ from graph.clock import localized
 from graph.households.cgnat import address_days
 from graph.households.copresence import row_windows
 from graph.households.core import as_table
-from graph.leases import visit_hosts
+from graph.leases import resident_hosts, visit_hosts
 from graph.networks import CGNAT, HOME, PresenceTable, classify_table, sorted_runs
 from graph.params import HOUR_MS, NETWORK_CLASSES, HouseholdParams, SocialParams
 
@@ -104,8 +104,9 @@ def social_links(
     dwin, _ = sorted_runs(np.r_[dev * wspan + (win - w0), t.dev[cgr].astype(np.int64) * wspan + cwin])
     home_windows = np.bincount(dwin // wspan, minlength=nd)
 
-    # host: the household whose stay on the address brackets the device's short stay there
-    row_host = visit_hosts(net, hh, hour, sp)
+    # host: the household whose stay on the address brackets the device's short stay there, and
+    # who lives there (seen on it in min_host_windows windows)
+    row_host = resident_hosts(net, hh, win, visit_hosts(net, hh, hour, sp), sp.min_host_windows)
     row_ten = tenure[np.searchsorted(nd_key, net * nd + dev)]
     visit = (row_host >= 0) & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1))
 

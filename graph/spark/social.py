@@ -81,8 +81,9 @@ def _hosts(sp: SocialParams):
 
 
 def _home_visits(home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_rows: int) -> DataFrame:
-    """Visits on home networks: a short stay inside another household's stay (``visit_hosts``),
-    by a device that does not live there (tenure within ``max_visit_share`` of its home windows)."""
+    """Visits on home networks: a short stay inside another household's stay (``visit_hosts``) who
+    lives there (``resident_hosts``), by a device that does not (tenure within ``max_visit_share``
+    of its home windows)."""
     buckets = max(
         int(home.sparkSession.conf.get("spark.sql.shuffle.partitions")), n_rows // _ROWS_PER_BUCKET + 1
     )
@@ -93,6 +94,9 @@ def _home_visits(home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_r
         .applyInPandas(_hosts(sp), "dev long, network string, hour long, host long")
     )
     tenure = home.groupBy("network", "dev").agg(F.countDistinct("window").alias("tenure"))
+    # the host lives there (graph.leases.resident_hosts): its devices on the network in enough windows
+    lived = home.groupBy("network", F.col("hh").alias("host")).agg(F.countDistinct("window").alias("lived"))
+    hosts = hosts.join(lived.where(F.col("lived") >= sp.min_host_windows), ["network", "host"], "left_semi")
     return (
         hosts.join(
             home.select("dev", "network", "hour", "hh", "window", "device"), ["dev", "network", "hour"]

@@ -237,6 +237,32 @@ def test_social_links_on_spark_equal_the_pure_core(equality_world):
         )
 
 
+def test_a_host_seen_one_evening_hosts_no_one_on_spark_as_in_the_pure_core(spark, tmp_path):
+    """``graph.leases.resident_hosts`` on Spark: two guests meeting twice where neither lives make
+    no link; with one window enough to live somewhere, both engines make the same one."""
+    from dataclasses import replace
+
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_worlds import home, stay
+
+    rows = home("a", "na") + home("b", "nb") + home("c", "nc")
+    evening = range(17, 23)
+    rows += stay("c-tab", "tablet", "P", [2], evening) + stay("c-tab", "tablet", "Q", [5], evening)
+    rows += stay("a-ph", "phone", "P", [2], [19, 20]) + stay("a-ph", "phone", "Q", [5], [19, 20])
+    table = PresenceTable.from_rows(rows)
+    write_presence_table(table, tmp_path / "presence")
+    params = GraphParams()
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
+    for sp in (params.social, replace(params.social, min_host_windows=1)):
+        run_spark_social(spark, str(tmp_path / "presence"), str(tmp_path / "out"), sp, params.households)
+        links, members = read_links(tmp_path / "out")
+        want = social_links(table, members, sp, params.households)
+        assert [(x["household_a"], x["household_b"], x["visits"]) for x in links] == [
+            (x["household_a"], x["household_b"], x["visits"]) for x in want
+        ]
+        assert len(want) == (sp.min_host_windows == 1)
+
+
 def test_carrier_link_pairs_on_spark_equal_the_pure_core(spark):
     """The posterior of links seen only behind carriers (graph.carrier_links) on random visits:
     the same pairs pass on Spark as in the pure core, at two posteriors."""

@@ -183,3 +183,24 @@ def test_ds_lite_fallback_is_living_not_visiting_behind_cgnat():
     visitor, host, device, *_ = _cgnat_visits(t, cls, dev_hh, SocialParams(), HouseholdParams())
     assert {str(t.device_keys[d]) for d in device} == {"c-ph"}
     assert set(host.tolist()) == {1} and set(visitor.tolist()) == {2}
+
+
+def test_a_household_seen_on_an_address_one_evening_hosts_no_one():
+    """Two guests meeting where neither lives (a party, a café's address read as a home): the one
+    who stayed longer is no host. A host lives on the address: seen there in two windows."""
+    from graph.params import SocialParams
+
+    rows = (
+        _two_homes()
+        + home("c", "nc")
+        + stay("c-tab", "tablet", "P", [2], range(17, 23))
+        + stay("c-tab", "tablet", "Q", [5], range(17, 23))
+        + stay("a-ph", "phone", "P", [2], [19, 20])
+        + stay("a-ph", "phone", "Q", [5], [19, 20])
+    )
+    assignment = _assignment(rows)
+    assert social_links(rows, assignment) == []
+    once = social_links(rows, assignment, SocialParams(min_host_windows=1))
+    assert [(x["household_a"], x["household_b"], x["visits"]) for x in once] == [
+        tuple(sorted((assignment["a-ph"], assignment["c-tab"]))) + (2,)
+    ]
