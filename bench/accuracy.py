@@ -43,6 +43,7 @@ WORLDS = [
     ("movers", 4),
     ("away-only", 4),
     ("another-zone", 4),
+    ("placeholder-macs", 4),
 ]
 
 

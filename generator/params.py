@@ -76,6 +76,11 @@ class WorldParams:
     # the world's viewers live this many hours behind Central European time: every timestamp
     # is later in UTC by as much (6: US Eastern), leases and all (repr=False: as above)
     utc_shift_hours: int = field(default=0, repr=False)
+    # phones and tablets whose app cannot read the Wi-Fi MAC (Android 6+, iOS 7+) and sends the system's
+    # placeholder 02:00:00:00:00:00 on some of their events (placeholder_mac_events of them): one key,
+    # many homes at once (graph.households.shared_keys; repr=False: as above)
+    placeholder_mac_share: float = field(default=0.0, repr=False)
+    placeholder_mac_events: float = field(default=0.3, repr=False)
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -107,6 +112,8 @@ class WorldParams:
             )
         if not -12 <= self.utc_shift_hours <= 12:
             raise ValueError(f"utc_shift_hours: in [-12, 12], got {self.utc_shift_hours}")
+        if not (0 <= self.placeholder_mac_share <= 1 and 0 <= self.placeholder_mac_events <= 1):
+            raise ValueError("placeholder_mac_share and placeholder_mac_events: shares in [0, 1]")
         if not 0 <= self.away_only_share <= 1:
             raise ValueError(f"away_only_share: a share of households in [0, 1], got {self.away_only_share}")
         if not 0 <= self.move_share <= 0.5:
@@ -181,6 +188,8 @@ VARIANTS: dict[str, dict] = {
     "away-only": {"away_only_share": 0.05},
     # a broadcaster in New York: the same viewers six hours later in UTC (the tag is the name, as above)
     "another-zone": {"utc_shift_hours": 6},
+    # 20 % of phones and tablets send the placeholder MAC on 30 % of their events (the tag is the name)
+    "placeholder-macs": {"placeholder_mac_share": 0.2},
 }
 
 

@@ -21,7 +21,7 @@ from generator.propensity import ConversionTruth
 from generator.render import Renderer
 from generator.schedule import plan_day
 from generator.stats import WorldStats
-from generator.world import World, build_world
+from generator.world import FORMS, World, build_world
 
 __all__ = ["FAR_FUTURE_MS", "Chunk", "Generation"]
 
@@ -34,6 +34,27 @@ class Chunk:
 
     lines: list[bytes]
     keys: list[bytes]
+
+
+def placeholder_rates(world: World, params: WorldParams) -> np.ndarray | None:
+    """Per device: the share of its events on which its app sends the placeholder MAC (variant
+    ``placeholder-macs``: ``placeholder_mac_share`` of phones and tablets), or None without it.
+
+    >>> from generator.params import variant_params
+    >>> p = variant_params("placeholder-macs", households=40, days=1, seed=1)
+    >>> rates = placeholder_rates(build_world(p), p)
+    >>> sorted(set(rates.tolist()))
+    [0.0, 0.3]
+    >>> placeholder_rates(build_world(WorldParams(households=5)), WorldParams()) is None
+    True
+    """
+    if not params.placeholder_mac_share:
+        return None
+    handheld = np.isin(world.dev_form, [FORMS.index("phone"), FORMS.index("tablet")])
+    blind = handheld & (
+        np.random.default_rng([params.seed, 51]).random(world.n_devices) < params.placeholder_mac_share
+    )
+    return np.where(blind, params.placeholder_mac_events, 0.0)
 
 
 class Generation:
@@ -49,7 +70,7 @@ class Generation:
         self.world = world or build_world(params)
         self.sampler = Sampler(self.world)
         self.net = NetworkState(self.world.net)
-        self.renderer = Renderer(self.world, params.event_id_rate)
+        self.renderer = Renderer(self.world, params.event_id_rate, placeholder_rates(self.world, params))
         self.ad_breaks = AdBreaks(self.world, params.seed)  # activation's ad traffic (issue #14)
         self.stats = WorldStats(devices_per_home=[len(x) for x in self.world.hh_devices])
         self.dev_events = np.zeros(self.world.n_devices, dtype=np.int64)

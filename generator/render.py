@@ -8,7 +8,10 @@ import numpy as np
 
 from generator.behaviour import EVENTS, DayEvents
 
-__all__ = ["Renderer", "TsFormatter", "ad_ids"]
+__all__ = ["PLACEHOLDER_MAC", "Renderer", "TsFormatter", "ad_ids"]
+
+#: What Android 6+ and iOS 7+ hand an app that asks for the Wi-Fi MAC.
+PLACEHOLDER_MAC = "02:00:00:00:00:00"
 
 _HMS = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60) for s in range(60)]
 
@@ -61,8 +64,9 @@ def ad_ids(n_ads: int) -> list[tuple[str, str]]:
 class Renderer:
     """Turns :class:`DayEvents` plus resolved addresses into JSON objects / lines."""
 
-    def __init__(self, world, event_id_rate: float) -> None:
+    def __init__(self, world, event_id_rate: float, placeholder: np.ndarray | None = None) -> None:
         self.w = world
+        self.placeholder = placeholder  # per device: its app sometimes sends PLACEHOLDER_MAC, and how often
         self.ts = TsFormatter()
         self.content_ids = [r["content_id"] for r in world.catalog.records]
         self.ads = ad_ids(90)
@@ -86,6 +90,8 @@ class Renderer:
         omit_event = (rng.random(n) < 0.3).tolist()
         n_cat = len(self.content_ids)
         fmt, forms, rep, src = self.ts.format, w.dev_mac_forms, w.dev_reported, w.dev_source
+        # drawn only when some apps send the placeholder, so the other worlds stay as they were
+        blind = [] if self.placeholder is None else (rng.random(n) < self.placeholder[ev.dev]).tolist()
         out = []
         for i, (t, d, e, c, dur, a, ai) in enumerate(
             zip(
@@ -98,7 +104,11 @@ class Renderer:
                 aid.tolist(),
             )
         ):
-            o = {"ts": fmt(t, style[i]), "ip": table[ai], "mac": forms[d][notation[i]]}
+            o = {
+                "ts": fmt(t, style[i]),
+                "ip": table[ai],
+                "mac": PLACEHOLDER_MAC if blind and blind[i] else forms[d][notation[i]],
+            }
             if e or not omit_event[i]:
                 o["event"] = EVENTS[e]
             if c >= 0:

@@ -104,6 +104,10 @@ class HouseholdParams:
     min_together: int = 2  # distinct windows two devices must share for an edge
     min_fraction: float = 0.34  # ... relative to the less active one's windows at any residence
     residence_classes: tuple[str, ...] = ("home", "cgnat", "unknown")  # where a device may live
+    # a device key on more residences than this within one hour, in at least shared_key_min_hours
+    # hours, is many devices (an app's placeholder MAC, cloned MACs): no household evidence
+    max_residences_per_hour: int = 4
+    shared_key_min_hours: int = 2
     singleton_min_windows: int = 5  # a lone device with this much home evidence is a household of one
     # a device with too little evidence for either, seen at no place a home could be but on its
     # home windows, joins the one household it shared them with (graph.households.attach)

@@ -19,16 +19,17 @@ from graph.clock import localized
 from graph.households.cgnat import address_days
 from graph.households.copresence import row_windows
 from graph.households.core import as_table
+from graph.households.shared_keys import evidence_table
 from graph.leases import resident_hosts, visit_hosts
-from graph.networks import CGNAT, HOME, PresenceTable, classify_table, sorted_runs
+from graph.networks import CGNAT, HOME, PresenceTable, sorted_runs
 from graph.params import HOUR_MS, NETWORK_CLASSES, HouseholdParams, SocialParams
 
 __all__ = ["social_links"]
 
 
 def _net_codes(t: PresenceTable, net_class: Any, hp: HouseholdParams) -> np.ndarray:
-    if net_class is None:
-        return classify_table(t, hp.network)[0]
+    if net_class is None:  # as the household run reads them: without keys that are many devices
+        return evidence_table(t, hp)[1]
     if isinstance(net_class, Mapping):
 
         def code(v: Any) -> int:

@@ -17,10 +17,12 @@ from graph.clustering import Partitioner, keep_stored_cut, louvain_partition, sp
 from graph.households.copresence import CoPresence
 from graph.params import HouseholdParams
 
-__all__ = ["UNASSIGNED_REASONS", "cluster_devices", "edge_mask", "split_households"]
+__all__ = ["SHARED_KEY", "UNASSIGNED_REASONS", "cluster_devices", "edge_mask", "split_households"]
 
 #: Codes of ``reason`` for unassigned devices (index = -code - 1 in the label array).
-UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_little_evidence")
+UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_little_evidence", "shared_key")
+#: the label of a key that is many devices (graph.households.shared_keys)
+SHARED_KEY = -4
 
 
 def edge_mask(cp: CoPresence, p: HouseholdParams) -> np.ndarray:

@@ -12,11 +12,12 @@ import numpy as np
 from graph.clock import localized
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.attach import attach_short_histories
-from graph.households.cluster import UNASSIGNED_REASONS, cluster_devices
+from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS, cluster_devices
 from graph.households.copresence import CoPresence, copresence
 from graph.households.evidence import MembershipEvidence, membership_evidence
 from graph.households.ids import stable_ids
-from graph.networks import PresenceTable, classify_table
+from graph.households.shared_keys import evidence_table
+from graph.networks import PresenceTable
 from graph.params import DEVICE_TYPES, HouseholdParams
 
 __all__ = ["HouseholdRun", "as_table", "assign_households", "household_rows", "run_households"]
@@ -57,12 +58,13 @@ def run_households(
     """
     t = as_table(presence)
     p = localized(params or HouseholdParams(), t)  # the viewers' local time, read from the data
-    net_class, _ = classify_table(t, p.network)
+    t, net_class, shared = evidence_table(t, p)  # keys that are many devices are no evidence
     cp = copresence(t, net_class, p)
     init = None
     if previous and p.warm_start:
         init = [previous.get(d) for d in t.device_keys.tolist()]
     labels, k = cluster_devices(cp, p, seed=seed, partition=partition, init=init)
+    labels[shared] = SHARED_KEY
     labels = attach_short_histories(t, cp, labels, p)
     ev = membership_evidence(t, cp, labels, k, p)
     return HouseholdRun(t, net_class, cp, labels, k, ev, p)

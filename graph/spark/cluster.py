@@ -16,12 +16,12 @@ from pyspark.sql import functions as F
 
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.attach import ATTACHABLE
-from graph.households.cluster import UNASSIGNED_REASONS, split_households
+from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS, split_households
 from graph.params import HouseholdParams
 from graph.spark.components import connected_components
 from graph.spark.session import materialize
 
-__all__ = ["attach_short_histories", "cluster_devices", "edges", "split_component"]
+__all__ = ["attach_short_histories", "cluster_devices", "edges", "mark_shared_keys", "split_component"]
 
 
 def edges(pairs: DataFrame, stats: DataFrame, p: HouseholdParams) -> DataFrame:
@@ -228,4 +228,19 @@ def attach_short_histories(
             F.when(joined, F.lit(False)).otherwise(F.col("alone")).alias("alone"),
             F.when(joined, F.lit(None).cast("string")).otherwise(F.col("reason")).alias("reason"),
         )
+    )
+
+
+def mark_shared_keys(labels: DataFrame, shared: DataFrame) -> DataFrame:
+    """``labels`` with every key that is many devices (``shared``: ``dev``) unassigned, reason
+    ``shared_key`` (``graph.households.shared_keys``)."""
+    flag = shared.select("dev", F.lit(True).alias("shared"))
+    is_shared = F.coalesce(F.col("shared"), F.lit(False))
+    return materialize(
+        labels.join(flag, "dev", "left")
+        .withColumn(
+            "reason", F.when(is_shared, F.lit(UNASSIGNED_REASONS[-SHARED_KEY - 1])).otherwise(F.col("reason"))
+        )
+        .withColumn("cluster", F.when(is_shared, F.lit(None)).otherwise(F.col("cluster")))
+        .drop("shared")
     )

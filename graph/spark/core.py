@@ -19,10 +19,10 @@ from pyspark.sql import functions as F
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.copresence import row_windows
 from graph.params import HouseholdParams, SocialParams
-from graph.spark.cluster import attach_short_histories, cluster_devices
+from graph.spark.cluster import attach_short_histories, cluster_devices, mark_shared_keys
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
-from graph.spark.presence import classify_networks, local_presence, network_stats, read_presence
+from graph.spark.presence import classify_networks, local_presence, network_stats, read_presence, shared_keys
 from graph.spark.session import materialize
 
 __all__ = ["STAGES", "run_spark_households", "run_spark_social", "spark_params"]
@@ -90,6 +90,12 @@ def run_spark_households(
 
     stats = network_stats(rows, p)
     classes = materialize(classify_networks(stats.drop("family"), p))
+    shared = materialize(shared_keys(rows, classes, p))
+    if not shared.isEmpty():  # keys that are many devices are no evidence, for the networks either
+        rows = materialize(rows.join(shared, "dev", "left_anti"))
+        span = _window_span(rows, p)
+        stats = network_stats(rows, p)
+        classes = materialize(classify_networks(stats.drop("family"), p))
     n_networks = classes.count()
     done("networks")
 
@@ -105,6 +111,7 @@ def run_spark_households(
         prev = previous.select(F.col("device").cast("string"), "household").join(devices, "device")
     labels = cluster_devices(pairs, dstats, devices, p, seed=seed, partition=partition, previous=prev)
     labels = attach_short_histories(labels, pair_windows, dstats, rows, p)
+    labels = mark_shared_keys(labels, shared)
     n_labels = labels.count()
     done("cluster")
 

@@ -30,6 +30,7 @@ __all__ = [
     "network_stats",
     "presence_rows",
     "read_presence",
+    "shared_keys",
 ]
 
 _TV = DEVICE_TYPES.index("tv")
@@ -273,4 +274,21 @@ def classify_networks(stats: DataFrame, p: HouseholdParams) -> DataFrame:
         (F.col("cls") == CGNAT).alias("is_cgnat"),
         F.col("cls").isin([NETWORK_CLASSES.index(c) for c in p.residence_classes]).alias("residence"),
         "evidence",
+    )
+
+
+def shared_keys(rows: DataFrame, classes: DataFrame, p: HouseholdParams) -> DataFrame:
+    """``dev`` of every key that is many devices (``graph.households.shared_keys``): on more than
+    ``max_residences_per_hour`` residence networks within one hour, in ``shared_key_min_hours``
+    hours or more. ``classes``: ``network, residence``."""
+    res = classes.where(F.col("residence")).select("network")
+    return (
+        rows.join(res, "network", "left_semi")
+        .groupBy("dev", "hour")
+        .agg(F.countDistinct("network").alias("networks"))
+        .where(F.col("networks") > p.max_residences_per_hour)
+        .groupBy("dev")
+        .agg(F.count("*").alias("hours"))
+        .where(F.col("hours") >= p.shared_key_min_hours)
+        .select("dev")
     )

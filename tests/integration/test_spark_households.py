@@ -153,6 +153,36 @@ def test_short_history_devices_join_on_spark_as_in_the_pure_core(spark, tmp_path
     _assert_same_answer(read_output(tmp_path / "out"), run, table)
 
 
+def test_a_key_that_is_many_devices_is_no_evidence_on_spark_as_in_the_pure_core(spark, tmp_path):
+    """``graph.households.shared_keys`` on Spark: an app's placeholder MAC logged in eight homes at
+    once every other evening ties none of them together and stays unassigned as a shared key, as
+    in the pure core; social links read the networks without it too."""
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_worlds import home, stay
+
+    rows = [r for i in range(8) for r in home(f"h{i}", f"n{i}")]
+    rows += [r for i in range(8) for r in stay("02:00", "phone", f"n{i}", range(0, 14, 2), [19, 20])]
+    rows += stay("h0-ph", "phone", "n1", [3, 9], [19, 20])  # visits: h0 and h1 are friends
+    table = PresenceTable.from_rows(rows)
+    params = GraphParams()
+    run = run_households(table, params.households)
+    assert run.k == 8 and run.labels[list(table.device_keys).index("02:00")] < 0
+    write_presence_table(table, tmp_path / "presence")
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
+    out = read_output(tmp_path / "out")
+    _assert_same_answer(out, run, table)
+    assert {"device": "02:00", "reason": "shared_key", "home_windows": 0} in out["unassigned"]
+    run_spark_social(
+        spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.social, params.households
+    )
+    links, members = read_links(tmp_path / "out")
+    want = social_links(table, members, params.social, params.households)
+    assert [(x["household_a"], x["household_b"]) for x in links] == [
+        (x["household_a"], x["household_b"]) for x in want
+    ]
+    assert len(want) == 1
+
+
 def test_a_world_in_another_time_zone_is_read_in_its_local_time_on_spark_as_in_the_pure_core(
     spark, equality_world, tmp_path
 ):

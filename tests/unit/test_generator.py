@@ -395,3 +395,27 @@ def test_carrier_groups_move_an_address_s_homes_together():
     assert followed(grouped) > 5 * max(followed(plain), 1)
     with pytest.raises(ValueError, match="carrier_group_remap"):
         WorldParams(carrier_group_remap=1.5)
+
+
+def test_placeholder_macs_put_one_key_in_many_homes_and_change_no_other_world():
+    """placeholder-macs: a fifth of phones and tablets send the system's placeholder MAC on some
+    events, so one MAC is seen in many homes; a world without the variant has none."""
+    import orjson
+
+    from generator.params import variant_params
+    from generator.render import PLACEHOLDER_MAC
+
+    def lines(name: str) -> list[bytes]:
+        return [
+            x
+            for c in Generation(variant_params(name, households=40, days=2, seed=3)).chunks()
+            for x in c.lines
+        ]
+
+    blind = [orjson.loads(x) for x in lines("placeholder-macs") if PLACEHOLDER_MAC.encode() in x]
+    assert len({o["ip"] for o in blind}) >= 10 and {o.get("device_type") for o in blind} <= {
+        "phone",
+        "tablet",
+        None,
+    }
+    assert not any(PLACEHOLDER_MAC.encode() in x for x in lines("default"))

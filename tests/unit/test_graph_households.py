@@ -236,3 +236,25 @@ def test_a_world_in_another_time_zone_gives_the_same_households(world, hours):
     assert np.array_equal(run_households(moved).labels, run_households(t).labels)
     pinned = HouseholdParams(network=replace(HouseholdParams().network, infer_local_offset=False))
     assert not np.array_equal(run_households(moved, pinned).labels, run_households(t).labels)
+
+
+def test_a_key_that_is_many_devices_ties_no_homes_together():
+    """An app's placeholder MAC (02:00:00:00:00:00 on Android and iOS) is logged by phones in many
+    homes: in each home at once, every evening. It is no household evidence: the homes are what
+    they are without it, and it stays unassigned as a shared key."""
+    homes = [home(f"h{i}", f"n{i}") for i in range(8)]
+    rows = [r for h in homes for r in h]
+    placeholder = [r for i in range(8) for r in stay("02:00", "phone", f"n{i}", range(0, 14, 2), [19, 20])]
+    alone = households_of(assign_households(rows))
+    out = assign_households(rows + placeholder)
+    assert households_of(out) == alone and len(alone) == 8
+    assert {"device": "02:00", "reason": "shared_key", "home_windows": 0} in out["unassigned"]
+    # without the rule the key is a device, and it ties homes together
+    tied = households_of(assign_households(rows + placeholder, HouseholdParams(max_residences_per_hour=99)))
+    assert tied != alone
+
+
+def test_a_table_of_shared_keys_only_has_no_households():
+    rows = [r for i in range(6) for r in stay("02:00", "phone", f"n{i}", range(3), [19, 20])]
+    out = assign_households(rows)
+    assert out["households"] == [] and [u["reason"] for u in out["unassigned"]] == ["shared_key"]
