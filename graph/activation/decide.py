@@ -23,7 +23,7 @@ __all__ = [
 #: reasons that deny, in the order they are reported
 DENY_REASONS = ("campaign_not_live", "budget_spent", "age_min", "avoid_context", "frequency_cap")
 #: reasons that come with an allow (and may come with a deny)
-ALLOW_REASONS = ("unknown_device", "prefer_context")
+ALLOW_REASONS = ("unknown_device", "shared_key", "prefer_context")
 REASONS = DENY_REASONS + ALLOW_REASONS
 
 
@@ -51,6 +51,8 @@ class Audience:
     device: str
     household: str | None = None
     members: tuple[str, ...] = ()
+    # the key is many devices (an app's placeholder MAC: graph.households.shared_keys)
+    shared: bool = False
 
     @property
     def known(self) -> bool:
@@ -129,12 +131,21 @@ def decide(
     >>> _ = s.add_impression("phone", 900, "c", "a", eid=1, now_ms=1_000)
     >>> decide(s, {}, p, who, now_ms=1_000).reasons
     ('frequency_cap',)
+
+    A key that is many devices (an app's placeholder MAC) is allowed with no cap of its own:
+
+    >>> _ = s.add_impression("02:00", 900, "c", "a", eid=2, now_ms=1_000)
+    >>> d = decide(s, {}, p, Audience("02:00", shared=True), now_ms=1_000)
+    >>> d.allow, d.reasons, d.impressions_in_window
+    (True, ('shared_key',), 0)
     """
     reasons: list[str] = []
     if not policy.start_ms <= now_ms < policy.end_ms:
         reasons.append("campaign_not_live")
     if policy.spent >= policy.budget:
         reasons.append("budget_spent")
+    if who.shared:  # many devices' impressions and views: no cap or live context of one holds
+        return Decision(not reasons, (*reasons, "shared_key"), 0, 0, policy.cap_max, "device")
     members = who.members if who.known and who.members else (who.device,)
     ctx = live_context(state.views_since(members, now_ms - CONTEXT_MS, now_ms), catalog, now_ms)
     ctx_reasons = context_reasons(policy, ctx)

@@ -89,11 +89,17 @@ def write_assignment(
         client.run_write("jobs/delete_stale_memberships", run=run_id)
     else:
         client.run_write("jobs/delete_memberships", devices=[u["device"] for u in out["unassigned"]])
+    # keys that are many devices (an app's placeholder MAC): activation must not cap them as one
+    shared = [u["device"] for u in out["unassigned"] if u["reason"] == "shared_key"]
+    client.run_write("jobs/mark_shared_keys", devices=shared)
+    if full:
+        client.run_write("jobs/clear_shared_keys", devices=shared)
     retired = client.run_write("jobs/delete_empty_households")[0]["deleted"]
     ctx.counts.update(
         households=len(households),
         memberships=len(members),
         unassigned=len(out["unassigned"]),
+        shared_keys=len(shared),
         retired=retired,
         lineage=dict(Counter(h["lineage"] for h in out["households"])),
     )

@@ -325,7 +325,10 @@ class GraphFeed:
             self.service.put_devices(devices)
             self.service.feed["device_map_at"] = time.time()
             log.info(
-                "device map loaded households=%d devices=%d", len(devices.members), len(devices.household_of)
+                "device map loaded households=%d devices=%d shared_keys=%d",
+                len(devices.members),
+                len(devices.household_of),
+                len(devices.shared),
             )
             reloaded = True
         self.service.put_spend(self.client.read("activation/read_campaign_totals"))

@@ -54,6 +54,7 @@ class DeviceMap:
     device_type: dict[str, str | None] = field(default_factory=dict)
     persona: dict[str, str | None] = field(default_factory=dict)
     run_ms: int | None = None
+    shared: frozenset[str] = frozenset()  # keys that are many devices: rows without a household
 
     @classmethod
     def from_rows(cls, rows: Iterable[dict], run_ms: int | None) -> DeviceMap:
@@ -63,20 +64,29 @@ class DeviceMap:
         ...                          {"device_key": "b", "household_id": "h", "device_type": None}], 1)
         >>> m.members["h"], m.household_of["b"]
         (('a', 'b'), 'h')
+        >>> DeviceMap.from_rows([{"device_key": "02:00", "household_id": None}], 1).audience("02:00").shared
+        True
         """
         household_of, types, persona = {}, {}, {}
         members: dict[str, list[str]] = defaultdict(list)
+        shared = set()
         for r in rows:
             key = sys.intern(r["device_key"])  # the one copy the live state keys its devices by, too
+            if r.get("household_id") is None:
+                shared.add(key)
+                continue
             household_of[key] = r["household_id"]
             members[r["household_id"]].append(key)
             types[key] = r.get("device_type")
             persona[key] = r.get("persona")
-        return cls(household_of, {h: tuple(sorted(d)) for h, d in members.items()}, types, persona, run_ms)
+        members_of = {h: tuple(sorted(d)) for h, d in members.items()}
+        return cls(household_of, members_of, types, persona, run_ms, frozenset(shared))
 
     def audience(self, device: str) -> Audience:
         hh = self.household_of.get(device)
-        return Audience(device, hh, self.members[hh]) if hh is not None else Audience(device)
+        if hh is not None:
+            return Audience(device, hh, self.members[hh])
+        return Audience(device, shared=device in self.shared)
 
 
 def policy_of(rec: CampaignRecord, rules: list[HouseRule], spent: float = 0.0) -> Policy:

@@ -121,6 +121,47 @@ def _add_tablet_copy(client: GraphClient, world: Path) -> tuple[str, str]:
     return pseudo.mac(tv_mac), pseudo.mac(normalize_mac(new_mac))
 
 
+def test_a_placeholder_mac_in_every_home_is_a_shared_key_activation_reads(client, world):
+    """Every assigned phone's app also sends the placeholder MAC (02:00:00:00:00:00) on its views: the
+    full run keeps the households, leaves the key unassigned and labels it SharedKey, which the
+    activation device map reads as a key with no household; a run that takes it for a device clears it."""
+    import time as _time
+
+    from graph.params import GraphParams, HouseholdParams
+    from ingest.batch import SourceRecord, prepare
+    from ingest.contract import parse_view
+    from ingest.pseudonym import Pseudonymizer
+    from ingest.sink import write_batch
+    from tests.integration.world import SECRET
+
+    run_job(client, "households")
+    before = {r["device_key"]: r["household_id"] for r in client.read("export/read_household_export")}
+    pseudo, now = Pseudonymizer(SECRET), int(_time.time() * 1000)
+    copies = []
+    for line in (world / "events.jsonl").read_bytes().splitlines():
+        try:
+            ev = parse_view(line, now)
+        except InvalidRecord:
+            continue
+        if ev.device_type == "phone" and pseudo.mac(ev.mac) in before:
+            copies.append({**json.loads(line), "mac": "02:00:00:00:00:00", "event_id": f"ph-{len(copies)}"})
+    recs = [SourceRecord("view", json.dumps(e).encode(), "t", 0, i) for i, e in enumerate(copies)]
+    write_batch(client, prepare(recs, pseudo, now), "test", now)
+    key = pseudo.mac("02:00:00:00:00:00")
+
+    ctx = run_job(client, "households")
+    after = {r["device_key"]: r["household_id"] for r in client.read("export/read_household_export")}
+    assert ctx.counts["shared_keys"] == 1 and key not in after
+    assert after == before
+    device_map = {r["device_key"]: r["household_id"] for r in client.read("activation/read_device_map")}
+    assert key in device_map and device_map[key] is None
+    blind = GraphParams(households=HouseholdParams(max_residences_per_hour=10**6))
+    assert run_job(client, "households", params=blind).counts["shared_keys"] == 0
+    assert key not in {
+        r["device_key"] for r in client.read("activation/read_device_map") if r["household_id"] is None
+    }
+
+
 def test_incremental_run_places_a_new_device_in_its_home(client, world):
     import time as _time
 

@@ -162,3 +162,27 @@ def test_bad_rules_name_the_line_and_the_problem():
     )
     p = apply_rules(Policy("any", 0, 1, avoid=frozenset({"kids"})), rules)
     assert p.avoid == {"kids", "christmas"} and p.prefer == {"news"}
+
+
+def test_a_key_that_is_many_devices_is_neither_capped_nor_read_for_context():
+    """An app's placeholder MAC is thousands of phones: capping it as one device would stop ads to all
+    of them after ``cap_max``, and its views are no one's live context."""
+    from hausgraph.api.service import DeviceMap
+
+    state = ActivationState(retain_ms=7_200_000)
+    for i in range(5):
+        state.add_impression("02:00", 1_000 + i, "a", "ad", eid=i, now_ms=10_000)
+    m = DeviceMap.from_rows(
+        [{"device_key": "tv", "household_id": "h"}, {"device_key": "02:00", "household_id": None}], 1
+    )
+    who = m.audience("02:00")
+    assert who.shared and not who.known
+    capped = Policy("a", 0, 10**13, cap_max=1, cap_per="device")
+    got = decide(state, CATALOG, capped, who, 10_000)
+    assert got.allow and got.reasons == ("shared_key",) and got.context.labels == ()
+    assert decide(state, CATALOG, capped, Audience("02:00"), 10_000).reasons == (
+        "frequency_cap",
+        "unknown_device",
+    )
+    assert not decide(state, CATALOG, Policy("a", 0, 5_000), who, 10_000).allow  # not live: denied still
+    assert follow_up(state, who, 300_000, 10_000) == []
