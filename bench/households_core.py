@@ -24,10 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph.clock import localized
 from graph.clustering import louvain_partition
 from graph.households.attach import attach_short_histories
-from graph.households.cluster import cluster_devices
+from graph.households.cluster import SHARED_KEY, cluster_devices
 from graph.households.copresence import copresence
 from graph.households.core import HouseholdRun, household_rows
 from graph.households.evidence import membership_evidence
+from graph.households.shared_keys import shared_keys, without_devices
 from graph.networks import PresenceTable, classify_table
 from graph.params import HouseholdParams
 
@@ -250,8 +251,13 @@ def main(argv: list[str] | None = None) -> dict:
     start, cstart = time.perf_counter(), time.process_time()
     p = step("local_time", localized, p, t)
     net_class, _ = step("classify_networks", classify_table, t, p.network)
+    shared = step("shared_keys", shared_keys, t, net_class, p)  # graph.households.shared_keys.evidence_table
+    if shared.any():
+        t = without_devices(t, shared)
+        net_class, _ = step("classify_without_shared_keys", classify_table, t, p.network)
     cp = step("copresence", copresence, t, net_class, p)
     labels, k = step("cluster", cluster_devices, cp, p, seed=args.seed, partition=louvain_partition)
+    labels[shared] = SHARED_KEY
     labels = step("attach", attach_short_histories, t, cp, labels, p)
     ev = step("evidence", membership_evidence, t, cp, labels, k, p)
     run = HouseholdRun(t, net_class, cp, labels, k, ev, p)
