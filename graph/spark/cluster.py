@@ -234,13 +234,13 @@ def attach_short_histories(
 def mark_shared_keys(labels: DataFrame, shared: DataFrame) -> DataFrame:
     """``labels`` with every key that is many devices (``shared``: ``dev``) unassigned, reason
     ``shared_key`` (``graph.households.shared_keys``)."""
-    flag = shared.select("dev", F.lit(True).alias("shared"))
-    is_shared = F.coalesce(F.col("shared"), F.lit(False))
+    flag = shared.select("dev", F.lit(True).alias("shared_key"))
+    is_shared = F.coalesce(F.col("shared_key"), F.lit(False))
     return materialize(
         labels.join(flag, "dev", "left")
         .withColumn(
             "reason", F.when(is_shared, F.lit(UNASSIGNED_REASONS[-SHARED_KEY - 1])).otherwise(F.col("reason"))
         )
         .withColumn("cluster", F.when(is_shared, F.lit(None)).otherwise(F.col("cluster")))
-        .drop("shared")
+        .drop("shared_key")
     )

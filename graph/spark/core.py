@@ -22,7 +22,7 @@ from graph.params import HouseholdParams, SocialParams
 from graph.spark.cluster import attach_short_histories, cluster_devices, mark_shared_keys
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
-from graph.spark.presence import classify_networks, local_presence, network_stats, read_presence, shared_keys
+from graph.spark.presence import evidence_rows, local_presence, read_presence
 from graph.spark.session import materialize
 
 __all__ = ["STAGES", "run_spark_households", "run_spark_social", "spark_params"]
@@ -85,17 +85,10 @@ def run_spark_households(
     rows, devices, p = local_presence(raw, p)  # the viewers' local time, read from the data
     rows = materialize(rows)
     n_devices, n_rows = devices.count(), rows.count()
-    span = _window_span(rows, p)
     done("presence")
 
-    stats = network_stats(rows, p)
-    classes = materialize(classify_networks(stats.drop("family"), p))
-    shared = materialize(shared_keys(rows, classes, p))
-    if not shared.isEmpty():  # keys that are many devices are no evidence, for the networks either
-        rows = materialize(rows.join(shared, "dev", "left_anti"))
-        span = _window_span(rows, p)
-        stats = network_stats(rows, p)
-        classes = materialize(classify_networks(stats.drop("family"), p))
+    rows, classes, shared = evidence_rows(rows, p)  # keys that are many devices are no evidence
+    span = _window_span(rows, p)
     n_networks = classes.count()
     done("networks")
 

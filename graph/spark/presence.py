@@ -26,6 +26,7 @@ __all__ = [
     "STATS",
     "classify_networks",
     "dense_codes",
+    "evidence_rows",
     "local_presence",
     "network_stats",
     "presence_rows",
@@ -292,3 +293,15 @@ def shared_keys(rows: DataFrame, classes: DataFrame, p: HouseholdParams) -> Data
         .where(F.col("hours") >= p.shared_key_min_hours)
         .select("dev")
     )
+
+
+def evidence_rows(rows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFrame, DataFrame]:
+    """``(rows, classes, shared)``: the presence rows without the keys that are many devices
+    (``shared``: ``dev``), and the network classes read without them
+    (``graph.households.shared_keys.evidence_table``)."""
+    classes = materialize(classify_networks(network_stats(rows, p).drop("family"), p))
+    shared = materialize(shared_keys(rows, classes, p))
+    if not shared.isEmpty():  # no evidence, for the networks either
+        rows = materialize(rows.join(shared, "dev", "left_anti"))
+        classes = materialize(classify_networks(network_stats(rows, p).drop("family"), p))
+    return rows, classes, shared

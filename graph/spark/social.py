@@ -20,7 +20,7 @@ from graph.params import HouseholdParams, SocialParams
 from graph.spark.calendar import address_day_sql
 from graph.spark.carrier_links import carrier_link_pairs
 from graph.spark.errors import InputInvalid
-from graph.spark.presence import classify_networks, dense_codes, network_stats, shared_keys
+from graph.spark.presence import dense_codes, evidence_rows
 from graph.spark.session import materialize
 
 __all__ = ["LINK_COLUMNS", "link_visits", "read_memberships", "social_links"]
@@ -227,12 +227,7 @@ def social_links(
     """
     sp, hp = params or SocialParams(), household_params or HouseholdParams()
     if classes is None:  # as the household run reads them: without keys that are many devices
-        classes = classify_networks(network_stats(rows, hp).drop("family"), hp)
-        shared = shared_keys(rows, classes, hp)
-        if not shared.isEmpty():
-            clean = rows.join(shared, "dev", "left_anti")
-            classes = classify_networks(network_stats(clean, hp).drop("family"), hp)
-        classes = classes.select("network", "cls")
+        classes = evidence_rows(rows, hp)[1].select("network", "cls")
     codes = materialize(dense_codes(memberships.select("household_id").distinct(), "household_id", "hh"))
     members = memberships.join(codes, "household_id").select("device", "hh")
     v = link_visits(rows, materialize(classes), members, sp, hp)
