@@ -10,6 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from graph.households import household_rows, run_households
+from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS
 from graph.households.hold import hold_full_run
 from graph.households.settle import settle_run
 from graph.jobs.reads import all_presence, current_assignment, pending_moves, presence_rows
@@ -90,8 +91,10 @@ def write_assignment(
     else:
         client.run_write("jobs/delete_memberships", devices=[u["device"] for u in out["unassigned"]])
     # keys that are many devices (an app's placeholder MAC): activation must not cap them as one
-    shared = [u["device"] for u in out["unassigned"] if u["reason"] == "shared_key"]
-    client.run_write("jobs/mark_shared_keys", devices=shared)
+    reason = UNASSIGNED_REASONS[-SHARED_KEY - 1]
+    shared = [u["device"] for u in out["unassigned"] if u["reason"] == reason]
+    if shared:  # an incremental run every 10 s mostly has none
+        client.run_write("jobs/mark_shared_keys", devices=shared)
     if full:
         client.run_write("jobs/clear_shared_keys", devices=shared)
     retired = client.run_write("jobs/delete_empty_households")[0]["deleted"]
