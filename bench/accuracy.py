@@ -1,6 +1,7 @@
 """Household and social-link accuracy on several generated worlds, with the naive baselines.
 
-    python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--explain] [--out FILE]
+    python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--explain] [--bounds]
+                             [--out FILE]
 
 Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
 ``more-workplaces``, ``daily-ipv6``, ``dense-pools``, ``ghost-styles``, ``tiny-carriers``,
@@ -10,6 +11,8 @@ Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
 "same IP = same home" (connected components) and "Louvain on raw co-occurrence".
 Prints a Markdown table and a calibration table (membership confidence per decile against
 the observed share of right memberships, over all worlds); writes every figure as JSON.
+``--bounds`` adds what the addresses alone allow on each world (``generator.identifiability``):
+the pair F1 and link recall a method that never guesses can reach at best.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ from tune_households import evaluate, world_rows
 
 from generator.baselines import cooccurrence_louvain, table_components
 from generator.evaluate import calibration_table, score_households
+from generator.identifiability import summary as identifiability
+from generator.params import variant_params
 from graph.households.core import as_table
 
 WORLDS = [
@@ -67,6 +72,11 @@ def main() -> None:
     ap.add_argument(
         "--explain", action="store_true", help="per world: the true pairs lost, by home kind and cause"
     )
+    ap.add_argument(
+        "--bounds",
+        action="store_true",
+        help="per world: the best pair F1 and link recall the addresses allow",
+    )
     a = ap.parse_args()
     worlds = WORLDS if not a.only else [(w.split(":")[0], int(w.split(":")[1])) for w in a.only]
     results = []
@@ -79,6 +89,9 @@ def main() -> None:
             by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
             r.update(_baseline("same_ip", table_components, table, by_key))
             r.update(_baseline("raw_louvain", cooccurrence_louvain, table, by_key))
+        if a.bounds:
+            params = variant_params(variant, households=a.households, days=a.days, seed=seed, secret="s")
+            r.update(identifiability(params))
         print(json.dumps(r), flush=True)
         results.append(r)
     calib = calibration_table(dict(enumerate(c for c, _ in cal)), dict(enumerate(ok for _, ok in cal)))
@@ -86,6 +99,7 @@ def main() -> None:
     a.out.write_text(json.dumps({"worlds": results, "calibration": calib}, indent=2))
     cols = ["pair_f1", "ari", "exact_households", "link_precision", "link_recall"]
     base = [] if a.no_baselines else ["same_ip_f1", "same_ip_ari", "raw_louvain_f1", "raw_louvain_ari"]
+    base += ["pair_f1_bound", "link_recall_bound"] if a.bounds else []
     print("\n| world | " + " | ".join(cols + base) + " |")
     print("|---" * (len(cols) + len(base) + 1) + "|")
     for r in results:

@@ -41,34 +41,11 @@ def world_rows(
         with open(path, "rb") as fh:
             return pickle.load(fh)
     from generator.pipeline import Generation
+    from generator.presence import presence_rows
     from generator.truth import build_truth
-    from ingest.batch import SourceRecord, prepare
-    from ingest.pseudonym import Pseudonymizer
-    from ingest.rows import hour_rows
 
     g = Generation(params)
-    pseudo = Pseudonymizer("s")
-    events: Counter = Counter()
-    meta: dict = {}
-    for ch in g.chunks():
-        prep = prepare(
-            [SourceRecord("view", line, "x", 0, i) for i, line in enumerate(ch.lines)], pseudo, 2**62
-        )
-        for r in hour_rows(prep.presence):
-            key = (r["device"], r["network"], r["hour"])
-            events[key] += r["events"]
-            meta[key] = (r["device_type"], r["family"])
-    rows = [
-        {
-            "device": d,
-            "device_type": meta[(d, n, h)][0],
-            "network": n,
-            "family": meta[(d, n, h)][1],
-            "hour": h,
-            "events": e,
-        }
-        for (d, n, h), e in events.items()
-    ]
+    rows = presence_rows(g)
     truth = build_truth(g)
     with open(path, "wb") as fh:
         pickle.dump((rows, truth), fh)
