@@ -29,6 +29,7 @@ from graph.households.copresence import copresence
 from graph.households.core import HouseholdRun, household_rows
 from graph.households.evidence import membership_evidence
 from graph.households.shared_keys import shared_keys, without_devices
+from graph.households.v4_side import join_v4_sides
 from graph.networks import PresenceTable, classify_table
 from graph.params import HouseholdParams
 
@@ -259,8 +260,10 @@ def main(argv: list[str] | None = None) -> dict:
     labels, k = step("cluster", cluster_devices, cp, p, seed=args.seed, partition=louvain_partition)
     labels[shared] = SHARED_KEY
     labels = step("attach", attach_short_histories, t, cp, labels, p)
-    ev = step("evidence", membership_evidence, t, cp, labels, k, p)
-    run = HouseholdRun(t, net_class, cp, labels, k, ev, p)
+    labels, v4_side = step("v4_sides", join_v4_sides, t, net_class, labels, p)
+    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    ev = step("evidence", membership_evidence, t, cp, labels, k, p, joined=v4_side)
+    run = HouseholdRun(t, net_class, cp, labels, k, ev, p, v4_side)
     out = step("rows_and_ids", household_rows, run, None, p)
     report["core_total_s"] = round(time.perf_counter() - start, 2)
     report["core_cpu_s"] = round(time.process_time() - cstart, 2)

@@ -29,6 +29,8 @@ __all__ = [
     "classify_networks",
     "classify_stats",
     "classify_table",
+    "expand_ranges",
+    "in_sorted",
     "local_time",
     "network_stats",
     "sorted_runs",
@@ -153,6 +155,30 @@ def _fits(*spans: int) -> bool:
     for x in spans:
         total *= max(int(x), 1)
     return total < 2**62
+
+
+def in_sorted(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """Whether each of ``keys`` is in ``sorted_keys`` (ascending).
+
+    >>> in_sorted(np.array([2, 5, 9]), np.array([5, 6, 9, 1])).tolist()
+    [True, False, True, False]
+    """
+    if not len(sorted_keys):
+        return np.zeros(len(keys), dtype=bool)
+    i = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
+    return sorted_keys[i] == keys
+
+
+def expand_ranges(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(owner index, position) of every position in each ``[start, end)`` range.
+
+    >>> [a.tolist() for a in expand_ranges(np.array([0, 5]), np.array([2, 8]))]
+    [[0, 0, 1, 1, 1], [0, 1, 5, 6, 7]]
+    """
+    ln = ends - starts
+    owner = np.repeat(np.arange(len(starts)), ln)
+    pos = np.arange(len(owner)) - np.repeat(np.cumsum(ln) - ln, ln) + np.repeat(starts, ln)
+    return owner, pos
 
 
 def sorted_runs(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

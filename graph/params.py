@@ -114,6 +114,11 @@ class HouseholdParams:
     attach_short_histories: bool = True
     # ... if it was active on at most this many windows anywhere per home window
     attach_max_window_ratio: float = 2.0
+    # the IPv4 side of a DS-Lite home (graph.households.v4_side): devices seen only on a carrier
+    # address join the one household whose devices used it, in the hours they were on their IPv6
+    # home network, on every address day both were seen there, and on at least this many
+    join_v4_sides: bool = True
+    v4_side_min_days: int = 3
     max_household_size: int = 10  # components larger than this are split
     min_density: float = 0.5  # components sparser than this are tried for a split ...
     min_split_modularity: float = 0.3  # ... kept only if the split is this clear (homes are often sparse)

@@ -18,7 +18,7 @@ import numpy as np
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
-from graph.networks import CGNAT, PresenceTable, sorted_runs
+from graph.networks import CGNAT, PresenceTable, expand_ranges, in_sorted, sorted_runs
 from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
 __all__ = ["CgnatPairs", "address_days", "address_pools", "cgnat_pairs"]
@@ -68,22 +68,6 @@ def _pairs_in_groups(gid: np.ndarray, dev: np.ndarray, max_group: int) -> tuple[
         d += 1
     cat = lambda xs: np.concatenate(xs) if xs else np.zeros(0, np.int64)
     return cat(pa), cat(pb)
-
-
-def _lookup(sorted_keys: np.ndarray, keys: np.ndarray) -> np.ndarray:
-    """Whether each of ``keys`` is in ``sorted_keys``."""
-    if not len(sorted_keys):
-        return np.zeros(len(keys), dtype=bool)
-    i = np.minimum(np.searchsorted(sorted_keys, keys), len(sorted_keys) - 1)
-    return sorted_keys[i] == keys
-
-
-def _expand(starts: np.ndarray, ends: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(owner index, position) of every position in each ``[start, end)`` range."""
-    ln = ends - starts
-    owner = np.repeat(np.arange(len(starts)), ln)
-    pos = np.arange(len(owner)) - np.repeat(np.cumsum(ln) - ln, ln) + np.repeat(starts, ln)
-    return owner, pos
 
 
 def address_pools(n_addresses: int, net1: np.ndarray, net2: np.ndarray) -> np.ndarray:
@@ -227,10 +211,10 @@ def cgnat_pairs(
 
     # verify: on the days both were behind the carrier, were they on the same address?
     dstart = np.searchsorted(e_dev, np.arange(nd + 1))
-    owner, pos = _expand(dstart[a], dstart[a + 1])
+    owner, pos = expand_ranges(dstart[a], dstart[a + 1])
     ob = b[owner]
-    agree = _lookup(e, (ob * ns + e_day[pos]) * nc + e_net[pos])
-    common = _lookup(devday, ob * ns + e_day[pos])
+    agree = in_sorted(e, (ob * ns + e_day[pos]) * nc + e_net[pos])
+    common = in_sorted(devday, ob * ns + e_day[pos])
     # one count per (pair, day): a device seen on two addresses in one day counts the day once
     pday = owner * ns + e_day[pos]
     agree_days = np.bincount(np.unique(pday[agree]) // ns, minlength=len(a))
@@ -262,8 +246,8 @@ def cgnat_pairs(
     wk, _ = sorted_runs((dev * ws + win) * nc + cnet)
     w_dev = wk // (ws * nc)
     wstart = np.searchsorted(w_dev, np.arange(nd + 1))
-    owner, pos = _expand(wstart[a], wstart[a + 1])
-    hit = _lookup(wk, (b[owner] * ws + wk[pos] // nc % ws) * nc + wk[pos] % nc)
+    owner, pos = expand_ranges(wstart[a], wstart[a + 1])
+    hit = in_sorted(wk, (b[owner] * ws + wk[pos] // nc % ws) * nc + wk[pos] % nc)
     pw, _ = sorted_runs(owner[hit] * ws + wk[pos][hit] // nc % ws)
     devices = np.zeros(nd, dtype=bool)
     devices[a] = devices[b] = True

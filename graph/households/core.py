@@ -17,6 +17,7 @@ from graph.households.copresence import CoPresence, copresence
 from graph.households.evidence import MembershipEvidence, membership_evidence
 from graph.households.ids import stable_ids
 from graph.households.shared_keys import evidence_table
+from graph.households.v4_side import join_v4_sides
 from graph.networks import PresenceTable
 from graph.params import DEVICE_TYPES, HouseholdParams
 
@@ -34,6 +35,7 @@ class HouseholdRun:
     k: int
     evidence: MembershipEvidence
     params: HouseholdParams  # as the run applied them: its local time read from the data (graph.clock)
+    v4_side: np.ndarray | None = None  # bool per device: joined as a DS-Lite home's IPv4 side
 
 
 def as_table(presence: PresenceTable | Iterable[Mapping[str, Any]]) -> PresenceTable:
@@ -66,8 +68,10 @@ def run_households(
     labels, k = cluster_devices(cp, p, seed=seed, partition=partition, init=init)
     labels[shared] = SHARED_KEY
     labels = attach_short_histories(t, cp, labels, p)
-    ev = membership_evidence(t, cp, labels, k, p)
-    return HouseholdRun(t, net_class, cp, labels, k, ev, p)
+    labels, v4_side = join_v4_sides(t, net_class, labels, p)
+    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    ev = membership_evidence(t, cp, labels, k, p, joined=v4_side)
+    return HouseholdRun(t, net_class, cp, labels, k, ev, p, v4_side)
 
 
 def household_rows(

@@ -56,12 +56,20 @@ def calibrate(raw: np.ndarray, curve: tuple[tuple[float, float], ...]) -> np.nda
 
 
 def membership_evidence(
-    t: PresenceTable, cp: CoPresence, labels: np.ndarray, k: int, p: HouseholdParams
+    t: PresenceTable,
+    cp: CoPresence,
+    labels: np.ndarray,
+    k: int,
+    p: HouseholdParams,
+    joined: np.ndarray | None = None,
 ) -> MembershipEvidence:
     """Confidence: the observed precision of memberships with this raw score on generated worlds
     (``confidence_curve``, isotonic, fitted by ``bench/calibrate.py``). Raw score = cohesion
     (share of a device's co-presence weight inside its household) times support (windows
-    together relative to ``confident_windows``); lone households capped at ``singleton_confidence``."""
+    together relative to ``confident_windows``); lone households capped at ``singleton_confidence``.
+    ``joined`` (bool per device): the IPv4 side of a DS-Lite home (``graph.households.v4_side``),
+    which shares no home window with its household: scored as one window together, like a
+    device with a short history that joined (``graph.households.attach``)."""
     n = t.n_devices
     la, lb = labels[cp.a], labels[cp.b]
     same = (la == lb) & (la >= 0)
@@ -76,6 +84,8 @@ def membership_evidence(
     span = int(wins.max()) - w0 + 1 if len(wins) else 1
     dw, _ = sorted_runs(devs * span + (wins - w0))
     together = np.bincount(dw // span, minlength=n)
+    if joined is not None:
+        together = np.maximum(together, joined)
     nights = np.bincount(dw // span, weights=(dw % span + w0) & 1, minlength=n).astype(np.int64)
 
     sizes = np.bincount(labels[labels >= 0], minlength=max(k, 1))

@@ -17,11 +17,20 @@ from pyspark.sql import functions as F
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.attach import ATTACHABLE
 from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS, split_households
+from graph.networks import CGNAT, HOME
 from graph.params import HouseholdParams
+from graph.spark.calendar import address_day_sql
 from graph.spark.components import connected_components
 from graph.spark.session import materialize
 
-__all__ = ["attach_short_histories", "cluster_devices", "edges", "mark_shared_keys", "split_component"]
+__all__ = [
+    "attach_short_histories",
+    "cluster_devices",
+    "edges",
+    "join_v4_sides",
+    "mark_shared_keys",
+    "split_component",
+]
 
 
 def edges(pairs: DataFrame, stats: DataFrame, p: HouseholdParams) -> DataFrame:
@@ -243,4 +252,81 @@ def mark_shared_keys(labels: DataFrame, shared: DataFrame) -> DataFrame:
         )
         .withColumn("cluster", F.when(is_shared, F.lit(None)).otherwise(F.col("cluster")))
         .drop("shared_key")
+    )
+
+
+def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> DataFrame:
+    """``labels`` with the IPv4 sides of DS-Lite homes joined to the household they follow
+    (``graph.households.v4_side`` of the pure core), and a ``v4_side`` flag per device. ``crow``:
+    the presence rows with their network class (``dev, network, hour, family, cls``).
+
+    A unit (a household none of whose devices was on a home network, by its ``cluster``, or a
+    device unassigned for want of one, by its ``dev``: a device code that is no household's
+    smallest) joins the one household whose devices used one of its carrier addresses, in an hour
+    they were on an IPv6 home network, on every address day both were seen behind the carrier,
+    on at least ``v4_side_min_days`` days. Its devices take that household's ``cluster``,
+    ``split`` and ``component``.
+    """
+    if not p.join_v4_sides:
+        return labels.withColumn("v4_side", F.lit(False))
+    hh = labels.where(F.col("cluster").isNotNull()).select("dev", "cluster")
+    carrier = crow.where(F.col("cls") == CGNAT).select(
+        "dev", "hour", "network", F.expr(address_day_sql("hour", p)).alias("day")
+    )
+    on_v6 = crow.where((F.col("cls") == HOME) & (F.col("family") == 6)).select("dev", "hour")
+    homes = (
+        carrier.join(on_v6, ["dev", "hour"], "left_semi")
+        .join(hh, "dev")
+        .select(F.col("cluster").alias("home"), "day", "network")
+        .distinct()
+    )
+    with_home = hh.join(crow.where(F.col("cls") == HOME).select("dev"), "dev", "left_semi").select("cluster")
+    unit_of = (
+        hh.join(with_home.distinct(), "cluster", "left_anti")
+        .select("dev", F.col("cluster").alias("unit"))
+        .unionByName(
+            labels.where(F.col("reason") == UNASSIGNED_REASONS[0]).select("dev", F.col("dev").alias("unit"))
+        )
+    )
+    units = carrier.join(unit_of, "dev").select("unit", "day", "network").distinct()
+    shared = (
+        units.join(homes, ["day", "network"])
+        .select("unit", "home", "day")
+        .distinct()
+        .groupBy("unit", "home")
+        .agg(F.count("*").alias("shared"))
+    )
+    common = (
+        shared.select("unit", "home")
+        .join(units.select("unit", "day").distinct(), "unit")
+        .join(homes.select("home", "day").distinct(), ["home", "day"])
+        .groupBy("unit", "home")
+        .agg(F.count("*").alias("common"))
+    )
+    ok = shared.join(common, ["unit", "home"]).where(
+        (F.col("shared") == F.col("common")) & (F.col("shared") >= p.v4_side_min_days)
+    )
+    sole = ok.groupBy("unit").agg(F.count("*").alias("n"), F.min("home").alias("home")).where("n = 1")
+    target = (
+        labels.where(F.col("cluster").isNotNull())
+        .groupBy(F.col("cluster").alias("home"))
+        .agg(F.first("split").alias("j_split"), F.first("component").alias("j_component"))
+    )
+    moves = (
+        unit_of.join(sole.select("unit", "home"), "unit")
+        .join(target, "home")
+        .select("dev", "home", "j_split", "j_component")
+    )
+    joined = F.col("home").isNotNull()
+    return materialize(
+        labels.join(moves, "dev", "left").select(
+            "dev",
+            "home_windows",
+            F.when(joined, F.col("j_component")).otherwise(F.col("component")).alias("component"),
+            F.when(joined, F.col("j_split")).otherwise(F.col("split")).alias("split"),
+            F.when(joined, F.col("home")).otherwise(F.col("cluster")).alias("cluster"),
+            F.when(joined, F.lit(False)).otherwise(F.col("alone")).alias("alone"),
+            F.when(joined, F.lit(None).cast("string")).otherwise(F.col("reason")).alias("reason"),
+            joined.alias("v4_side"),
+        )
     )

@@ -19,7 +19,7 @@ from pyspark.sql import functions as F
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.copresence import row_windows
 from graph.params import HouseholdParams, SocialParams
-from graph.spark.cluster import attach_short_histories, cluster_devices, mark_shared_keys
+from graph.spark.cluster import attach_short_histories, cluster_devices, join_v4_sides, mark_shared_keys
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
 from graph.spark.presence import evidence_rows, local_presence, read_presence
@@ -105,6 +105,7 @@ def run_spark_households(
     labels = cluster_devices(pairs, dstats, devices, p, seed=seed, partition=partition, previous=prev)
     labels = attach_short_histories(labels, pair_windows, dstats, rows, p)
     labels = mark_shared_keys(labels, shared)
+    labels = join_v4_sides(labels, crow, p)
     n_labels = labels.count()
     done("cluster")
 

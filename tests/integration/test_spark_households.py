@@ -153,6 +153,24 @@ def test_short_history_devices_join_on_spark_as_in_the_pure_core(spark, tmp_path
     _assert_same_answer(read_output(tmp_path / "out"), run, table)
 
 
+def test_the_ipv4_side_of_a_ds_lite_home_joins_it_on_spark_as_in_the_pure_core(spark, tmp_path):
+    """``graph.households.v4_side`` on Spark: IPv4-only TVs and a console seen only on a carrier's
+    address join the DS-Lite home whose phones use that address in the hours they are on their
+    /64; the TV of one of two homes that stay on one address stays unassigned, as in the pure core
+    (the same memberships, confidences and evidence)."""
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_worlds import ds_lite_street
+
+    table = PresenceTable.from_rows(ds_lite_street())
+    p = GraphParams().households
+    run = run_households(table, p)
+    joined = set(table.device_keys[run.v4_side].tolist())
+    assert joined == {"d0-tv", "d3-tv", "d3-con"}
+    write_presence_table(table, tmp_path / "presence")
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
+    _assert_same_answer(read_output(tmp_path / "out"), run, table)
+
+
 def test_a_key_that_is_many_devices_is_no_evidence_on_spark_as_in_the_pure_core(spark, tmp_path):
     """``graph.households.shared_keys`` on Spark: an app's placeholder MAC logged in eight homes at
     once every other evening ties none of them together and stays unassigned as a shared key, as
