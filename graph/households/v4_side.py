@@ -57,12 +57,14 @@ def home_v4_days(
     [0]
     """
     cls = net_class[t.net]
-    v6 = (cls == HOME) & (t.network_family[t.net] == 6)
-    hour = t.hour // HOUR_MS
-    span = int(hour.max()) + 1 if len(hour) else 1
-    on_v6 = sorted_runs(t.dev[v6].astype(np.int64) * span + hour[v6])[0]
     r = (cls == CGNAT) & (labels[t.dev] >= 0)
-    r[r] = in_sorted(on_v6, t.dev[r].astype(np.int64) * span + hour[r])
+    behind = np.zeros(t.n_devices, dtype=bool)  # only these devices' IPv6 hours matter
+    behind[t.dev[r]] = True
+    v6 = (cls == HOME) & (t.network_family[t.net] == 6) & behind[t.dev]
+    h0 = int(t.hour.min()) // HOUR_MS if len(t.hour) else 0
+    span = int(t.hour.max()) // HOUR_MS - h0 + 1 if len(t.hour) else 1
+    on_v6 = sorted_runs(t.dev[v6].astype(np.int64) * span + (t.hour[v6] // HOUR_MS - h0))[0]
+    r[r] = in_sorted(on_v6, t.dev[r].astype(np.int64) * span + (t.hour[r] // HOUR_MS - h0))
     return _day_keys(labels[t.dev[r]], day[r], t.net[r], nd, t.n_networks)
 
 
@@ -172,8 +174,10 @@ def join_v4_sides(
     day[carrier] = address_days(t.hour[carrier], p)
     day[carrier] -= int(day[carrier].min())
     nd, nn = int(day.max()) + 1, t.n_networks
-    homes = home_v4_days(t, net_class, labels, day, nd)
     unit, units = carrier_only_units(t, net_class, labels, day, nd)
+    if not len(units):
+        return labels, joined
+    homes = home_v4_days(t, net_class, labels, day, nd)
     follow = sole_followed(units, homes, nd, nn, p.v4_side_min_days)
     if not follow:
         return labels, joined
