@@ -49,6 +49,7 @@ WORLDS = [
     ("away-only", 4),
     ("another-zone", 4),
     ("placeholder-macs", 4),
+    ("quiet-v4", 4),
 ]
 
 

@@ -55,6 +55,7 @@ class NetworkPlan:
     v4_fallback: float  # share of a dual-stack device's requests that still use IPv4 (via the AFTR)
     dense: DensePools | None = None  # regional pools with leases at varying hours (variant dense-pools)
     group_remap: float = 0.0  # nightly chance that a carrier address's homes move together (carrier-groups)
+    quiet_v4: np.ndarray | None = None  # per home: its dual-stack devices never use IPv4 (quiet-v4)
 
 
 @dataclass
@@ -137,6 +138,10 @@ def plan_networks(params: WorldParams, devices: int, offices: int) -> NetworkPla
         params.ipv4_fallback_rate,
         _plan_dense(params, kind) if params.pool_region_homes > 0 else None,
         params.carrier_group_remap,
+        # its own generator: the other worlds' draws stay as they were
+        np.random.default_rng([seed, 44]).random(households) < params.quiet_v4_share
+        if params.quiet_v4_share
+        else None,
     )
 
 
@@ -283,6 +288,8 @@ class NetworkState:
             aid[mc] = len(table) + slot % len(pool)
             table += pool
         fallback = np.random.default_rng([plan.seed, 8, self.day]).random(len(kind)) < plan.v4_fallback
+        if plan.quiet_v4 is not None:
+            fallback &= ~(at_home & plan.quiet_v4[np.where(at_home, loc, 0)])
         v6 = at_home & (plan.home_kind[loc] == 4) & ~plan.dev_v4only[dev] & ~fallback
         if v6.any():
             prefix = np.where(late[v6], self.v6_cur[loc[v6]], self.v6_prev[loc[v6]])

@@ -81,6 +81,9 @@ class WorldParams:
     # many homes at once (graph.households.shared_keys; repr=False: as above)
     placeholder_mac_share: float = field(default=0.0, repr=False)
     placeholder_mac_events: float = field(default=0.3, repr=False)
+    # DS-Lite homes whose dual-stack devices never use IPv4 (every service they use has IPv6): the
+    # carrier address shows only their IPv4-only devices, beside homes that do (repr=False: as above)
+    quiet_v4_share: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -116,6 +119,8 @@ class WorldParams:
             raise ValueError("placeholder_mac_share and placeholder_mac_events: shares in [0, 1]")
         if not 0 <= self.away_only_share <= 1:
             raise ValueError(f"away_only_share: a share of households in [0, 1], got {self.away_only_share}")
+        if not 0 <= self.quiet_v4_share <= 1:
+            raise ValueError(f"quiet_v4_share: a share of DS-Lite homes in [0, 1], got {self.quiet_v4_share}")
         if not 0 <= self.move_share <= 0.5:
             raise ValueError(f"move_share: move chains per household in [0, 0.5], got {self.move_share}")
         if self.move_share and self.days < 4:
@@ -190,6 +195,9 @@ VARIANTS: dict[str, dict] = {
     "another-zone": {"utc_shift_hours": 6},
     # 20 % of phones and tablets send the placeholder MAC on 30 % of their events (the tag is the name)
     "placeholder-macs": {"placeholder_mac_share": 0.2},
+    # half the DS-Lite homes' phones and laptops never fall back to IPv4: their IPv4-only TVs share
+    # the carrier's address with homes that do (graph.households.v4_side must not give them away)
+    "quiet-v4": {"quiet_v4_share": 0.5},
 }
 
 

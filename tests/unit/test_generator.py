@@ -419,3 +419,30 @@ def test_placeholder_macs_put_one_key_in_many_homes_and_change_no_other_world():
         None,
     }
     assert not any(PLACEHOLDER_MAC.encode() in x for x in lines("default"))
+
+
+def test_quiet_v4_homes_reach_the_carrier_address_only_through_their_ipv4_only_devices():
+    """quiet-v4: in half the DS-Lite homes the dual-stack devices never use IPv4, so at home they
+    are seen on their /64 only; in the other homes (and without the variant) they fall back to the
+    carrier's address now and then."""
+    import numpy as np
+
+    def at_home_v4(share: float) -> tuple[int, int]:
+        """(IPv4 events at home of dual-stack devices in quiet homes, in the other DS-Lite homes)"""
+        gen = Generation(WorldParams(households=60, days=3, seed=3, quiet_v4_share=share))
+        plan, quiet, other = gen.net.plan, 0, 0
+        for day in range(3):
+            ev, table, aid, _ = gen.simulate(day)
+            sel = (ev.loc_kind == 0) & (plan.home_kind[ev.loc] == 4) & ~plan.dev_v4only[ev.dev]
+            v4 = np.array([":" not in table[a] for a in aid[sel]], dtype=bool)
+            q = plan.quiet_v4[ev.loc[sel]] if plan.quiet_v4 is not None else np.zeros(len(v4), bool)
+            quiet, other = quiet + int((v4 & q).sum()), other + int((v4 & ~q).sum())
+        return quiet, other
+
+    assert at_home_v4(0.0)[0] == 0 and at_home_v4(0.0)[1] > 0
+    quiet, other = at_home_v4(0.5)
+    assert quiet == 0 and other > 0
+    with_quiet = Generation(WorldParams(households=60, days=3, seed=3, quiet_v4_share=0.5)).net.plan
+    assert 0 < with_quiet.quiet_v4[with_quiet.home_kind == 4].mean() < 1
+    with pytest.raises(ValueError, match="quiet_v4_share"):
+        WorldParams(quiet_v4_share=1.5)
