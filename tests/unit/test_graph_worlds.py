@@ -62,10 +62,10 @@ def ds_lite_street(days: int = 14) -> list[dict]:
     """Six DS-Lite homes: each has its own IPv6 /64 (``v6-i``), where its phone and tablet are in
     the evenings, and reaches IPv4 through a carrier address it shares (``aftr1``: homes 0-2,
     ``aftr2``: homes 3-5); in the second week the carrier remaps home 0 to ``aftr2``, and home 3
-    moves between the two every three days. The phones use the carrier address in the hour they are on their /64 on a few days
-    (IPv4-only services; home 3's three days far apart). IPv4-only devices: home 0's TV, seen only on home 0's carrier address;
-    home 1's TV, on ``aftr1`` all along, as home 2 is; home 3's TV and console, every evening on
-    home 3's carrier address."""
+    moves between the two every three days. The phones use the carrier address in the hour they
+    are on their /64 on a few days (IPv4-only services; home 3's three days far apart). IPv4-only
+    devices: home 0's TV, seen only on home 0's carrier address; home 1's TV, on ``aftr1`` all
+    along, as home 2 is; home 3's TV and console, every evening on home 3's carrier address."""
     half = days // 2
     fallback = [1, 4, 8, 11, 13]
 
