@@ -259,11 +259,11 @@ def main(argv: list[str] | None = None) -> dict:
     cp = step("copresence", copresence, t, net_class, p)
     labels, k = step("cluster", cluster_devices, cp, p, seed=args.seed, partition=louvain_partition)
     labels[shared] = SHARED_KEY
-    labels = step("attach", attach_short_histories, t, cp, labels, p)
+    labels, in_lease = step("attach", attach_short_histories, t, cp, labels, p, net_class)
     labels, v4_side = step("v4_sides", join_v4_sides, t, net_class, labels, p)
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    ev = step("evidence", membership_evidence, t, cp, labels, k, p, joined=v4_side)
-    run = HouseholdRun(t, net_class, cp, labels, k, ev, p, v4_side)
+    ev = step("evidence", membership_evidence, t, cp, labels, k, p, joined=in_lease | v4_side)
+    run = HouseholdRun(t, net_class, cp, labels, k, ev, p, in_lease | v4_side)
     out = step("rows_and_ids", household_rows, run, None, p)
     report["core_total_s"] = round(time.perf_counter() - start, 2)
     report["core_cpu_s"] = round(time.process_time() - cstart, 2)

@@ -114,6 +114,9 @@ class HouseholdParams:
     attach_short_histories: bool = True
     # ... if it was active on at most this many windows anywhere per home window
     attach_max_window_ratio: float = 2.0
+    # ... or, seen alone, if all its rows at a home are inside one household's stay on the address
+    # (graph.leases, with social links' stays): the address was that home's then
+    attach_in_lease: bool = True
     # the IPv4 side of a DS-Lite home (graph.households.v4_side): devices seen only on a carrier
     # address join the one household whose devices used it, in the hours they were on their IPv6
     # home network, on every address day both were seen there, and on at least this many

@@ -13,7 +13,11 @@ edge and stays unassigned, however plain its home is. Such a device joins a hous
   (a household that uses the app only away from home: variant ``away-only``);
 - and it spent every home window with devices of one household, and of no other (two
   households there, e.g. a guest at a party, or the hour an address changed hands; or a window
-  at a home of its own, seen alone: it stays unassigned).
+  at a home of its own, seen alone: it stays unassigned);
+- or, seen alone there, every one of its rows at a home is inside that household's stay on the
+  address (:func:`lease_households`: the household's devices there before and after it, and
+  living there, as :mod:`graph.leases` reads a visit): the address was that home's at the time,
+  and no other household was there.
 
 Its confidence is the calibrated score of one window together (``graph.households.evidence``).
 """
@@ -23,10 +27,18 @@ from __future__ import annotations
 import numpy as np
 
 from graph.households.copresence import CoPresence, row_windows
-from graph.networks import PresenceTable, sorted_runs
-from graph.params import HouseholdParams
+from graph.leases import resident_hosts, visit_hosts
+from graph.networks import HOME, PresenceTable, in_sorted, sorted_runs
+from graph.params import NETWORK_CLASSES, HouseholdParams, SocialParams
 
-__all__ = ["active_windows", "attach_short_histories", "lives_only_at_home", "sole_partner_household"]
+__all__ = [
+    "active_windows",
+    "attach_short_histories",
+    "lease_hosts",
+    "lease_households",
+    "lives_only_at_home",
+    "sole_partner_household",
+]
 
 #: unassigned reason codes a device can leave by joining (``too_few_home_windows``,
 #: ``alone_with_little_evidence``; ``no_home_network`` devices have no partner to join)
@@ -111,27 +123,115 @@ def sole_partner_household(
     return out
 
 
-def attach_short_histories(
-    t: PresenceTable, cp: CoPresence, labels: np.ndarray, p: HouseholdParams
+def lease_hosts(
+    net: np.ndarray, hh: np.ndarray, hour: np.ndarray, win: np.ndarray, sp: SocialParams
 ) -> np.ndarray:
-    """Labels with each short-history device that lives only at one household's home joined to it
-    (:func:`lives_only_at_home`, :func:`active_windows`, then :func:`sole_partner_household`);
-    ``p.attach_short_histories`` off: the labels unchanged.
+    """Per presence row (home networks): the household whose stay on the network holds it and who
+    lives there (:func:`graph.leases.visit_hosts`, :func:`graph.leases.resident_hosts`), where no
+    other household was on the network in the row's window (a party: whose guest is it?); -1
+    otherwise. Rows of one network depend on that network's rows only.
+
+    Household 0 on network 0 in the evenings of two days (windows 0 and 2); household 5 once at
+    20 h, alone; household 6 at 20 h on the second evening, with household 7 there too:
+
+    >>> H = 3_600_000
+    >>> hour = np.array([17, 23, 41, 47, 20, 44, 44]) * H
+    >>> lease_hosts(np.zeros(7, np.int64), np.array([0, 0, 0, 0, 5, 6, 7]), hour,
+    ...             np.array([0, 0, 2, 2, 0, 2, 2]), SocialParams()).tolist()
+    [-1, -1, -1, -1, 0, -1, -1]
+    """
+    if not len(net):
+        return np.zeros(0, dtype=np.int64)
+    host = visit_hosts(net, hh, hour, sp)
+    host = resident_hosts(net, hh, win, host, sp.min_host_windows)
+    w0, span, nh = int(win.min()), int(win.max() - win.min()) + 1, int(hh.max()) + 1
+    nw = net.astype(np.int64) * span + (win - w0)
+    present = sorted_runs(nw * nh + hh)[0]
+    others = np.searchsorted(present, (nw + 1) * nh) - np.searchsorted(present, nw * nh) - 1
+    others -= (host >= 0) & in_sorted(present, nw * nh + np.maximum(host, 0))
+    return np.where(others > 0, -1, host)
+
+
+def lease_households(
+    t: PresenceTable,
+    net_class: np.ndarray,
+    labels: np.ndarray,
+    candidate: np.ndarray,
+    p: HouseholdParams,
+    sp: SocialParams | None = None,
+) -> np.ndarray:
+    """Per device: for ``candidate`` devices whose every row on a residence network has one and
+    the same :func:`lease_hosts` household (each candidate a household of its own, coded
+    ``k + device``), that household's label; -1 for the others. ``sp``: the stays' geometry
+    (default: social links').
+
+    Household 0's TV is on address n from 17 to 23 h on two evenings; the laptop (device 1) is
+    there alone at 20 h on the first:
+
+    >>> rows = [{"device": "a-tv", "network": "n", "hour": (24 * d + h) * 3_600_000}
+    ...         for d in (0, 1) for h in (17, 23)]
+    >>> rows += [{"device": "b-lap", "network": "n", "hour": 20 * 3_600_000}]
+    >>> t = PresenceTable.from_rows(rows)
+    >>> lease_households(t, np.array([HOME]), np.array([0, -2]), np.array([False, True]),
+    ...                  HouseholdParams()).tolist()
+    [-1, 0]
+    """
+    out = np.full(len(labels), -1, dtype=np.int64)
+    if not candidate.any():
+        return out
+    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
+    cls = net_class[t.net]
+    rows = (cls == HOME) & ((labels[t.dev] >= 0) | candidate[t.dev])
+    dev, hour = t.dev[rows].astype(np.int64), t.hour[rows]
+    hh = np.where(labels[dev] >= 0, labels[dev], k + dev)
+    host = lease_hosts(t.net[rows].astype(np.int64), hh, hour, row_windows(hour, p)[0], sp or SocialParams())
+    residence = np.isin(cls, [NETWORK_CLASSES.index(c) for c in p.residence_classes]) & candidate[t.dev]
+    lived = np.bincount(t.dev[residence], minlength=len(labels))
+    mine = candidate[dev]
+    d, h = dev[mine], host[mine]
+    hosted = np.bincount(d, weights=h >= 0, minlength=len(labels))
+    big = np.iinfo(np.int64).max
+    lo, hi = np.full(len(labels), big), np.full(len(labels), -1)
+    np.minimum.at(lo, d, np.where(h >= 0, h, big))
+    np.maximum.at(hi, d, h)
+    ok = candidate & (lived > 0) & (hosted == lived) & (lo == hi)
+    out[ok] = lo[ok]
+    return out
+
+
+def attach_short_histories(
+    t: PresenceTable,
+    cp: CoPresence,
+    labels: np.ndarray,
+    p: HouseholdParams,
+    net_class: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(labels, alone)``: each short-history device that lives only at one household's home
+    joined to it (:func:`lives_only_at_home`, :func:`active_windows`, then
+    :func:`sole_partner_household`, or with ``net_class``, :func:`lease_households`); ``alone``:
+    per device, whether it joined without a window together. ``p.attach_short_histories`` off:
+    the labels unchanged.
 
     >>> t = PresenceTable.from_rows([{"device": d, "network": "n", "hour": 19 * 3_600_000} for d in "abc"])
     >>> z = np.zeros(1)
     >>> cp = CoPresence(np.zeros(0, bool), np.array([9, 9, 1]), np.zeros(3, np.int64),
     ...                 np.array([0, 1]), np.array([2, 2]), np.array([1, 1]), z, z, z,
     ...                 np.array([0, 1]), np.array([4, 4]), live_windows=np.array([9, 9, 1]))
-    >>> attach_short_histories(t, cp, np.array([0, 0, -2]), HouseholdParams()).tolist()
-    [0, 0, 0]
+    >>> labels, alone = attach_short_histories(t, cp, np.array([0, 0, -2]), HouseholdParams())
+    >>> labels.tolist(), alone.tolist()
+    ([0, 0, 0], [False, False, False])
     """
+    alone = np.zeros(len(labels), dtype=bool)
     if not p.attach_short_histories:
-        return labels
+        return labels, alone
     candidate = lives_only_at_home(labels, cp.home_windows, cp.live_windows)
     candidate &= active_windows(t, candidate, p) <= p.attach_max_window_ratio * cp.home_windows
     sole = sole_partner_household(cp.a, cp.b, cp.pw_pair, cp.pw_window, labels, candidate, cp.home_windows)
+    if net_class is not None and p.attach_in_lease:
+        lease = lease_households(t, net_class, labels, candidate & (sole < 0), p)
+        alone = lease >= 0
+        sole = np.where(alone, lease, sole)
     out = labels.copy()
     join = sole >= 0
     out[join] = sole[join]
-    return out
+    return out, alone

@@ -35,7 +35,9 @@ class HouseholdRun:
     k: int
     evidence: MembershipEvidence
     params: HouseholdParams  # as the run applied them: its local time read from the data (graph.clock)
-    v4_side: np.ndarray | None = None  # bool per device: joined as a DS-Lite home's IPv4 side
+    # bool per device: joined without a window together (a DS-Lite home's IPv4 side, graph.households
+    # .v4_side; a device seen alone in its household's lease, graph.households.attach)
+    joined_alone: np.ndarray | None = None
 
 
 def as_table(presence: PresenceTable | Iterable[Mapping[str, Any]]) -> PresenceTable:
@@ -67,11 +69,11 @@ def run_households(
         init = [previous.get(d) for d in t.device_keys.tolist()]
     labels, k = cluster_devices(cp, p, seed=seed, partition=partition, init=init)
     labels[shared] = SHARED_KEY
-    labels = attach_short_histories(t, cp, labels, p)
+    labels, in_lease = attach_short_histories(t, cp, labels, p, net_class)
     labels, v4_side = join_v4_sides(t, net_class, labels, p)
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    ev = membership_evidence(t, cp, labels, k, p, joined=v4_side)
-    return HouseholdRun(t, net_class, cp, labels, k, ev, p, v4_side)
+    ev = membership_evidence(t, cp, labels, k, p, joined=in_lease | v4_side)
+    return HouseholdRun(t, net_class, cp, labels, k, ev, p, in_lease | v4_side)
 
 
 def household_rows(

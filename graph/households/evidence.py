@@ -67,9 +67,10 @@ def membership_evidence(
     (``confidence_curve``, isotonic, fitted by ``bench/calibrate.py``). Raw score = cohesion
     (share of a device's co-presence weight inside its household) times support (windows
     together relative to ``confident_windows``); lone households capped at ``singleton_confidence``.
-    ``joined`` (bool per device): the IPv4 side of a DS-Lite home (``graph.households.v4_side``),
-    which shares no home window with its household: scored as one window together, like a
-    device with a short history that joined (``graph.households.attach``)."""
+    ``joined`` (bool per device): devices that joined without a window together (the IPv4 side of
+    a DS-Lite home, ``graph.households.v4_side``; a device seen alone in its household's lease,
+    ``graph.households.attach``): scored as one window together, like a device with a short
+    history that joined with one."""
     n = t.n_devices
     la, lb = labels[cp.a], labels[cp.b]
     same = (la == lb) & (la >= 0)

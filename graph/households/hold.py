@@ -201,14 +201,14 @@ def hold_full_run(
     labels = np.array([hc[h] if h is not None else -1 for h in final], dtype=np.int64)
     labels = np.where(labels >= 0, labels, np.minimum(run.labels, -1))
     k = len(hids)
-    ev = membership_evidence(run.table, run.copresence, labels, k, p, joined=run.v4_side)
+    ev = membership_evidence(run.table, run.copresence, labels, k, p, joined=run.joined_alone)
     clusters: list[list[str]] = [[] for _ in range(k)]
     for d, lab in zip(keys, labels.tolist()):
         if lab >= 0:
             clusters[lab].append(d)
     ids = describe_ids(clusters, hids, previous, p)
     return (
-        HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev, run.params, run.v4_side),
+        HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev, run.params, run.joined_alone),
         ids,
         after,
     )

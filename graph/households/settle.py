@@ -103,7 +103,7 @@ def settle_run(
     labels = lab.copy()
     labels[pos] = inv
     k = len(uniq)
-    ev = membership_evidence(run.table, run.copresence, labels, k, p, joined=run.v4_side)
+    ev = membership_evidence(run.table, run.copresence, labels, k, p, joined=run.joined_alone)
     members: list[list[str]] = [[] for _ in range(k)]
     for d, lb in zip(keys.tolist(), labels.tolist()):
         if lb >= 0:
@@ -130,4 +130,6 @@ def settle_run(
                 "previous": [{"household_id": h, "devices": c} for h, c in prev],
             }
         )
-    return HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev, run.params, run.v4_side), ids
+    return HouseholdRun(
+        run.table, run.net_class, run.copresence, labels, k, ev, run.params, run.joined_alone
+    ), ids

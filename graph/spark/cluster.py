@@ -11,14 +11,14 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pandas as pd
-from pyspark.sql import DataFrame
+from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
 from graph.clustering import Partitioner, louvain_partition
-from graph.households.attach import ATTACHABLE
+from graph.households.attach import ATTACHABLE, lease_hosts
 from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS, split_households
 from graph.networks import CGNAT, HOME
-from graph.params import HouseholdParams
+from graph.params import HouseholdParams, SocialParams
 from graph.spark.calendar import address_day_sql
 from graph.spark.components import connected_components
 from graph.spark.session import materialize
@@ -176,15 +176,79 @@ def cluster_devices(
     )
 
 
+def _lease_hosts(sp: SocialParams):
+    def run(pdf: pd.DataFrame) -> pd.DataFrame:
+        net = pd.factorize(pdf["network"])[0].astype(np.int64)
+        host = lease_hosts(
+            net,
+            pdf["hh"].to_numpy(np.int64),
+            pdf["hour"].to_numpy(np.int64),
+            pdf["window"].to_numpy(np.int64),
+            sp,
+        )
+        return pd.DataFrame({"dev": pdf["dev"].to_numpy(), "host": host})
+
+    return run
+
+
+def _lease_households(labels: DataFrame, cand: DataFrame, crow: DataFrame, p: HouseholdParams) -> DataFrame:
+    """``dev, j_cluster, j_split, j_component`` of the candidates (``cand``: ``dev``) whose every
+    row on a residence network has one and the same ``lease_hosts`` household (the pure core's
+    ``graph.households.attach.lease_households``, with its household codes: the label order
+    ``(split, component, cluster)``, a candidate ``k + dev``)."""
+    hh = labels.where(F.col("cluster").isNotNull()).select("cluster", "split", "component").distinct()
+    order = Window.orderBy("split", "component", "cluster")
+    codes = materialize(hh.withColumn("code", F.dense_rank().over(order) - 1))
+    k = codes.count()
+    assigned = (
+        labels.where(F.col("cluster").isNotNull())
+        .select("dev", "cluster")
+        .join(codes.select("cluster", "code"), "cluster")
+    )
+    home = crow.where(F.col("cls") == HOME).select("dev", "network", "hour", "window")
+    rows = home.join(assigned.select("dev", F.col("code").alias("hh")), "dev").unionByName(
+        home.join(cand, "dev").withColumn("hh", F.col("dev") + F.lit(k))
+    )
+    buckets = int(crow.sparkSession.conf.get("spark.sql.shuffle.partitions"))
+    hosts = (
+        rows.withColumn("bucket", F.pmod(F.xxhash64("network"), F.lit(buckets)))
+        .groupBy("bucket")
+        .applyInPandas(_lease_hosts(SocialParams()), "dev long, host long")
+        .join(cand, "dev")
+    )
+    lived = crow.where(F.col("residence")).join(cand, "dev").groupBy("dev").agg(F.count("*").alias("lived"))
+    per = hosts.groupBy("dev").agg(
+        F.sum((F.col("host") >= 0).cast("long")).alias("hosted"),
+        F.min(F.when(F.col("host") >= 0, F.col("host"))).alias("lo"),
+        F.max("host").alias("hi"),
+    )
+    ok = per.join(lived, "dev").where(
+        (F.col("lived") > 0) & (F.col("hosted") == F.col("lived")) & (F.col("lo") == F.col("hi"))
+    )
+    return ok.join(codes.withColumnRenamed("code", "lo"), "lo").select(
+        "dev",
+        F.col("cluster").alias("j_cluster"),
+        F.col("split").alias("j_split"),
+        F.col("component").alias("j_component"),
+    )
+
+
 def attach_short_histories(
-    labels: DataFrame, pair_windows: DataFrame, stats: DataFrame, rows: DataFrame, p: HouseholdParams
+    labels: DataFrame,
+    pair_windows: DataFrame,
+    stats: DataFrame,
+    rows: DataFrame,
+    p: HouseholdParams,
+    crow: DataFrame | None = None,
 ) -> DataFrame:
     """``labels`` with each short-history device that lives only at one household's home joined to
     it (``graph.households.attach`` of the pure core): it takes that household's ``cluster``,
-    ``split`` and ``component`` and loses its ``reason``. ``pair_windows``: ``a, b, window``;
-    ``rows``: the presence rows (``dev, window``)."""
+    ``split`` and ``component`` and loses its ``reason``; ``alone_join`` is true where it joined
+    in the household's lease without a window together (with ``crow``: the presence rows with
+    ``window, cls, residence``). ``pair_windows``: ``a, b, window``; ``rows``: the presence rows
+    (``dev, window``)."""
     if not p.attach_short_histories:
-        return labels
+        return labels.withColumn("alone_join", F.lit(False))
     reasons = [UNASSIGNED_REASONS[-c - 1] for c in ATTACHABLE]
     cand = (
         labels.where(F.col("reason").isin(reasons) & (F.col("home_windows") > 0))
@@ -225,7 +289,12 @@ def attach_short_histories(
         .join(cand, "dev")
         .where((F.col("households") == 1) & (F.col("covered") == F.col("home_windows")))
         .select("dev", "j_cluster", "j_split", "j_component")
+        .withColumn("alone_join", F.lit(False))
     )
+    if crow is not None and p.attach_in_lease:
+        rest = cand.select("dev").join(sole.select("dev"), "dev", "left_anti")
+        lease = _lease_households(labels, materialize(rest), crow, p).withColumn("alone_join", F.lit(True))
+        sole = sole.unionByName(lease)
     joined = F.col("j_cluster").isNotNull()
     return materialize(
         labels.join(sole, "dev", "left").select(
@@ -236,6 +305,7 @@ def attach_short_histories(
             F.when(joined, F.col("j_cluster")).otherwise(F.col("cluster")).alias("cluster"),
             F.when(joined, F.lit(False)).otherwise(F.col("alone")).alias("alone"),
             F.when(joined, F.lit(None).cast("string")).otherwise(F.col("reason")).alias("reason"),
+            F.coalesce(F.col("alone_join"), F.lit(False)).alias("alone_join"),
         )
     )
 
@@ -257,7 +327,8 @@ def mark_shared_keys(labels: DataFrame, shared: DataFrame) -> DataFrame:
 
 def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> DataFrame:
     """``labels`` with the IPv4 sides of DS-Lite homes joined to the household they follow
-    (``graph.households.v4_side`` of the pure core), and a ``v4_side`` flag per device. ``crow``:
+    (``graph.households.v4_side`` of the pure core), flagged ``alone_join`` (joined without a
+    window together). ``crow``:
     the presence rows with their network class (``dev, network, hour, family, cls``).
 
     A unit (a household none of whose devices was on a home network, by its ``cluster``, or a
@@ -268,7 +339,7 @@ def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> Dat
     ``split`` and ``component``.
     """
     if not p.join_v4_sides:
-        return labels.withColumn("v4_side", F.lit(False))
+        return labels
     hh = labels.where(F.col("cluster").isNotNull()).select("dev", "cluster")
     carrier = crow.where(F.col("cls") == CGNAT).select(
         "dev", "hour", "network", F.expr(address_day_sql("hour", p)).alias("day")
@@ -327,6 +398,6 @@ def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> Dat
             F.when(joined, F.col("home")).otherwise(F.col("cluster")).alias("cluster"),
             F.when(joined, F.lit(False)).otherwise(F.col("alone")).alias("alone"),
             F.when(joined, F.lit(None).cast("string")).otherwise(F.col("reason")).alias("reason"),
-            joined.alias("v4_side"),
+            (joined | F.col("alone_join")).alias("alone_join"),
         )
     )

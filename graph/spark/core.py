@@ -103,7 +103,7 @@ def run_spark_households(
     if previous is not None:  # stored households onto this run's device codes
         prev = previous.select(F.col("device").cast("string"), "household").join(devices, "device")
     labels = cluster_devices(pairs, dstats, devices, p, seed=seed, partition=partition, previous=prev)
-    labels = attach_short_histories(labels, pair_windows, dstats, rows, p)
+    labels = attach_short_histories(labels, pair_windows, dstats, rows, p, crow)
     labels = mark_shared_keys(labels, shared)
     labels = join_v4_sides(labels, crow, p)
     n_labels = labels.count()

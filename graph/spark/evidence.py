@@ -69,10 +69,10 @@ def membership_evidence(
     Per device: ``dev, cluster, confidence, windows_together, nights_together, copresent_hours,
     networks``; per household: ``cluster, networks``.
     """
-    # the IPv4 side of a DS-Lite home counts one window together (graph.households.v4_side)
-    side = F.col("v4_side") if "v4_side" in labels.columns else F.lit(False)
+    # a device that joined without a window together counts one (graph.households.evidence)
+    alone = F.col("alone_join") if "alone_join" in labels.columns else F.lit(False)
     lab = labels.where(F.col("cluster").isNotNull()).select(
-        "dev", "cluster", "home_windows", side.alias("v4_side")
+        "dev", "cluster", "home_windows", alone.alias("alone_join")
     )
     la = lab.select(F.col("dev").alias("a"), F.col("cluster").alias("la"))
     lb = lab.select(F.col("dev").alias("b"), F.col("cluster").alias("lb"))
@@ -106,7 +106,7 @@ def membership_evidence(
         .join(tog, "dev", "left")
         .fillna(0.0, ["t1", "t2", "i1", "i2"])
         .fillna(0, ["windows_together", "nights_together"])
-        .withColumn("windows_together", F.greatest("windows_together", F.col("v4_side").cast("long")))
+        .withColumn("windows_together", F.greatest("windows_together", F.col("alone_join").cast("long")))
     )
     s_tot, s_in = F.col("t1") + F.col("t2"), F.col("i1") + F.col("i2")
     cohesion = F.when(s_tot > 0, s_in / s_tot).otherwise(F.lit(1.0))

@@ -164,8 +164,31 @@ def test_the_ipv4_side_of_a_ds_lite_home_joins_it_on_spark_as_in_the_pure_core(s
     table = PresenceTable.from_rows(ds_lite_street())
     p = GraphParams().households
     run = run_households(table, p)
-    joined = set(table.device_keys[run.v4_side].tolist())
+    joined = set(table.device_keys[run.joined_alone].tolist())
     assert joined == {"d0-tv", "d3-tv", "d3-con"}
+    write_presence_table(table, tmp_path / "presence")
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
+    _assert_same_answer(read_output(tmp_path / "out"), run, table)
+
+
+def test_a_device_seen_once_alone_in_its_households_stay_joins_it_on_spark_as_in_the_pure_core(
+    spark, tmp_path
+):
+    """``graph.households.attach.lease_households`` on Spark: a laptop used once at noon, alone,
+    while the address was household a's joins a; two devices seen once in one window (a party on
+    b's address) join no one, as in the pure core (the same memberships, confidences, evidence)."""
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_worlds import home, stay
+
+    rows = home("a", "na") + home("b", "nb") + stay("a-tv", "tv", "na", [3], [7])
+    rows += stay("a-lap", "laptop", "na", [3], [12])
+    rows += stay("b-tv", "tv", "nb", [5], [7]) + stay("x", "phone", "nb", [5], [12])
+    rows += stay("y", "phone", "nb", [5], [13])
+    table = PresenceTable.from_rows(rows)
+    p = GraphParams().households
+    run = run_households(table, p)
+    assert set(table.device_keys[run.joined_alone].tolist()) == {"a-lap"}
+    assert all(run.labels[list(table.device_keys).index(d)] < 0 for d in ("x", "y"))
     write_presence_table(table, tmp_path / "presence")
     run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
     _assert_same_answer(read_output(tmp_path / "out"), run, table)

@@ -258,3 +258,24 @@ def test_a_table_of_shared_keys_only_has_no_households():
     rows = [r for i in range(6) for r in stay("02:00", "phone", f"n{i}", range(3), [19, 20])]
     out = assign_households(rows)
     assert out["households"] == [] and [u["reason"] for u in out["unassigned"]] == ["shared_key"]
+
+
+def test_a_device_seen_once_alone_in_its_households_stay_on_the_address_joins_it():
+    """graph.households.attach.lease_households: a laptop used once at noon, alone, while the
+    address was household a's (its devices there in the morning and the evening) joins a; not
+    when another device seen once was there in that window too (whose is which?), and not with
+    attach_in_lease off."""
+    from dataclasses import replace
+
+    rows = home("a", "na") + home("b", "nb") + stay("a-tv", "tv", "na", [3], [7])
+    rows += stay("a-lap", "laptop", "na", [3], [12])
+    out = assign_households(rows)
+    hh = {m["device"]: m["household_id"] for m in out["memberships"]}
+    assert hh["a-lap"] == hh["a-tv"]
+    p = HouseholdParams()
+    one_window = round(float(calibrate(np.array([1 / p.confident_windows]), p.confidence_curve)[0]), 3)
+    assert {m["device"]: m["confidence"] for m in out["memberships"]}["a-lap"] == one_window
+    off = assign_households(rows, replace(p, attach_in_lease=False))
+    assert "a-lap" not in {m["device"] for m in off["memberships"]}
+    party = assign_households(rows + stay("x", "phone", "na", [3], [13]))
+    assert not {"a-lap", "x"} & {m["device"] for m in party["memberships"]}
