@@ -182,6 +182,9 @@ def lease_households(
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
     cls = net_class[t.net]
     rows = (cls == HOME) & ((labels[t.dev] >= 0) | candidate[t.dev])
+    theirs = np.zeros(t.n_networks, dtype=bool)  # hosts depend on their network's rows only
+    theirs[t.net[rows & candidate[t.dev]]] = True
+    rows &= theirs[t.net]
     dev, hour = t.dev[rows].astype(np.int64), t.hour[rows]
     hh = np.where(labels[dev] >= 0, labels[dev], k + dev)
     host = lease_hosts(t.net[rows].astype(np.int64), hh, hour, row_windows(hour, p)[0], sp or SocialParams())

@@ -206,6 +206,7 @@ def _lease_households(labels: DataFrame, cand: DataFrame, crow: DataFrame, p: Ho
         .join(codes.select("cluster", "code"), "cluster")
     )
     home = crow.where(F.col("cls") == HOME).select("dev", "network", "hour", "window")
+    home = home.join(home.join(cand, "dev").select("network").distinct(), "network", "left_semi")
     rows = home.join(assigned.select("dev", F.col("code").alias("hh")), "dev").unionByName(
         home.join(cand, "dev").withColumn("hh", F.col("dev") + F.lit(k))
     )
