@@ -290,15 +290,23 @@ def attach_short_histories(
         .join(cand, "dev")
         .where((F.col("households") == 1) & (F.col("covered") == F.col("home_windows")))
         .select("dev", "j_cluster", "j_split", "j_component")
-        .withColumn("alone_join", F.lit(False))
+        .withColumn("j_alone", F.lit(False))
     )
     if crow is not None and p.attach_in_lease:
         rest = cand.select("dev").join(sole.select("dev"), "dev", "left_anti")
-        lease = _lease_households(labels, materialize(rest), crow, p).withColumn("alone_join", F.lit(True))
+        lease = _lease_households(labels, materialize(rest), crow, p).withColumn("j_alone", F.lit(True))
         sole = sole.unionByName(lease)
+    return _take_households(labels, sole)
+
+
+def _take_households(labels: DataFrame, moves: DataFrame) -> DataFrame:
+    """``labels`` with each device of ``moves`` (``dev, j_cluster, j_split, j_component, j_alone``)
+    in that household: assigned, no reason; ``alone_join`` where ``j_alone`` (joined without a
+    window together) or already so."""
     joined = F.col("j_cluster").isNotNull()
+    before = F.col("alone_join") if "alone_join" in labels.columns else F.lit(False)
     return materialize(
-        labels.join(sole, "dev", "left").select(
+        labels.join(moves, "dev", "left").select(
             "dev",
             "home_windows",
             F.when(joined, F.col("j_component")).otherwise(F.col("component")).alias("component"),
@@ -306,7 +314,7 @@ def attach_short_histories(
             F.when(joined, F.col("j_cluster")).otherwise(F.col("cluster")).alias("cluster"),
             F.when(joined, F.lit(False)).otherwise(F.col("alone")).alias("alone"),
             F.when(joined, F.lit(None).cast("string")).otherwise(F.col("reason")).alias("reason"),
-            F.coalesce(F.col("alone_join"), F.lit(False)).alias("alone_join"),
+            (before | F.coalesce(F.col("j_alone"), F.lit(False))).alias("alone_join"),
         )
     )
 
@@ -387,18 +395,8 @@ def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> Dat
     moves = (
         unit_of.join(sole.select("unit", "home"), "unit")
         .join(target, "home")
-        .select("dev", "home", "j_split", "j_component")
-    )
-    joined = F.col("home").isNotNull()
-    return materialize(
-        labels.join(moves, "dev", "left").select(
-            "dev",
-            "home_windows",
-            F.when(joined, F.col("j_component")).otherwise(F.col("component")).alias("component"),
-            F.when(joined, F.col("j_split")).otherwise(F.col("split")).alias("split"),
-            F.when(joined, F.col("home")).otherwise(F.col("cluster")).alias("cluster"),
-            F.when(joined, F.lit(False)).otherwise(F.col("alone")).alias("alone"),
-            F.when(joined, F.lit(None).cast("string")).otherwise(F.col("reason")).alias("reason"),
-            (joined | F.col("alone_join")).alias("alone_join"),
+        .select(
+            "dev", F.col("home").alias("j_cluster"), "j_split", "j_component", F.lit(True).alias("j_alone")
         )
     )
+    return _take_households(labels, moves)
