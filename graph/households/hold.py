@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Collection, Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -207,8 +208,4 @@ def hold_full_run(
         if lab >= 0:
             clusters[lab].append(d)
     ids = describe_ids(clusters, hids, previous, p)
-    return (
-        HouseholdRun(run.table, run.net_class, run.copresence, labels, k, ev, run.params, run.joined_alone),
-        ids,
-        after,
-    )
+    return replace(run, labels=labels, k=k, evidence=ev), ids, after

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 
@@ -130,6 +131,4 @@ def settle_run(
                 "previous": [{"household_id": h, "devices": c} for h, c in prev],
             }
         )
-    return HouseholdRun(
-        run.table, run.net_class, run.copresence, labels, k, ev, run.params, run.joined_alone
-    ), ids
+    return replace(run, labels=labels, k=k, evidence=ev), ids

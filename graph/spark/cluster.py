@@ -369,22 +369,22 @@ def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> Dat
         )
     )
     units = carrier.join(unit_of, "dev").select("unit", "day", "network").distinct()
-    shared = (
+    same = (
         units.join(homes, ["day", "network"])
         .select("unit", "home", "day")
         .distinct()
         .groupBy("unit", "home")
-        .agg(F.count("*").alias("shared"))
+        .agg(F.count("*").alias("same_days"))
     )
     common = (
-        shared.select("unit", "home")
+        same.select("unit", "home")
         .join(units.select("unit", "day").distinct(), "unit")
         .join(homes.select("home", "day").distinct(), ["home", "day"])
         .groupBy("unit", "home")
         .agg(F.count("*").alias("common"))
     )
-    ok = shared.join(common, ["unit", "home"]).where(
-        (F.col("shared") == F.col("common")) & (F.col("shared") >= p.v4_side_min_days)
+    ok = same.join(common, ["unit", "home"]).where(
+        (F.col("same_days") == F.col("common")) & (F.col("same_days") >= p.v4_side_min_days)
     )
     sole = ok.groupBy("unit").agg(F.count("*").alias("n"), F.min("home").alias("home")).where("n = 1")
     target = (
