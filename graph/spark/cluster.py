@@ -293,9 +293,11 @@ def attach_short_histories(
         .withColumn("j_alone", F.lit(False))
     )
     if crow is not None and p.attach_in_lease:
-        rest = cand.select("dev").join(sole.select("dev"), "dev", "left_anti")
-        lease = _lease_households(labels, materialize(rest), crow, p).withColumn("j_alone", F.lit(True))
-        sole = sole.unionByName(lease)
+        rest = materialize(cand.select("dev").join(sole.select("dev"), "dev", "left_anti"))
+        if not rest.isEmpty():  # most runs: every short history had a partner
+            sole = sole.unionByName(
+                _lease_households(labels, rest, crow, p).withColumn("j_alone", F.lit(True))
+            )
     return _take_households(labels, sole)
 
 
