@@ -3,9 +3,8 @@
     python bench/accuracy.py [--households 1000] [--days 14] [--no-baselines] [--explain] [--bounds]
                              [--out FILE]
 
-Worlds: the default setting with seeds 1, 2, 3 and the variants ``more-cgnat``,
-``more-workplaces``, ``daily-ipv6``, ``dense-pools``, ``ghost-styles``, ``tiny-carriers``,
-``carrier-groups`` and ``movers`` (seed 4). For each it scores the household and social-link cores
+Worlds (``WORLDS``): the default setting with seeds 1, 2, 3 and every variant of
+``generator.params.VARIANTS`` (seed 4). For each it scores the household and social-link cores
 (what ``hausgraph jobs run`` runs, without servers; presence rows made by the ingester's own
 ``prepare``) and two baselines on the same presence data:
 "same IP = same home" (connected components) and "Louvain on raw co-occurrence".
