@@ -157,6 +157,15 @@ class HouseholdParams:
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days
 
+    @property
+    def residence_codes(self) -> list[int]:
+        """Class codes of ``residence_classes`` (``graph.vocabulary.NETWORK_CLASSES``).
+
+        >>> HouseholdParams().residence_codes
+        [0, 1, 5]
+        """
+        return [NETWORK_CLASSES.index(c) for c in self.residence_classes]
+
     def at_offset(self, offset: int) -> HouseholdParams:
         """These settings in local time ``UTC + offset``, the carriers' remap night kept at its local
         hour, inferring no more (``graph.clock``; a pinned ``HAUSGRAPH_LOCAL_OFFSET_HOURS``).

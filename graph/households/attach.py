@@ -26,10 +26,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from graph.households.cluster import ALONE_WITH_LITTLE_EVIDENCE, TOO_FEW_HOME_WINDOWS
 from graph.households.copresence import CoPresence, row_windows
 from graph.leases import resident_hosts, visit_hosts
 from graph.networks import HOME, PresenceTable, in_sorted, sorted_runs
-from graph.params import NETWORK_CLASSES, HouseholdParams, SocialParams
+from graph.params import HouseholdParams, SocialParams
 
 __all__ = [
     "active_windows",
@@ -42,7 +43,7 @@ __all__ = [
 
 #: unassigned reason codes a device can leave by joining (``too_few_home_windows``,
 #: ``alone_with_little_evidence``; ``no_home_network`` devices have no partner to join)
-ATTACHABLE = (-2, -3)
+ATTACHABLE = (TOO_FEW_HOME_WINDOWS, ALONE_WITH_LITTLE_EVIDENCE)
 
 
 def lives_only_at_home(labels: np.ndarray, home_windows: np.ndarray, live_windows: np.ndarray) -> np.ndarray:
@@ -188,7 +189,7 @@ def lease_households(
     dev, hour = t.dev[rows].astype(np.int64), t.hour[rows]
     hh = np.where(labels[dev] >= 0, labels[dev], k + dev)
     host = lease_hosts(t.net[rows].astype(np.int64), hh, hour, row_windows(hour, p)[0], sp or SocialParams())
-    residence = np.isin(cls, [NETWORK_CLASSES.index(c) for c in p.residence_classes]) & candidate[t.dev]
+    residence = np.isin(cls, p.residence_codes) & candidate[t.dev]
     lived = np.bincount(t.dev[residence], minlength=len(labels))
     mine = candidate[dev]
     d, h = dev[mine], host[mine]
@@ -207,11 +208,12 @@ def attach_short_histories(
     cp: CoPresence,
     labels: np.ndarray,
     p: HouseholdParams,
-    net_class: np.ndarray | None = None,
+    net_class: np.ndarray,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(labels, alone)``: each short-history device that lives only at one household's home
     joined to it (:func:`lives_only_at_home`, :func:`active_windows`, then
-    :func:`sole_partner_household`, or with ``net_class``, :func:`lease_households`); ``alone``:
+    :func:`sole_partner_household`, or :func:`lease_households` on the networks of class
+    ``net_class``); ``alone``:
     per device, whether it joined without a window together. ``p.attach_short_histories`` off:
     the labels unchanged.
 
@@ -220,7 +222,8 @@ def attach_short_histories(
     >>> cp = CoPresence(np.zeros(0, bool), np.array([9, 9, 1]), np.zeros(3, np.int64),
     ...                 np.array([0, 1]), np.array([2, 2]), np.array([1, 1]), z, z, z,
     ...                 np.array([0, 1]), np.array([4, 4]), live_windows=np.array([9, 9, 1]))
-    >>> labels, alone = attach_short_histories(t, cp, np.array([0, 0, -2]), HouseholdParams())
+    >>> labels, alone = attach_short_histories(t, cp, np.array([0, 0, -2]), HouseholdParams(),
+    ...                                        np.array([HOME]))
     >>> labels.tolist(), alone.tolist()
     ([0, 0, 0], [False, False, False])
     """
@@ -230,7 +233,7 @@ def attach_short_histories(
     candidate = lives_only_at_home(labels, cp.home_windows, cp.live_windows)
     candidate &= active_windows(t, candidate, p) <= p.attach_max_window_ratio * cp.home_windows
     sole = sole_partner_household(cp.a, cp.b, cp.pw_pair, cp.pw_window, labels, candidate, cp.home_windows)
-    if net_class is not None and p.attach_in_lease:
+    if p.attach_in_lease:
         lease = lease_households(t, net_class, labels, candidate & (sole < 0), p)
         alone = lease >= 0
         sole = np.where(alone, lease, sole)

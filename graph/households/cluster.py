@@ -17,12 +17,25 @@ from graph.clustering import Partitioner, keep_stored_cut, louvain_partition, sp
 from graph.households.copresence import CoPresence
 from graph.params import HouseholdParams
 
-__all__ = ["SHARED_KEY", "UNASSIGNED_REASONS", "cluster_devices", "edge_mask", "split_households"]
+__all__ = [
+    "ALONE_WITH_LITTLE_EVIDENCE",
+    "NO_HOME_NETWORK",
+    "SHARED_KEY",
+    "TOO_FEW_HOME_WINDOWS",
+    "UNASSIGNED_REASONS",
+    "cluster_devices",
+    "edge_mask",
+    "split_households",
+]
 
 #: Codes of ``reason`` for unassigned devices (index = -code - 1 in the label array).
 UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_little_evidence", "shared_key")
-#: the label of a key that is many devices (graph.households.shared_keys)
-SHARED_KEY = -4
+#: the label of a device never on a home network, and of a key that is many devices
+#: (graph.households.shared_keys)
+NO_HOME_NETWORK = -1 - UNASSIGNED_REASONS.index("no_home_network")
+TOO_FEW_HOME_WINDOWS = -1 - UNASSIGNED_REASONS.index("too_few_home_windows")
+ALONE_WITH_LITTLE_EVIDENCE = -1 - UNASSIGNED_REASONS.index("alone_with_little_evidence")
+SHARED_KEY = -1 - UNASSIGNED_REASONS.index("shared_key")
 
 
 def edge_mask(cp: CoPresence, p: HouseholdParams) -> np.ndarray:
@@ -126,9 +139,9 @@ def cluster_devices(
                 if len(idx) == 1:
                     alone[idx] = True
     hw = cp.home_windows
-    labels[alone & (hw < p.singleton_min_windows)] = -3
-    labels[hw < p.min_home_windows] = -2
-    labels[hw == 0] = -1
+    labels[alone & (hw < p.singleton_min_windows)] = ALONE_WITH_LITTLE_EVIDENCE
+    labels[hw < p.min_home_windows] = TOO_FEW_HOME_WINDOWS
+    labels[hw == 0] = NO_HOME_NETWORK
     pos = labels >= 0
     present = np.zeros(int(labels.max()) + 1 if pos.any() else 1, dtype=bool)
     present[labels[pos]] = True

@@ -15,7 +15,7 @@ import numpy as np
 
 from graph.households.cgnat import cgnat_pairs
 from graph.networks import CGNAT, HOME, UNKNOWN, PresenceTable, _fits, sorted_runs
-from graph.params import DAY_MS, HOUR_MS, NETWORK_CLASSES, HouseholdParams
+from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
 __all__ = ["CoPresence", "copresence", "network_weights", "row_windows"]
 
@@ -87,7 +87,7 @@ def _live_windows(
     t: PresenceTable, hidx: np.ndarray, win_h: np.ndarray, net_class: np.ndarray, p: HouseholdParams
 ) -> np.ndarray:
     """Distinct windows per device on any network a home could be behind (``residence_classes``)."""
-    codes = [NETWORK_CLASSES.index(c) for c in p.residence_classes]
+    codes = p.residence_codes
     rows = np.isin(net_class, codes)[t.net]
     wspan = int(win_h.max()) + 1
     key = t.dev[rows].astype(np.int64)

@@ -17,7 +17,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from graph.networks import NETWORK_CLASSES, PresenceTable, classify_table, sorted_runs
+from graph.networks import PresenceTable, classify_table, sorted_runs
 from graph.params import HOUR_MS, HouseholdParams
 
 __all__ = ["evidence_table", "shared_keys", "without_devices"]
@@ -33,7 +33,7 @@ def shared_keys(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> 
     >>> shared_keys(t, np.zeros(t.n_networks, dtype=np.int8), HouseholdParams()).tolist()
     [True, False]
     """
-    codes = [NETWORK_CLASSES.index(c) for c in p.residence_classes]
+    codes = p.residence_codes
     rows = np.isin(net_class, codes)[t.net]
     out = np.zeros(t.n_devices, dtype=bool)
     if not rows.any():

@@ -27,13 +27,11 @@ from __future__ import annotations
 import numpy as np
 
 from graph.households.cgnat import address_days
+from graph.households.cluster import NO_HOME_NETWORK
 from graph.networks import CGNAT, HOME, PresenceTable, expand_ranges, in_sorted, sorted_runs
 from graph.params import HOUR_MS, HouseholdParams
 
 __all__ = ["carrier_only_units", "home_v4_days", "join_v4_sides", "sole_followed"]
-
-#: the unassigned reason code of a device never on a home network (``UNASSIGNED_REASONS[0]``)
-NO_HOME_NETWORK = -1
 
 
 def _day_keys(owner: np.ndarray, day: np.ndarray, net: np.ndarray, nd: int, nn: int) -> np.ndarray:

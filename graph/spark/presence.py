@@ -273,7 +273,7 @@ def classify_networks(stats: DataFrame, p: HouseholdParams) -> DataFrame:
         F.element_at(names, F.col("cls") + 1).alias("class"),
         weight.alias("weight"),
         (F.col("cls") == CGNAT).alias("is_cgnat"),
-        F.col("cls").isin([NETWORK_CLASSES.index(c) for c in p.residence_classes]).alias("residence"),
+        F.col("cls").isin(p.residence_codes).alias("residence"),
         "evidence",
     )
 

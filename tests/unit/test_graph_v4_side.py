@@ -59,9 +59,7 @@ def test_a_household_of_ipv4_only_devices_joins_as_a_whole():
 
 
 def test_a_phone_visiting_a_home_behind_a_carrier_ties_no_one():
-    rows = home("v", "v6-v", members=(("ph", "phone"), ("tab", "tablet")))
-    for r in rows:
-        r["family"] = 6
+    rows = home("v", "v6-v", members=(("ph", "phone"), ("tab", "tablet")), family=6)
     for i in range(50):  # homes behind one CGNAT address, without IPv6
         rows += home(f"c{i}", "cgnat")
     rows += stay("v-ph", "phone", "cgnat", range(0, 14, 2), [22])  # visits c0 .. c49's address

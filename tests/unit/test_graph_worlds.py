@@ -34,12 +34,13 @@ def home(
     days: Iterable[int] = range(14),
     members=DEFAULT_MEMBERS,
     hours: Iterable[int] = (18, 19, 20),
+    family: int = 4,
 ) -> list[dict]:
     """A household's devices together on its home network in the evenings."""
     days = list(days)
     rows = []
     for name, dtype in members:
-        rows += stay(f"{prefix}-{name}", dtype, network, days, hours)
+        rows += stay(f"{prefix}-{name}", dtype, network, days, hours, family)
     return rows
 
 
@@ -77,9 +78,7 @@ def ds_lite_street(days: int = 14) -> list[dict]:
 
     rows = []
     for i in range(6):
-        rows += home(f"d{i}", f"v6-{i}", range(days), (("ph", "phone"), ("tab", "tablet")))
-        for r in rows[-2 * days * 3 :]:
-            r["family"] = 6
+        rows += home(f"d{i}", f"v6-{i}", range(days), (("ph", "phone"), ("tab", "tablet")), family=6)
         for d in fallback if i != 3 else [2, 9, 13]:
             rows += stay(f"d{i}-ph", "phone", aftr(i, d), [d], [19])
     for dev in ("d0-tv", "d1-tv", "d3-tv", "d3-con"):
