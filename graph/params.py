@@ -209,6 +209,9 @@ class SocialParams:
 
     max_cgnat_hosts: int = 100  # more candidate hosts in the block: the visit counts for none
     cgnat_resident_day_share: float = 0.4  # on CGNAT addresses this share of its days: the device lives there
+    # ... and such a dual-stack device (a DS-Lite home's) shows its home's IPv4 side in the hours it is
+    # on its home /64 too, or on an address it used on this many address days (not one evening's visit)
+    dual_stack_home_days: int = 2
 
 
 @dataclass(frozen=True)

@@ -189,7 +189,9 @@ def _cgnat_visits(
 
     A device lives behind CGNAT when it is seen there more than on home networks; on an
     address day its household lives on the address each such device uses most (a home on IPv6
-    has a shared IPv4 side too, DS-Lite: its IPv4-only devices live there). Any other member
+    has a shared IPv4 side too, DS-Lite: its IPv4-only devices live there, and its dual-stack
+    devices, on CGNAT addresses most days, show it in the hours they are on the home's /64 too,
+    or by using it on ``SocialParams.dual_stack_home_days`` address days). Any other member
     row on a CGNAT address is a visit to one of the households living on that address and
     seen in that block, if there are few enough of them, unless the device was seen on a
     home network in the same hour (it is at home, reaching a service over IPv4).
@@ -216,9 +218,16 @@ def _cgnat_visits(
         minlength=t.n_devices,
     )
     cg_days = np.bincount(np.unique(dev * (1 << 20) + day) >> 20, minlength=t.n_devices)
-    behind |= cg_days >= sp.cgnat_resident_day_share * np.maximum(active, 1)
-    # each resident device's address of the day (its most used); its household lives there
-    sel = behind[dev]
+    dual = ~behind & (cg_days >= sp.cgnat_resident_day_share * np.maximum(active, 1))
+    at_home = np.unique(t.dev[hrow].astype(np.int64) * (1 << 32) + t.hour[hrow] // HOUR_MS)
+    home_hour = np.isin(dev * (1 << 32) + hour // HOUR_MS, at_home)
+    # each resident device's address of the day (its most used); its household lives there. A
+    # dual-stack device tells where its home's IPv4 side is in the hours it is at home (on its IPv6
+    # /64 too) and on an address it used on several days: on the evening it visits a friend behind
+    # a carrier, the friend's address can be its most used of the day, and is no home of its
+    dn, dn_days = sorted_runs(np.unique((dev * nn + net) * ns + day) // ns)
+    again = dn_days[np.searchsorted(dn, dev * nn + net)] >= sp.dual_stack_home_days
+    sel = behind[dev] | (dual[dev] & (home_hour | again))
     u, cnt = sorted_runs((dev[sel] * ns + day[sel]) * nn + net[sel])
     grp = u // nn
     best = np.lexsort((u % nn, -cnt, grp))
@@ -227,8 +236,7 @@ def _cgnat_visits(
     lives_key = np.unique((dev_hh[top_dev] * ns + top_day) * nn + top_net)  # (household, day, address)
     n_day = np.bincount(np.unique(lives_key // nn) % ns, minlength=ns)  # households living behind CGNAT
     resident = np.isin((hh * ns + day) * nn + net, lives_key)
-    at_home = np.unique(t.dev[hrow].astype(np.int64) * (1 << 32) + t.hour[hrow] // HOUR_MS)
-    resident |= np.isin(dev * (1 << 32) + hour // HOUR_MS, at_home)
+    resident |= home_hour
     b0 = int(blk.min())
     nb = int(blk.max()) - b0 + 1
     nbk = net * nb + (blk - b0)

@@ -130,15 +130,30 @@ def _cgnat_visits(rows: DataFrame, home: DataFrame, cg: DataFrame, sp: SocialPar
     behind = (
         n_cg.join(n_home, "dev", "left")
         .join(active, "dev")
-        .where(
-            (F.col("n_cg") > F.coalesce("n_home", F.lit(0)))
-            | (F.col("cg_days") >= sp.cgnat_resident_day_share * F.greatest("active", F.lit(1)))
+        .select(
+            "dev",
+            (F.col("n_cg") > F.coalesce("n_home", F.lit(0))).alias("by_rows"),
+            (F.col("cg_days") >= sp.cgnat_resident_day_share * F.greatest("active", F.lit(1))).alias(
+                "by_days"
+            ),
         )
-        .select("dev")
+        .where("by_rows OR by_days")
     )
-    # each resident device's address of the day (its most used, ties by key); its household lives there
+    at_home = home.select("dev", "hour").distinct().withColumn("at_home", F.lit(True))
+    again = (
+        cg.groupBy("dev", "network")
+        .agg(F.countDistinct("day").alias("addr_days"))
+        .where(F.col("addr_days") >= sp.dual_stack_home_days)
+        .select("dev", "network", F.lit(True).alias("again"))
+    )
+    # each resident device's address of the day (its most used, ties by key); its household lives
+    # there (a dual-stack device, behind by its days only, shows it in the hours it is at home and
+    # on an address it used on several days)
     used = (
-        cg.join(behind, "dev", "left_semi")
+        cg.join(behind, "dev")
+        .join(at_home, ["dev", "hour"], "left")
+        .join(again, ["dev", "network"], "left")
+        .where(F.col("by_rows") | F.coalesce("at_home", F.lit(False)) | F.coalesce("again", F.lit(False)))
         .groupBy("dev", "hh", "day", "network")
         .agg(F.count("*").alias("n"))
     )
@@ -149,7 +164,6 @@ def _cgnat_visits(rows: DataFrame, home: DataFrame, cg: DataFrame, sp: SocialPar
         .select("hh", "day", "network", F.lit(True).alias("lives"))
         .distinct()
     )
-    at_home = home.select("dev", "hour").distinct().withColumn("at_home", F.lit(True))
     c = (
         cg.join(lives, ["hh", "day", "network"], "left")
         .join(at_home, ["dev", "hour"], "left")

@@ -334,6 +334,34 @@ def test_a_host_seen_one_evening_hosts_no_one_on_spark_as_in_the_pure_core(spark
         assert len(want) == (sp.min_host_windows == 1)
 
 
+def test_a_ds_lite_phone_visiting_a_carrier_home_visits_on_spark_as_in_the_pure_core(spark, tmp_path):
+    """A DS-Lite street (tests.unit.test_graph_worlds.ds_lite_street) where home 5's phone, behind
+    its home's carrier address most days, spends one late evening behind home 0's address: a visit
+    to home 0 (with home 0's phone once at home 5's, a link), not a night home 5 lived there."""
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_worlds import ds_lite_street, stay
+
+    rows = ds_lite_street()
+    rows += stay("d5-ph", "phone", "aftr2", [0, 2, 3, 5, 6, 7, 9, 10, 12], [19])
+    rows += stay("d5-ph", "phone", "aftr1", [4], [21, 22, 23])
+    rows += stay("d0-ph", "phone", "v6-5", [10], [19], family=6)
+    table = PresenceTable.from_rows(rows)
+    write_presence_table(table, tmp_path / "presence")
+    params = GraphParams()
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
+    run_spark_social(
+        spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.social, params.households
+    )
+    links, members = read_links(tmp_path / "out")
+    want = social_links(table, members, params.social, params.households)
+    got = [(x["household_a"], x["household_b"], x["visits"], x["evidence"]["cgnat_visits"]) for x in links]
+    assert got == [
+        (x["household_a"], x["household_b"], x["visits"], x["evidence"]["cgnat_visits"]) for x in want
+    ]
+    assert [(v, cg) for *_, v, cg in got] == [(2, 1)]
+    assert {members[d] for d in ("d0-ph", "d5-ph")} == {got[0][0], got[0][1]}
+
+
 def test_carrier_link_pairs_on_spark_equal_the_pure_core(spark):
     """The posterior of links seen only behind carriers (graph.carrier_links) on random visits:
     the same pairs pass on Spark as in the pure core, at two posteriors."""

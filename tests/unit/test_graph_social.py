@@ -185,6 +185,33 @@ def test_ds_lite_fallback_is_living_not_visiting_behind_cgnat():
     assert set(host.tolist()) == {1} and set(visitor.tolist()) == {2}
 
 
+def test_a_ds_lite_phone_visiting_a_carrier_friend_is_visiting_not_moving_in():
+    """A dual-stack phone of a DS-Lite home, behind its home's IPv4 side most days, spends an
+    evening at a friend's behind another carrier address: there the friend's address is its most
+    used of the day, yet its home's IPv4 side shows only in the hours it is at home (on its /64)."""
+    import numpy as np
+
+    from graph.households.core import as_table
+    from graph.params import HouseholdParams, SocialParams
+    from graph.social import _cgnat_visits
+
+    days = [d for d in range(7) if d != 3]
+    rows = (
+        stay("a-ph", "phone", "a6", days, [19, 20, 21], family=6)
+        + stay("a-ph", "phone", "Y", days, [20])  # its home's IPv4 side, in the hours it is home
+        + stay("a-ph", "phone", "X", [3], [19, 20, 21])  # day 3 at b's, behind X
+        + stay("b-tv", "tv", "X", range(7), [18, 19, 20, 21, 22])
+        + stay("b-ph", "phone", "X", range(7), [19, 20])
+    )
+    t = as_table(rows)
+    dev_hh = np.array([0 if str(k).startswith("a") else 1 for k in t.device_keys])
+    cls = np.array([0 if k == "a6" else 1 for k in t.network_keys], dtype=np.int8)  # X, Y: CGNAT
+    visitor, host, device, *_ = _cgnat_visits(t, cls, dev_hh, SocialParams(), HouseholdParams())
+    assert {str(t.device_keys[d]) for d in device} == {"a-ph"}
+    assert set(visitor.tolist()) == {0} and set(host.tolist()) == {1}
+    assert len(device) == 3  # the evening's three hours, none of its home's
+
+
 def test_a_household_seen_on_an_address_one_evening_hosts_no_one():
     """Two guests meeting where neither lives (a party, a café's address read as a home): the one
     who stayed longer is no host. A host lives on the address: seen there in two windows."""
