@@ -122,6 +122,9 @@ class HouseholdParams:
     # home network, on every address day both were seen there, and on at least this many
     join_v4_sides: bool = True
     v4_side_min_days: int = 3
+    # ... "seen only on a carrier address": a device seen on home networks on at most this share of
+    # the days it was behind a carrier (a phone of a carrier home visiting a friend's is still one)
+    v4_side_home_day_share: float = 0.5
     max_household_size: int = 10  # components larger than this are split
     min_density: float = 0.5  # components sparser than this are tried for a split ...
     min_split_modularity: float = 0.3  # ... kept only if the split is this clear (homes are often sparse)

@@ -10,9 +10,13 @@ the screen a broadcaster cares about most. The home's dual-stack devices reach I
 through the same address, in the hours they are on their /64. The steps:
 
 - :func:`home_v4_days`: per household with an IPv6 home network, the carrier addresses its
-  devices used in an hour they were on an IPv6 home network, per address day;
+  devices used in an hour they were on its own IPv6 home network (:func:`network_owners`: not
+  a friend's, where a guest's phone reaches IPv4 through the friend's carrier address), per
+  address day;
 - :func:`carrier_only_units`: the devices unassigned for want of a home network, and the
-  households none of whose devices was on a home network, with their carrier address days;
+  households none of whose devices lives on a home network (:func:`lives_on_home_networks`: a
+  phone of a carrier home seen at a friend's now and then does not), with their carrier
+  address days;
 - :func:`sole_followed`: per unit, the one household that was on one of its addresses on every
   address day both were seen behind the carrier, on at least ``v4_side_min_days`` days; none
   where two households were (two homes that stayed on one address are not told apart);
@@ -27,11 +31,18 @@ from __future__ import annotations
 import numpy as np
 
 from graph.households.cgnat import address_days
-from graph.households.cluster import NO_HOME_NETWORK
+from graph.households.cluster import ALONE_WITH_LITTLE_EVIDENCE, NO_HOME_NETWORK, TOO_FEW_HOME_WINDOWS
 from graph.networks import CGNAT, HOME, PresenceTable, expand_ranges, in_sorted, sorted_runs
-from graph.params import HOUR_MS, HouseholdParams
+from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
-__all__ = ["carrier_only_units", "home_v4_days", "join_v4_sides", "sole_followed"]
+__all__ = [
+    "carrier_only_units",
+    "home_v4_days",
+    "join_v4_sides",
+    "lives_on_home_networks",
+    "network_owners",
+    "sole_followed",
+]
 
 
 def _day_keys(owner: np.ndarray, day: np.ndarray, net: np.ndarray, nd: int, nn: int) -> np.ndarray:
@@ -39,11 +50,62 @@ def _day_keys(owner: np.ndarray, day: np.ndarray, net: np.ndarray, nd: int, nn: 
     return sorted_runs((owner.astype(np.int64) * nd + day) * nn + net)[0]
 
 
+def network_owners(t: PresenceTable, rows: np.ndarray, labels: np.ndarray) -> np.ndarray:
+    """Per network: the household with strictly the most devices among ``rows`` (bool per row) on
+    it, or -1 (none there, or a tie).
+
+    >>> seen = (("a", "x"), ("b", "x"), ("c", "x"), ("c", "y"), ("d", "y"))
+    >>> t = PresenceTable.from_rows([{"device": d, "network": n, "hour": 0} for d, n in seen])
+    >>> network_owners(t, np.ones(5, bool), np.array([0, 0, 1, 2])).tolist()
+    [0, -1]
+    """
+    owner = np.full(t.n_networks, -1, dtype=np.int64)
+    r = rows & (labels[t.dev] >= 0)
+    if not r.any():
+        return owner
+    nh = int(labels.max()) + 1
+    net_dev = sorted_runs(t.net[r].astype(np.int64) * t.n_devices + t.dev[r])[0]
+    keys, count = sorted_runs(net_dev // t.n_devices * nh + labels[net_dev % t.n_devices])
+    net = keys // nh
+    order = np.lexsort((-count, net))  # per network, the largest count first
+    net, count, hh = net[order], count[order], (keys % nh)[order]
+    first = np.r_[True, net[1:] != net[:-1]]
+    second = np.r_[first[1:], True]  # the next entry starts another network
+    runner_up = np.where(second, 0, np.r_[count[1:], 0])
+    sole = first & (count > runner_up)
+    owner[net[sole]] = hh[sole]
+    return owner
+
+
+def lives_on_home_networks(t: PresenceTable, net_class: np.ndarray, share: float) -> np.ndarray:
+    """Per device: seen on home networks on more than ``share`` of the days it was behind a
+    carrier (every device seen on a home network and never behind a carrier does).
+
+    >>> t = PresenceTable.from_rows([{"device": d, "network": n, "hour": day * DAY_MS}
+    ...                              for d, n, days in (("a", "cg", range(6)), ("a", "h", [2]),
+    ...                                                 ("b", "h", [0]), ("c", "cg", [0]))
+    ...                              for day in days])
+    >>> lives_on_home_networks(t, np.array([CGNAT, HOME]), 0.5).tolist()
+    [False, True, False]
+    """
+    cls = net_class[t.net]
+    day = t.hour // DAY_MS
+    day = day - int(day.min()) if len(day) else day
+    span = int(day.max()) + 1 if len(day) else 1
+
+    def days_on(rows: np.ndarray) -> np.ndarray:
+        dd = sorted_runs(t.dev[rows].astype(np.int64) * span + day[rows])[0]
+        return np.bincount(dd // span, minlength=t.n_devices)
+
+    return days_on(cls == HOME) > share * days_on(cls == CGNAT)
+
+
 def home_v4_days(
     t: PresenceTable, net_class: np.ndarray, labels: np.ndarray, day: np.ndarray, nd: int
 ) -> np.ndarray:
     """Keys ``(household * nd + address day) * n_networks + address`` of the carrier addresses
-    each household's devices used in an hour they were on an IPv6 home network.
+    each household's devices used in an hour they were on its own IPv6 home network (the
+    household with the most devices there, :func:`network_owners`).
 
     Device 0 (household 0) is on its /64 (network 1) and on the carrier's address (network 0)
     in hour 19 of day 0, and on the carrier alone in hour 20 (not counted):
@@ -58,7 +120,8 @@ def home_v4_days(
     r = (cls == CGNAT) & (labels[t.dev] >= 0)
     behind = np.zeros(t.n_devices, dtype=bool)  # only these devices' IPv6 hours matter
     behind[t.dev[r]] = True
-    v6 = (cls == HOME) & (t.network_family[t.net] == 6) & behind[t.dev]
+    v6 = (cls == HOME) & (t.network_family[t.net] == 6)
+    v6 &= behind[t.dev] & (network_owners(t, v6, labels)[t.net] == labels[t.dev])
     h0 = int(t.hour.min()) // HOUR_MS if len(t.hour) else 0
     span = int(t.hour.max()) // HOUR_MS - h0 + 1 if len(t.hour) else 1
     on_v6 = sorted_runs(t.dev[v6].astype(np.int64) * span + (t.hour[v6] // HOUR_MS - h0))[0]
@@ -67,12 +130,18 @@ def home_v4_days(
 
 
 def carrier_only_units(
-    t: PresenceTable, net_class: np.ndarray, labels: np.ndarray, day: np.ndarray, nd: int
+    t: PresenceTable,
+    net_class: np.ndarray,
+    labels: np.ndarray,
+    day: np.ndarray,
+    nd: int,
+    home_day_share: float = HouseholdParams.v4_side_home_day_share,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(unit per device, keys)``: a unit is a household none of whose devices was on a home
-    network (its label), or a device unassigned for want of one (``k + device code``, ``k`` the
-    number of labels); -1 for the other devices. ``keys``: ``(unit * nd + address day) *
-    n_networks + address`` of the units' carrier rows.
+    """``(unit per device, keys)``: a unit is a household none of whose devices lives on a home
+    network (its label; :func:`lives_on_home_networks` at ``home_day_share``), or a device
+    unassigned for want of one (``k + device code``, ``k`` the number of labels: never on one, or
+    unassigned for too little evidence and not living on one); -1 for the other devices.
+    ``keys``: ``(unit * nd + address day) * n_networks + address`` of the units' carrier rows.
 
     Device a (household 0) lives on a home network; b (household 1) and c (unassigned) only
     behind the carrier:
@@ -86,15 +155,15 @@ def carrier_only_units(
     """
     n, k = t.n_devices, int(labels.max()) + 1 if len(labels) else 0
     cls = net_class[t.net]
-    on_home = np.zeros(n, dtype=bool)
-    on_home[t.dev[cls == HOME]] = True
+    on_home = lives_on_home_networks(t, net_class, home_day_share)
     hh_home = np.zeros(max(k, 1), dtype=bool)
     pos = labels >= 0
     np.logical_or.at(hh_home, labels[pos], on_home[pos])
     unit = np.full(n, -1, dtype=np.int64)
     carrier_hh = pos & ~hh_home[np.maximum(labels, 0)]
     unit[carrier_hh] = labels[carrier_hh]
-    lone = labels == NO_HOME_NETWORK
+    little = np.isin(labels, (TOO_FEW_HOME_WINDOWS, ALONE_WITH_LITTLE_EVIDENCE))
+    lone = (labels == NO_HOME_NETWORK) | (little & ~on_home)
     unit[lone] = k + np.flatnonzero(lone)
     r = (cls == CGNAT) & (unit[t.dev] >= 0)
     return unit, _day_keys(unit[t.dev[r]], day[r], t.net[r], nd, t.n_networks)
@@ -172,7 +241,7 @@ def join_v4_sides(
     day[carrier] = address_days(t.hour[carrier], p)
     day[carrier] -= int(day[carrier].min())
     nd, nn = int(day.max()) + 1, t.n_networks
-    unit, units = carrier_only_units(t, net_class, labels, day, nd)
+    unit, units = carrier_only_units(t, net_class, labels, day, nd, p.v4_side_home_day_share)
     if not len(units):
         return labels, joined
     homes = home_v4_days(t, net_class, labels, day, nd)

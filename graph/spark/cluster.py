@@ -18,7 +18,7 @@ from graph.clustering import Partitioner, louvain_partition
 from graph.households.attach import ATTACHABLE, lease_hosts
 from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS, split_households
 from graph.networks import CGNAT, HOME
-from graph.params import HouseholdParams, SocialParams
+from graph.params import DAY_MS, HouseholdParams, SocialParams
 from graph.spark.calendar import address_day_sql
 from graph.spark.components import connected_components
 from graph.spark.session import materialize
@@ -342,10 +342,10 @@ def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> Dat
     window together). ``crow``:
     the presence rows with their network class (``dev, network, hour, family, cls``).
 
-    A unit (a household none of whose devices was on a home network, by its ``cluster``, or a
-    device unassigned for want of one, by its ``dev``: a device code that is no household's
+    A unit (a household none of whose devices lives on a home network, by its ``cluster``, or a
+    device unassigned and not living on one, by its ``dev``: a device code that is no household's
     smallest) joins the one household whose devices used one of its carrier addresses, in an hour
-    they were on an IPv6 home network, on every address day both were seen behind the carrier,
+    they were on their own IPv6 home network, on every address day both were seen behind the carrier,
     on at least ``v4_side_min_days`` days. Its devices take that household's ``cluster``,
     ``split`` and ``component``.
     """
@@ -355,19 +355,47 @@ def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> Dat
     carrier = crow.where(F.col("cls") == CGNAT).select(
         "dev", "hour", "network", F.expr(address_day_sql("hour", p)).alias("day")
     )
-    on_v6 = crow.where((F.col("cls") == HOME) & (F.col("family") == 6)).select("dev", "hour")
+    v6 = crow.where((F.col("cls") == HOME) & (F.col("family") == 6)).select("dev", "network", "hour")
+    # a household's own /64: the one with strictly the most devices on it (v4_side.network_owners)
+    count = v6.select("dev", "network").distinct().join(hh, "dev").groupBy("network", "cluster").count()
+    most = Window.partitionBy("network").orderBy(F.desc("count"))
+    owners = (
+        count.withColumn("r", F.row_number().over(most))
+        .withColumn("next", F.lead("count").over(most))
+        .where((F.col("r") == 1) & (F.col("next").isNull() | (F.col("count") > F.col("next"))))
+        .select("network", "cluster")
+    )
+    on_v6 = v6.join(hh, "dev").join(owners, ["network", "cluster"], "left_semi").select("dev", "hour")
     homes = (
         carrier.join(on_v6, ["dev", "hour"], "left_semi")
         .join(hh, "dev")
         .select(F.col("cluster").alias("home"), "day", "network")
         .distinct()
     )
-    with_home = hh.join(crow.where(F.col("cls") == HOME).select("dev"), "dev", "left_semi").select("cluster")
+    # a device lives on home networks when seen there on more than a share of its days behind a
+    # carrier (v4_side.lives_on_home_networks)
+    utc_day = F.expr(f"hour div {DAY_MS}")
+
+    def days_on(cls: int, name: str) -> DataFrame:
+        return crow.where(F.col("cls") == cls).groupBy("dev").agg(F.countDistinct(utc_day).alias(name))
+
+    lives = (
+        days_on(HOME, "home_days")
+        .join(days_on(CGNAT, "carrier_days"), "dev", "left")
+        .where(F.col("home_days") > p.v4_side_home_day_share * F.coalesce("carrier_days", F.lit(0)))
+        .select("dev")
+    )
+    with_home = hh.join(lives, "dev", "left_semi").select("cluster")
     unit_of = (
         hh.join(with_home.distinct(), "cluster", "left_anti")
         .select("dev", F.col("cluster").alias("unit"))
         .unionByName(
-            labels.where(F.col("reason") == UNASSIGNED_REASONS[0]).select("dev", F.col("dev").alias("unit"))
+            labels.join(lives.withColumn("lives", F.lit(True)), "dev", "left")
+            .where(
+                (F.col("reason") == UNASSIGNED_REASONS[0])
+                | (F.col("reason").isin(*UNASSIGNED_REASONS[1:3]) & F.col("lives").isNull())
+            )
+            .select("dev", F.col("dev").alias("unit"))
         )
     )
     units = carrier.join(unit_of, "dev").select("unit", "day", "network").distinct()

@@ -153,15 +153,33 @@ def test_short_history_devices_join_on_spark_as_in_the_pure_core(spark, tmp_path
     _assert_same_answer(read_output(tmp_path / "out"), run, table)
 
 
-def test_the_ipv4_side_of_a_ds_lite_home_joins_it_on_spark_as_in_the_pure_core(spark, tmp_path):
+def _ds_lite_street_with(visitor: str) -> list[dict]:
+    """tests.unit.test_graph_worlds.ds_lite_street, and: ``console``: home 3's console one evening
+    at a friend's IPv4 home; ``guest``: a guest's phone on home 1's /64 and its carrier address on
+    five mornings (tests.unit.test_graph_v4_side)."""
+    from tests.unit.test_graph_worlds import ds_lite_street, home, stay
+
+    rows = ds_lite_street()
+    if visitor == "console":
+        rows += home("f", "f-net") + stay("d3-con", "console", "f-net", [5], [19])
+    if visitor == "guest":
+        rows += home("g", "g-net", members=(("tv", "tv"), ("ph", "phone")))
+        rows += stay("g-ph", "phone", "v6-1", range(5), [10], family=6) + stay(
+            "g-ph", "phone", "aftr1", range(5), [10]
+        )
+    return rows
+
+
+@pytest.mark.parametrize("visitor", ["none", "console", "guest"])
+def test_the_ipv4_side_of_a_ds_lite_home_joins_it_on_spark_as_in_the_pure_core(spark, tmp_path, visitor):
     """``graph.households.v4_side`` on Spark: IPv4-only TVs and a console seen only on a carrier's
     address join the DS-Lite home whose phones use that address in the hours they are on their
-    /64; the TV of one of two homes that stay on one address stays unassigned, as in the pure core
-    (the same memberships, confidences and evidence)."""
+    /64 (the console also after an evening at a friend's; home 0's TV also when a guest's phone
+    uses home 1's carrier address from home 1's /64); the TV of one of two homes that stay on one
+    address stays unassigned, as in the pure core (the same memberships, confidences and evidence)."""
     from graph.networks import PresenceTable
-    from tests.unit.test_graph_worlds import ds_lite_street
 
-    table = PresenceTable.from_rows(ds_lite_street())
+    table = PresenceTable.from_rows(_ds_lite_street_with(visitor))
     p = GraphParams().households
     run = run_households(table, p)
     joined = set(table.device_keys[run.joined_alone].tolist())

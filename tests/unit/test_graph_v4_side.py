@@ -65,3 +65,32 @@ def test_a_phone_visiting_a_home_behind_a_carrier_ties_no_one():
     rows += stay("v-ph", "phone", "cgnat", range(0, 14, 2), [22])  # visits c0 .. c49's address
     labels = _labels(rows, HouseholdParams())
     assert labels == _labels(rows, OFF)
+
+
+def test_a_household_of_ipv4_only_devices_seen_once_at_a_friends_still_joins_as_a_whole():
+    """Home 3's console spends one evening at a friend's (an IPv4 home): one day on a home network
+    against fourteen behind the carrier is a visit, and the carrier-only household still joins."""
+    rows = ds_lite_street() + home("f", "f-net") + stay("d3-con", "console", "f-net", [5], [19])
+    t = PresenceTable.from_rows(rows)
+    run = run_households(t, OFF)
+    code = {k: i for i, k in enumerate(t.device_keys.tolist())}
+    labels = run.labels.copy()
+    labels[[code["d3-tv"], code["d3-con"]]] = run.k
+    out, _joined = join_v4_sides(t, run.net_class, labels, HouseholdParams())
+    assert out[code["d3-tv"]] == out[code["d3-con"]] == out[code["d3-ph"]]
+    strict = replace(HouseholdParams(), v4_side_home_day_share=0.0)  # any home day: lives there
+    out, _ = join_v4_sides(t, run.net_class, labels, strict)
+    assert out[code["d3-con"]] != out[code["d3-ph"]]
+
+
+def test_a_guest_using_a_friends_carrier_address_from_the_friends_ipv6_home_follows_nothing():
+    """A guest's phone on a DS-Lite friend's /64 (home 1's) reaches IPv4 through the friend's
+    carrier address ``aftr1`` on five mornings, where home 0's TV lives in the first week: the /64
+    is home 1's (more of its devices are there), so the guest's household follows nothing, and
+    the TV still joins home 0 alone."""
+    rows = ds_lite_street() + home("g", "g-net", members=(("tv", "tv"), ("ph", "phone")))
+    for d in range(5):
+        rows += stay("g-ph", "phone", "v6-1", [d], [10], family=6) + stay("g-ph", "phone", "aftr1", [d], [10])
+    labels = _labels(rows, HouseholdParams())
+    assert labels["d0-tv"] == labels["d0-ph"] >= 0
+    assert labels["g-ph"] == labels["g-tv"] != labels["d1-ph"]
