@@ -49,6 +49,7 @@ WORLDS = [
     ("another-zone", 4),
     ("placeholder-macs", 4),
     ("quiet-v4", 4),
+    ("weekend-away", 4),
 ]
 
 

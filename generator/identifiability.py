@@ -11,8 +11,11 @@ a method that reads addresses can only guess. The steps:
 - :func:`lease_slots`: the homes holding each slot, from the world's leases;
 - :func:`identifiable_devices`: a device is identifiable unless another home, one whose devices
   were seen at home, held every slot the device was seen at home on;
-- :func:`pair_recall_bound`: the share of true pairs with both devices identifiable; at precision
-  1 it gives the best pair F1 a method that never guesses can reach (:func:`reachable_f1`);
+- :func:`address_sides`: the IPv4 and IPv6 sides of a DS-Lite home are tied only by a device
+  seen at home on both (an IPv4-only TV shares nothing with the home's IPv6-only phones);
+- :func:`pair_recall_bound`: the share of true pairs with both devices identifiable, on one side;
+  at precision 1 it gives the best pair F1 a method that never guesses can reach
+  (:func:`reachable_f1`);
 - :func:`link_recall_bound`: the share of true links with a visit whose guest device is
   identifiable and whose slots name the host alone.
 
@@ -33,6 +36,7 @@ import numpy as np
 
 __all__ = [
     "Observation",
+    "address_sides",
     "identifiable_devices",
     "lease_slots",
     "link_recall_bound",
@@ -107,16 +111,41 @@ def identifiable_devices(
     return out
 
 
-def pair_recall_bound(identifiable: Mapping[str, bool], household: Mapping[str, str]) -> float:
-    """Share of the true pairs (devices of one ``household``) with both devices identifiable.
+def address_sides(families: Mapping[str, set[int]], household: Mapping[str, str]) -> dict[str, object]:
+    """Per device, its side of its ``household``'s addresses (``families``: the address families
+    it was seen at home on): ``"*"`` in a household with a device seen on both, else its family.
+    Two devices on different sides share no address: nothing in the addresses ties them.
+
+    A DS-Lite home H1 whose IPv6-only phone never falls back to IPv4, and H2 whose phone does:
+
+    >>> address_sides({"tv1": {4}, "ph1": {6}, "tv2": {4}, "ph2": {4, 6}},
+    ...               {"tv1": "H1", "ph1": "H1", "tv2": "H2", "ph2": "H2"})
+    {'tv1': 4, 'ph1': 6, 'tv2': '*', 'ph2': '*'}
+    """
+    bridged = {household[d] for d, f in families.items() if len(f) > 1 and d in household}
+    return {d: "*" if h in bridged else min(families.get(d) or {0}) for d, h in household.items()}
+
+
+def pair_recall_bound(
+    identifiable: Mapping[str, bool], household: Mapping[str, str], side: Mapping[str, object] | None = None
+) -> float:
+    """Share of the true pairs (devices of one ``household``) with both devices identifiable and,
+    with ``side`` (:func:`address_sides`), on one side.
 
     >>> pair_recall_bound({"a": True, "b": True, "c": False}, {"a": "H1", "b": "H1", "c": "H1"})
+    0.3333333333333333
+    >>> pair_recall_bound({"a": True, "b": True, "c": True}, {"a": "H1", "b": "H1", "c": "H1"},
+    ...                   {"a": 4, "b": 6, "c": 6})
     0.3333333333333333
     """
     members: dict[str, list[bool]] = defaultdict(list)
     for d, h in household.items():
         members[h].append(bool(identifiable.get(d, False)))
     total = sum(len(m) * (len(m) - 1) // 2 for m in members.values())
+    if side is not None:
+        members = defaultdict(list)
+        for d, h in household.items():
+            members[(h, side.get(d))].append(bool(identifiable.get(d, False)))
     ok = sum(sum(m) * (sum(m) - 1) // 2 for m in members.values())
     return ok / total if total else 1.0
 
@@ -213,7 +242,8 @@ def summary(params) -> dict:
     ident = identifiable_devices(ob.slots_of, ob.homes_of, ob.holders, present)
     by_key = {d["key"]: d["household"] for d in truth["devices"] if d["events"] > 0}
     ident_key = {w.dev_key[d]: ok for d, ok in ident.items()}
-    recall = pair_recall_bound(ident_key, by_key)
+    families = {w.dev_key[d]: {s[2] for s in slots} for d, slots in ob.slots_of.items()}
+    recall = pair_recall_bound(ident_key, by_key, address_sides(families, by_key))
     label = w.hh_label
     visits: dict[tuple[str, str], list] = defaultdict(list)
     for (g, h), vs in ob.visits.items():

@@ -84,6 +84,10 @@ class WorldParams:
     # DS-Lite homes whose dual-stack devices never use IPv4 (every service they use has IPv6): the
     # carrier address shows only their IPv4-only devices, beside homes that do (repr=False: as above)
     quiet_v4_share: float = field(default=0.0, repr=False)
+    # phones, tablets and laptops whose owner spends the world's last two days at another home (a
+    # weekend at friends' or the parents'): at home they are seen only at the host's, and still
+    # belong to their own household (graph.households.parting must not take them; repr=False: as above)
+    weekend_away_share: float = field(default=0.0, repr=False)
 
     def __post_init__(self) -> None:
         if abs(sum(self.home_mix) - 1.0) > 1e-9 or min(self.home_mix) < 0:
@@ -119,6 +123,10 @@ class WorldParams:
             raise ValueError("placeholder_mac_share and placeholder_mac_events: shares in [0, 1]")
         if not 0 <= self.away_only_share <= 1:
             raise ValueError(f"away_only_share: a share of households in [0, 1], got {self.away_only_share}")
+        if not 0 <= self.weekend_away_share <= 1:
+            raise ValueError(
+                f"weekend_away_share: a share of handheld devices in [0, 1], got {self.weekend_away_share}"
+            )
         if not 0 <= self.quiet_v4_share <= 1:
             raise ValueError(f"quiet_v4_share: a share of DS-Lite homes in [0, 1], got {self.quiet_v4_share}")
         if not 0 <= self.move_share <= 0.5:
@@ -198,6 +206,9 @@ VARIANTS: dict[str, dict] = {
     # half the DS-Lite homes' phones and laptops never fall back to IPv4: their IPv4-only TVs share
     # the carrier's address with homes that do (graph.households.v4_side must not give them away)
     "quiet-v4": {"quiet_v4_share": 0.5},
+    # 5 % of phones, tablets and laptops spend the last two days at a friends' home, whose household is
+    # there too: a weekend away is no move (the tag is the variant name, as above)
+    "weekend-away": {"weekend_away_share": 0.05},
 }
 
 

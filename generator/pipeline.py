@@ -83,6 +83,7 @@ class Generation:
         self.conversions = ConversionTruth(self.world, params.seed)
         hh_rng = np.random.default_rng([params.seed, 43])
         self.away_only = hh_rng.random(len(self.world.hh_devices)) < params.away_only_share
+        self.weekend_host = self._weekend_hosts(np.random.default_rng([params.seed, 47]))
 
     def skip(self, day: int) -> None:
         """Advance the world to ``day`` without its events: renew the leases, carry out its moves
@@ -105,6 +106,7 @@ class Generation:
         ev = self.ad_breaks.add(simulate_day(self.sampler, sched, day_ms, date.weekday(), date, rng), day)
         ev = self.conversions.apply(day, ev, day_ms, np.random.default_rng([p.seed, 41, day]))
         ev = self.without_home_events_of_away_only(ev)
+        ev = self.weekend_away(ev, day)
         at_host = ev.loc_kind == 4
         seen = set(zip(w.dev_home[ev.dev[at_host]].tolist(), ev.loc[at_host].tolist()))
         for guest, host in sched.visits:
@@ -116,6 +118,41 @@ class Generation:
         self.stats.shared_homes = self.net.shared_homes
         self.dev_events += np.bincount(ev.dev, minlength=w.n_devices)
         return ev, table, aid, rng
+
+    def _weekend_hosts(self, rng: np.random.Generator) -> np.ndarray:
+        """Per device: the friends' home its owner spends the last two days at
+        (``weekend_away_share`` of the phones, tablets and laptops of homes with friends), or -1."""
+        w, share = self.world, self.params.weekend_away_share
+        host = np.full(w.n_devices, -1, dtype=np.int64)
+        if not share:
+            return host
+        friends: dict[int, list[int]] = {}
+        for a, b in w.friends:
+            friends.setdefault(a, []).append(b)
+            friends.setdefault(b, []).append(a)
+        handheld = np.isin(w.dev_form, [FORMS.index(f) for f in ("phone", "tablet", "laptop")])
+        for d in np.flatnonzero(handheld & (rng.random(w.n_devices) < share)).tolist():
+            mine = sorted(friends.get(int(w.dev_home[d]), ()))
+            if mine:
+                host[d] = mine[int(rng.integers(len(mine)))]
+        return host
+
+    def weekend_away(self, ev: DayEvents, day: int) -> DayEvents:
+        """On the world's last two days, the events at home of the devices away for the weekend
+        (:meth:`_weekend_hosts`) take place at the host's home instead (a seen visit each day)."""
+        if day < self.params.days - 2 or not (self.weekend_host >= 0).any():
+            return ev
+        moved = (ev.loc_kind == 0) & (self.weekend_host[ev.dev] >= 0)
+        if not moved.any():
+            return ev
+        home = self.world.dev_home[ev.dev[moved]].tolist()
+        for g, h in set(zip(home, self.weekend_host[ev.dev[moved]].tolist())):
+            self.visits[(min(g, h), max(g, h))] += 1  # a day at friends' is a visit they made
+            self.seen_visits[(min(g, h), max(g, h))] += 1
+        loc_kind, loc = ev.loc_kind.copy(), ev.loc.copy()
+        loc_kind[moved] = 4
+        loc[moved] = self.weekend_host[ev.dev[moved]]
+        return replace(ev, loc_kind=loc_kind, loc=loc)
 
     def without_home_events_of_away_only(self, ev: DayEvents) -> DayEvents:
         """``ev`` without the events at home of households that use the app only away

@@ -125,6 +125,9 @@ class HouseholdParams:
     # ... "seen only on a carrier address": a device seen on home networks on at most this share of
     # the days it was behind a carrier (a phone of a carrier home visiting a friend's is still one)
     v4_side_home_day_share: float = 0.5
+    # a device whose last this many active days were at a home of its own, while its household was
+    # at its own home, has left it (graph.households.parting): unassigned; 0 keeps every device
+    parting_days: int = 2
     max_household_size: int = 10  # components larger than this are split
     min_density: float = 0.5  # components sparser than this are tried for a split ...
     min_split_modularity: float = 0.3  # ... kept only if the split is this clear (homes are often sparse)

@@ -19,6 +19,7 @@ from graph.params import HouseholdParams
 
 __all__ = [
     "ALONE_WITH_LITTLE_EVIDENCE",
+    "LEFT_HOUSEHOLD",
     "NO_HOME_NETWORK",
     "SHARED_KEY",
     "TOO_FEW_HOME_WINDOWS",
@@ -29,13 +30,21 @@ __all__ = [
 ]
 
 #: Codes of ``reason`` for unassigned devices (index = -code - 1 in the label array).
-UNASSIGNED_REASONS = ("no_home_network", "too_few_home_windows", "alone_with_little_evidence", "shared_key")
+UNASSIGNED_REASONS = (
+    "no_home_network",
+    "too_few_home_windows",
+    "alone_with_little_evidence",
+    "shared_key",
+    "left_household",
+)
 #: the label of a device never on a home network, and of a key that is many devices
 #: (graph.households.shared_keys)
 NO_HOME_NETWORK = -1 - UNASSIGNED_REASONS.index("no_home_network")
 TOO_FEW_HOME_WINDOWS = -1 - UNASSIGNED_REASONS.index("too_few_home_windows")
 ALONE_WITH_LITTLE_EVIDENCE = -1 - UNASSIGNED_REASONS.index("alone_with_little_evidence")
 SHARED_KEY = -1 - UNASSIGNED_REASONS.index("shared_key")
+#: the label of a device whose last days were at a home of its own (graph.households.parting)
+LEFT_HOUSEHOLD = -1 - UNASSIGNED_REASONS.index("left_household")
 
 
 def edge_mask(cp: CoPresence, p: HouseholdParams) -> np.ndarray:

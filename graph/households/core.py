@@ -12,10 +12,11 @@ import numpy as np
 from graph.clock import localized
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.attach import attach_short_histories
-from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS, cluster_devices
+from graph.households.cluster import LEFT_HOUSEHOLD, SHARED_KEY, UNASSIGNED_REASONS, cluster_devices
 from graph.households.copresence import CoPresence, copresence
 from graph.households.evidence import MembershipEvidence, membership_evidence
 from graph.households.ids import stable_ids
+from graph.households.parting import left_households
 from graph.households.shared_keys import evidence_table
 from graph.households.v4_side import join_v4_sides
 from graph.networks import PresenceTable
@@ -71,6 +72,7 @@ def run_households(
     labels[shared] = SHARED_KEY
     labels, in_lease = attach_short_histories(t, cp, labels, p, net_class)
     labels, v4_side = join_v4_sides(t, net_class, labels, p)
+    labels[left_households(t, net_class, labels, p)] = LEFT_HOUSEHOLD
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
     ev = membership_evidence(t, cp, labels, k, p, joined=in_lease | v4_side)
     return HouseholdRun(t, net_class, cp, labels, k, ev, p, in_lease | v4_side)

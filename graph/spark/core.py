@@ -22,6 +22,7 @@ from graph.params import HouseholdParams, SocialParams
 from graph.spark.cluster import attach_short_histories, cluster_devices, join_v4_sides, mark_shared_keys
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
+from graph.spark.parting import mark_left_households
 from graph.spark.presence import evidence_rows, local_presence, read_presence
 from graph.spark.session import materialize
 
@@ -106,6 +107,7 @@ def run_spark_households(
     labels = attach_short_histories(labels, pair_windows, dstats, rows, p, crow)
     labels = mark_shared_keys(labels, shared)
     labels = join_v4_sides(labels, crow, p)
+    labels = mark_left_households(labels, crow, p)
     n_labels = labels.count()
     done("cluster")
 

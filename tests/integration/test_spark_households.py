@@ -127,6 +127,25 @@ def test_warm_started_households_on_spark_equal_the_pure_core(spark, tmp_path):
     _assert_same_answer(read_output(tmp_path / "cold"), cold, table)
 
 
+def test_a_device_that_left_its_household_is_unassigned_on_spark_as_in_the_pure_core(spark, tmp_path):
+    """``graph.households.parting`` on Spark: a phone whose last two days are at a flat of its own
+    leaves its household of three; one spending them at a friend's, and one of a household of two,
+    stay (tests.unit.test_graph_parting), as in the pure core."""
+    from graph.networks import PresenceTable
+    from tests.unit.test_graph_parting import _moved_out
+    from tests.unit.test_graph_worlds import home
+
+    rows = _moved_out("a", "flat") + _moved_out("b", "nc") + home("c", "nc")
+    rows += _moved_out("d", "flat-d", members=(("tv", "tv"), ("ph", "phone")))
+    table = PresenceTable.from_rows(rows)
+    p = GraphParams().households
+    run = run_households(table, p)
+    assert table.device_keys[run.labels < 0].tolist() == ["a-ph"]
+    write_presence_table(table, tmp_path / "presence")
+    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
+    _assert_same_answer(read_output(tmp_path / "out"), run, table)
+
+
 def test_short_history_devices_join_on_spark_as_in_the_pure_core(spark, tmp_path):
     """``graph.households.attach`` on Spark: a laptop seen once, only at home, joins; a guest who
     lives behind a carrier, a guest seen alone at its own home, a phone in use all week but at a

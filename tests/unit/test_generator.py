@@ -446,3 +446,31 @@ def test_quiet_v4_homes_reach_the_carrier_address_only_through_their_ipv4_only_d
     assert 0 < with_quiet.quiet_v4[with_quiet.home_kind == 4].mean() < 1
     with pytest.raises(ValueError, match="quiet_v4_share"):
         WorldParams(quiet_v4_share=1.5)
+
+
+def test_weekend_away_devices_spend_the_last_two_days_at_another_home():
+    """weekend-away: some phones, tablets and laptops are seen at home only at another household's
+    home on the world's last two days (a visit, kind 4), and at their own before."""
+    import numpy as np
+
+    from generator.world import FORMS
+
+    gen = Generation(WorldParams(households=60, days=4, seed=3, weekend_away_share=0.3))
+    away = gen.weekend_host >= 0
+    assert (
+        away.any()
+        and np.isin(gen.world.dev_form[away], [FORMS.index(f) for f in ("phone", "tablet", "laptop")]).all()
+    )
+    assert (gen.weekend_host[away] != gen.world.dev_home[away]).all()
+    for day in range(4):
+        ev, *_ = gen.simulate(day)
+        mine = away[ev.dev]
+        if day < 2:
+            assert (ev.loc_kind[mine] == 0).any()
+        else:
+            assert not (ev.loc_kind[mine] == 0).any()
+            at_host = mine & (ev.loc_kind == 4) & (ev.loc == gen.weekend_host[ev.dev])
+            assert at_host.any()
+    assert (Generation(WorldParams(households=60, days=4, seed=3)).weekend_host < 0).all()
+    with pytest.raises(ValueError, match="weekend_away_share"):
+        WorldParams(weekend_away_share=-0.1)
