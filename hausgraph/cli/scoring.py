@@ -45,7 +45,7 @@ SCORES_MEAN = (
     "pair F1/ARI: devices of one true home put together and others kept apart (1 = perfect); "
     "link precision/recall: found links that are real friends (>= 2 visits a device revealed), "
     "and the share of those found; the default 300-household worlds of 14 days (bench/accuracy.md) "
-    "score pair F1 0.989-0.993 and links P 0.99 / R 0.83-0.87 (the default 21-day demo 0.994, 0.99 / 0.89): "
+    "score pair F1 0.991-0.993 and links P 0.99 / R 0.83-0.89 (the default 21-day demo 0.994, 0.99 / 0.90): "
     "a demo far below that has lost data or a job."
 )
 
