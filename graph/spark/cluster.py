@@ -321,19 +321,23 @@ def _take_households(labels: DataFrame, moves: DataFrame) -> DataFrame:
     )
 
 
+def unassign(labels: DataFrame, devices: DataFrame, code: int) -> DataFrame:
+    """``labels`` with the ``devices`` (``dev``) unassigned, reason ``code`` (a negative label of
+    ``graph.households.cluster.UNASSIGNED_REASONS``)."""
+    flag = devices.select("dev", F.lit(True).alias("_unassign"))
+    hit = F.coalesce(F.col("_unassign"), F.lit(False))
+    return materialize(
+        labels.join(flag, "dev", "left")
+        .withColumn("reason", F.when(hit, F.lit(UNASSIGNED_REASONS[-code - 1])).otherwise(F.col("reason")))
+        .withColumn("cluster", F.when(hit, F.lit(None)).otherwise(F.col("cluster")))
+        .drop("_unassign")
+    )
+
+
 def mark_shared_keys(labels: DataFrame, shared: DataFrame) -> DataFrame:
     """``labels`` with every key that is many devices (``shared``: ``dev``) unassigned, reason
     ``shared_key`` (``graph.households.shared_keys``)."""
-    flag = shared.select("dev", F.lit(True).alias("shared_key"))
-    is_shared = F.coalesce(F.col("shared_key"), F.lit(False))
-    return materialize(
-        labels.join(flag, "dev", "left")
-        .withColumn(
-            "reason", F.when(is_shared, F.lit(UNASSIGNED_REASONS[-SHARED_KEY - 1])).otherwise(F.col("reason"))
-        )
-        .withColumn("cluster", F.when(is_shared, F.lit(None)).otherwise(F.col("cluster")))
-        .drop("shared_key")
-    )
+    return unassign(labels, shared, SHARED_KEY)
 
 
 def join_v4_sides(labels: DataFrame, crow: DataFrame, p: HouseholdParams) -> DataFrame:

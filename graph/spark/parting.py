@@ -5,10 +5,10 @@ from __future__ import annotations
 from pyspark.sql import DataFrame, Window
 from pyspark.sql import functions as F
 
-from graph.households.cluster import LEFT_HOUSEHOLD, UNASSIGNED_REASONS
+from graph.households.cluster import LEFT_HOUSEHOLD
 from graph.networks import HOME
 from graph.params import DAY_MS, HouseholdParams
-from graph.spark.session import materialize
+from graph.spark.cluster import unassign
 
 __all__ = ["mark_left_households"]
 
@@ -51,14 +51,6 @@ def mark_left_households(labels: DataFrame, crow: DataFrame, p: HouseholdParams)
         .groupBy("dev")
         .agg(F.count("*").alias("n"), F.count("away").alias("n_away"))
         .where((F.col("n") == k) & (F.col("n_away") == k))
-        .select("dev", F.lit(True).alias("left_household"))
+        .select("dev")
     )
-    gone = F.coalesce(F.col("left_household"), F.lit(False))
-    return materialize(
-        labels.join(left, "dev", "left")
-        .withColumn(
-            "reason", F.when(gone, F.lit(UNASSIGNED_REASONS[-LEFT_HOUSEHOLD - 1])).otherwise(F.col("reason"))
-        )
-        .withColumn("cluster", F.when(gone, F.lit(None)).otherwise(F.col("cluster")))
-        .drop("left_household")
-    )
+    return unassign(labels, left, LEFT_HOUSEHOLD)
