@@ -24,10 +24,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from graph.clock import localized
 from graph.clustering import louvain_partition
 from graph.households.attach import attach_short_histories
-from graph.households.cluster import SHARED_KEY, cluster_devices
+from graph.households.cluster import LEFT_HOUSEHOLD, SHARED_KEY, cluster_devices
 from graph.households.copresence import copresence
 from graph.households.core import HouseholdRun, household_rows
 from graph.households.evidence import membership_evidence
+from graph.households.parting import left_households
 from graph.households.shared_keys import shared_keys, without_devices
 from graph.households.v4_side import join_v4_sides
 from graph.networks import PresenceTable, classify_table
@@ -261,6 +262,7 @@ def main(argv: list[str] | None = None) -> dict:
     labels[shared] = SHARED_KEY
     labels, in_lease = step("attach", attach_short_histories, t, cp, labels, p, net_class)
     labels, v4_side = step("v4_sides", join_v4_sides, t, net_class, labels, p)
+    labels[step("parting", left_households, t, net_class, labels, p)] = LEFT_HOUSEHOLD
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
     ev = step("evidence", membership_evidence, t, cp, labels, k, p, joined=in_lease | v4_side)
     run = HouseholdRun(t, net_class, cp, labels, k, ev, p, in_lease | v4_side)
