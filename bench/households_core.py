@@ -21,17 +21,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from graph.clock import localized
 from graph.clustering import louvain_partition
-from graph.households.attach import attach_short_histories
-from graph.households.cluster import LEFT_HOUSEHOLD, SHARED_KEY, cluster_devices
-from graph.households.copresence import copresence
-from graph.households.core import HouseholdRun, household_rows
-from graph.households.evidence import membership_evidence
-from graph.households.parting import left_households
-from graph.households.shared_keys import shared_keys, without_devices
-from graph.households.v4_side import join_v4_sides
-from graph.networks import PresenceTable, classify_table
+from graph.households.core import household_rows, run_households
+from graph.networks import PresenceTable
 from graph.params import HouseholdParams
 
 T0_MS = 1_791_158_400_000  # Monday 2026-10-05 00:00 UTC
@@ -251,22 +243,9 @@ def main(argv: list[str] | None = None) -> dict:
         return out
 
     start, cstart = time.perf_counter(), time.process_time()
-    p = step("local_time", localized, p, t)
-    net_class, _ = step("classify_networks", classify_table, t, p.network)
-    shared = step("shared_keys", shared_keys, t, net_class, p)  # graph.households.shared_keys.evidence_table
-    if shared.any():
-        t = without_devices(t, shared)
-        net_class, _ = step("classify_without_shared_keys", classify_table, t, p.network)
-    cp = step("copresence", copresence, t, net_class, p)
-    labels, k = step("cluster", cluster_devices, cp, p, seed=args.seed, partition=louvain_partition)
-    labels[shared] = SHARED_KEY
-    labels, in_lease = step("attach", attach_short_histories, t, cp, labels, p, net_class)
-    labels, v4_side = step("v4_sides", join_v4_sides, t, net_class, labels, p)
-    labels[step("parting", left_households, t, net_class, labels, p)] = LEFT_HOUSEHOLD
-    k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    ev = step("evidence", membership_evidence, t, cp, labels, k, p, joined=in_lease | v4_side)
-    run = HouseholdRun(t, net_class, cp, labels, k, ev, p, in_lease | v4_side)
-    out = step("rows_and_ids", household_rows, run, None, p)
+    run = run_households(t, p, seed=args.seed, partition=louvain_partition, step=step)  # its steps, timed
+    out = step("rows_and_ids", household_rows, run, None, run.params)
+    labels, net_class = run.labels, run.net_class
     report["core_total_s"] = round(time.perf_counter() - start, 2)
     report["core_cpu_s"] = round(time.process_time() - cstart, 2)
     report["core_peak_rss_mb"] = round(_rss_mb())

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,15 @@ from graph.households.v4_side import join_v4_sides
 from graph.networks import PresenceTable
 from graph.params import DEVICE_TYPES, HouseholdParams
 
-__all__ = ["HouseholdRun", "as_table", "assign_households", "household_rows", "run_households"]
+__all__ = [
+    "HouseholdRun",
+    "Step",
+    "as_table",
+    "assign_households",
+    "call_step",
+    "household_rows",
+    "run_households",
+]
 
 
 @dataclass(frozen=True)
@@ -46,6 +54,20 @@ def as_table(presence: PresenceTable | Iterable[Mapping[str, Any]]) -> PresenceT
     return presence if isinstance(presence, PresenceTable) else PresenceTable.from_rows(presence)
 
 
+#: How :func:`run_households` calls each named step: ``step(name, fn, *args, **kwargs)``
+#: (``bench/households_core.py`` times and measures them).
+Step = Callable[..., Any]
+
+
+def call_step(name: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """The default :data:`Step`: ``fn(*args, **kwargs)``.
+
+    >>> call_step("sum", sum, [1, 2])
+    3
+    """
+    return fn(*args, **kwargs)
+
+
 def run_households(
     presence: PresenceTable | Iterable[Mapping[str, Any]],
     params: HouseholdParams | None = None,
@@ -53,28 +75,30 @@ def run_households(
     seed: int = 0,
     partition: Partitioner = louvain_partition,
     previous: Mapping[str, str] | None = None,
+    step: Step = call_step,
 ) -> HouseholdRun:
     """Classify networks, count co-presence, cluster and score (arrays only, no ids yet).
 
     ``previous`` (``device_key -> stored household id``, live mode) warm-starts the Louvain
     splits of large components from the stored households when ``params.warm_start``: a few
     more minutes of data then re-cut nothing they give no evidence for. Without it (or with
-    no stored households) the run is the cold run the Spark engine reproduces.
+    no stored households) the run is the cold run the Spark engine reproduces. ``step`` calls
+    each named step (:data:`Step`).
     """
     t = as_table(presence)
-    p = localized(params or HouseholdParams(), t)  # the viewers' local time, read from the data
-    t, net_class, shared = evidence_table(t, p)  # keys that are many devices are no evidence
-    cp = copresence(t, net_class, p)
+    p = step("local_time", localized, params or HouseholdParams(), t)  # the viewers' local time
+    t, net_class, shared = step("networks", evidence_table, t, p)  # keys that are many devices: no evidence
+    cp = step("copresence", copresence, t, net_class, p)
     init = None
     if previous and p.warm_start:
         init = [previous.get(d) for d in t.device_keys.tolist()]
-    labels, k = cluster_devices(cp, p, seed=seed, partition=partition, init=init)
+    labels, k = step("cluster", cluster_devices, cp, p, seed=seed, partition=partition, init=init)
     labels[shared] = SHARED_KEY
-    labels, in_lease = attach_short_histories(t, cp, labels, p, net_class)
-    labels, v4_side = join_v4_sides(t, net_class, labels, p)
-    labels[left_households(t, net_class, labels, p)] = LEFT_HOUSEHOLD
+    labels, in_lease = step("attach", attach_short_histories, t, cp, labels, p, net_class)
+    labels, v4_side = step("v4_sides", join_v4_sides, t, net_class, labels, p)
+    labels[step("parting", left_households, t, net_class, labels, p)] = LEFT_HOUSEHOLD
     k = int(labels.max()) + 1 if (labels >= 0).any() else 0
-    ev = membership_evidence(t, cp, labels, k, p, joined=in_lease | v4_side)
+    ev = step("evidence", membership_evidence, t, cp, labels, k, p, joined=in_lease | v4_side)
     return HouseholdRun(t, net_class, cp, labels, k, ev, p, in_lease | v4_side)
 
 
