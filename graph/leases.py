@@ -13,7 +13,13 @@ hour and after it (the host's devices may go quiet while the guest stays on), or
 were there within ``stay_gap_hours`` before A's stay and within as much after it. At a
 reassignment the address's set of households changes: the earlier holder's stay ends where
 the new holder's begins (at most one hour bucket shared), so neither lies inside the other
-nor brackets it. Pure numpy.
+nor brackets it.
+
+A longer stay, of a weekend at most (``max_long_visit_hours``), is a visit only when all its
+devices are ones people carry (phones, tablets) and a stay of the host *holds* it: the host was
+there when it began and is still there near its end. A lease handed to B between two of A's is
+bracketed by A's devices but never held (A's devices are elsewhere during it), so a day-long lease
+is never read as a visit. Pure numpy.
 """
 
 from __future__ import annotations
@@ -70,7 +76,26 @@ def household_stays(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, gap_ho
     )
 
 
-def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: SocialParams) -> np.ndarray:
+def carried(st: Stays, portable: np.ndarray | None) -> np.ndarray:
+    """Per stay: all its rows are of devices people carry (``portable`` per row; none if absent).
+
+    >>> st = household_stays(np.array([0, 0, 1]), np.array([0, 0, 1]), np.array([1, 2, 1]) * HOUR_MS, 12)
+    >>> carried(st, np.array([True, False, True])).tolist(), carried(st, None).tolist()
+    ([False, True], [False, False])
+    """
+    if portable is None:
+        return np.zeros(len(st.net), dtype=bool)
+    fixed = ~np.asarray(portable, dtype=bool)
+    return np.bincount(st.of_row, weights=fixed, minlength=len(st.net)) == 0
+
+
+def visit_hosts(
+    net: np.ndarray,
+    hh: np.ndarray,
+    hour_ms: np.ndarray,
+    sp: SocialParams,
+    portable: np.ndarray | None = None,
+) -> np.ndarray:
     """Per presence row (on home networks, of assigned devices): the household it visits, or -1.
 
     Parameters
@@ -80,7 +105,10 @@ def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: Social
     hour_ms : array of int
         Hour bucket (epoch ms) per row.
     sp : SocialParams
-        ``stay_gap_hours``, ``max_visit_hours``.
+        ``stay_gap_hours``, ``max_visit_hours``, ``max_long_visit_hours``.
+    portable : array of bool, optional
+        Per row: a device people carry (``SocialParams.long_visit_types``); without it no stay
+        longer than ``max_visit_hours`` is a visit.
 
     Returns
     -------
@@ -98,6 +126,18 @@ def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: Social
     >>> hour = np.array([10, 18, 23, 18, 19, 20, 20, 22]) * H
     >>> visit_hosts(net, hh, hour, SocialParams()).tolist()
     [-1, -1, -1, 0, 0, -1, -1, -1]
+
+    A weekend at a friend's: household 1's phone on 0's address from Friday 18:00 to Sunday 20:00,
+    0's TV there throughout. A visit for a phone; a TV that long is no guest.
+
+    >>> tv = np.arange(0, 72, 3)
+    >>> hour = np.r_[tv, np.arange(18, 68, 2)] * H
+    >>> hh = np.r_[np.zeros(len(tv), int), np.ones(25, int)]
+    >>> for phone in (True, False):
+    ...     host = visit_hosts(np.zeros(len(hh), int), hh, hour, SocialParams(), hh == phone)
+    ...     print(sorted(set(host[hh == 1].tolist())))
+    [0]
+    [-1]
     """
     n = len(net)
     out = np.full(n, -1, dtype=np.int64)
@@ -116,7 +156,8 @@ def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: Social
     s_key = (st.net * nh + st.hh) * hspan + (st.first - h0)
     pres, _ = sorted_runs((net.astype(np.int64) * nh + hh.astype(np.int64)) * hspan + (hr - h0))
 
-    short = np.flatnonzero(st.last - st.first < sp.max_visit_hours)
+    limit = sp.max_visit_hours if portable is None else max(sp.max_visit_hours, sp.max_long_visit_hours)
+    short = np.flatnonzero(st.last - st.first < limit)
     if not len(short):
         return out
     s_net, s_first, s_last = st.net[short], st.first[short] - h0, st.last[short] - h0
@@ -146,6 +187,12 @@ def visit_hosts(net: np.ndarray, hh: np.ndarray, hour_ms: np.ndarray, sp: Social
     after = np.searchsorted(pres, base + last + gap, side="right") - np.searchsorted(pres, base + last + 1)
     inside = ok
     ok = inside | ((before > 0) & (after > 0))
+    # a longer stay (a weekend at a friend's) of carried devices only held by one of the host's: the
+    # host there when it began and still there near its end (a lease between two leases of an earlier
+    # holder is bracketed by that holder's devices, never held: they are not there during it)
+    same = (j >= 0) & (st.net[jj] == s_net[c_stay]) & (st.hh[jj] == c_host)
+    held = same & (hf <= f) & (f < hl) & (hl >= last - gap)
+    ok = np.where(last - f >= sp.max_visit_hours, held & carried(st, portable)[short[c_stay]], ok)
     # one host per stay: a household whose stay holds it first, then the one most present around it
     score = inside * (2 * gap + 1) + np.minimum(before + after, 2 * gap)
     c_stay, c_host, score = c_stay[ok], c_host[ok], score[ok]

@@ -195,6 +195,11 @@ class SocialParams:
     # another household's stay (its devices there before, during and after)
     stay_gap_hours: int = 12
     max_visit_hours: int = 10
+    # ... or a stay of a weekend (at most this long) of the devices people carry (a weekend at a
+    # friend's or the parents'), held inside one stay of the host's: the host there when it began
+    # and still there near its end (a lease between two of an earlier holder's is never held so)
+    max_long_visit_hours: int = 54
+    long_visit_types: tuple[str, ...] = ("phone", "tablet")  # TVs, consoles and towers stay home
     max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
     min_host_windows: int = 2  # a host lives on the address: its devices there in this many windows
     # a device on a CGNAT address its own household does not live behind is visiting one of the
@@ -208,6 +213,9 @@ class SocialParams:
     carrier_friends: float = 3.0
 
     def __post_init__(self) -> None:
+        unknown = set(self.long_visit_types) - set(DEVICE_TYPES)
+        if unknown:
+            raise ValueError(f"long_visit_types: unknown device types {sorted(unknown)}")
         if not 0.0 < self.carrier_link_posterior < 1.0:
             raise ValueError(f"carrier_link_posterior must be in (0, 1), got {self.carrier_link_posterior}")
         if not self.carrier_friends > 1.0:
@@ -218,6 +226,15 @@ class SocialParams:
     # ... and such a dual-stack device (a DS-Lite home's) shows its home's IPv4 side in the hours it is
     # on its home /64 too, or on an address it used on this many address days (not one evening's visit)
     dual_stack_home_days: int = 2
+
+    @property
+    def long_visit_codes(self) -> list[int]:
+        """Codes (``DEVICE_TYPES`` indices) of ``long_visit_types``.
+
+        >>> SocialParams().long_visit_codes
+        [1, 2]
+        """
+        return [DEVICE_TYPES.index(x) for x in self.long_visit_types]
 
 
 @dataclass(frozen=True)

@@ -66,7 +66,8 @@ def read_network_classes(spark: SparkSession, path: str) -> DataFrame | None:
 def _hosts(sp: SocialParams):
     def run(pdf: pd.DataFrame) -> pd.DataFrame:
         net = pd.factorize(pdf["network"])[0].astype(np.int64)
-        host = visit_hosts(net, pdf["hh"].to_numpy(np.int64), pdf["hour"].to_numpy(np.int64), sp)
+        portable = pdf["dtype"].isin(sp.long_visit_codes).to_numpy()
+        host = visit_hosts(net, pdf["hh"].to_numpy(np.int64), pdf["hour"].to_numpy(np.int64), sp, portable)
         keep = host >= 0
         return pd.DataFrame(
             {
@@ -88,7 +89,7 @@ def _home_visits(home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_r
         int(home.sparkSession.conf.get("spark.sql.shuffle.partitions")), n_rows // _ROWS_PER_BUCKET + 1
     )
     hosts = (
-        home.select("dev", "network", "hour", "hh")
+        home.select("dev", "network", "hour", "hh", "dtype")
         .withColumn("bucket", F.pmod(F.xxhash64("network"), F.lit(buckets)))
         .groupBy("bucket")
         .applyInPandas(_hosts(sp), "dev long, network string, hour long, host long")
@@ -202,7 +203,7 @@ def link_visits(
     ``rows`` are :func:`graph.spark.presence.presence_rows`' rows, ``classes`` ``network, cls``,
     ``members`` ``device, hh``.
     """
-    r = rows.select("dev", "device", "network", "hour", "window", "block").join(
+    r = rows.select("dev", "device", "dtype", "network", "hour", "window", "block").join(
         F.broadcast(classes) if classes.count() < 200_000 else classes, "network"
     )
     assigned = r.join(members, "device")

@@ -231,3 +231,49 @@ def test_a_household_seen_on_an_address_one_evening_hosts_no_one():
     assert [(x["household_a"], x["household_b"], x["visits"]) for x in once] == [
         tuple(sorted((assignment["a-ph"], assignment["c-tab"]))) + (2,)
     ]
+
+
+def _weekend_world(guest: str, typ: str):
+    """a's ``guest`` device at b's from Friday 18:00 to Sunday 22:00 (days 10-12), b's TV there
+    throughout; otherwise at home with a's TV and tablet."""
+    everyday = [d for d in range(14) if d not in (10, 11, 12)]
+    return (
+        home("a", "na", members=(("tv", "tv"), ("tab", "tablet")))
+        + stay(guest, typ, "na", everyday, [18, 19, 20])
+        + home("b", "nb")
+        + stay("b-tv", "tv", "nb", [10, 11, 12], [8, 14, 23])
+        + stay(guest, typ, "nb", [10], [18, 20, 22])
+        + stay(guest, typ, "nb", [11, 12], range(0, 23, 2))
+    )
+
+
+def test_a_weekend_at_a_friends_is_a_visit():
+    """Two days and nights with a friend (a 52-hour stay inside the host's): a visit on each date."""
+    links = _links(_weekend_world("a-ph", "phone"))
+    assert [(x["visits"], x["evidence"]["visiting_devices"]) for x in links] == [(3, ["a-ph"])]
+
+
+def test_a_screen_that_stays_a_weekend_is_no_guest():
+    """The same stay by a TV (people carry phones, not TVs): no visit, no link."""
+    assert _links(_weekend_world("a-tv2", "tv")) == []
+
+
+def test_a_day_long_lease_between_an_earlier_holders_is_no_weekend_visit():
+    """X is a's, then b's for a day (b's phone and tablet there 07:00-23:00), a's again, b's again:
+    a's devices bracket b's leases on both sides but are not there during them, so b's day-long
+    stays of carried devices are no visits (a's stays there are no visits either: they hold a TV)."""
+    import numpy as np
+
+    from graph.households.core import as_table
+    from graph.leases import visit_hosts
+    from graph.params import SocialParams
+
+    rows = []
+    for day, who in enumerate("aaabaabaa"):
+        members = (("tv", "tv"), ("ph", "phone")) if who == "a" else (("ph", "phone"), ("tab", "tablet"))
+        rows += home(who, "X", days=[day], members=members, hours=range(7, 24))
+    t = as_table(rows)
+    hh = np.array([k.startswith("b") for k in t.device_keys.tolist()], dtype=np.int64)[t.dev]
+    sp = SocialParams()
+    portable = np.isin(t.device_type[t.dev], sp.long_visit_codes)
+    assert (visit_hosts(t.net.astype(np.int64), hh, t.hour, sp, portable) == -1).all()
