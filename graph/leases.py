@@ -107,7 +107,7 @@ def visit_hosts(
     sp : SocialParams
         ``stay_gap_hours``, ``max_visit_hours``, ``max_long_visit_hours``.
     portable : array of bool, optional
-        Per row: a device people carry (``SocialParams.long_visit_types``); without it no stay
+        Per row: a device people carry (``HouseholdParams.carried_types``); without it no stay
         longer than ``max_visit_hours`` is a visit.
 
     Returns

@@ -161,6 +161,10 @@ class HouseholdParams:
     cgnat_pool_evidence_factor: float = 0.75  # ... and this times log(devices behind the pool)
     cgnat_min_days: int = 3  # address days on the same address
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
+    # devices people carry (a day at a friend's behind another carrier address is excused above, a
+    # weekend at friends' is a visit: graph.social); a pair with any other device (a TV, console or
+    # desktop does not go visiting) agrees on every day both were behind the carrier
+    carried_types: tuple[str, ...] = ("phone", "tablet")
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days
 
     @property
@@ -171,6 +175,22 @@ class HouseholdParams:
         [0, 1, 5]
         """
         return [NETWORK_CLASSES.index(c) for c in self.residence_classes]
+
+    @property
+    def carried_codes(self) -> list[int]:
+        """Device type codes (``graph.vocabulary.DEVICE_TYPES``) of ``carried_types``.
+
+        >>> HouseholdParams().carried_codes
+        [1, 2]
+        """
+        return [DEVICE_TYPES.index(x) for x in self.carried_types]
+
+    def __post_init__(self) -> None:
+        unknown = sorted(set(self.carried_types) - set(DEVICE_TYPES))
+        if unknown:
+            raise ValueError(
+                f"carried_types: unknown device types {unknown} (known: {', '.join(DEVICE_TYPES)})"
+            )
 
     def at_offset(self, offset: int) -> HouseholdParams:
         """These settings in local time ``UTC + offset``, the carriers' remap night kept at its local
@@ -198,8 +218,7 @@ class SocialParams:
     # ... or a stay of a weekend (at most this long) of the devices people carry (a weekend at a
     # friend's or the parents'), held inside one stay of the host's: the host there when it began
     # and still there near its end (a lease between two of an earlier holder's is never held so)
-    max_long_visit_hours: int = 54
-    long_visit_types: tuple[str, ...] = ("phone", "tablet")  # TVs, consoles and towers stay home
+    max_long_visit_hours: int = 54  # (HouseholdParams.carried_types: TVs, consoles and towers stay home)
     max_visit_share: float = 0.5  # visited network's windows / visitor's home windows; above: lives there
     min_host_windows: int = 2  # a host lives on the address: its devices there in this many windows
     # a device on a CGNAT address its own household does not live behind is visiting one of the
@@ -213,9 +232,6 @@ class SocialParams:
     carrier_friends: float = 3.0
 
     def __post_init__(self) -> None:
-        unknown = set(self.long_visit_types) - set(DEVICE_TYPES)
-        if unknown:
-            raise ValueError(f"long_visit_types: unknown device types {sorted(unknown)}")
         if not 0.0 < self.carrier_link_posterior < 1.0:
             raise ValueError(f"carrier_link_posterior must be in (0, 1), got {self.carrier_link_posterior}")
         if not self.carrier_friends > 1.0:
@@ -226,15 +242,6 @@ class SocialParams:
     # ... and such a dual-stack device (a DS-Lite home's) shows its home's IPv4 side in the hours it is
     # on its home /64 too, or on an address it used on this many address days (not one evening's visit)
     dual_stack_home_days: int = 2
-
-    @property
-    def long_visit_codes(self) -> list[int]:
-        """Codes (``DEVICE_TYPES`` indices) of ``long_visit_types``.
-
-        >>> SocialParams().long_visit_codes
-        [1, 2]
-        """
-        return [DEVICE_TYPES.index(x) for x in self.long_visit_types]
 
 
 @dataclass(frozen=True)

@@ -107,7 +107,7 @@ def social_links(
 
     # host: the household whose stay on the address brackets the device's short stay there, and
     # who lives there (seen on it in min_host_windows windows)
-    portable = np.isin(t.device_type[dev], sp.long_visit_codes)  # who may stay a weekend
+    portable = np.isin(t.device_type[dev], hp.carried_codes)  # who may stay a weekend
     row_host = resident_hosts(net, hh, win, visit_hosts(net, hh, hour, sp, portable), sp.min_host_windows)
     row_ten = tenure[np.searchsorted(nd_key, net * nd + dev)]
     visit = (row_host >= 0) & (row_ten <= sp.max_visit_share * np.maximum(home_windows[dev], 1))

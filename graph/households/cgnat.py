@@ -5,9 +5,11 @@ a carrier remaps each home now and then (at night, to another address of its poo
 all devices of the home move with it, while two homes that shared an address part at the
 next remap of either. So two devices are of one home when they were seen moving together
 (address ``x`` on one day, address ``y != x`` on a later day, both) *and* their days agree:
-on the days both were behind the carrier they were on the same address, and most of the
-less active device's days are shared. Pure numpy; pairs come only from small groups of
-devices that made the same move, never from all devices of an address.
+on the days both were behind the carrier they were on the same address (a phone may spend
+a day at a friend's behind another address; a TV, console or desktop may not: with one of
+them, every day agrees), and most of the less active device's days are shared. Pure numpy;
+pairs come only from small groups of devices that made the same move, never from all devices
+of an address.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from scipy.sparse.csgraph import connected_components
 from graph.networks import CGNAT, PresenceTable, expand_ranges, in_sorted, sorted_runs
 from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
-__all__ = ["CgnatPairs", "address_days", "address_pools", "cgnat_pairs"]
+__all__ = ["CgnatPairs", "address_days", "address_pools", "cgnat_pairs", "stays_home"]
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,17 @@ def address_days(hour_ms: np.ndarray, p: HouseholdParams) -> np.ndarray:
     [-1, -1, 0, 0]
     """
     return (hour_ms - p.cgnat_day_start_hour * HOUR_MS) // DAY_MS
+
+
+def stays_home(device_type: np.ndarray, p: HouseholdParams) -> np.ndarray:
+    """Per device: a known type people do not carry (``HouseholdParams.carried_types``). On a day
+    it is behind another carrier address than a housemate, they are two homes: a phone may spend a
+    day at a friend's, a TV does not (an unknown type is given the phone's benefit of the doubt).
+
+    >>> stays_home(np.array([0, 1, 2, 3, 4, -1]), HouseholdParams()).tolist()  # tv, phone, ..., unknown
+    [True, False, False, True, True, False]
+    """
+    return (device_type >= 0) & ~np.isin(device_type, p.carried_codes)
 
 
 def _empty(n: int) -> CgnatPairs:
@@ -220,6 +233,9 @@ def cgnat_pairs(
     agree_days = np.bincount(np.unique(pday[agree]) // ns, minlength=len(a))
     common_days = np.bincount(np.unique(pday[common]) // ns, minlength=len(a))
     least = np.minimum(days_of[a], days_of[b])
+    # a device that stays home (a TV) is never away for a day: with one, every shared day agrees
+    home_bound = stays_home(t.device_type, p)
+    agreement = np.where(home_bound[a] | home_bound[b], 1.0, p.cgnat_min_agreement)
     evidence = _stint_evidence(e_dev, e_day, e_net, pos[agree], owner[agree], len(a), pool)
     # a pool of many devices offers many look-alikes: the evidence must also beat a share of the log of
     # their number (the pool's devices over the run, at the largest pool the pair shared an address in)
@@ -231,7 +247,7 @@ def cgnat_pairs(
     ok = (
         (evidence >= gate)
         & (agree_days >= p.cgnat_min_days)
-        & (agree_days >= p.cgnat_min_agreement * np.maximum(common_days, 1))
+        & (agree_days >= agreement * np.maximum(common_days, 1))
         & (agree_days >= p.cgnat_min_share * np.maximum(least, 1))
     )
     a, b, moves, agree_days = a[ok], b[ok], moves[ok], agree_days[ok]

@@ -177,6 +177,14 @@ def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFr
         .join(days_of.select(F.col("dev").alias("a"), F.col("days").alias("da")), "a")
         .join(days_of.select(F.col("dev").alias("b"), F.col("days").alias("db")), "b")
     )
+    # a device that stays home (graph.households.cgnat.stays_home) is never away for a day
+    home_bound = crows.select(
+        "dev", ((F.col("dtype") >= 0) & ~F.col("dtype").isin(p.carried_codes)).alias("home_bound")
+    ).distinct()
+    checked = checked.join(
+        home_bound.withColumnRenamed("dev", "a").withColumnRenamed("home_bound", "ha"), "a"
+    ).join(home_bound.withColumnRenamed("dev", "b").withColumnRenamed("home_bound", "hb"), "b")
+    agreement = F.when(F.col("ha") | F.col("hb"), F.lit(1.0)).otherwise(F.lit(p.cgnat_min_agreement))
     agree = F.col("agree_days")
     if p.cgnat_min_evidence > 0 or p.cgnat_pool_evidence_factor > 0:
         agreed = ea.join(eb, ["b", "day", "network"]).select("a", "b", "day", "network")
@@ -204,7 +212,7 @@ def cgnat_pairs(crows: DataFrame, p: HouseholdParams) -> tuple[DataFrame, DataFr
     ok = materialize(
         checked.where(
             (agree >= p.cgnat_min_days)
-            & (agree >= p.cgnat_min_agreement * F.greatest(F.col("common_days"), F.lit(1)))
+            & (agree >= agreement * F.greatest(F.col("common_days"), F.lit(1)))
             & (agree >= p.cgnat_min_share * F.greatest(F.least("da", "db"), F.lit(1)))
         ).select("a", "b")
     )

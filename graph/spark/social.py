@@ -63,10 +63,10 @@ def read_network_classes(spark: SparkSession, path: str) -> DataFrame | None:
     return df.select(F.col("network").cast("string"), code.alias("cls")).where(F.col("cls") >= 0)
 
 
-def _hosts(sp: SocialParams):
+def _hosts(sp: SocialParams, carried: list[int]):
     def run(pdf: pd.DataFrame) -> pd.DataFrame:
         net = pd.factorize(pdf["network"])[0].astype(np.int64)
-        portable = pdf["dtype"].isin(sp.long_visit_codes).to_numpy()
+        portable = pdf["dtype"].isin(carried).to_numpy()
         host = visit_hosts(net, pdf["hh"].to_numpy(np.int64), pdf["hour"].to_numpy(np.int64), sp, portable)
         keep = host >= 0
         return pd.DataFrame(
@@ -81,7 +81,9 @@ def _hosts(sp: SocialParams):
     return run
 
 
-def _home_visits(home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_rows: int) -> DataFrame:
+def _home_visits(
+    home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_rows: int, carried: list[int]
+) -> DataFrame:
     """Visits on home networks: a short stay inside another household's stay (``visit_hosts``) who
     lives there (``resident_hosts``), by a device that does not (tenure within ``max_visit_share``
     of its home windows)."""
@@ -92,7 +94,7 @@ def _home_visits(home: DataFrame, home_windows: DataFrame, sp: SocialParams, n_r
         home.select("dev", "network", "hour", "hh", "dtype")
         .withColumn("bucket", F.pmod(F.xxhash64("network"), F.lit(buckets)))
         .groupBy("bucket")
-        .applyInPandas(_hosts(sp), "dev long, network string, hour long, host long")
+        .applyInPandas(_hosts(sp, carried), "dev long, network string, hour long, host long")
     )
     tenure = home.groupBy("network", "dev").agg(F.countDistinct("window").alias("tenure"))
     # the host lives there (graph.leases.resident_hosts): its devices on the network in enough windows
@@ -222,7 +224,7 @@ def link_visits(
         .groupBy("dev")
         .agg(F.count("*").alias("home_windows"))
     )
-    visits = _home_visits(home, home_windows, sp, n_home)
+    visits = _home_visits(home, home_windows, sp, n_home, hp.carried_codes)
     return visits.unionByName(_cgnat_visits(rows, home, cg, sp, hp))
 
 

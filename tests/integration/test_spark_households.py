@@ -20,6 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pyspark  # noqa: F401 - a missing Spark fails this module, it does not skip it
 import pytest
+from pyspark.sql import functions as F
 
 from graph.admin import migrate
 from graph.client import GraphClient
@@ -310,6 +311,50 @@ def test_cgnat_stint_evidence_equals_the_pure_core(spark):
     assert 0 < sum(w >= gate for w in want) < len(pairs)  # the gate keeps some pairs and drops others
 
 
+def test_a_tv_is_never_away_behind_a_carrier_on_spark_as_in_the_pure_core(spark):
+    """CGNAT pairs on Spark as in the pure core when a pair with a TV must agree every day
+    (``graph.households.cgnat.stays_home``): homes that part on the last day, TVs and all, pair
+    across only through phones and tablets; a phone away a whole day keeps its tablet, not its TV
+    (tests.unit.test_graph_cgnat)."""
+    from graph.households.cgnat import cgnat_pairs as pure_pairs
+    from graph.households.copresence import _hour_tables
+    from graph.networks import CGNAT, HOME, PresenceTable
+    from graph.spark.copresence import cgnat_pairs
+    from graph.spark.presence import presence_rows as spark_presence_rows
+    from tests.unit.test_graph_cgnat import _moving_home, _pool_homes
+    from tests.unit.test_graph_worlds import home
+
+    parted = _moving_home("e", list("XXYYZZXY")) + _moving_home("f", list("XXYYZZXZ")) + _pool_homes(8)
+    away = _pool_homes(8)
+    for day, addr in enumerate("XXYYYYZZ"):
+        away += home("g", addr, days=[day], members=[("tv", "tv"), ("tab", "tablet")])
+        away += home("g", addr if day != 3 else "Z", days=[day], members=[("ph", "phone")])
+    p = HouseholdParams()
+    for rows, must, never in (
+        (parted, {("e-ph", "e-tv"), ("f-ph", "f-tv")}, {("e-tv", "f-tv"), ("e-tv", "f-ph")}),
+        (away, {("g-ph", "g-tab"), ("g-tab", "g-tv")}, {("g-ph", "g-tv")}),
+    ):
+        t = PresenceTable.from_rows(rows)
+        cls = np.array([CGNAT if k in "XYZ" else HOME for k in t.network_keys], dtype=np.int8)
+        hidx, win_h, _, w0, _ = _hour_tables(t.hour, p)
+        cg = pure_pairs(t, cls, win_h, hidx, w0, p)
+        keys = t.device_keys.tolist()
+        want = {(keys[a], keys[b]) for a, b in zip(cg.a.tolist(), cg.b.tolist())}
+        assert must <= want and not never & want
+        raw = spark.createDataFrame(
+            [
+                (r["device"], r["device_type"], r["network"], r["family"], r["hour"], r["events"])
+                for r in rows
+            ],
+            "device string, device_type string, network string, family int, hour long, events int",
+        )
+        srows, devices = spark_presence_rows(raw, p)
+        name = {r["dev"]: r["device"] for r in devices.collect()}
+        pw, _ = cgnat_pairs(srows.where(F.col("network").isin("X", "Y", "Z")), p)
+        got = {tuple(sorted((name[r["a"]], name[r["b"]]))) for r in pw.select("a", "b").distinct().collect()}
+        assert got == want
+
+
 def test_cgnat_address_pools_equal_the_pure_core(spark):
     """Addresses joined by moves of several devices are one pool; a lone visitor joins nothing."""
     moves = [("n0", "n1", 3), ("n1", "n2", 2), ("n3", "n4", 1), ("n5", "n3", 4), ("n6", "n7", 2)]
@@ -401,7 +446,7 @@ def test_a_ds_lite_phone_visiting_a_carrier_home_visits_on_spark_as_in_the_pure_
 
 def test_a_weekend_at_a_friends_is_a_visit_on_spark_as_in_the_pure_core(spark, tmp_path):
     """A phone's 52 hours at a friend's (a weekend inside the host's stay) is a visit on both
-    engines; the same stay by a TV is none (``SocialParams.long_visit_types``, the device type
+    engines; the same stay by a TV is none (``HouseholdParams.carried_types``, the device type
     reaches the pandas UDF)."""
     from graph.networks import PresenceTable
     from tests.unit.test_graph_social import _weekend_world

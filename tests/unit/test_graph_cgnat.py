@@ -8,7 +8,7 @@ from graph.households import assign_households
 from graph.households.cgnat import cgnat_pairs
 from graph.households.copresence import _hour_tables
 from graph.networks import CGNAT, HOME, PresenceTable
-from graph.params import HouseholdParams
+from graph.params import DEVICE_TYPES, HouseholdParams
 from tests.unit.test_graph_worlds import home, households_of
 
 
@@ -58,6 +58,34 @@ def test_homes_that_move_together_once_but_then_part_are_not_linked():
     )
     pairs = _pairs(rows + _pool_homes(8), {"X", "Y", "Z"}) - _pairs(_pool_homes(8), {"X", "Y", "Z"})
     assert {tuple(sorted({x.split("-")[0] for x in pr})) for pr in pairs} == {("c",), ("d",)}
+
+
+def test_a_tv_is_never_away_for_a_day_so_homes_that_part_on_the_last_day_are_two():
+    """Homes e and f move together X -> Y -> Z -> X, then part on the last day, TVs and all. Seven
+    of eight days agree (above ``cgnat_min_agreement``), but a TV does not spend a day at a
+    friend's: no pair across the homes holds a TV (their phones and tablets may be visiting). With
+    every type carried (the old rule) the TVs pair across the homes."""
+    rows = _moving_home("e", list("XXYYZZXY")) + _moving_home("f", list("XXYYZZXZ")) + _pool_homes(8)
+    cross = lambda pairs: {
+        pr for pr in pairs if pr[0][0] != pr[1][0] and not {pr[0][0], pr[1][0]} - {"e", "f"}
+    }
+    held = cross(_pairs(rows, {"X", "Y", "Z"}))
+    assert held and not any(d.endswith("-tv") for pr in held for d in pr)  # phones and tablets: a visit?
+    old = cross(_pairs(rows, {"X", "Y", "Z"}, HouseholdParams(carried_types=DEVICE_TYPES)))
+    assert {pr for pr in old if any(d.endswith("-tv") for d in pr)}
+
+
+def test_a_phone_away_a_whole_day_keeps_its_carried_housemates_not_its_tv():
+    """g's phone spends day 3 at a friend's behind Z (not at home that day): a visit between the
+    phone and the tablet, a disagreement between the phone and the TV."""
+    seq = list("XXYYYYZZ")
+    rows = _pool_homes(8)
+    for day, addr in enumerate(seq):
+        members = [("tv", "tv"), ("tab", "tablet")] + ([("ph", "phone")] if day != 3 else [])
+        rows += home("g", addr, days=[day], members=members)
+    rows += home("g", "Z", days=[3], members=[("ph", "phone")])
+    pairs = {pr for pr in _pairs(rows, {"X", "Y", "Z"}) if pr[0][0] == pr[1][0] == "g"}
+    assert pairs == {("g-ph", "g-tab"), ("g-tab", "g-tv")}
 
 
 def test_homes_that_never_move_give_no_pairs():

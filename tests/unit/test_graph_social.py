@@ -254,7 +254,7 @@ def test_a_weekend_at_a_friends_is_a_visit():
 
 
 def test_a_screen_that_stays_a_weekend_is_no_guest():
-    """The same stay by a TV (people carry phones, not TVs): no visit, no link."""
+    """The same stay by a TV (``HouseholdParams.carried_types``: phones, not TVs): no visit, no link."""
     assert _links(_weekend_world("a-tv2", "tv")) == []
 
 
@@ -266,7 +266,7 @@ def test_a_day_long_lease_between_an_earlier_holders_is_no_weekend_visit():
 
     from graph.households.core import as_table
     from graph.leases import visit_hosts
-    from graph.params import SocialParams
+    from graph.params import HouseholdParams, SocialParams
 
     rows = []
     for day, who in enumerate("aaabaabaa"):
@@ -274,6 +274,5 @@ def test_a_day_long_lease_between_an_earlier_holders_is_no_weekend_visit():
         rows += home(who, "X", days=[day], members=members, hours=range(7, 24))
     t = as_table(rows)
     hh = np.array([k.startswith("b") for k in t.device_keys.tolist()], dtype=np.int64)[t.dev]
-    sp = SocialParams()
-    portable = np.isin(t.device_type[t.dev], sp.long_visit_codes)
-    assert (visit_hosts(t.net.astype(np.int64), hh, t.hour, sp, portable) == -1).all()
+    portable = np.isin(t.device_type[t.dev], HouseholdParams().carried_codes)
+    assert (visit_hosts(t.net.astype(np.int64), hh, t.hour, SocialParams(), portable) == -1).all()
