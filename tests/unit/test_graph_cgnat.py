@@ -115,3 +115,10 @@ def test_cgnat_world_is_recovered_without_merging_homes():
     assert all(len({d.split("-")[0] for d in members}) == 1 for members in hh.values())  # never merged
     exact = sum(1 for members in hh.values() if len(members) == 3)
     assert exact >= 50
+
+
+def test_an_unknown_carried_type_is_a_clear_error():
+    import pytest
+
+    with pytest.raises(ValueError, match="carried_types: unknown device types \\['watch'\\]"):
+        HouseholdParams(carried_types=("phone", "watch"))
