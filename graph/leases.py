@@ -177,11 +177,12 @@ def visit_hosts(
     j = np.searchsorted(s_key, base + f, side="right") - 1
     jj = np.maximum(j, 0)
     hf, hl = st.first[jj] - h0, st.last[jj] - h0
-    ok = (j >= 0) & (st.net[jj] == s_net[c_stay]) & (st.hh[jj] == c_host) & (hl >= last)
+    hosts = (j >= 0) & (st.net[jj] == s_net[c_stay]) & (st.hh[jj] == c_host)  # a stay of the host's
+    ok = hosts & (hl >= last)
     # a one-hour stay at the edge of another's may be the hour an address changed hands
     ok &= (last > f) | ((hf < f) & (hl > last))
     # ... or the guest arrived while the host was there and stayed on after its last device went quiet
-    ok |= (j >= 0) & (st.net[jj] == s_net[c_stay]) & (st.hh[jj] == c_host) & (hf < f) & (f < hl)
+    ok |= hosts & (hf < f) & (f < hl)
     # ... or the host's devices were there both within a gap before and within a gap after
     before = np.searchsorted(pres, base + f - 1, side="right") - np.searchsorted(pres, base + f - gap)
     after = np.searchsorted(pres, base + last + gap, side="right") - np.searchsorted(pres, base + last + 1)
@@ -190,8 +191,7 @@ def visit_hosts(
     # a longer stay (a weekend at a friend's) of carried devices only held by one of the host's: the
     # host there when it began and still there near its end (a lease between two leases of an earlier
     # holder is bracketed by that holder's devices, never held: they are not there during it)
-    same = (j >= 0) & (st.net[jj] == s_net[c_stay]) & (st.hh[jj] == c_host)
-    held = same & (hf <= f) & (f < hl) & (hl >= last - gap)
+    held = hosts & (hf <= f) & (f < hl) & (hl >= last - gap)
     ok = np.where(last - f >= sp.max_visit_hours, held & carried(st, portable)[short[c_stay]], ok)
     # one host per stay: a household whose stay holds it first, then the one most present around it
     score = inside * (2 * gap + 1) + np.minimum(before + after, 2 * gap)

@@ -161,11 +161,12 @@ class HouseholdParams:
     cgnat_pool_evidence_factor: float = 0.75  # ... and this times log(devices behind the pool)
     cgnat_min_days: int = 3  # address days on the same address
     cgnat_min_agreement: float = 0.85  # ... as a share of the days both were behind the carrier
-    # devices people carry (a day at a friend's behind another carrier address is excused above, a
-    # weekend at friends' is a visit: graph.social); a pair with any other device (a TV, console or
-    # desktop does not go visiting) agrees on every day both were behind the carrier
-    carried_types: tuple[str, ...] = ("phone", "tablet")
     cgnat_min_share: float = 0.5  # ... as a share of the less active device's address days
+    # devices people carry: a day at a friend's behind another carrier address is excused
+    # (cgnat_min_agreement), a weekend at friends' is a visit (graph.social); a pair with any other
+    # device (a TV, console or desktop does not go visiting) agrees on every day both were behind
+    # the carrier
+    carried_types: tuple[str, ...] = ("phone", "tablet")
 
     @property
     def residence_codes(self) -> list[int]:
