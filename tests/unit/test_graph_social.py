@@ -233,17 +233,17 @@ def test_a_household_seen_on_an_address_one_evening_hosts_no_one():
     ]
 
 
-def _weekend_world(guest: str, typ: str):
+def _weekend_world(guest: str, typ: str, a: str = "a", b: str = "b"):
     """a's ``guest`` device at b's from Friday 18:00 to Sunday 22:00 (days 10-12), b's TV there
     throughout; otherwise at home with a's TV and tablet."""
     everyday = [d for d in range(14) if d not in (10, 11, 12)]
     return (
-        home("a", "na", members=(("tv", "tv"), ("tab", "tablet")))
-        + stay(guest, typ, "na", everyday, [18, 19, 20])
-        + home("b", "nb")
-        + stay("b-tv", "tv", "nb", [10, 11, 12], [8, 14, 23])
-        + stay(guest, typ, "nb", [10], [18, 20, 22])
-        + stay(guest, typ, "nb", [11, 12], range(0, 23, 2))
+        home(a, f"n{a}", members=(("tv", "tv"), ("tab", "tablet")))
+        + stay(guest, typ, f"n{a}", everyday, [18, 19, 20])
+        + home(b, f"n{b}")
+        + stay(f"{b}-tv", "tv", f"n{b}", [10, 11, 12], [8, 14, 23])
+        + stay(guest, typ, f"n{b}", [10], [18, 20, 22])
+        + stay(guest, typ, f"n{b}", [11, 12], range(0, 23, 2))
     )
 
 
