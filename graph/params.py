@@ -167,6 +167,12 @@ class HouseholdParams:
     # device (a TV, console or desktop does not go visiting) agrees on every day both were behind
     # the carrier
     carried_types: tuple[str, ...] = ("phone", "tablet")
+    # screens that never leave home: two of them in the same hours on different residences on
+    # this many days, and on one on at most that many (a lease handed over within an hour), are
+    # two homes, cut apart whatever ties them (a guest's phone; graph.households.apart)
+    fixed_types: tuple[str, ...] = ("tv", "console")
+    min_apart_days: int = 2
+    max_together_days: int = 1
 
     @property
     def residence_codes(self) -> list[int]:
@@ -186,12 +192,20 @@ class HouseholdParams:
         """
         return [DEVICE_TYPES.index(x) for x in self.carried_types]
 
+    @property
+    def fixed_codes(self) -> list[int]:
+        """Device type codes of ``fixed_types``.
+
+        >>> HouseholdParams().fixed_codes
+        [0, 4]
+        """
+        return [DEVICE_TYPES.index(x) for x in self.fixed_types]
+
     def __post_init__(self) -> None:
-        unknown = sorted(set(self.carried_types) - set(DEVICE_TYPES))
-        if unknown:
-            raise ValueError(
-                f"carried_types: unknown device types {unknown} (known: {', '.join(DEVICE_TYPES)})"
-            )
+        for name in ("carried_types", "fixed_types"):
+            unknown = sorted(set(getattr(self, name)) - set(DEVICE_TYPES))
+            if unknown:
+                raise ValueError(f"{name}: unknown device types {unknown} (known: {', '.join(DEVICE_TYPES)})")
 
     def at_offset(self, offset: int) -> HouseholdParams:
         """These settings in local time ``UTC + offset``, the carriers' remap night kept at its local

@@ -14,6 +14,7 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
 from graph.clustering import Partitioner, keep_stored_cut, louvain_partition, split_graph
+from graph.households.apart import FixedRows, apart_pairs, separate
 from graph.households.copresence import CoPresence
 from graph.params import HouseholdParams
 
@@ -60,12 +61,15 @@ def split_households(
     seed: int,
     partition: Partitioner,
     init: Sequence[str | None] | Mapping[int, str | None] | None = None,
+    apart: Sequence[tuple[int, int]] = (),
 ) -> list[list[int]]:
     """Households of one component ``G`` (``size`` devices) that needs splitting: Louvain's split
     (:func:`graph.clustering.split_graph`); in live mode (``init``: the stored household per device
     code, and ``p.warm_start``) the stored cut unless the data hold a clearly better one
     (:func:`graph.clustering.keep_stored_cut`); a small component whose split is unclear stays whole
-    (a sparse home: devices used at different times). The Spark engine splits through here too.
+    (a sparse home: devices used at different times); a household holding screens that were
+    ``apart`` is cut between them (:func:`graph.households.apart.separate`). The Spark engine splits
+    through here too.
 
     >>> G = nx.Graph([(0, 1), (0, 2), (1, 2), (3, 4), (3, 5), (4, 5), (2, 3)])
     >>> split_households(G, 6, HouseholdParams(max_household_size=3), 0, louvain_partition)
@@ -100,7 +104,7 @@ def split_households(
         and nx.community.modularity(G, parts, weight="weight") < p.min_split_modularity
     ):
         parts = [sorted(G.nodes)]  # a sparse home (devices used at different times), not two
-    return parts
+    return separate(G, parts, apart) if len(apart) else parts
 
 
 def cluster_devices(
@@ -110,12 +114,15 @@ def cluster_devices(
     seed: int = 0,
     partition: Partitioner = louvain_partition,
     init: Sequence[str | None] | None = None,
+    fixed: FixedRows | None = None,
 ) -> tuple[np.ndarray, int]:
     """Household label per device code (0..k-1), or a negative reason code; and k.
 
     Negative labels ``-1, -2, -3`` index ``UNASSIGNED_REASONS``. ``init``: the stored household
     id per device code (``None``: none), to warm-start the splits of large components from
     (:func:`graph.clustering.split_graph`); components are what the data make them either way.
+    ``fixed``: where the screens that never leave home were (:func:`graph.households.apart
+    .fixed_rows`); a component holding two that were apart is split between them.
     """
     n = len(cp.home_windows)
     m = edge_mask(cp, p)
@@ -128,6 +135,11 @@ def cluster_devices(
     labels = comp.astype(np.int64)
     alone = size[comp] == 1
     split = (size > p.max_household_size) | ((size > 2) & (dens < p.min_density))
+    xa, xb = apart_pairs(fixed, comp, p) if fixed is not None else (np.zeros(0, np.int64),) * 2
+    split[comp[xa]] = True
+    xorder = np.argsort(comp[xa], kind="stable")
+    xa, xb = xa[xorder], xb[xorder]
+    xc = comp[xa]
     next_label = n
     todo = np.flatnonzero(split)
     if len(todo):
@@ -140,7 +152,9 @@ def cluster_devices(
         for c, lo, hi in zip(todo, *bounds):
             G = nx.Graph()
             G.add_weighted_edges_from(zip(ea[lo:hi].tolist(), eb[lo:hi].tolist(), ew[lo:hi].tolist()))
-            parts = split_households(G, int(size[c]), p, seed, partition, init)
+            x0, x1 = np.searchsorted(xc, c), np.searchsorted(xc, c, side="right")
+            apart = list(zip(xa[x0:x1].tolist(), xb[x0:x1].tolist()))
+            parts = split_households(G, int(size[c]), p, seed, partition, init, apart)
             for members in parts:
                 idx = np.asarray(members, dtype=np.int64)
                 labels[idx] = next_label

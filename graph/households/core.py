@@ -11,6 +11,7 @@ import numpy as np
 
 from graph.clock import localized
 from graph.clustering import Partitioner, louvain_partition
+from graph.households.apart import fixed_rows
 from graph.households.attach import attach_short_histories
 from graph.households.cluster import LEFT_HOUSEHOLD, SHARED_KEY, UNASSIGNED_REASONS, cluster_devices
 from graph.households.copresence import CoPresence, copresence
@@ -92,7 +93,10 @@ def run_households(
     init = None
     if previous and p.warm_start:
         init = [previous.get(d) for d in t.device_keys.tolist()]
-    labels, k = step("cluster", cluster_devices, cp, p, seed=seed, partition=partition, init=init)
+    fixed = step("fixed_rows", fixed_rows, t, net_class, p)
+    labels, k = step(
+        "cluster", cluster_devices, cp, p, seed=seed, partition=partition, init=init, fixed=fixed
+    )
     labels[shared] = SHARED_KEY
     labels, in_lease = step("attach", attach_short_histories, t, cp, labels, p, net_class)
     labels, v4_side = step("v4_sides", join_v4_sides, t, net_class, labels, p)

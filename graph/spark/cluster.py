@@ -19,6 +19,7 @@ from graph.households.attach import ATTACHABLE, lease_hosts
 from graph.households.cluster import SHARED_KEY, UNASSIGNED_REASONS, split_households
 from graph.networks import CGNAT, HOME
 from graph.params import DAY_MS, HouseholdParams, SocialParams
+from graph.spark.apart import apart_pairs
 from graph.spark.calendar import address_day_sql
 from graph.spark.components import connected_components
 from graph.spark.session import materialize
@@ -53,10 +54,11 @@ def split_component(
     seed: int,
     partition: Partitioner,
     init: dict[int, str | None] | None = None,
+    apart: list[tuple[int, int]] | None = None,
 ) -> list[list[int]]:
     """Households of one component that needs splitting (edges ``a < b`` sorted by ``(a, b)``);
-    ``init``: the stored household per device code, for a warm start (the pure core's
-    :func:`graph.households.cluster.cluster_devices`).
+    ``init``: the stored household per device code, for a warm start; ``apart``: its screens that
+    were apart (the pure core's :func:`graph.households.cluster.cluster_devices`).
 
     >>> a, b = np.array([0, 0, 1, 3, 3, 4, 2]), np.array([1, 2, 2, 4, 5, 5, 3])
     >>> split_component(a, b, np.ones(7), 6, HouseholdParams(max_household_size=3), 0, louvain_partition)
@@ -71,13 +73,16 @@ def split_component(
     """
     G = nx.Graph()
     G.add_weighted_edges_from(zip(a.tolist(), b.tolist(), w.tolist()))
-    return split_households(G, size, p, seed, partition, init)
+    return split_households(G, size, p, seed, partition, init, apart or ())
 
 
 def _splitter(p: HouseholdParams, seed: int, partition: Partitioner, warm: bool):
     def run(pdf: pd.DataFrame) -> pd.DataFrame:
         pdf = pdf.sort_values(["a", "b"], kind="stable")
-        size = int(pdf["size"].iloc[0])
+        size, comp = int(pdf["size"].iloc[0]), int(pdf["component"].iloc[0])
+        cut = pdf["apart"].to_numpy(dtype=bool)
+        apart = list(zip(pdf["a"][cut].tolist(), pdf["b"][cut].tolist()))
+        pdf = pdf[~cut]
         init = None
         if warm:  # stored household per device code, from both ends of the edges
             init = dict(zip(pdf["a"].tolist(), pdf["a_prev"].tolist()))
@@ -92,13 +97,13 @@ def _splitter(p: HouseholdParams, seed: int, partition: Partitioner, warm: bool)
             seed,
             partition,
             init,
+            apart,
         )
         dev, part, alone = [], [], []
         for members in parts:
             dev += members
             part += [members[0]] * len(members)
             alone += [len(members) == 1] * len(members)
-        comp = int(pdf["component"].iloc[0])
         return pd.DataFrame({"dev": dev, "component": comp, "part": part, "split_alone": alone})
 
     return run
@@ -113,10 +118,12 @@ def cluster_devices(
     seed: int = 0,
     partition: Partitioner = louvain_partition,
     previous: DataFrame | None = None,
+    fixed: DataFrame | None = None,
 ) -> DataFrame:
     """``dev, cluster, split, component, reason`` per device (``cluster_devices`` of the pure core).
     ``previous`` (``dev, household``: the stored households, live mode) warm-starts the splits
-    of large components as the pure core's ``run_households(previous=...)`` does.
+    of large components as the pure core's ``run_households(previous=...)`` does; ``fixed``
+    (``graph.spark.apart.fixed_rows``): a component holding screens that were apart is split.
 
     ``cluster`` is the smallest device code of the household (null when unassigned, then
     ``reason`` says why); households are listed in the pure core's label order by
@@ -128,11 +135,21 @@ def cluster_devices(
     csize = comp.groupBy("component").agg(F.count("*").alias("size"))
     cedges = e.join(comp.withColumnRenamed("dev", "a"), "a").groupBy("component").agg(F.count("*").alias("m"))
     dens = F.lit(2.0) * F.col("m") / F.greatest(F.col("size") * (F.col("size") - 1), F.lit(1))
-    cinfo = csize.join(cedges, "component").withColumn(
-        "split", (F.col("size") > p.max_household_size) | ((F.col("size") > 2) & (dens < p.min_density))
-    )
+    apart = materialize(apart_pairs(fixed, comp, p)) if fixed is not None else None
+    cinfo = csize.join(cedges, "component")
+    split = (F.col("size") > p.max_household_size) | ((F.col("size") > 2) & (dens < p.min_density))
+    if apart is not None:
+        held = apart.select("component").distinct().withColumn("_apart", F.lit(True))
+        cinfo = cinfo.join(held, "component", "left")
+        split = split | F.coalesce(F.col("_apart"), F.lit(False))
+    cinfo = cinfo.withColumn("split", split)
     todo = cinfo.where("split").select("component", "size")
     sedges = e.join(comp.withColumnRenamed("dev", "a"), "a").join(todo, "component")
+    sedges = sedges.withColumn("apart", F.lit(False))
+    if apart is not None:  # the apart pairs ride along with their component's edges
+        sedges = sedges.unionByName(
+            apart.join(todo, "component").withColumn("weight", F.lit(0.0)).withColumn("apart", F.lit(True))
+        )
     warm = previous is not None and p.warm_start
     if warm:
         prev = previous.select("dev", F.col("household").cast("string"))

@@ -19,6 +19,7 @@ from pyspark.sql import functions as F
 from graph.clustering import Partitioner, louvain_partition
 from graph.households.copresence import row_windows
 from graph.params import HouseholdParams, SocialParams
+from graph.spark.apart import fixed_rows
 from graph.spark.cluster import attach_short_histories, cluster_devices, join_v4_sides, mark_shared_keys
 from graph.spark.copresence import copresence
 from graph.spark.evidence import household_tables, membership_evidence
@@ -103,7 +104,10 @@ def run_spark_households(
     prev = None
     if previous is not None:  # stored households onto this run's device codes
         prev = previous.select(F.col("device").cast("string"), "household").join(devices, "device")
-    labels = cluster_devices(pairs, dstats, devices, p, seed=seed, partition=partition, previous=prev)
+    fixed = fixed_rows(crow, p)  # where the screens that never leave home were (graph.households.apart)
+    labels = cluster_devices(
+        pairs, dstats, devices, p, seed=seed, partition=partition, previous=prev, fixed=fixed
+    )
     labels = attach_short_histories(labels, pair_windows, dstats, rows, p, crow)
     labels = mark_shared_keys(labels, shared)
     labels = join_v4_sides(labels, crow, p)

@@ -93,6 +93,35 @@ def _wait(done: Callable[[], bool], timeout: float, what: str, interval: float =
         time.sleep(interval)
 
 
+#: a catch-up fails when nothing moved for this long (a slow box moves slowly but still moves)
+STALL_S = 60
+#: and in any case after this long
+CATCH_UP_CAP_S = 600
+
+
+def _wait_moving(
+    done: Callable[[], bool], progress: Callable[[], int], what: str, interval: float = 0.2
+) -> None:
+    """Wait for ``done`` while ``progress`` (a count that only grows) keeps moving.
+
+    A fixed budget fails a loaded box that is merely slow; this fails only a stall (nothing moved
+    for :data:`STALL_S`) or a run past :data:`CATCH_UP_CAP_S`.
+    """
+    start = moved = time.monotonic()
+    last = progress()
+    while not done():
+        now, seen = time.monotonic(), progress()
+        if seen != last:
+            last, moved = seen, now
+        assert now - moved < STALL_S, f"nothing moved for {STALL_S}s (at {seen}) waiting for {what}"
+        assert now - start < CATCH_UP_CAP_S, f"over {CATCH_UP_CAP_S}s (at {seen}) waiting for {what}"
+        time.sleep(interval)
+
+
+def _stored_total(client: GraphClient, group: str) -> int:
+    return sum(read_offsets(client, group).values())
+
+
 def _run_in_thread(
     loop: IngestLoop, stop_event: threading.Event, on_batch=None
 ) -> tuple[threading.Thread, list]:
@@ -197,7 +226,7 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, 
             )
             return _caught_up(client, group, ends)
 
-        _wait(caught_up, 60, "the restarted ingester to catch up", interval=0.2)
+        _wait_moving(caught_up, lambda: _stored_total(client, group), "the restarted ingester to catch up")
         second.send_signal(signal.SIGTERM)
         assert second.wait(20) == 0, log.read_text()[-3000:]
     finally:
@@ -253,7 +282,11 @@ def test_neo4j_restart_mid_stream_backs_off_and_resumes(client, services, neo4j_
         assert thread.is_alive(), errors
         start(settings, ["neo4j"])
         ends = end_offsets(services.kafka_bootstrap, [views])
-        _wait(lambda: loop.caught_up(ends) or bool(errors), 60, "the loop to catch up after the restart")
+        _wait_moving(
+            lambda: loop.caught_up(ends) or bool(errors),
+            lambda: loop.stats.valid + loop.stats.invalid,
+            "the loop to catch up after the restart",
+        )
     finally:
         stop_event.set()
         thread.join(30)
@@ -487,7 +520,11 @@ def test_hostile_input_never_crashes_and_every_record_lands_once(client, service
     stop_event = threading.Event()
     thread, errors = _run_in_thread(loop, stop_event)
     try:
-        _wait(lambda: loop.caught_up(ends) or bool(errors) or not thread.is_alive(), 60, "the fuzz stream")
+        _wait_moving(
+            lambda: loop.caught_up(ends) or bool(errors) or not thread.is_alive(),
+            lambda: loop.stats.valid + loop.stats.invalid,
+            "the fuzz stream",
+        )
     finally:
         stop_event.set()
         thread.join(30)
@@ -551,7 +588,11 @@ def test_workers_share_one_group_a_killed_worker_restarts_and_nothing_doubles(
         _wait(
             lambda: victim not in _children(parent.pid) and len(_children(parent.pid)) == 2, 30, "a restart"
         )
-        _wait(lambda: _caught_up(client, group, ends), 90, "the workers to catch up", interval=0.2)
+        _wait_moving(
+            lambda: _caught_up(client, group, ends),
+            lambda: _stored_total(client, group),
+            "the workers to catch up",
+        )
         parent.send_signal(signal.SIGTERM)
         assert parent.wait(60) == 0, out.read_text()[-3000:]
     finally:

@@ -447,14 +447,22 @@ def test_a_ds_lite_phone_visiting_a_carrier_home_visits_on_spark_as_in_the_pure_
 def test_a_weekend_at_a_friends_is_a_visit_on_spark_as_in_the_pure_core(spark, tmp_path):
     """A phone's 52 hours at a friend's (a weekend inside the host's stay) is a visit on both
     engines; the same stay by another home's TV is none (``HouseholdParams.carried_types``: the
-    device type reaches the pandas UDF). One world, one run: one link, a-b."""
+    device type reaches the pandas UDF). One world, one run: one link, a-b. In the same world a
+    third pair of homes, tied by a guest's phone, is cut apart between their TVs
+    (``graph.households.apart``) with the same households on both engines."""
     from graph.networks import PresenceTable
+    from tests.unit.test_graph_apart import weekend_guest_world
     from tests.unit.test_graph_social import _weekend_world
 
     params = GraphParams()
-    table = PresenceTable.from_rows(_weekend_world("a-ph", "phone") + _weekend_world("c-tv2", "tv", "c", "d"))
+    rows = _weekend_world("a-ph", "phone") + _weekend_world("c-tv2", "tv", "c", "d")
+    table = PresenceTable.from_rows(rows + weekend_guest_world("p", "q"))
+    run = run_households(table, params.households)
+    code = {str(k): i for i, k in enumerate(table.device_keys.tolist())}
+    assert run.labels[code["p-ph"]] == run.labels[code["p-tv"]] != run.labels[code["q-tv"]]
     write_presence_table(table, tmp_path / "presence")
     run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
+    _assert_same_answer(read_output(tmp_path / "out"), run, table)
     run_spark_social(
         spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.social, params.households
     )
