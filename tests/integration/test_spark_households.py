@@ -54,6 +54,14 @@ HOUSEHOLDS = 60
 EQUALITY_DEVICES = 2_600
 
 
+def _synthetic_world(devices: int, seed: int):
+    """bench/households_core.py's synthetic world of ``devices`` devices over 14 days."""
+    sys.path.insert(0, str(REPO))
+    from bench.households_core import synthetic_world
+
+    return synthetic_world(devices, days=14, seed=seed)
+
+
 @pytest.fixture(scope="module")
 def spark():
     session = spark_session("local[2]", driver_memory="2g")
@@ -64,11 +72,8 @@ def spark():
 @pytest.fixture(scope="module")
 def equality_world(spark, tmp_path_factory):
     """(presence table, output dir) of one Spark household + social run on the 1,000-household world."""
-    sys.path.insert(0, str(REPO))
-    from bench.households_core import synthetic_world
-
     base = tmp_path_factory.mktemp("spark-equality")
-    table, _, facts = synthetic_world(EQUALITY_DEVICES, days=14, seed=1)
+    table, _, facts = _synthetic_world(EQUALITY_DEVICES, seed=1)
     assert facts["households"] >= 900
     write_presence_table(table, base / "presence")
     params = GraphParams()  # the real defaults: the CGNAT stint-evidence gate included
@@ -128,150 +133,15 @@ def test_warm_started_households_on_spark_equal_the_pure_core(spark, tmp_path):
     _assert_same_answer(read_output(tmp_path / "cold"), cold, table)
 
 
-def test_a_device_that_left_its_household_is_unassigned_on_spark_as_in_the_pure_core(spark, tmp_path):
-    """``graph.households.parting`` on Spark: a phone whose last two days are at a flat of its own
-    leaves its household of three; one spending them at a friend's, and one of a household of two,
-    stay (tests.unit.test_graph_parting), as in the pure core."""
-    from graph.networks import PresenceTable
-    from tests.unit.test_graph_parting import _moved_out
-    from tests.unit.test_graph_worlds import home
-
-    rows = _moved_out("a", "flat") + _moved_out("b", "nc") + home("c", "nc")
-    rows += _moved_out("d", "flat-d", members=(("tv", "tv"), ("ph", "phone")))
-    table = PresenceTable.from_rows(rows)
-    p = GraphParams().households
-    run = run_households(table, p)
-    assert table.device_keys[run.labels < 0].tolist() == ["a-ph"]
-    write_presence_table(table, tmp_path / "presence")
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
-    _assert_same_answer(read_output(tmp_path / "out"), run, table)
-
-
-def test_short_history_devices_join_on_spark_as_in_the_pure_core(spark, tmp_path):
-    """``graph.households.attach`` on Spark: a laptop seen once, only at home, joins; a guest who
-    lives behind a carrier, a guest seen alone at its own home, a phone in use all week but at a
-    home once, and a device seen once at a party of two households stay unassigned."""
-    from graph.networks import PresenceTable
-    from tests.unit.test_graph_worlds import home, stay
-
-    rows = home("a", "na") + home("b", "nb") + stay("a-lap", "laptop", "na", [3], [19, 20])
-    rows += stay("g1", "phone", "na", [4], [19, 20])  # lives behind a carrier
-    for i in range(50):
-        rows += home(f"c{i}", "cgnat")
-    rows += stay("g1", "phone", "cgnat", range(14), [21, 22])
-    rows += stay("g2", "phone", "nb", [3], [19, 20]) + stay("g2", "phone", "ng", [5, 6, 7], [19])
-    rows += stay("g3", "phone", "nb", [6], [19]) + stay("g3", "phone", "mobile", range(14), [8])
-    rows += stay("b-ph", "phone", "na", [9], [19, 20]) + stay("x", "phone", "na", [9], [19, 20])
-    table = PresenceTable.from_rows(rows)
-    p = GraphParams().households
-    run = run_households(table, p)
-    code = {str(k): i for i, k in enumerate(table.device_keys.tolist())}
-    assert run.labels[code["a-lap"]] == run.labels[code["a-tv"]]
-    assert all(run.labels[code[d]] < 0 for d in ("g1", "g2", "g3", "x"))
-    write_presence_table(table, tmp_path / "presence")
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
-    _assert_same_answer(read_output(tmp_path / "out"), run, table)
-
-
-def _ds_lite_street_with(visitor: str) -> list[dict]:
-    """tests.unit.test_graph_worlds.ds_lite_street, and: ``console``: home 3's console one evening
-    at a friend's IPv4 home; ``guest``: a guest's phone on home 1's /64 and its carrier address on
-    five mornings (tests.unit.test_graph_v4_side)."""
-    from tests.unit.test_graph_worlds import ds_lite_street, home, stay
-
-    rows = ds_lite_street()
-    if visitor == "console":
-        rows += home("f", "f-net") + stay("d3-con", "console", "f-net", [5], [19])
-    if visitor == "guest":
-        rows += home("g", "g-net", members=(("tv", "tv"), ("ph", "phone")))
-        rows += stay("g-ph", "phone", "v6-1", range(5), [10], family=6) + stay(
-            "g-ph", "phone", "aftr1", range(5), [10]
-        )
-    return rows
-
-
-@pytest.mark.parametrize("visitor", ["none", "console", "guest"])
-def test_the_ipv4_side_of_a_ds_lite_home_joins_it_on_spark_as_in_the_pure_core(spark, tmp_path, visitor):
-    """``graph.households.v4_side`` on Spark: IPv4-only TVs and a console seen only on a carrier's
-    address join the DS-Lite home whose phones use that address in the hours they are on their
-    /64 (the console also after an evening at a friend's; home 0's TV also when a guest's phone
-    uses home 1's carrier address from home 1's /64); the TV of one of two homes that stay on one
-    address stays unassigned, as in the pure core (the same memberships, confidences and evidence)."""
-    from graph.networks import PresenceTable
-
-    table = PresenceTable.from_rows(_ds_lite_street_with(visitor))
-    p = GraphParams().households
-    run = run_households(table, p)
-    joined = set(table.device_keys[run.joined_alone].tolist())
-    assert joined == {"d0-tv", "d3-tv", "d3-con"}
-    write_presence_table(table, tmp_path / "presence")
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
-    _assert_same_answer(read_output(tmp_path / "out"), run, table)
-
-
-def test_a_device_seen_once_alone_in_its_households_stay_joins_it_on_spark_as_in_the_pure_core(
-    spark, tmp_path
-):
-    """``graph.households.attach.lease_households`` on Spark: a laptop used once at noon, alone,
-    while the address was household a's joins a; two devices seen once in one window (a party on
-    b's address) join no one, as in the pure core (the same memberships, confidences, evidence)."""
-    from graph.networks import PresenceTable
-    from tests.unit.test_graph_worlds import home, stay
-
-    rows = home("a", "na") + home("b", "nb") + stay("a-tv", "tv", "na", [3], [7])
-    rows += stay("a-lap", "laptop", "na", [3], [12])
-    rows += stay("b-tv", "tv", "nb", [5], [7]) + stay("x", "phone", "nb", [5], [12])
-    rows += stay("y", "phone", "nb", [5], [13])
-    table = PresenceTable.from_rows(rows)
-    p = GraphParams().households
-    run = run_households(table, p)
-    assert set(table.device_keys[run.joined_alone].tolist()) == {"a-lap"}
-    assert all(run.labels[list(table.device_keys).index(d)] < 0 for d in ("x", "y"))
-    write_presence_table(table, tmp_path / "presence")
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), p)
-    _assert_same_answer(read_output(tmp_path / "out"), run, table)
-
-
-def test_a_key_that_is_many_devices_is_no_evidence_on_spark_as_in_the_pure_core(spark, tmp_path):
-    """``graph.households.shared_keys`` on Spark: an app's placeholder MAC logged in eight homes at
-    once every other evening ties none of them together and stays unassigned as a shared key, as
-    in the pure core; social links read the networks without it too."""
-    from graph.networks import PresenceTable
-    from tests.unit.test_graph_worlds import home, stay
-
-    rows = [r for i in range(8) for r in home(f"h{i}", f"n{i}")]
-    rows += [r for i in range(8) for r in stay("02:00", "phone", f"n{i}", range(0, 14, 2), [19, 20])]
-    rows += stay("h0-ph", "phone", "n1", [3, 9], [19, 20])  # visits: h0 and h1 are friends
-    table = PresenceTable.from_rows(rows)
-    params = GraphParams()
-    run = run_households(table, params.households)
-    assert run.k == 8 and run.labels[list(table.device_keys).index("02:00")] < 0
-    write_presence_table(table, tmp_path / "presence")
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
-    out = read_output(tmp_path / "out")
-    _assert_same_answer(out, run, table)
-    assert {"device": "02:00", "reason": "shared_key", "home_windows": 0} in out["unassigned"]
-    run_spark_social(
-        spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.social, params.households
-    )
-    links, members = read_links(tmp_path / "out")
-    want = social_links(table, members, params.social, params.households)
-    assert [(x["household_a"], x["household_b"]) for x in links] == [
-        (x["household_a"], x["household_b"]) for x in want
-    ]
-    assert len(want) == 1
-
-
-def test_a_world_in_another_time_zone_is_read_in_its_local_time_on_spark_as_in_the_pure_core(
-    spark, equality_world, tmp_path
-):
-    """The equality world moved six hours later in UTC (its viewers in UTC-5): both engines read
-    the offset from the data (``graph.clock``) and answer as they do on the world itself."""
+def test_a_world_in_another_time_zone_is_read_in_its_local_time_on_spark_as_in_the_pure_core(spark, tmp_path):
+    """A world of the equality world's kind (a third of its size) moved six hours later in UTC (its
+    viewers in UTC-5): both engines read the offset from the data (``graph.clock``) and answer as
+    they do on the world itself."""
     from dataclasses import replace
 
     from graph.clock import localized
 
-    table, _ = equality_world
+    table, _, _ = _synthetic_world(EQUALITY_DEVICES // 3, seed=2)
     shifted = replace(table, hour=table.hour + 6 * 3_600_000)
     p = GraphParams().households
     assert (
@@ -390,87 +260,215 @@ def test_social_links_on_spark_equal_the_pure_core(equality_world):
         )
 
 
-def test_a_host_seen_one_evening_hosts_no_one_on_spark_as_in_the_pure_core(spark, tmp_path):
-    """``graph.leases.resident_hosts`` on Spark: two guests meeting twice where neither lives make
-    no link; with one window enough to live somewhere, both engines make the same one."""
+# --- the casebook: small worlds of the pure cores' unit tests, in one Spark run -------------------
+#
+# Each case is a small world of its own (device keys and networks prefixed with its name), so one
+# union makes one presence table: one household run and one social run on each engine instead of
+# one or two per case (Spark's fixed cost per run is most of a small world's time). The union's
+# answers must equal the pure core's on the union; each case's own outcome is then read off its
+# devices.
+
+
+def _case(tag: str, rows: list[dict]) -> list[dict]:
+    return [dict(r, device=f"{tag}/{r['device']}", network=f"{tag}/{r['network']}") for r in rows]
+
+
+def _ds_lite_street_with(visitor: str) -> list[dict]:
+    """tests.unit.test_graph_worlds.ds_lite_street, and: ``console``: home 3's console one evening
+    at a friend's IPv4 home; ``guest``: a guest's phone on home 1's /64 and its carrier address on
+    five mornings (tests.unit.test_graph_v4_side)."""
+    from tests.unit.test_graph_worlds import ds_lite_street, home, stay
+
+    rows = ds_lite_street()
+    if visitor == "console":
+        rows += home("f", "f-net") + stay("d3-con", "console", "f-net", [5], [19])
+    if visitor == "guest":
+        rows += home("g", "g-net", members=(("tv", "tv"), ("ph", "phone")))
+        rows += stay("g-ph", "phone", "v6-1", range(5), [10], family=6) + stay(
+            "g-ph", "phone", "aftr1", range(5), [10]
+        )
+    return rows
+
+
+def _cases() -> dict[str, list[dict]]:
+    from tests.unit.test_graph_apart import weekend_guest_world
+    from tests.unit.test_graph_parting import _moved_out
+    from tests.unit.test_graph_social import _weekend_world
+    from tests.unit.test_graph_worlds import ds_lite_street, home, stay
+
+    left = _moved_out("a", "flat") + _moved_out("b", "nc") + home("c", "nc")
+    left += _moved_out("d", "flat-d", members=(("tv", "tv"), ("ph", "phone")))
+
+    short = home("a", "na") + home("b", "nb") + stay("a-lap", "laptop", "na", [3], [19, 20])
+    short += stay("g1", "phone", "na", [4], [19, 20])  # lives behind a carrier
+    for i in range(50):
+        short += home(f"c{i}", "cgnat")
+    short += stay("g1", "phone", "cgnat", range(14), [21, 22])
+    short += stay("g2", "phone", "nb", [3], [19, 20]) + stay("g2", "phone", "ng", [5, 6, 7], [19])
+    short += stay("g3", "phone", "nb", [6], [19]) + stay("g3", "phone", "mobile", range(14), [8])
+    short += stay("b-ph", "phone", "na", [9], [19, 20]) + stay("x", "phone", "na", [9], [19, 20])
+
+    once = home("a", "na") + home("b", "nb") + stay("a-tv", "tv", "na", [3], [7])
+    once += stay("a-lap", "laptop", "na", [3], [12])
+    once += stay("b-tv", "tv", "nb", [5], [7]) + stay("x", "phone", "nb", [5], [12])
+    once += stay("y", "phone", "nb", [5], [13])
+
+    shared = [r for i in range(8) for r in home(f"h{i}", f"n{i}")]
+    shared += [r for i in range(8) for r in stay("02:00", "phone", f"n{i}", range(0, 14, 2), [19, 20])]
+    shared += stay("h0-ph", "phone", "n1", [3, 9], [19, 20])  # visits: h0 and h1 are friends
+
+    evening = home("a", "na") + home("b", "nb") + home("c", "nc")
+    hours = range(17, 23)
+    evening += stay("c-tab", "tablet", "P", [2], hours) + stay("c-tab", "tablet", "Q", [5], hours)
+    evening += stay("a-ph", "phone", "P", [2], [19, 20]) + stay("a-ph", "phone", "Q", [5], [19, 20])
+
+    visiting = ds_lite_street()
+    visiting += stay("d5-ph", "phone", "aftr2", [0, 2, 3, 5, 6, 7, 9, 10, 12], [19])
+    visiting += stay("d5-ph", "phone", "aftr1", [4], [21, 22, 23])
+    visiting += stay("d0-ph", "phone", "v6-5", [10], [19], family=6)
+
+    weekend = _weekend_world("a-ph", "phone") + _weekend_world("c-tv2", "tv", "c", "d")
+    weekend += weekend_guest_world("p", "q")
+    return {
+        "left": left,
+        "short": short,
+        "dslite-none": _ds_lite_street_with("none"),
+        "dslite-console": _ds_lite_street_with("console"),
+        "dslite-guest": _ds_lite_street_with("guest"),
+        "once": once,
+        "shared": shared,
+        "evening": evening,
+        "visiting": visiting,
+        "weekend": weekend,
+    }
+
+
+@pytest.fixture(scope="module")
+def casebook(spark, tmp_path_factory):
+    """The union of :func:`_cases` through both engines: households, then social links with the
+    default params and with one window enough for a host to live somewhere."""
     from dataclasses import replace
 
     from graph.networks import PresenceTable
-    from tests.unit.test_graph_worlds import home, stay
 
-    rows = home("a", "na") + home("b", "nb") + home("c", "nc")
-    evening = range(17, 23)
-    rows += stay("c-tab", "tablet", "P", [2], evening) + stay("c-tab", "tablet", "Q", [5], evening)
-    rows += stay("a-ph", "phone", "P", [2], [19, 20]) + stay("a-ph", "phone", "Q", [5], [19, 20])
-    table = PresenceTable.from_rows(rows)
-    write_presence_table(table, tmp_path / "presence")
+    base = tmp_path_factory.mktemp("spark-casebook")
+    table = PresenceTable.from_rows([r for tag, rows in _cases().items() for r in _case(tag, rows)])
     params = GraphParams()
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
-    for sp in (params.social, replace(params.social, min_host_windows=1)):
-        run_spark_social(spark, str(tmp_path / "presence"), str(tmp_path / "out"), sp, params.households)
-        links, members = read_links(tmp_path / "out")
-        want = social_links(table, members, sp, params.households)
-        assert [(x["household_a"], x["household_b"], x["visits"]) for x in links] == [
-            (x["household_a"], x["household_b"], x["visits"]) for x in want
-        ]
-        assert len(want) == (sp.min_host_windows == 1)
+    run = run_households(table, params.households)
+    write_presence_table(table, base / "presence")
+    run_spark_households(spark, str(base / "presence"), str(base / "out"), params.households)
+    out = read_output(base / "out")
+    links = {}
+    for name, sp in (("default", params.social), ("one-window", replace(params.social, min_host_windows=1))):
+        run_spark_social(spark, str(base / "presence"), str(base / "out"), sp, params.households)
+        got, members = read_links(base / "out")
+        links[name] = (got, social_links(table, members, sp, params.households), members)
+    return table, run, out, links
 
 
-def test_a_ds_lite_phone_visiting_a_carrier_home_visits_on_spark_as_in_the_pure_core(spark, tmp_path):
+def _of(case: str, keys) -> list[str]:
+    """The keys of ``case``'s devices, without its prefix."""
+    return [k.split("/", 1)[1] for k in keys if k.startswith(case + "/")]
+
+
+def _case_links(casebook, case: str, name: str = "default") -> tuple[list[dict], dict[str, str]]:
+    """Spark's links of ``case`` (with the default params, or ``one-window``) after checking them
+    against the pure core's on the whole union; and ``case``'s memberships."""
+    _, _, _, links = casebook
+    got, want, members = links[name]
+    assert [x["weight"] for x in got] == pytest.approx([x["weight"] for x in want], abs=1e-9)
+    assert [(x["household_a"], x["household_b"], x["visits"], x["evidence"]) for x in got] == [
+        (x["household_a"], x["household_b"], x["visits"], x["evidence"]) for x in want
+    ]
+    mine = {k.split("/", 1)[1]: h for k, h in members.items() if k.startswith(case + "/")}
+    homes = set(mine.values())
+    return [x for x in got if x["household_a"] in homes or x["household_b"] in homes], mine
+
+
+def test_the_casebook_on_spark_equals_the_pure_core(casebook):
+    """Every case's memberships, confidences, evidence and households, as the pure core has them."""
+    table, run, out, _ = casebook
+    _assert_same_answer(out, run, table)
+
+
+def test_a_device_that_left_its_household_is_unassigned_on_spark_as_in_the_pure_core(casebook):
+    """``graph.households.parting`` on Spark: a phone whose last two days are at a flat of its own
+    leaves its household of three; one spending them at a friend's, and one of a household of two,
+    stay (tests.unit.test_graph_parting), as in the pure core."""
+    table, run, _, _ = casebook
+    assert _of("left", table.device_keys[run.labels < 0]) == ["a-ph"]
+
+
+def test_short_history_devices_join_on_spark_as_in_the_pure_core(casebook):
+    """``graph.households.attach`` on Spark: a laptop seen once, only at home, joins; a guest who
+    lives behind a carrier, a guest seen alone at its own home, a phone in use all week but at a
+    home once, and a device seen once at a party of two households stay unassigned."""
+    table, run, _, _ = casebook
+    code = {str(k): i for i, k in enumerate(table.device_keys.tolist())}
+    assert run.labels[code["short/a-lap"]] == run.labels[code["short/a-tv"]] >= 0
+    assert all(run.labels[code[f"short/{d}"]] < 0 for d in ("g1", "g2", "g3", "x"))
+
+
+@pytest.mark.parametrize("visitor", ["none", "console", "guest"])
+def test_the_ipv4_side_of_a_ds_lite_home_joins_it_on_spark_as_in_the_pure_core(casebook, visitor):
+    """``graph.households.v4_side`` on Spark: IPv4-only TVs and a console seen only on a carrier's
+    address join the DS-Lite home whose phones use that address in the hours they are on their
+    /64 (the console also after an evening at a friend's; home 0's TV also when a guest's phone
+    uses home 1's carrier address from home 1's /64); the TV of one of two homes that stay on one
+    address stays unassigned, as in the pure core (the same memberships, confidences and evidence)."""
+    table, run, _, _ = casebook
+    assert set(_of(f"dslite-{visitor}", table.device_keys[run.joined_alone])) == {"d0-tv", "d3-tv", "d3-con"}
+
+
+def test_a_device_seen_once_alone_in_its_households_stay_joins_it_on_spark_as_in_the_pure_core(casebook):
+    """``graph.households.attach.lease_households`` on Spark: a laptop used once at noon, alone,
+    while the address was household a's joins a; two devices seen once in one window (a party on
+    b's address) join no one, as in the pure core (the same memberships, confidences, evidence)."""
+    table, run, _, _ = casebook
+    assert set(_of("once", table.device_keys[run.joined_alone])) == {"a-lap"}
+    code = {str(k): i for i, k in enumerate(table.device_keys.tolist())}
+    assert all(run.labels[code[f"once/{d}"]] < 0 for d in ("x", "y"))
+
+
+def test_a_key_that_is_many_devices_is_no_evidence_on_spark_as_in_the_pure_core(casebook):
+    """``graph.households.shared_keys`` on Spark: an app's placeholder MAC logged in eight homes at
+    once every other evening ties none of them together and stays unassigned as a shared key, as
+    in the pure core; social links read the networks without it too."""
+    _, _, out, _ = casebook
+    mine = [m for m in out["memberships"] if m["device"].startswith("shared/")]
+    assert len({m["household_id"] for m in mine}) == 8
+    assert {"device": "shared/02:00", "reason": "shared_key", "home_windows": 0} in out["unassigned"]
+    links, _ = _case_links(casebook, "shared")
+    assert len(links) == 1
+
+
+def test_a_host_seen_one_evening_hosts_no_one_on_spark_as_in_the_pure_core(casebook):
+    """``graph.leases.resident_hosts`` on Spark: two guests meeting twice where neither lives make
+    no link; with one window enough to live somewhere, both engines make the same one."""
+    assert _case_links(casebook, "evening")[0] == []
+    assert len(_case_links(casebook, "evening", "one-window")[0]) == 1
+
+
+def test_a_ds_lite_phone_visiting_a_carrier_home_visits_on_spark_as_in_the_pure_core(casebook):
     """A DS-Lite street (tests.unit.test_graph_worlds.ds_lite_street) where home 5's phone, behind
     its home's carrier address most days, spends one late evening behind home 0's address: a visit
     to home 0 (with home 0's phone once at home 5's, a link), not a night home 5 lived there."""
-    from graph.networks import PresenceTable
-    from tests.unit.test_graph_worlds import ds_lite_street, stay
-
-    rows = ds_lite_street()
-    rows += stay("d5-ph", "phone", "aftr2", [0, 2, 3, 5, 6, 7, 9, 10, 12], [19])
-    rows += stay("d5-ph", "phone", "aftr1", [4], [21, 22, 23])
-    rows += stay("d0-ph", "phone", "v6-5", [10], [19], family=6)
-    table = PresenceTable.from_rows(rows)
-    write_presence_table(table, tmp_path / "presence")
-    params = GraphParams()
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
-    run_spark_social(
-        spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.social, params.households
-    )
-    links, members = read_links(tmp_path / "out")
-    want = social_links(table, members, params.social, params.households)
-    got = [(x["household_a"], x["household_b"], x["visits"], x["evidence"]["cgnat_visits"]) for x in links]
-    assert got == [
-        (x["household_a"], x["household_b"], x["visits"], x["evidence"]["cgnat_visits"]) for x in want
-    ]
-    assert [(v, cg) for *_, v, cg in got] == [(2, 1)]
-    assert {members[d] for d in ("d0-ph", "d5-ph")} == {got[0][0], got[0][1]}
+    links, members = _case_links(casebook, "visiting")
+    assert [(x["visits"], x["evidence"]["cgnat_visits"]) for x in links] == [(2, 1)]
+    assert {members[d] for d in ("d0-ph", "d5-ph")} == {links[0]["household_a"], links[0]["household_b"]}
 
 
-def test_a_weekend_at_a_friends_is_a_visit_on_spark_as_in_the_pure_core(spark, tmp_path):
+def test_a_weekend_at_a_friends_is_a_visit_on_spark_as_in_the_pure_core(casebook):
     """A phone's 52 hours at a friend's (a weekend inside the host's stay) is a visit on both
     engines; the same stay by another home's TV is none (``HouseholdParams.carried_types``: the
-    device type reaches the pandas UDF). One world, one run: one link, a-b. In the same world a
-    third pair of homes, tied by a guest's phone, is cut apart between their TVs
-    (``graph.households.apart``) with the same households on both engines."""
-    from graph.networks import PresenceTable
-    from tests.unit.test_graph_apart import weekend_guest_world
-    from tests.unit.test_graph_social import _weekend_world
-
-    params = GraphParams()
-    rows = _weekend_world("a-ph", "phone") + _weekend_world("c-tv2", "tv", "c", "d")
-    table = PresenceTable.from_rows(rows + weekend_guest_world("p", "q"))
-    run = run_households(table, params.households)
+    device type reaches the pandas UDF): one link, a-b. Two homes tied by a guest's phone are cut
+    apart between their TVs (``graph.households.apart``) on both engines."""
+    table, run, _, _ = casebook
     code = {str(k): i for i, k in enumerate(table.device_keys.tolist())}
-    assert run.labels[code["p-ph"]] == run.labels[code["p-tv"]] != run.labels[code["q-tv"]]
-    write_presence_table(table, tmp_path / "presence")
-    run_spark_households(spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.households)
-    _assert_same_answer(read_output(tmp_path / "out"), run, table)
-    run_spark_social(
-        spark, str(tmp_path / "presence"), str(tmp_path / "out"), params.social, params.households
-    )
-    links, members = read_links(tmp_path / "out")
-    want = social_links(table, members, params.social, params.households)
-    got = [(x["household_a"], x["household_b"], x["visits"]) for x in links]
-    assert got == [(x["household_a"], x["household_b"], x["visits"]) for x in want]
-    assert [{members["a-ph"], members["b-tv"]}] == [{x[0], x[1]} for x in got]
+    label = lambda d: run.labels[code[f"weekend/{d}"]]
+    assert label("p-ph") == label("p-tv") != label("q-tv")
+    links, members = _case_links(casebook, "weekend")
+    assert [{x["household_a"], x["household_b"]} for x in links] == [{members["a-ph"], members["b-tv"]}]
 
 
 def test_carrier_link_pairs_on_spark_equal_the_pure_core(spark):
