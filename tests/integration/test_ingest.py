@@ -24,6 +24,7 @@ from ingest.pseudonym import Pseudonymizer
 from ingest.rows import event_identity, network_of
 from ingest.sink import write_batch
 from tests.integration.eventdata import catalog, sample_stream
+from tests.integration.waits import wait_moving
 
 PSEUDO = Pseudonymizer("integration-secret")
 
@@ -139,16 +140,15 @@ def _produce(bootstrap: str, topic: str, msgs: list[bytes]) -> None:
     producer.close()
 
 
-def _run_until(loop: IngestLoop, done, timeout: float = 90.0) -> None:
+def _run_until(loop: IngestLoop, done) -> None:
     stop = threading.Event()
     t = threading.Thread(target=loop.run, args=(stop,), daemon=True)
     t.start()
-    deadline = time.monotonic() + timeout
-    while not done() and time.monotonic() < deadline:
-        time.sleep(0.2)
-    stop.set()
-    t.join(30)
-    assert done(), f"ingest did not finish in {timeout}s: {loop.stats}"
+    try:
+        wait_moving(done, lambda: loop.stats.valid + loop.stats.invalid, f"ingest to finish ({loop.stats})")
+    finally:
+        stop.set()
+        t.join(30)
 
 
 def _loop(client, bootstrap, group, views, content, dlq) -> tuple[IngestLoop, KafkaProducer]:

@@ -26,6 +26,7 @@ from ingest.kafka_source import IngestLoop, end_offsets, make_consumer
 from ingest.pseudonym import Pseudonymizer
 from ingest.sink import read_offsets
 from tests.integration.eventdata import BASE_MS, sample_stream
+from tests.integration.waits import wait_moving
 
 SECRET = "reliability-secret"
 REPO = Path(__file__).resolve().parents[2]
@@ -90,31 +91,6 @@ def _wait(done: Callable[[], bool], timeout: float, what: str, interval: float =
     deadline = time.monotonic() + timeout
     while not done():
         assert time.monotonic() < deadline, f"timed out after {timeout}s waiting for {what}"
-        time.sleep(interval)
-
-
-#: a catch-up fails when nothing moved for this long (a slow box moves slowly but still moves)
-STALL_S = 60
-#: and in any case after this long
-CATCH_UP_CAP_S = 600
-
-
-def _wait_moving(
-    done: Callable[[], bool], progress: Callable[[], int], what: str, interval: float = 0.2
-) -> None:
-    """Wait for ``done`` while ``progress`` (a count that only grows) keeps moving.
-
-    A fixed budget fails a loaded box that is merely slow; this fails only a stall (nothing moved
-    for :data:`STALL_S`) or a run past :data:`CATCH_UP_CAP_S`.
-    """
-    start = moved = time.monotonic()
-    last = progress()
-    while not done():
-        now, seen = time.monotonic(), progress()
-        if seen != last:
-            last, moved = seen, now
-        assert now - moved < STALL_S, f"nothing moved for {STALL_S}s (at {seen}) waiting for {what}"
-        assert now - start < CATCH_UP_CAP_S, f"over {CATCH_UP_CAP_S}s (at {seen}) waiting for {what}"
         time.sleep(interval)
 
 
@@ -226,7 +202,7 @@ def test_sigkill_mid_stream_loses_nothing_and_doubles_nothing(client, services, 
             )
             return _caught_up(client, group, ends)
 
-        _wait_moving(caught_up, lambda: _stored_total(client, group), "the restarted ingester to catch up")
+        wait_moving(caught_up, lambda: _stored_total(client, group), "the restarted ingester to catch up")
         second.send_signal(signal.SIGTERM)
         assert second.wait(20) == 0, log.read_text()[-3000:]
     finally:
@@ -282,7 +258,7 @@ def test_neo4j_restart_mid_stream_backs_off_and_resumes(client, services, neo4j_
         assert thread.is_alive(), errors
         start(settings, ["neo4j"])
         ends = end_offsets(services.kafka_bootstrap, [views])
-        _wait_moving(
+        wait_moving(
             lambda: loop.caught_up(ends) or bool(errors),
             lambda: loop.stats.valid + loop.stats.invalid,
             "the loop to catch up after the restart",
@@ -520,7 +496,7 @@ def test_hostile_input_never_crashes_and_every_record_lands_once(client, service
     stop_event = threading.Event()
     thread, errors = _run_in_thread(loop, stop_event)
     try:
-        _wait_moving(
+        wait_moving(
             lambda: loop.caught_up(ends) or bool(errors) or not thread.is_alive(),
             lambda: loop.stats.valid + loop.stats.invalid,
             "the fuzz stream",
@@ -588,7 +564,7 @@ def test_workers_share_one_group_a_killed_worker_restarts_and_nothing_doubles(
         _wait(
             lambda: victim not in _children(parent.pid) and len(_children(parent.pid)) == 2, 30, "a restart"
         )
-        _wait_moving(
+        wait_moving(
             lambda: _caught_up(client, group, ends),
             lambda: _stored_total(client, group),
             "the workers to catch up",
