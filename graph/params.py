@@ -173,6 +173,7 @@ class HouseholdParams:
     fixed_types: tuple[str, ...] = ("tv", "console")
     min_apart_days: int = 2
     max_together_days: int = 1
+    max_apart_screens: int = 40  # ... in components of at most this many (pairs grow as its square)
 
     @property
     def residence_codes(self) -> list[int]:

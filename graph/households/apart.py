@@ -2,10 +2,12 @@
 
 A TV or a console does not leave its home (``HouseholdParams.fixed_types``). Two of them seen in
 the same hours on different residences (home or carrier addresses of one family), on at least
-``min_apart_days`` days, and never in an hour on the same one, are of two homes, whatever ties
-them in the co-presence graph: a phone spending a weekend at friends', a guest's tablet, a
-laptop that goes back and forth. Two singles who move in together were apart before the move and
-together after it: together once, they are never apart.
+``min_apart_days`` days, and in an hour on the same one on at most ``max_together_days`` days (a
+lease handed over within the hour), are of two homes, whatever ties them in the co-presence graph:
+a phone spending a weekend at friends', a guest's tablet, a laptop that goes back and forth. Two
+singles who move in together were apart before the move and are together every day after it.
+Pairs grow as the square of a component's screens: a component with more than
+``max_apart_screens`` of them (a hotel, not a home) is not searched.
 
 The steps: :func:`fixed_rows` (where each fixed device was, hour by hour), :func:`apart_pairs`
 (the pairs of one component that were apart), :func:`separate` (cut each household holding an
@@ -22,7 +24,7 @@ import networkx as nx
 import numpy as np
 
 from graph.networks import CGNAT, HOME, PresenceTable
-from graph.params import DAY_MS, HouseholdParams
+from graph.params import DAY_MS, HOUR_MS, HouseholdParams
 
 __all__ = ["FixedRows", "apart_pairs", "fixed_rows", "separate"]
 
@@ -63,10 +65,10 @@ def fixed_rows(t: PresenceTable, net_class: np.ndarray, p: HouseholdParams) -> F
 
 
 def apart_pairs(rows: FixedRows, comp: np.ndarray, p: HouseholdParams) -> tuple[np.ndarray, np.ndarray]:
-    """Pairs ``a < b`` of fixed devices in one component (``comp``: component per device code) that
-    were on different residences in the same hours on ``p.min_apart_days`` days, and never on one.
+    """Pairs ``a < b`` of fixed devices in one component (``comp``: component per device code, of at
+    most ``p.max_apart_screens`` fixed devices) that were on different residences in the same hours
+    on ``p.min_apart_days`` days, and on one on at most ``p.max_together_days``.
 
-    >>> H = 3_600_000
     >>> rows = FixedRows(np.array([0, 0, 1, 1, 2]), np.array([0, DAY_MS, 0, DAY_MS, 0]),
     ...                  np.array([4, 4, 4, 4, 4]), np.array([5, 5, 6, 6, 5]))
     >>> [x.tolist() for x in apart_pairs(rows, np.array([0, 0, 0]), HouseholdParams())]
@@ -80,6 +82,9 @@ def apart_pairs(rows: FixedRows, comp: np.ndarray, p: HouseholdParams) -> tuple[
     devs = np.unique(rows.dev)
     devs = devs[np.argsort(comp[devs], kind="stable")]
     dcomp = comp[devs]
+    lo, hi = np.searchsorted(dcomp, dcomp), np.searchsorted(dcomp, dcomp, side="right")
+    small = hi - lo <= p.max_apart_screens
+    devs, dcomp = devs[small], dcomp[small]
     hi = np.searchsorted(dcomp, dcomp, side="right")
     # each device with every later device of its component (devices are few per component)
     reps = hi - np.arange(len(devs)) - 1
@@ -93,7 +98,7 @@ def apart_pairs(rows: FixedRows, comp: np.ndarray, p: HouseholdParams) -> tuple[
     count = np.searchsorted(rows.dev, a, side="right") - start
     pair = np.repeat(np.arange(len(a)), count)
     ra = np.arange(len(pair)) - np.repeat(np.cumsum(count) - count, count) + np.repeat(start, count)
-    first, hours = int(rows.hour.min()), int(rows.hour.max() - rows.hour.min()) // 3_600_000 + 1
+    first, hours = int(rows.hour.min()), int(rows.hour.max() - rows.hour.min()) // HOUR_MS + 1
     key = _slot_key(rows.dev, rows.hour, rows.family, first, hours)
     want = _slot_key(b[pair], rows.hour[ra], rows.family[ra], first, hours)
     at = np.minimum(np.searchsorted(key, want), len(key) - 1)
@@ -127,7 +132,7 @@ def _slot_key(
     >>> _slot_key(np.array([0, 0, 1]), np.array([0, 3_600_000, 0]), np.array([6, 4, 4]), 0, 2).tolist()
     [1, 2, 4]
     """
-    return dev.astype(np.int64) * (2 * hours) + (hour - first_hour) // 3_600_000 * 2 + (family == 6)
+    return dev.astype(np.int64) * (2 * hours) + (hour - first_hour) // HOUR_MS * 2 + (family == 6)
 
 
 def separate(

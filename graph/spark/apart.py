@@ -27,10 +27,12 @@ def fixed_rows(crow: DataFrame, p: HouseholdParams) -> DataFrame:
 
 
 def apart_pairs(fixed: DataFrame, comp: DataFrame, p: HouseholdParams) -> DataFrame:
-    """``component, a, b``: pairs of fixed devices of one component (``comp``: ``dev, component``)
-    apart on ``p.min_apart_days`` days and together on at most ``p.max_together_days``
-    (``graph.households.apart.apart_pairs``)."""
+    """``component, a, b``: pairs of fixed devices of one component (``comp``: ``dev, component``;
+    at most ``p.max_apart_screens`` of them) apart on ``p.min_apart_days`` days and together on at
+    most ``p.max_together_days`` (``graph.households.apart.apart_pairs``)."""
     devs = fixed.select("dev").distinct().join(comp, "dev")
+    screens = devs.groupBy("component").agg(F.count("*").alias("screens"))
+    devs = devs.join(screens.where(F.col("screens") <= p.max_apart_screens), "component").drop("screens")
     pairs = (
         devs.withColumnRenamed("dev", "a")
         .join(devs.withColumnRenamed("dev", "b"), "component")

@@ -225,6 +225,39 @@ def test_a_tv_is_never_away_behind_a_carrier_on_spark_as_in_the_pure_core(spark)
         assert got == want
 
 
+def test_apart_pairs_equal_the_pure_core(spark):
+    """``graph.spark.apart`` on random screens in two components, one over ``max_apart_screens``
+    (not searched): the same pairs as ``graph.households.apart``."""
+    from dataclasses import replace
+
+    from graph.households.apart import apart_pairs as pure_pairs
+    from graph.households.apart import fixed_rows as pure_fixed
+    from graph.networks import HOME, PresenceTable
+    from graph.spark.apart import apart_pairs
+
+    rng = random.Random(3)
+    rows = [
+        {"device": f"tv{d}", "device_type": "tv", "network": f"n{rng.randrange(4)}", "family": 4,
+         "hour": (24 * day + 19) * 3_600_000, "events": 1}
+        for d in range(12) for day in range(7) if rng.random() < 0.8
+    ]  # fmt: skip
+    t = PresenceTable.from_rows(rows)
+    comp = np.array([0 if int(k[2:]) < 5 else 1 for k in t.device_keys.tolist()])
+    p = replace(HouseholdParams(), max_apart_screens=6)
+    fixed = pure_fixed(t, np.full(len(t.network_keys), HOME, np.int8), p)
+    want = set(zip(*(x.tolist() for x in pure_pairs(fixed, comp, p))))
+    assert want and all(comp[a] == 0 for a, _ in want)
+    df = spark.createDataFrame(
+        [
+            (int(d), int(h), int(f), str(n))
+            for d, h, f, n in zip(fixed.dev, fixed.hour, fixed.family, fixed.net)
+        ],
+        "dev long, hour long, family int, network string",
+    )
+    cdf = spark.createDataFrame([(i, int(c)) for i, c in enumerate(comp)], "dev long, component long")
+    assert {(r["a"], r["b"]) for r in apart_pairs(df, cdf, p).collect()} == want
+
+
 def test_cgnat_address_pools_equal_the_pure_core(spark):
     """Addresses joined by moves of several devices are one pool; a lone visitor joins nothing."""
     moves = [("n0", "n1", 3), ("n1", "n2", 2), ("n3", "n4", 1), ("n5", "n3", 4), ("n6", "n7", 2)]
@@ -313,9 +346,9 @@ def _cases() -> dict[str, list[dict]]:
     once += stay("b-tv", "tv", "nb", [5], [7]) + stay("x", "phone", "nb", [5], [12])
     once += stay("y", "phone", "nb", [5], [13])
 
-    shared = [r for i in range(8) for r in home(f"h{i}", f"n{i}")]
-    shared += [r for i in range(8) for r in stay("02:00", "phone", f"n{i}", range(0, 14, 2), [19, 20])]
-    shared += stay("h0-ph", "phone", "n1", [3, 9], [19, 20])  # visits: h0 and h1 are friends
+    placeholder = [r for i in range(8) for r in home(f"h{i}", f"n{i}")]
+    placeholder += [r for i in range(8) for r in stay("02:00", "phone", f"n{i}", range(0, 14, 2), [19, 20])]
+    placeholder += stay("h0-ph", "phone", "n1", [3, 9], [19, 20])  # visits: h0 and h1 are friends
 
     evening = home("a", "na") + home("b", "nb") + home("c", "nc")
     hours = range(17, 23)
@@ -336,7 +369,7 @@ def _cases() -> dict[str, list[dict]]:
         "dslite-console": _ds_lite_street_with("console"),
         "dslite-guest": _ds_lite_street_with("guest"),
         "once": once,
-        "shared": shared,
+        "placeholder": placeholder,
         "evening": evening,
         "visiting": visiting,
         "weekend": weekend,
@@ -435,10 +468,10 @@ def test_a_key_that_is_many_devices_is_no_evidence_on_spark_as_in_the_pure_core(
     once every other evening ties none of them together and stays unassigned as a shared key, as
     in the pure core; social links read the networks without it too."""
     _, _, out, _ = casebook
-    mine = [m for m in out["memberships"] if m["device"].startswith("shared/")]
+    mine = [m for m in out["memberships"] if m["device"].startswith("placeholder/")]
     assert len({m["household_id"] for m in mine}) == 8
-    assert {"device": "shared/02:00", "reason": "shared_key", "home_windows": 0} in out["unassigned"]
-    links, _ = _case_links(casebook, "shared")
+    assert {"device": "placeholder/02:00", "reason": "shared_key", "home_windows": 0} in out["unassigned"]
+    links, _ = _case_links(casebook, "placeholder")
     assert len(links) == 1
 
 

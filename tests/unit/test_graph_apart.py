@@ -70,3 +70,13 @@ def test_only_screens_that_stay_home_are_apart():
     p = HouseholdParams()
     got = apart_pairs(fixed_rows(t, np.zeros(2, np.int8), p), np.zeros(2, int), p)
     assert [len(x) for x in got] == [0, 0]
+
+
+def test_a_component_with_more_screens_than_a_home_has_is_not_searched():
+    """Pairs grow as the square of the screens: past ``max_apart_screens`` (a hotel) none are read."""
+    rows = [r for i in range(6) for r in stay(f"tv{i}", "tv", f"n{i}", range(7), [19])]
+    t = PresenceTable.from_rows(rows)
+    net_class = np.zeros(len(t.network_keys), np.int8)
+    fixed = fixed_rows(t, net_class, HouseholdParams())
+    assert len(apart_pairs(fixed, np.zeros(6, int), HouseholdParams())[0]) == 15
+    assert len(apart_pairs(fixed, np.zeros(6, int), replace(HouseholdParams(), max_apart_screens=5))[0]) == 0
