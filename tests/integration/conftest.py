@@ -149,6 +149,17 @@ def kafka_bootstrap(services: Connections) -> str:
     return services.kafka_bootstrap
 
 
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory):
+    """The 60-household, 7-day world of :func:`tests.integration.world.make_world`, generated once
+    per session for the modules that read it (never written to)."""
+    from tests.integration.world import make_world
+
+    out = tmp_path_factory.mktemp("small-world")
+    make_world(out)
+    return out
+
+
 @pytest.fixture
 def unique_topic() -> str:
     """A topic name no other test uses (auto-created on first produce)."""

@@ -20,7 +20,7 @@ from graph.admin import migrate, reset
 from graph.client import GraphClient
 from ingest.pseudonym import Pseudonymizer
 from tests.integration.conftest import claim_database
-from tests.integration.world import SECRET, ingest_dir, make_world
+from tests.integration.world import SECRET, ingested, make_world
 
 __all__ = ["SECRET", "RealWorld", "app_env", "app_session", "graph_facts", "load_real_world"]
 
@@ -60,23 +60,27 @@ def _already_loaded(client: GraphClient, truth: dict[str, Any]) -> bool:
     )
 
 
+#: (households, days, seed) -> the session's directory of that world (generated once, read only)
+_WORLD_DIRS: dict[tuple[int, int, int], Path] = {}
+
+
 def load_real_world(
     client: GraphClient, out: Path, households: int = 72, days: int = 7, seed: int = 11, reuse: bool = True
 ) -> RealWorld:
-    """Generate (or reuse) the world in ``out``, then empty the graph, ingest it and run every job.
+    """Generate the world in ``out`` (unless this session already has it elsewhere: that directory
+    is the world's), then empty the graph, ingest it and run every job (:func:`ingested`: the
+    session's first load does it, later loads restore its graph).
 
     With ``reuse`` a graph that already holds this very world (same ingest, one good run per job) is kept.
     """
     timings: dict[str, float] = {}
     t = time.perf_counter()
-    truth_path = out / "truth.json"
-    if truth_path.exists():
-        truth = json.loads(truth_path.read_text())
-        p = truth["params"]
-        if (p.get("households"), p.get("days"), p.get("seed")) != (households, days, seed):
-            truth = make_world(out, households, days, seed)
-    else:
-        truth = make_world(out, households, days, seed)
+    params = (households, days, seed)
+    if params not in _WORLD_DIRS:
+        make_world(out, households, days, seed)
+        _WORLD_DIRS[params] = out
+    out = _WORLD_DIRS[params]
+    truth = json.loads((out / "truth.json").read_text())
     timings["generate"] = time.perf_counter() - t
     if reuse and _already_loaded(client, truth):
         return RealWorld(out, truth, loaded=False, timings=timings)
@@ -85,11 +89,8 @@ def load_real_world(
     reset(client)  # deletes the mark too: the now empty database is claimed again
     claim_database(client.driver, client.database)
     migrate(client)
-    ingest_dir(client, out)
-    timings["ingest"] = time.perf_counter() - t
-    t = time.perf_counter()
-    graph.jobs.run_all(client)
-    timings["jobs"] = time.perf_counter() - t
+    ingested(client, out, then=graph.jobs.run_all)
+    timings["ingest and jobs"] = time.perf_counter() - t
     return RealWorld(out, truth, loaded=True, timings=timings)
 
 

@@ -26,17 +26,15 @@ from graph.jobs.lease import FencedClient, LeaseParams, acquire_lease
 from graph.jobs.owner import ProcessIdentity
 from graph.jobs.runs import run_job_with_record
 from graph.jobs.schedule import build_scheduler
-from tests.integration.world import ingest_dir, make_world
+from tests.integration.world import ingested
 from tests.servers import ROOT
 
 HAUSGRAPH = str(Path(sys.executable).with_name("hausgraph"))
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    make_world(out)
-    return out
+def world(small_world) -> Path:
+    return small_world
 
 
 @pytest.fixture
@@ -108,7 +106,7 @@ def _retry_until_acquired(job: str, timeout: float, body, client, lease: LeasePa
 
 
 def test_a_killed_run_is_taken_over_at_once_on_the_same_host(client, env, world):
-    ingest_dir(client, world)
+    ingested(client, world)
     proc, dead_run = _child(env, lease_s=30, heartbeat_s=10)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -224,7 +222,7 @@ def _stop(proc: subprocess.Popen) -> str:
 
 
 def test_two_schedulers_started_together_run_each_job_once_per_tick(client, services, world, caplog):
-    ingest_dir(client, world)
+    ingested(client, world)
     every = 4
     schedule = {"households": every, "households:incremental": 0, "social": every, "affinity": every}
     clients = [
@@ -262,7 +260,7 @@ def test_two_schedulers_started_together_run_each_job_once_per_tick(client, serv
 
 
 def test_a_killed_scheduler_started_again_recovers_at_once(client, env, world):
-    ingest_dir(client, world)
+    ingested(client, world)
     first = _scheduler(env, 3)
     deadline = time.monotonic() + 60
     q = "MATCH (l:JobLock {job: 'households'}) RETURN l.pid AS pid, l.run AS run"

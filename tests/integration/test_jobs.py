@@ -16,21 +16,19 @@ from graph.export import households_csv, links_csv
 from graph.jobs import JOBS, run_all, run_job
 from graph.jobs.runs import job_lock
 from ingest.errors import InvalidRecord
-from tests.integration.world import ingest_dir, make_world
+from tests.integration.world import ingested
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    make_world(out)
-    return out
+def world(small_world) -> Path:
+    return small_world
 
 
 @pytest.fixture
 def client(neo4j_driver, services, clean_db, world) -> GraphClient:
     c = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
     migrate(c)
-    ingest_dir(c, world)
+    ingested(c, world)
     return c
 
 

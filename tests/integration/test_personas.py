@@ -21,7 +21,7 @@ from graph.personas import PERSONAS
 from graph.vocabulary import DAY_MS
 from hausgraph.cli.persona_scoring import world_device_days
 from ingest.rows import relationship_key
-from tests.integration.world import ingest_dir, make_world
+from tests.integration.world import ingested, make_world
 
 _AUDIENCE = {
     "genre": None,
@@ -49,7 +49,7 @@ def world(tmp_path_factory) -> Path:
 def client(neo4j_driver, services, clean_db, world) -> GraphClient:
     c = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
     migrate(c)
-    ingest_dir(c, world)
+    ingested(c, world)
     run_job(c, "households")
     return c
 

@@ -18,21 +18,19 @@ from graph.jobs.propensity import read_inputs
 from graph.params import DAY_MS
 from graph.propensity.model import load_model
 from ingest.pseudonym import Pseudonymizer
-from tests.integration.world import SECRET, ingest_dir, make_world
+from tests.integration.world import SECRET, ingested, make_world
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("world")
-    make_world(out)
-    return out
+def world(small_world) -> Path:
+    return small_world
 
 
 @pytest.fixture
 def client(neo4j_driver, services, clean_db, world) -> GraphClient:
     c = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
     migrate(c)
-    ingest_dir(c, world)
+    ingested(c, world)
     return c
 
 
