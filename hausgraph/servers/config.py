@@ -55,6 +55,7 @@ NEO4J_KNOWN_KEYS: frozenset[str] = frozenset(
         "dbms.security.allow_csv_import_from_file_urls",
         "db.memory.transaction.max",
         "db.memory.transaction.total.max",
+        "internal.dbms.bolt.netty_server_shutdown_quiet_period",
     }
 )
 
