@@ -8,7 +8,7 @@ import time
 from collections import Counter
 
 import pytest
-from kafka import KafkaConsumer, KafkaProducer
+from kafka import KafkaProducer
 
 from graph.admin import migrate
 from graph.client import GraphClient
@@ -24,7 +24,7 @@ from ingest.pseudonym import Pseudonymizer
 from ingest.rows import event_identity, network_of
 from ingest.sink import write_batch
 from tests.integration.eventdata import catalog, sample_stream
-from tests.integration.waits import wait_moving
+from tests.integration.waits import read_topic, wait_moving
 
 PSEUDO = Pseudonymizer("integration-secret")
 
@@ -203,11 +203,7 @@ def test_kafka_stream_lands_with_dead_letters_and_replay_is_a_no_op(client, kafk
     totals = client.read("db/read_totals")[0]
 
     # dead letters carry the original bytes, the reason and the source position
-    consumer = KafkaConsumer(
-        dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=5000
-    )
-    letters = list(consumer)
-    consumer.close()
+    letters = read_topic(kafka_bootstrap, dlq, n_bad)
     assert len(letters) == n_bad
     assert all(dict(m.headers)["source_topic"] == views.encode() for m in letters)
     whole = {m.value for m in letters if "truncated" not in dict(m.headers)}

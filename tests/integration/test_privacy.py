@@ -24,6 +24,7 @@ from ingest.kafka_source import IngestLoop, end_offsets, make_consumer
 from ingest.pseudonym import Pseudonymizer
 from ingest.suppression import SuppressionList, read_suppressed
 from tests.integration.dash_fixture import SECRET, RealWorld, app_env, graph_facts, load_real_world
+from tests.integration.waits import read_topic
 
 APP = os.path.join(os.path.dirname(__file__), "..", "..", "dashboards", "app.py")
 PSEUDO = Pseudonymizer("integration-secret")
@@ -120,11 +121,7 @@ def test_a_dead_letter_send_that_fails_holds_the_batch_until_the_letters_are_sto
         admin.close()
     assert loop.stats.invalid == len(bad) and loop.stats.valid == len(good)
     assert graph_facts(client, "MATCH (d:Device) RETURN count(d) AS n")[0]["n"] == len(good)
-    consumer = KafkaConsumer(
-        dlq, bootstrap_servers=kafka_bootstrap, auto_offset_reset="earliest", consumer_timeout_ms=5000
-    )
-    letters = list(consumer)
-    consumer.close()
+    letters = read_topic(kafka_bootstrap, dlq, len(bad))
     assert sorted(m.value for m in letters) == sorted(bad)  # every one stored, none lost
     assert {dict(m.headers)["reason"] for m in letters} == {b"not_json"}
 

@@ -33,3 +33,24 @@ def wait_moving(
         assert now - moved < stall, f"nothing moved for {stall}s (at {seen}) waiting for {what}"
         assert now - start < cap, f"over {cap}s (at {seen}) waiting for {what}"
         time.sleep(interval)
+
+
+def read_topic(bootstrap: str, topic: str, want: int, stall: float = STALL_S) -> list:
+    """The records of ``topic`` from its start: until ``want`` have come (or none came for
+    ``stall`` seconds), then one more poll, so a record beyond ``want`` is read too."""
+    from kafka import KafkaConsumer
+
+    consumer = KafkaConsumer(
+        topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
+    )
+    got: list = []
+    try:
+        moved = time.monotonic()
+        while len(got) < want and time.monotonic() - moved < stall:
+            batch = [m for part in consumer.poll(timeout_ms=500).values() for m in part]
+            if batch:
+                got, moved = got + batch, time.monotonic()
+        got += [m for part in consumer.poll(timeout_ms=1000).values() for m in part]
+    finally:
+        consumer.close()
+    return got
