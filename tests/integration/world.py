@@ -64,7 +64,14 @@ def ingested(
         _SNAPSHOTS[key] = (before, *_snapshot(client, known))
         return
     assert before == _SNAPSHOTS[key][0], f"ingested() restores onto the graph it first saw, not {before}"
-    _restore(client, *_SNAPSHOTS[key][1:])
+    nodes, rels = _SNAPSHOTS[key][1:]
+    _restore(client, nodes, rels)
+    kinds = _read(client, "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")
+    assert {r["t"]: r["n"] for r in kinds} == {t: len(rows) for t, rows in rels.items()}, "restore lost edges"
+    want = dict(before)
+    for labels, rows in nodes.items():
+        want[tuple(labels)] = want.get(tuple(labels), 0) + len(rows)
+    assert dict(_summary(client)) == {tuple(sorted(k)): n for k, n in want.items()}, "restore lost nodes"
 
 
 def _read(client: GraphClient, query: str) -> list:
@@ -73,7 +80,7 @@ def _read(client: GraphClient, query: str) -> list:
 
 def _summary(client: GraphClient) -> list:
     return [
-        (tuple(r["l"]), r["n"])
+        (tuple(sorted(r["l"])), r["n"])
         for r in _read(client, "MATCH (n) WITH labels(n) AS l, count(*) AS n RETURN l, n ORDER BY l")
     ]
 
