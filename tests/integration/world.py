@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -41,10 +42,17 @@ def ingest_dir(client: GraphClient, out: Path, batch: int = 5000) -> int:
     return fresh
 
 
-#: (world directory, batch, then) -> (the graph before, what the first ingest added: nodes by labels,
-#: relationships by type)
-_SNAPSHOTS: dict[tuple[str, int, str], tuple[list, dict, dict]] = {}
+#: (world directory, batch, then) -> (the graph before, what the first call added: nodes, relationships)
+_SNAPSHOTS: dict[tuple[str, int, str], tuple[list, list, list]] = {}
 _CHUNK = 5000
+#: Neo4j 5.26's dynamic labels and types: the labels and the type come from the rows, as parameters
+_CREATE_NODES = (
+    "UNWIND $rows AS row CREATE (n:$(row.l)) SET n = row.p RETURN row.i AS old, elementId(n) AS id"
+)
+_CREATE_RELS = (
+    "UNWIND $rows AS row MATCH (a) WHERE elementId(a) = row.a MATCH (b) WHERE elementId(b) = row.b "
+    "CREATE (a)-[r:$(row.t)]->(b) SET r = row.p"
+)
 
 
 def ingested(
@@ -67,11 +75,9 @@ def ingested(
     nodes, rels = _SNAPSHOTS[key][1:]
     _restore(client, nodes, rels)
     kinds = _read(client, "MATCH ()-[r]->() RETURN type(r) AS t, count(*) AS n")
-    assert {r["t"]: r["n"] for r in kinds} == {t: len(rows) for t, rows in rels.items()}, "restore lost edges"
-    want = dict(before)
-    for labels, rows in nodes.items():
-        want[tuple(labels)] = want.get(tuple(labels), 0) + len(rows)
-    assert dict(_summary(client)) == {tuple(sorted(k)): n for k, n in want.items()}, "restore lost nodes"
+    assert {r["t"]: r["n"] for r in kinds} == dict(Counter(r["t"] for r in rels)), "restore lost edges"
+    want = Counter(dict(before)) + Counter(tuple(r["l"]) for r in nodes)
+    assert dict(_summary(client)) == dict(want), "restore lost nodes"
 
 
 def _read(client: GraphClient, query: str) -> list:
@@ -85,36 +91,24 @@ def _summary(client: GraphClient) -> list:
     ]
 
 
-def _snapshot(client: GraphClient, known: set[str]) -> tuple[dict, dict]:
-    nodes: dict[tuple[str, ...], list[dict]] = {}
-    rels: dict[str, list[dict]] = {}
-    for r in _read(client, "MATCH (n) RETURN elementId(n) AS i, labels(n) AS l, properties(n) AS p"):
-        if r["i"] not in known:
-            nodes.setdefault(tuple(sorted(r["l"])), []).append({"i": r["i"], "p": r["p"]})
+def _snapshot(client: GraphClient, known: set[str]) -> tuple[list, list]:
+    query = "MATCH (n) RETURN elementId(n) AS i, labels(n) AS l, properties(n) AS p"
+    nodes = [
+        {"i": r["i"], "l": sorted(r["l"]), "p": r["p"]} for r in _read(client, query) if r["i"] not in known
+    ]
     query = "MATCH (a)-[r]->(b) RETURN elementId(a) AS a, elementId(b) AS b, type(r) AS t, properties(r) AS p"
-    for r in _read(client, query):
-        assert r["a"] not in known and r["b"] not in known, "ingest linked a node it did not make"
-        rels.setdefault(r["t"], []).append({"a": r["a"], "b": r["b"], "p": r["p"]})
+    rels = [dict(r) for r in _read(client, query)]
+    assert not any(r["a"] in known or r["b"] in known for r in rels), "ingest linked a node it did not make"
     return nodes, rels
 
 
-def _restore(client: GraphClient, nodes: dict, rels: dict) -> None:
+def _restore(client: GraphClient, nodes: list, rels: list) -> None:
     new: dict[str, str] = {}
-    for labels, rows in nodes.items():
-        tag = "".join(f":`{label}`" for label in labels)
-        for i in range(0, len(rows), _CHUNK):
-            done = client.driver.execute_query(
-                f"UNWIND $rows AS row CREATE (n{tag}) SET n = row.p RETURN row.i AS old, elementId(n) AS id",
-                rows=rows[i : i + _CHUNK],
-                database_=client.database,
-            ).records
-            new.update((r["old"], r["id"]) for r in done)
-    for kind, rows in rels.items():
-        for i in range(0, len(rows), _CHUNK):
-            part = [{"a": new[r["a"]], "b": new[r["b"]], "p": r["p"]} for r in rows[i : i + _CHUNK]]
-            client.driver.execute_query(
-                "UNWIND $rows AS row MATCH (a) WHERE elementId(a) = row.a "
-                f"MATCH (b) WHERE elementId(b) = row.b CREATE (a)-[r:`{kind}`]->(b) SET r = row.p",
-                rows=part,
-                database_=client.database,
-            )
+    for i in range(0, len(nodes), _CHUNK):
+        done = client.driver.execute_query(
+            _CREATE_NODES, rows=nodes[i : i + _CHUNK], database_=client.database
+        )
+        new.update((r["old"], r["id"]) for r in done.records)
+    for i in range(0, len(rels), _CHUNK):
+        part = [{**r, "a": new[r["a"]], "b": new[r["b"]]} for r in rels[i : i + _CHUNK]]
+        client.driver.execute_query(_CREATE_RELS, rows=part, database_=client.database)
