@@ -20,6 +20,7 @@ import shutil
 import subprocess
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import neo4j
 import pytest
@@ -150,7 +151,7 @@ def kafka_bootstrap(services: Connections) -> str:
 
 
 @pytest.fixture(scope="session")
-def small_world(tmp_path_factory: pytest.TempPathFactory):
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The 60-household, 7-day world of :func:`tests.integration.world.make_world`, generated once
     per session for the modules that read it (never written to)."""
     from tests.integration.world import make_world

@@ -32,11 +32,6 @@ from tests.servers import ROOT
 HAUSGRAPH = str(Path(sys.executable).with_name("hausgraph"))
 
 
-@pytest.fixture(scope="module")
-def world(small_world) -> Path:
-    return small_world
-
-
 @pytest.fixture
 def client(neo4j_driver, services, clean_db) -> GraphClient:
     c = GraphClient(neo4j_driver, services.neo4j_database, timeout=60)
@@ -105,8 +100,8 @@ def _retry_until_acquired(job: str, timeout: float, body, client, lease: LeasePa
             time.sleep(0.1)
 
 
-def test_a_killed_run_is_taken_over_at_once_on_the_same_host(client, env, world):
-    ingested(client, world)
+def test_a_killed_run_is_taken_over_at_once_on_the_same_host(client, env, small_world):
+    ingested(client, small_world)
     proc, dead_run = _child(env, lease_s=30, heartbeat_s=10)
     proc.send_signal(signal.SIGKILL)
     proc.wait()
@@ -221,8 +216,8 @@ def _stop(proc: subprocess.Popen) -> str:
     return out
 
 
-def test_two_schedulers_started_together_run_each_job_once_per_tick(client, services, world, caplog):
-    ingested(client, world)
+def test_two_schedulers_started_together_run_each_job_once_per_tick(client, services, small_world, caplog):
+    ingested(client, small_world)
     every = 4
     schedule = {"households": every, "households:incremental": 0, "social": every, "affinity": every}
     clients = [
@@ -259,8 +254,8 @@ def test_two_schedulers_started_together_run_each_job_once_per_tick(client, serv
     print(f"\ntwo schedulers, {elapsed:.0f} s: {len(skipped)} ticks refused by the lease")
 
 
-def test_a_killed_scheduler_started_again_recovers_at_once(client, env, world):
-    ingested(client, world)
+def test_a_killed_scheduler_started_again_recovers_at_once(client, env, small_world):
+    ingested(client, small_world)
     first = _scheduler(env, 3)
     deadline = time.monotonic() + 60
     q = "MATCH (l:JobLock {job: 'households'}) RETURN l.pid AS pid, l.run AS run"

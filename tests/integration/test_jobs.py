@@ -19,16 +19,11 @@ from ingest.errors import InvalidRecord
 from tests.integration.world import ingested
 
 
-@pytest.fixture(scope="module")
-def world(small_world) -> Path:
-    return small_world
-
-
 @pytest.fixture
-def client(neo4j_driver, services, clean_db, world) -> GraphClient:
+def client(neo4j_driver, services, clean_db, small_world) -> GraphClient:
     c = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
     migrate(c)
-    ingested(c, world)
+    ingested(c, small_world)
     return c
 
 
@@ -39,7 +34,7 @@ def _export(client: GraphClient, tmp: Path) -> tuple[Path, Path]:
     return hh, ln
 
 
-def test_all_jobs_record_runs_and_recover_households(client, world, tmp_path):
+def test_all_jobs_record_runs_and_recover_households(client, small_world, tmp_path):
     contexts = run_all(client)
     assert [c.job for c in contexts][:3] == ["households", "social", "affinity"]
     assert sorted(c.job for c in contexts) == sorted(JOBS)  # every registered job, dependencies first
@@ -51,7 +46,7 @@ def test_all_jobs_record_runs_and_recover_households(client, world, tmp_path):
     hh, ln = _export(client, tmp_path)
     assert hh.read_text().splitlines()[0] == "device_key,household_id,confidence"
     assert ln.read_text().splitlines()[0] == "household_a,household_b,weight,evidence"
-    scores = evaluate_files(orjson.loads((world / "truth.json").read_bytes()), hh, ln)
+    scores = evaluate_files(orjson.loads((small_world / "truth.json").read_bytes()), hh, ln)
     assert scores.pair_precision > 0.9 and scores.ari > 0.6, scores
 
 
@@ -119,7 +114,7 @@ def _add_tablet_copy(client: GraphClient, world: Path) -> tuple[str, str]:
     return pseudo.mac(tv_mac), pseudo.mac(normalize_mac(new_mac))
 
 
-def test_a_placeholder_mac_in_every_home_is_a_shared_key_activation_reads(client, world):
+def test_a_placeholder_mac_in_every_home_is_a_shared_key_activation_reads(client, small_world):
     """Every assigned phone's app also sends the placeholder MAC (02:00:00:00:00:00) on its views: the
     full run keeps the households, leaves the key unassigned and labels it SharedKey, which the
     activation device map reads as a key with no household; a run that takes it for a device clears it."""
@@ -136,7 +131,7 @@ def test_a_placeholder_mac_in_every_home_is_a_shared_key_activation_reads(client
     before = {r["device_key"]: r["household_id"] for r in client.read("export/read_household_export")}
     pseudo, now = Pseudonymizer(SECRET), int(_time.time() * 1000)
     copies = []
-    for line in (world / "events.jsonl").read_bytes().splitlines():
+    for line in (small_world / "events.jsonl").read_bytes().splitlines():
         try:
             ev = parse_view(line, now)
         except InvalidRecord:
@@ -160,11 +155,11 @@ def test_a_placeholder_mac_in_every_home_is_a_shared_key_activation_reads(client
     }
 
 
-def test_incremental_run_places_a_new_device_in_its_home(client, world):
+def test_incremental_run_places_a_new_device_in_its_home(client, small_world):
     import time as _time
 
     run_job(client, "households")
-    tv, tablet = _add_tablet_copy(client, world)
+    tv, tablet = _add_tablet_copy(client, small_world)
     started = _time.monotonic()
     ctx = run_job(client, "households", incremental=True)
     elapsed = _time.monotonic() - started
@@ -174,12 +169,12 @@ def test_incremental_run_places_a_new_device_in_its_home(client, world):
     assert elapsed < 30  # generous: the benchmark measures the real figure
 
 
-def test_an_incremental_run_reads_local_time_as_the_last_full_run_did(client, world):
+def test_an_incremental_run_reads_local_time_as_the_last_full_run_did(client, small_world):
     from graph.params import GraphParams, HouseholdParams
 
     full = run_job(client, "households", params=GraphParams(households=HouseholdParams().at_offset(3)))
     assert full.counts["local_offset_hours"] == 3
-    _add_tablet_copy(client, world)
+    _add_tablet_copy(client, small_world)
     ctx = run_job(client, "households", incremental=True)  # the default: read from the data
     assert ctx.counts["mode"] == "incremental" and ctx.counts["local_offset_hours"] == 3
     again = run_job(client, "households")  # a full run reads it from all the data: the world's CET

@@ -6,7 +6,6 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -21,16 +20,11 @@ from ingest.pseudonym import Pseudonymizer
 from tests.integration.world import SECRET, ingested, make_world
 
 
-@pytest.fixture(scope="module")
-def world(small_world) -> Path:
-    return small_world
-
-
 @pytest.fixture
-def client(neo4j_driver, services, clean_db, world) -> GraphClient:
+def client(neo4j_driver, services, clean_db, small_world) -> GraphClient:
     c = GraphClient(neo4j_driver, services.neo4j_database, timeout=120)
     migrate(c)
-    ingested(c, world)
+    ingested(c, small_world)
     return c
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from kafka import KafkaConsumer
+
 #: a wait fails when nothing moved for this long (a slow box moves slowly but still moves)
 STALL_S = 60
 #: and in any case after this long
@@ -38,8 +40,6 @@ def wait_moving(
 def read_topic(bootstrap: str, topic: str, want: int, stall: float = STALL_S) -> list:
     """The records of ``topic`` from its start: until ``want`` have come (or none came for
     ``stall`` seconds), then one more poll, so a record beyond ``want`` is read too."""
-    from kafka import KafkaConsumer
-
     consumer = KafkaConsumer(
         topic, bootstrap_servers=bootstrap, auto_offset_reset="earliest", enable_auto_commit=False
     )
